@@ -1,0 +1,486 @@
+"""The tables' schemas, read from ``data/datapackage.json``, and validation.
+
+``data/datapackage.json`` follows the Data Package / Table Schema convention
+(types, constraints, enums, primary and foreign keys). This module turns each
+table's schema into a :class:`TableSpec`, and :func:`validate` turns a raw
+table of text cells into a typed DataFrame, or raises a
+:class:`~civicstats.errors.DataError` listing every problem with its file,
+sheet, row, column, value and rule.
+
+Validation has two stages. Parsing each cell into its type (whole numbers,
+decimals with a point or a comma, lists of source ids) is done here, so that a
+cell that is not a number is reported as such. The constraints (minimum,
+allowed values, patterns, keys, row rules) are then checked by pandera, from
+checks built from the Table Schema.
+
+>>> spec("participatory_budgets").primary_key
+('year', 'count', 'source')
+>>> "civictech_adoption" in table_names()
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
+
+from civicstats import paths
+from civicstats.errors import DataError, Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: How rules are worded for the patterns the data package uses.
+PATTERN_RULES = {
+    r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$": "must be a date written YYYY, YYYY-MM or YYYY-MM-DD",
+    r"^[a-z0-9_]+$": "must be an id in lower case letters, digits and _",
+    r"^[A-Z][A-Z0-9]*$": "must be an id in capital letters and digits, starting with a letter",
+    r"^https?://\S+$": "must be a web address starting with http:// or https://",
+}
+#: Values that mean someone typed a total row into a table.
+TOTAL_WORDS = {"total", "totaux", "totals", "sum", "somme", "ensemble", "grand total"}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One column of a table, as its Table Schema describes it."""
+
+    name: str
+    type: str
+    title: str = ""
+    description: str = ""
+    required: bool = False
+    unique: bool = False
+    enum: tuple[str, ...] | None = None
+    ordered: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+    delimiter: str | None = None
+
+    @property
+    def pandas_dtype(self) -> str:
+        """The dtype of this column in a loaded table."""
+        if self.enum is not None:
+            return "category"
+        if self.type in ("integer", "year"):
+            return "int64" if self.required else "Int64"
+        if self.type == "number":
+            return "float64"
+        return "string"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table of the data package: its file, title and schema."""
+
+    name: str
+    path: str
+    title: str
+    description: str
+    fields: tuple[FieldSpec, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()
+    row_checks: tuple[str, ...] = ()
+    descriptor: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [f.name for f in self.fields if f.required]
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+@cache
+def package() -> dict:
+    """The data package descriptor (``data/datapackage.json``), parsed once."""
+    return json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+
+
+def _field(d: dict) -> FieldSpec:
+    c = d.get("constraints", {})
+    return FieldSpec(
+        name=d["name"],
+        type=d.get("type", "string"),
+        title=d.get("title", ""),
+        description=d.get("description", ""),
+        required=bool(c.get("required", False)),
+        unique=bool(c.get("unique", False)),
+        enum=tuple(c["enum"]) if "enum" in c else None,
+        ordered=bool(d.get("categoriesOrdered", False)),
+        minimum=c.get("minimum"),
+        maximum=c.get("maximum"),
+        pattern=c.get("pattern"),
+        delimiter=d.get("delimiter") if d.get("type") == "list" else None,
+    )
+
+
+@cache
+def spec(name: str) -> TableSpec:
+    """The :class:`TableSpec` of table ``name``; ``KeyError`` lists the known tables."""
+    for r in package()["resources"]:
+        if r["name"] == name:
+            s = r["schema"]
+            pk = s.get("primaryKey", [])
+            fks = tuple(
+                (fk["fields"], fk["reference"]["resource"], fk["reference"]["fields"])
+                for fk in s.get("foreignKeys", [])
+            )
+            return TableSpec(
+                name=name,
+                path=r["path"],
+                title=r.get("title", name),
+                description=r.get("description", ""),
+                fields=tuple(_field(f) for f in s["fields"]),
+                primary_key=tuple([pk] if isinstance(pk, str) else pk),
+                foreign_keys=fks,
+                row_checks=tuple(c["rule"] for c in s.get("x-rowChecks", [])),
+                descriptor=r,
+            )
+    raise KeyError(f"unknown table {name!r}; the tables are: {', '.join(table_names())}")
+
+
+def table_names() -> list[str]:
+    """Names of every table of the data package, in the descriptor's order."""
+    return [r["name"] for r in package()["resources"]]
+
+
+# --------------------------------------------------------------------------
+# Messages
+
+
+def _fold(text: str) -> str:
+    """Lower case, no accents, no spaces or punctuation: for close matches."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def suggest(value: str, allowed: tuple[str, ...] | list[str]) -> str | None:
+    """The allowed value ``value`` was probably meant to be, if any.
+
+    >>> suggest("Régions", ["region", "departement"])
+    'region'
+    >>> suggest("EPCI ", ["epci", "commune"])
+    'epci'
+    >>> suggest("zzz", ["epci", "commune"]) is None
+    True
+    """
+    folded = _fold(value)
+    by_fold = {_fold(a): a for a in allowed}
+    if folded in by_fold:
+        return by_fold[folded]
+    # plural or a trailing letter
+    for f, a in by_fold.items():
+        if folded.rstrip("sx") == f.rstrip("sx") and folded:
+            return a
+    close = difflib.get_close_matches(folded, list(by_fold), n=1, cutoff=0.75)
+    return by_fold[close[0]] if close else None
+
+
+def _enum_rule(value: str, allowed: tuple[str, ...]) -> str:
+    if _fold(value) in {_fold(w) for w in TOTAL_WORDS}:
+        return "looks like a total row: remove it (totals are computed from the rows, not typed)"
+    hint = suggest(value, allowed)
+    shown = ", ".join(allowed) if len(allowed) <= 20 else ", ".join(allowed[:20]) + ", …"
+    rule = f"not an allowed value (allowed: {shown})"
+    return f"{rule}; did you mean {hint!r}?" if hint else rule
+
+
+def _pattern_rule(pattern: str) -> str:
+    return PATTERN_RULES.get(pattern, f"must match the pattern {pattern}")
+
+
+# --------------------------------------------------------------------------
+# Validation
+
+_INT_RE = r"^[+-]?(\d+|\d{1,3}([ \u00a0\u202f]\d{3})+)$"
+_NUM_RE = r"^[+-]?(\d+|\d{1,3}([ \u00a0\u202f]\d{3})+)([.,]\d+)?$"
+
+
+@dataclass
+class Origin:
+    """Where a raw table came from, to locate problems: file, sheet, rows.
+
+    ``rows`` gives, for each row of the raw frame in order, its row number as
+    a person counts it in the file (the header being row ``header_row``).
+    """
+
+    file: str
+    sheet: str | None = None
+    header_row: int = 1
+
+    def problem(self, row: int | None, column: str | None, value: object, rule: str) -> Problem:
+        return Problem(self.file, self.sheet, row, column, value, rule)
+
+
+def check_header(raw: pd.DataFrame, table: TableSpec, origin: Origin) -> list[Problem]:
+    """Problems with the columns: missing, unknown or repeated."""
+    problems: list[Problem] = []
+    columns = [str(c) for c in raw.columns]
+    seen: set[str] = set()
+    for c in columns:
+        if c in seen:
+            problems.append(origin.problem(origin.header_row, c, None, "this column appears twice in the header"))
+        seen.add(c)
+    known = table.columns
+    for c in columns:
+        if c not in known:
+            if c == "" or c.startswith("Unnamed:"):
+                rule = "a column without a name: give it one of the table's column names or delete it"
+                c = c or "(blank)"
+            else:
+                hint = suggest(c, known)
+                rule = f"unknown column for table '{table.name}' (columns: {', '.join(known)})"
+                if hint and hint not in columns:
+                    rule += f"; did you mean {hint!r}?"
+            problems.append(origin.problem(origin.header_row, c, None, rule))
+    for name in table.required_columns:
+        if name not in columns:
+            problems.append(
+                origin.problem(origin.header_row, name, None, f"required column is missing (the header must have: {', '.join(table.required_columns)})")
+            )
+    return problems
+
+
+def _parse_column(text: pd.Series, f: FieldSpec, origin: Origin, rows: pd.Series, problems: list[Problem]) -> pd.Series:
+    """Parse one column of text cells into its type; unparsable cells become problems."""
+    import pandas as pd
+
+    text = text.str.strip()
+    blank = text.eq("")
+    if f.required:
+        for r, v in zip(rows[blank], text[blank]):
+            problems.append(origin.problem(int(r), f.name, None, "a value is required here"))
+    if f.type in ("integer", "year", "number"):
+        pattern = _INT_RE if f.type != "number" else _NUM_RE
+        ok = text.str.fullmatch(pattern) | blank
+        bad = ~ok
+        if bad.any():
+            if f.type == "number":
+                rule = "must be a number"
+            elif f.type == "year":
+                rule = "must be a year (four digits)"
+            else:
+                rule = "must be a whole number"
+            for r, v in zip(rows[bad], text[bad]):
+                why = rule
+                if re.fullmatch(r"[+-]?\d+[.,]\d+", v) and f.type != "number":
+                    why = rule + " (no decimals)"
+                elif v.startswith("="):
+                    why = "a formula where a value belongs: type the value itself"
+                problems.append(origin.problem(int(r), f.name, v, why))
+        cleaned = text.where(ok, "").str.replace(r"[ \u00a0\u202f]", "", regex=True).str.replace(",", ".", regex=False)
+        numbers = pd.to_numeric(cleaned.mask(cleaned.eq("")), errors="coerce")
+        if f.type == "number":
+            return numbers.astype("float64")
+        return numbers.astype("Int64")
+    if f.type == "list":
+        text = text.str.replace(r"\s*" + re.escape(f.delimiter or ";") + r"\s*", f.delimiter or ";", regex=True)
+    return text.astype("string").mask(blank)
+
+
+def _pandera_schema(table: TableSpec, present: list[str], official: dict[str, int] | None):
+    """A pandera schema checking the table's constraints on parsed columns."""
+    import pandera.pandas as pa
+
+    columns = {}
+    for f in table.fields:
+        if f.name not in present:
+            continue
+        checks = []
+        if f.minimum is not None:
+            checks.append(pa.Check.ge(f.minimum, error=f"must be at least {f.minimum:g}", ignore_na=True))
+        if f.maximum is not None:
+            checks.append(pa.Check.le(f.maximum, error=f"must be at most {f.maximum:g}", ignore_na=True))
+        if f.enum is not None:
+            checks.append(pa.Check.isin(list(f.enum), error="enum", ignore_na=True))
+        if f.pattern is not None:
+            checks.append(pa.Check.str_matches(f.pattern, error=_pattern_rule(f.pattern), ignore_na=True))
+        columns[f.name] = pa.Column(nullable=True, checks=checks, unique=f.unique, report_duplicates="all")
+    frame_checks = []
+    if "count_le_universe" in table.row_checks and {"count", "universe"} <= set(present):
+        frame_checks.append(
+            pa.Check(lambda d: ~(d["count"] > d["universe"]).fillna(False), error="count_le_universe")
+        )
+    if "count_or_share" in table.row_checks and {"count", "share_pct"} <= set(present):
+        frame_checks.append(
+            pa.Check(lambda d: d["count"].notna() | d["share_pct"].notna(), error="count_or_share")
+        )
+    if official and {"count", "level"} <= set(present):
+        limits = official
+
+        def within_official(d):
+            limit = d["level"].astype(object).map(limits).astype("float64")
+            return ~(d["count"].astype("float64") > limit).fillna(False)
+
+        frame_checks.append(pa.Check(within_official, error="count_le_official"))
+    return pa.DataFrameSchema(columns, checks=frame_checks, strict=False, coerce=False)
+
+
+def validate(
+    raw: pd.DataFrame,
+    table: TableSpec | str,
+    origin: Origin | str,
+    *,
+    source_ids: set[str] | None = None,
+    official: dict[str, int] | None = None,
+    extra_problems: list[Problem] | None = None,
+) -> pd.DataFrame:
+    """Turn a raw table of text cells into a typed, validated DataFrame.
+
+    ``raw`` has one column per header cell, text cells, and as index the row
+    number of each row in its file. ``source_ids`` is the source register the
+    ``source`` column must cite; ``official`` maps a level to the largest
+    number of collectivities of that level (a count above it is an error).
+    Raises :class:`DataError` with every problem found.
+
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"year": ["2017"], "count": ["47"], "unit": ["villes"],
+    ...                     "source": ["BEZ"]}, index=[2])
+    >>> validate(raw, "participatory_budgets", "pb.csv", source_ids={"BEZ"})["count"].tolist()
+    [47]
+    >>> raw.loc[2, "count"] = "-47"
+    >>> validate(raw, "participatory_budgets", "pb.csv", source_ids={"BEZ"})
+    Traceback (most recent call last):
+    civicstats.errors.DataError: 1 problem in pb.csv:
+      pb.csv, row 2, column 'count', value '-47': must be at least 0
+    """
+    import pandas as pd
+
+    table = spec(table) if isinstance(table, str) else table
+    origin = Origin(origin) if isinstance(origin, str) else origin
+    problems: list[Problem] = list(extra_problems or [])
+    raw = raw.copy()
+    raw.columns = [str(c).strip() for c in raw.columns]
+    problems += check_header(raw, table, origin)
+    rows = pd.Series(raw.index, index=raw.index)
+    if raw.empty:
+        problems.append(origin.problem(None, None, None, f"no data rows: table '{table.name}' needs at least one row under its header"))
+        raise DataError(problems)
+
+    present = [f.name for f in table.fields if f.name in raw.columns and list(raw.columns).count(f.name) == 1]
+    parsed: dict[str, pd.Series] = {}
+    for f in table.fields:
+        if f.name in present:
+            parsed[f.name] = _parse_column(raw[f.name].astype("str"), f, origin, rows, problems)
+        else:
+            parsed[f.name] = pd.Series(pd.NA, index=raw.index, dtype="object")
+    frame = pd.DataFrame(parsed, index=raw.index)
+
+    schema = _pandera_schema(table, present, official)
+    import pandera.pandas as pa
+
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        problems += _translate(exc.failure_cases, frame, table, origin, official)
+
+    # primary key: duplicates reported with the row they repeat
+    key = [k for k in table.primary_key if k in present]
+    if key and len(key) == len(table.primary_key):
+        keyframe = frame[key].astype("string").fillna("")
+        dup = keyframe.duplicated(keep=False)
+        if dup.any():
+            first_row: dict[tuple, int] = {}
+            for r, values in zip(rows[dup], keyframe[dup].itertuples(index=False, name=None)):
+                if values in first_row:
+                    shown = ", ".join(f"{k}={v}" for k, v in zip(key, values))
+                    problems.append(origin.problem(int(r), key[0] if len(key) == 1 else None, None,
+                                                   f"duplicate key ({shown}): row {first_row[values]} has the same"))
+                else:
+                    first_row[values] = int(r)
+
+    # foreign keys: every cited source exists in the register
+    if source_ids is not None:
+        for column, _resource, _ref in table.foreign_keys:
+            if column not in present:
+                continue
+            f = table.field(column)
+            cells = frame[column].fillna("")
+            for r, v in zip(rows, cells):
+                ids = [i for i in v.split(f.delimiter or ";")] if v else []
+                missing = [i for i in ids if i not in source_ids]
+                if any(i == "" for i in ids):
+                    problems.append(origin.problem(int(r), column, v, "an empty source id between separators"))
+                if missing:
+                    hint = [suggest(i, sorted(source_ids)) for i in missing]
+                    rule = f"source id{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in the source register (sources table)"
+                    if any(hint):
+                        rule += f"; did you mean {', '.join(h for h in hint if h)}?"
+                    problems.append(origin.problem(int(r), column, v, rule))
+
+    if problems:
+        raise DataError(_sorted(problems))
+    return _typed(frame, table)
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.file, p.sheet or "", p.row if p.row is not None else -1))
+
+
+def _translate(cases: pd.DataFrame, frame: pd.DataFrame, table: TableSpec, origin: Origin, official) -> list[Problem]:
+    """pandera failure cases → located problems with rules a person reads."""
+    problems: list[Problem] = []
+    seen_rows: set[tuple[int, str]] = set()
+    for case in cases.itertuples(index=False):
+        check, column, value, index = str(case.check), case.column, case.failure_case, case.index
+        if index is None or (isinstance(index, float) and index != index):
+            continue
+        row = int(index)
+        if check in ("count_le_universe", "count_le_official", "count_or_share"):
+            if (row, check) in seen_rows:
+                continue
+            seen_rows.add((row, check))
+            rec = frame.loc[index]
+            if check == "count_le_universe":
+                problems.append(origin.problem(row, "count", int(rec["count"]),
+                                               f"count is larger than its universe ({int(rec['universe'])})"))
+            elif check == "count_le_official":
+                level = str(rec["level"])
+                problems.append(origin.problem(row, "count", int(rec["count"]),
+                                               f"count is larger than the official number of {level} ({official[level]})"))
+            else:
+                problems.append(origin.problem(row, "count", None, "give a count, a share (share_pct) or both"))
+            continue
+        if check == "field_uniqueness":
+            problems.append(origin.problem(row, column, value, "must be unique in the table: this value appears more than once"))
+            continue
+        if check == "enum":
+            f = table.field(column)
+            problems.append(origin.problem(row, column, value, _enum_rule(str(value), f.enum or ())))
+            continue
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        problems.append(origin.problem(row, column, value, check))
+    return problems
+
+
+def _typed(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
+    """Meaningful dtypes: ordered categoricals for enums, integers for counts."""
+    import pandas as pd
+
+    out = {}
+    for f in table.fields:
+        s = frame[f.name]
+        if f.enum is not None:
+            out[f.name] = pd.Categorical(s.astype("object").where(s.notna(), None), categories=list(f.enum), ordered=f.ordered or True)
+        elif f.type in ("integer", "year"):
+            out[f.name] = s.astype("Int64").astype(f.pandas_dtype)
+        elif f.type == "number":
+            out[f.name] = s.astype("float64")
+        else:
+            out[f.name] = s.astype("string").replace("", pd.NA)
+    return pd.DataFrame(out).reset_index(drop=True)

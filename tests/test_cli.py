@@ -1,0 +1,63 @@
+"""The civicstats command as a user runs it: exit codes, lines, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from civicstats.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "civicstats.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_check_valid_folder_exits_0_with_one_line(capsys):
+    from civicstats import paths
+
+    assert main(["check", str(paths.DATA_DIR)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("ok: ") and "civictech_adoption (7 rows)" in out[0]
+
+
+def test_check_broken_copy_gives_located_lines(data_copy: Path):
+    target = data_copy / "civictech_adoption.csv"
+    target.write_text(target.read_text(encoding="utf-8").replace("2018,region,9,", "2018,region,-9,").replace(
+        "2018,departement,14,", "2018,Départements,14,"), encoding="utf-8")
+    proc = run("check", str(target))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = proc.stderr.strip().splitlines()
+    assert f"{target}, row 2, column 'count', value '-9': must be at least 0" in lines
+    assert any("row 3, column 'level', value 'Départements'" in line and "did you mean 'departement'" in line for line in lines)
+    assert proc.stdout.startswith("invalid: ")
+
+
+def test_check_missing_file_and_unknown_table(tmp_path: Path, capsys):
+    assert main(["check", str(tmp_path / "nope.csv")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    (tmp_path / "x.csv").write_text("a\n1\n")
+    assert main(["check", str(tmp_path / "x.csv"), "--table", "nope"]) == 1
+    assert "unknown table" in capsys.readouterr().err
+
+
+def test_datasets_and_audit_commands(capsys):
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    assert "civictech_adoption" in out and "selection_criteria" in out
+    assert main(["audit"]) == 0
+    out = capsys.readouterr().out
+    assert "157" in out and "156" in out and "disagreements between sources" in out
+
+
+def test_console_script_is_installed():
+    exe = Path(sys.executable).parent / "civicstats"
+    proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "check" in proc.stdout
+
+
+def test_import_is_light():
+    code = "import sys, civicstats; print(sorted(m for m in ('pandas','pandera','matplotlib','nbclient','openpyxl') if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "[]"

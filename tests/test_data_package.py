@@ -1,0 +1,146 @@
+"""The shipped data: every figure of FACTS.md, every row sourced."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import civicstats as cs
+from civicstats import paths
+from civicstats.schema import spec, table_names
+
+TABLES = ["civictech_adoption", "open_data_adopters", "participatory_budgets", "collectivity_universe",
+          "civictech_categories", "civictech_tools", "selection_criteria", "sources"]
+
+
+def test_every_contract_table_is_in_the_package():
+    assert set(TABLES) <= set(table_names())
+
+
+@pytest.mark.parametrize("name", table_names())
+def test_every_table_loads_and_matches_its_csv(name):
+    frame = cs.load(name)
+    with open(paths.DATA_DIR / spec(name).path, encoding="utf-8") as f:
+        lines = [line for line in f.read().splitlines()[1:] if line.strip()]
+    assert len(frame) == len(lines) > 0
+    assert list(frame.columns) == spec(name).columns
+
+
+@pytest.mark.parametrize("name", [n for n in table_names() if "source" in spec(n).columns])
+def test_every_row_cites_sources_that_exist(name):
+    register = set(cs.sources()["id"])
+    frame = cs.load(name)
+    for cell in frame["source"]:
+        ids = str(cell).split(";")
+        assert ids and all(i in register for i in ids), cell
+
+
+def test_every_source_in_the_register_is_cited():
+    cited = {i for n in table_names() if "source" in spec(n).columns for c in cs.load(n)["source"] for i in c.split(";")}
+    assert cited <= set(cs.sources()["id"])
+    unused = set(cs.sources()["id"]) - cited
+    # GUIDE (the guide itself) and CRPA (the law, cited by the obligation function) are cited in prose
+    assert unused <= {"GUIDE", "CRPA"}, unused
+
+
+# figure table from FACTS.md section 1
+SURVEY_2018 = {"region": 9, "departement": 14, "metropole": 18, "ville_plus_100k": 11,
+               "ville_5k_100k": 76, "intercommunalite": 9, "commune_moins_5k": 19}
+SURVEY_UNIVERSE = {"ville_plus_100k": 37, "intercommunalite": 2581, "commune_moins_5k": 34672}
+
+
+def test_survey_figures():
+    t = cs.load("civictech_adoption").set_index("level")
+    assert {str(k): int(v) for k, v in t["count"].items()} == SURVEY_2018
+    assert {str(k): int(v) for k, v in t["universe"].dropna().items()} == SURVEY_UNIVERSE
+    assert t.loc["metropole", "source"] == "LOC"
+    published = cs.load("published_figures").set_index("measure")
+    assert int(published.loc["civictech_users_total", "value"]) == 157
+
+
+def test_survey_levels_are_an_ordered_categorical():
+    level = cs.load("civictech_adoption")["level"]
+    assert level.cat.ordered
+    assert list(level.cat.categories) == ["region", "departement", "metropole", "ville_plus_100k",
+                                          "ville_5k_100k", "commune_moins_5k", "intercommunalite"]
+    assert cs.load("civictech_adoption")["count"].dtype == "int64"
+
+
+@pytest.mark.parametrize("year,count,unit,source", [
+    (2014, 6, "communes", "BEZ"), (2016, 26, "villes", "BEZ"), (2016, 25, "villes", "BEZ"),
+    (2017, 47, "villes", "BEZ"), (2017, 67, "villes", "NL;LOC"), (2018, 80, "communes", "BEZ"),
+    (2022, 400, "communes", "MI22"), (2024, 465, "collectivites", "DEM24"),
+])
+def test_participatory_budget_figures(year, count, unit, source):
+    t = cs.load("participatory_budgets")
+    match = t[(t["year"] == year) & (t["count"] == count)]
+    assert match[["unit", "source"]].astype(str).values.tolist() == [[unit, source]]
+
+
+@pytest.mark.parametrize("as_of,level,count", [
+    ("2017", "all", 142), ("2018-01", "region", 12), ("2018-01", "all", 257),
+    ("2018-03", "region", 12), ("2018-03", "departement", 33), ("2018-03", "epci", 62),
+    ("2018-03", "commune", 150), ("2018-03", "all", 257), ("2018-03", "metropole", 15),
+    ("2018-03", "communaute_agglomeration", 24), ("2018-03", "communaute_urbaine", 2),
+    ("2018-03", "communaute_communes", 19), ("2018-10-01", "epci", 125), ("2018-10-01", "commune", 200),
+    ("2018-10-01", "all", 343), ("2019-10", "epci", 131), ("2019-10", "commune", 268),
+    ("2019-10", "all", 460), ("2020-10", "all", 589), ("2022", "all", 868),
+])
+def test_open_data_figures(as_of, level, count):
+    t = cs.load("open_data_adopters")
+    row = t[(t["as_of"] == as_of) & (t["level"] == level)]
+    assert row["count"].tolist() == [count]
+
+
+@pytest.mark.parametrize("as_of,concerned,share", [
+    ("2018-01", 4411, 6.5), ("2018-03", 4500, None), ("2018-10-01", 4510, 8.0),
+    ("2019-10", 4510, 10.2), ("2022", 5000, 16.0),
+])
+def test_open_data_concerned_and_shares(as_of, concerned, share):
+    t = cs.load("open_data_adopters")
+    row = t[(t["as_of"] == as_of) & (t["level"] == "all")].iloc[0]
+    assert row["concerned"] == concerned
+    assert (pd.isna(row["share_pct"]) if share is None else row["share_pct"] == share)
+
+
+@pytest.mark.parametrize("as_of,level,count", [
+    ("2018-01-01", "commune", 35357), ("2018-01-01", "epci", 1263), ("2018-01-01", "metropole", 21),
+    ("2018-01-01", "communaute_urbaine", 11), ("2018-01-01", "communaute_agglomeration", 222),
+    ("2018-01-01", "communaute_communes", 1009), ("2018-01-01", "departement", 101),
+    ("2018-01-01", "region", 18), ("2019-01-01", "commune", 34970), ("2019-01-01", "epci", 1258),
+])
+def test_universe_figures(as_of, level, count):
+    t = cs.load("collectivity_universe")
+    assert t[(t["as_of"] == as_of) & (t["level"] == level)]["count"].tolist() == [count]
+
+
+def test_categories_questions_and_tools():
+    cats = cs.load("civictech_categories")
+    assert cats["label_fr"].tolist() == ["Dialogue, vote et concertation", "Cartographie participative", "Signalement",
+                                         "Budget participatif", "Financement participatif", "Portails open data"]
+    crit = cs.load("selection_criteria")
+    questions = crit[crit["kind"] == "question"]
+    assert questions["label_fr"].tolist() == ["Objectif", "Public cible", "Échelle", "Durée", "Moyens"]
+    assert len(crit[crit["kind"] == "watch_point"]) == 3
+    tools = cs.load("civictech_tools")
+    assert set(tools["category"].astype(str)) <= set(cats["category"].astype(str))
+    assert tools.set_index("tool").loc["Decidim", "licence"] == "AGPL-3.0"
+
+
+def test_datapackage_describes_every_csv_and_its_license():
+    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    assert package["licenses"]
+    on_disk = {p.name for p in paths.DATA_DIR.glob("*.csv")}
+    assert on_disk == {r["path"] for r in package["resources"]}
+    for r in package["resources"]:
+        assert r["title"] and r["description"]
+        assert all("name" in f and "type" in f for f in r["schema"]["fields"])
+
+
+def test_datasets_lists_every_table():
+    d = cs.datasets()
+    assert d["name"].tolist() == table_names()
+    assert (d["rows"] > 0).all()
+    assert d.set_index("name").loc["participatory_budgets", "sources"] == "BEZ;DEM24;LOC;MI22;NL"

@@ -1,0 +1,103 @@
+"""Bad input for load and check: every problem located, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import civicstats as cs
+from civicstats.check import check
+from civicstats.errors import DataError
+from tests.conftest import write_csv
+
+HEADER = "as_of,level,count,universe,source,note\n"
+GOOD = "2018,region,9,,NL;LOC,\n2018,departement,14,,NL;LOC,\n"
+
+# (case, csv text, expected (row, column, value, words in the rule))
+CASES = [
+    ("wrong type", HEADER + "2018,region,neuf,,NL,\n", (2, "count", "neuf", "whole number")),
+    ("decimal count", HEADER + "2018,region,9.5,,NL,\n", (2, "count", "9.5", "no decimals")),
+    ("negative count", HEADER + "2018,region,-9,,NL,\n", (2, "count", -9, "at least 0")),
+    ("blank count", HEADER + "2018,region,,,NL,\n", (2, "count", None, "required")),
+    ("unknown level", HEADER + "2018,Régions,9,,NL,\n", (2, "level", "Régions", "did you mean 'region'")),
+    ("trailing space level", HEADER + "2018,planet ,9,,NL,\n", (2, "level", "planet", "allowed: region")),
+    ("duplicate key", HEADER + GOOD + "2018,region,10,,NL,\n", (4, None, None, "duplicate key (as_of=2018, level=region): row 2")),
+    ("unknown source", HEADER + "2018,region,9,,NL;NOPE,\n", (2, "source", "NL;NOPE", "not in the source register")),
+    ("bad date", HEADER + "March 2018,region,9,,NL,\n", (2, "as_of", "March 2018", "YYYY-MM")),
+    ("count over its universe", HEADER + "2018,ville_plus_100k,40,37,LOC,\n", (2, "count", 40, "larger than its universe (37)")),
+    ("count over the official universe", HEADER + "2018,region,19,,NL,\n", (2, "count", 19, "official number of region (18)")),
+    ("total row", HEADER + GOOD + "2018,Total,23,,NL,\n", (4, "level", "Total", "total row")),
+    ("formula", HEADER + "2018,region,=SUM(A1:A3),,NL,\n", (2, "count", "=SUM(A1:A3)", "formula")),
+    ("missing column", "as_of,level,source\n2018,region,NL\n", (1, "count", None, "required column is missing")),
+    ("misspelt column", "as_of,level,cont,source\n2018,region,9,NL\n", (1, "cont", None, "did you mean 'count'")),
+]
+
+
+@pytest.mark.parametrize("case,text,expected", CASES, ids=[c[0] for c in CASES])
+def test_load_locates_the_problem(tmp_path: Path, case, text, expected):
+    path = write_csv(tmp_path / "civictech_adoption.csv", text)
+    before = path.read_bytes()
+    with pytest.raises(DataError) as info:
+        cs.load("civictech_adoption", path)
+    row, column, value, words = expected
+    matches = [p for p in info.value.problems if p.row == row and p.column == column and words in p.rule]
+    assert matches, str(info.value)
+    assert matches[0].value == value or str(matches[0].value) == str(value)
+    assert matches[0].file == str(path)
+    assert path.read_bytes() == before  # input never written
+
+
+def test_every_problem_is_reported_not_only_the_first(tmp_path: Path):
+    path = write_csv(tmp_path / "civictech_adoption.csv",
+                     HEADER + "2018,region,-1,,NL,\n2018,Régions,x,,ZZ,\n2018,metropole,3,,NL,\n")
+    with pytest.raises(DataError) as info:
+        cs.load("civictech_adoption", path)
+    located = {(p.row, p.column) for p in info.value.problems}
+    assert {(2, "count"), (3, "level"), (3, "count"), (3, "source")} <= located
+    assert str(info.value).startswith("4 problems in")
+
+
+@pytest.mark.parametrize("content,words", [
+    (b"", "empty"),
+    (b"   \n\n", "empty"),
+    (HEADER.encode(), "no data rows"),
+    (b"PK\x03\x04" + b"\x00" * 100, "Excel workbook"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
+])
+def test_files_that_are_not_tables(tmp_path: Path, content: bytes, words: str):
+    path = tmp_path / "civictech_adoption.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError) as info:
+        cs.load("civictech_adoption", path)
+    assert words in str(info.value)
+
+
+def test_french_spreadsheet_csv(tmp_path: Path):
+    text = "\ufeff" + HEADER.replace(",", ";") + "2018;région;9;;NL;\r\n2018;departement;14;;NL;LOC\r\n"
+    path = write_csv(tmp_path / "civictech_adoption.csv", text.replace("région", "region"))
+    t = cs.load("civictech_adoption", path)
+    assert t["count"].tolist() == [9, 14]
+    cp = write_csv(tmp_path / "x" / "open_data_adopters.csv",
+                   "as_of;level;count;share_pct;share_bound;concerned;concerned_bound;source;note\r\n"
+                   "2018-01;departement;;33,6;;;;LSN;part des départements\r\n", encoding="cp1252")
+    t = cs.load("open_data_adopters", cp)
+    assert t["share_pct"].tolist() == [33.6]
+    assert t["note"].tolist() == ["part des départements"]
+
+
+def test_check_csv_and_folder(data_copy: Path):
+    assert check(data_copy).ok
+    broken = data_copy / "participatory_budgets.csv"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("2017,47,", "2017,quarante-sept,"), encoding="utf-8")
+    report = check(data_copy)
+    assert not report.ok
+    assert [(p.row, p.column, p.value) for p in report.problems] == [(5, "count", "quarante-sept")]
+    assert "participatory_budgets" not in report.tables and "sources" in report.tables
+
+
+def test_check_infers_the_table_from_the_file_name(tmp_path: Path):
+    path = write_csv(tmp_path / "budgets.csv", "year,count,unit,source\n2017,47,villes,BEZ\n")
+    report = check(path)
+    assert not report.ok and "cannot tell which table" in report.problems[0].rule
+    assert check(path, table="participatory_budgets").ok
