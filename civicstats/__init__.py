@@ -25,6 +25,8 @@ _LAZY = {
     "audit": "civicstats.analysis.audit",
     "adoption_rates": "civicstats.analysis.rates",
     "open_data_obligation": "civicstats.analysis.obligation",
+    "wave_changes": "civicstats.analysis.waves",
+    "waves": "civicstats.analysis.waves",
 }
 
 __all__ = ["DataError", "DataWarning", "Problem", "__version__", *_LAZY]
@@ -33,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from civicstats.analysis.audit import audit
     from civicstats.analysis.obligation import open_data_obligation
     from civicstats.analysis.rates import adoption_rates
+    from civicstats.analysis.waves import wave_changes, waves
     from civicstats.tables import datasets, load, sources
 
 

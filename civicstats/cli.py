@@ -60,7 +60,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     from civicstats.build import build
 
     result = build(data=args.data, out=args.out, lang=args.lang, jobs=args.jobs, force=args.force)
-    return 0 if result.ok else 1
+    if not result.ok:
+        print(f"build failed ({len(result.failed)} notebook{'s' if len(result.failed) != 1 else ''}): "
+              "nothing was written, earlier outputs are unchanged", file=sys.stderr)
+        return 1
+    print(f"built {len(result.built)}, up to date {len(result.skipped)}")
+    return 0
 
 
 def cmd_template(args: argparse.Namespace) -> int:

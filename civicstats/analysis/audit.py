@@ -33,9 +33,9 @@ PUBLISHED_SUMS: dict[str, tuple[str, tuple[str, ...] | None]] = {
 }
 #: Parts that add up to a whole in open_data_adopters: whole → parts.
 OPEN_DATA_PARTS: dict[str, tuple[str, ...]] = {
-    "epci": ("metropole", "communaute_urbaine", "communaute_agglomeration", "communaute_communes",
-             "etablissement_public_territorial"),
-    "all": ("region", "departement", "epci", "commune"),
+    # EPT are not EPCI à fiscalité propre: counted in "all", not in "epci"
+    "epci": ("metropole", "communaute_urbaine", "communaute_agglomeration", "communaute_communes"),
+    "all": ("region", "departement", "epci", "commune", "etablissement_public_territorial"),
 }
 #: How far (percentage points) a published share may be from the computed one.
 SHARE_TOLERANCE = {"": 0.05, "about": 1.0, "under": 0.0}
@@ -92,7 +92,7 @@ def detail_vs_total(source: Source = None) -> Iterator[Finding]:
             part_rows = by_level[by_level["level"].isin(parts)]
             present = set(part_rows["level"])
             # compare only when the detail is complete enough to be meant as one
-            needed = set(parts) - {"etablissement_public_territorial"} if whole == "epci" else set(parts)
+            needed = set(parts) - {"etablissement_public_territorial"}
             if whole_rows.empty or not needed <= present:
                 continue
             total = int(part_rows["count"].sum())

@@ -1,0 +1,789 @@
+"""Execute the project's notebooks: deterministic, parallel, cached, atomic.
+
+``build()`` runs every notebook of ``notebooks/`` top to bottom in a fresh
+kernel, several at once, and writes three things per notebook: the executed
+notebook, its HTML rendering and the figures it saved. It is all-or-nothing:
+outputs are staged in a temporary folder and moved into place only when every
+notebook succeeded, so a failing cell never leaves half a build behind.
+
+Each output notebook carries a fingerprint of everything its result depends on
+(its cells, the data, the package's source, the language). A notebook whose
+fingerprint, HTML and figures are all in place is skipped without starting a
+kernel, which is why this module imports only the standard library at module
+level: the Jupyter machinery is imported when something has to run.
+
+Example, from the command line or a script::
+
+    from civicstats.build import build
+    result = build()                                  # shipped data, in place
+    result = build(data="other.csv", out="/tmp/run")  # other data, elsewhere
+
+>>> BuildResult(built=["survey"], skipped=["context"], failed=[]).ok
+True
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from civicstats import paths
+
+if TYPE_CHECKING:  # imported lazily at run time: a warm build must stay light
+    from collections.abc import Coroutine
+
+    from nbformat import NotebookNode
+
+#: Bump to invalidate every fingerprint when the build's output format changes.
+BUILD_FORMAT = 1
+#: The kernel every notebook runs in: the ipykernel of the current interpreter.
+KERNEL_NAME = "python3"
+#: Seconds a single cell may run before the notebook fails.
+CELL_TIMEOUT = 300
+#: Tag of the cell that defines the notebook's parameters (papermill convention).
+PARAMETERS_TAG = "parameters"
+#: Tag of the cell the build inserts after it when parameters differ from defaults.
+INJECTED_TAG = "injected-parameters"
+#: Parameter defaults: what the ``parameters`` cell of every notebook sets.
+DEFAULT_DATA: str | None = None
+DEFAULT_LANG = "en"
+
+#: Kernel environment that makes outputs the same on every machine and run:
+#: a fixed hash seed (set and dict-of-str ordering), the inline backend so
+#: charts are embedded even if the caller exported MPLBACKEND, and silence
+#: for the debugger's frozen-modules warning on stderr.
+_KERNEL_ENV = {
+    "PYTHONHASHSEED": "0",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
+#: Notebook and cell metadata that only records when or how a run happened.
+_VOLATILE_NOTEBOOK_METADATA = ("papermill", "widgets")
+_VOLATILE_CELL_METADATA = ("execution", "papermill", "ExecuteTime")
+#: Output MIME types that embed random ids (ipywidgets' model ids).
+_VOLATILE_MIME_TYPES = ("application/vnd.jupyter.widget-view+json",)
+_DEFAULT_KERNELSPEC = {
+    "display_name": "Python 3 (ipykernel)",
+    "language": "python",
+    "name": KERNEL_NAME,
+}
+
+
+@dataclass
+class BuildResult:
+    """What a build did, notebook names (stems) in each list.
+
+    ``built`` lists the notebooks whose outputs were written; when any notebook
+    fails nothing is written, so ``built`` is empty and ``failed`` says why.
+
+    >>> BuildResult(built=[], skipped=["survey"], failed=["context"]).ok
+    False
+    """
+
+    built: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no notebook failed."""
+        return not self.failed
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """The three folders a build writes into."""
+
+    notebooks: Path
+    reports: Path
+    figures: Path
+
+
+@dataclass
+class _Job:
+    """One notebook to execute, and what the build learns about it."""
+
+    name: str
+    source: Path
+    fingerprint: str
+    old_figures: list[str]
+    notebook: Any = None  # the prepared, then executed, NotebookNode
+    injected_at: int | None = None  # index of the injected-parameters cell
+    figures: list[str] = field(default_factory=list)
+    error: str | None = None  # "at cell N: ErrorName: message" once failed
+
+
+class _NotebookError(Exception):
+    """A notebook could not be prepared, executed or rendered."""
+
+
+# --------------------------------------------------------------------------
+# Fingerprints: pure functions of the inputs, standard library only.
+# --------------------------------------------------------------------------
+
+
+def fingerprint(
+    notebook_path: str | Path, data: str | Path | None = None, lang: str = DEFAULT_LANG
+) -> str:
+    """The sha256 that identifies one notebook's build from its inputs.
+
+    It covers the notebook's cells (type, source and tags only: outputs,
+    execution counts and other metadata do not count), the data (every file
+    of ``data/`` or of the file or folder given), every ``civicstats/**/*.py``
+    file, ``lang`` and :data:`BUILD_FORMAT`.
+
+    >>> import json, tempfile
+    >>> cell = {"cell_type": "code", "id": "a", "metadata": {}, "source": "1 + 1",
+    ...         "outputs": [], "execution_count": None}
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     nb = Path(tmp) / "demo.ipynb"
+    ...     _ = nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5,
+    ...                                   "metadata": {}, "cells": [cell]}))
+    ...     len(fingerprint(nb)), fingerprint(nb) == fingerprint(nb, lang="fr")
+    (64, False)
+    """
+    data_path = None if data is None else _existing_data(data)
+    return _fingerprint(_read_notebook_json(Path(notebook_path)), _inputs_digest(data_path, lang))
+
+
+def stale_notebooks(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> list[str]:
+    """Committed notebooks whose recorded fingerprint does not match their inputs.
+
+    A committed notebook is built on the shipped data in the default language;
+    one listed here was edited, or its data or the package changed, since the
+    last build (``civicstats build`` fixes it).
+    """
+    inputs = _inputs_digest(None, DEFAULT_LANG)
+    stale = []
+    for source in sorted(Path(notebooks_dir).glob("*.ipynb")):
+        raw = _read_notebook_json(source)
+        if _recorded(raw)[0] != _fingerprint(raw, inputs):
+            stale.append(source.stem)
+    return stale
+
+
+def _fingerprint(raw: dict[str, Any], inputs: str) -> str:
+    """Combine a notebook's cells with the digest of everything else."""
+    cells = [
+        [cell.get("cell_type"), _text(cell.get("source", "")), sorted(_tags(cell))]
+        for cell in raw.get("cells", [])
+        if INJECTED_TAG not in _tags(cell)
+    ]
+    payload = json.dumps({"inputs": inputs, "cells": cells}, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _inputs_digest(data: Path | None, lang: str) -> str:
+    """Digest of what every notebook of one build shares: data, code, options."""
+    payload = {
+        "format": BUILD_FORMAT,
+        "lang": lang,
+        "data": _files_digest(_files_under(paths.DATA_DIR if data is None else data)),
+        "code": _files_digest(_files_under(paths.PACKAGE_DIR, "*.py")),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _files_under(root: Path, pattern: str = "*") -> list[tuple[str, Path]]:
+    """(relative name, path) of every file under ``root``; ``root`` itself if a file."""
+    if root.is_file():
+        return [(root.name, root)]
+    if not root.is_dir():
+        return []
+    return [(p.relative_to(root).as_posix(), p) for p in root.rglob(pattern) if p.is_file()]
+
+
+def _files_digest(files: Iterable[tuple[str, Path]]) -> str:
+    """sha256 over relative names and contents, in name order."""
+    digest = hashlib.sha256()
+    for name, path in sorted(files):
+        with path.open("rb") as handle:
+            content = hashlib.file_digest(handle, "sha256").hexdigest()
+        digest.update(f"{name}\0{content}\n".encode())
+    return digest.hexdigest()
+
+
+def _read_notebook_json(path: Path) -> dict[str, Any]:
+    """A notebook as plain JSON: enough to fingerprint it without nbformat."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"cannot read notebook {path}: {error}") from error
+    if not isinstance(raw, dict) or raw.get("nbformat") != 4:
+        raise ValueError(f"{path} is not a version 4 Jupyter notebook")
+    return raw
+
+
+def _recorded(raw: dict[str, Any] | None) -> tuple[str | None, list[str]]:
+    """The fingerprint and figure names a previous build stored in a notebook."""
+    if raw is None:
+        return None, []
+    meta = raw.get("metadata", {}).get("civicstats", {})
+    if not isinstance(meta, dict):
+        return None, []
+    figures = [f for f in meta.get("figures", []) if isinstance(f, str) and _is_safe(f)]
+    return meta.get("fingerprint"), figures
+
+
+def _text(source: str | list[str]) -> str:
+    """Notebook JSON stores text as a string or as a list of lines."""
+    return source if isinstance(source, str) else "".join(source)
+
+
+def _tags(cell: dict[str, Any]) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _is_safe(name: str) -> bool:
+    """A recorded figure name stays inside the figures folder."""
+    pure = PurePosixPath(name)
+    return bool(name) and not pure.is_absolute() and ".." not in pure.parts
+
+
+# --------------------------------------------------------------------------
+# The build.
+# --------------------------------------------------------------------------
+
+
+def build(
+    data: str | Path | None = None,
+    out: str | Path | None = None,
+    lang: str = DEFAULT_LANG,
+    jobs: int | None = None,
+    force: bool = False,
+    notebooks: Sequence[str] | None = None,
+    log: Callable[[str], None] = print,
+    notebooks_dir: Path = paths.NOTEBOOKS_DIR,
+) -> BuildResult:
+    """Execute the notebooks that are out of date, and write their outputs.
+
+    With ``out=None`` (shipped data) executed notebooks replace their sources,
+    HTML goes to ``reports/`` and figures to ``figures/``. With ``out`` they go
+    to ``out/notebooks``, ``out/reports`` and ``out/figures``; ``out`` is
+    required with ``data`` and may not point into the project's own folders.
+    ``notebooks`` selects notebooks by stem; ``force`` rebuilds up-to-date ones.
+
+    One line per notebook goes through ``log``: ``started NAME``, ``done NAME
+    in 3.2 s``, ``up to date NAME`` or ``FAILED NAME at cell N: Error: message``
+    where N counts the cells of the source notebook from 1, markdown included.
+    If any notebook fails, nothing is written and ``result.ok`` is False.
+    """
+    notebooks_dir = Path(notebooks_dir).expanduser().resolve()
+    data_path = None if data is None else _existing_data(data)
+    if data_path is not None and out is None:
+        raise ValueError(
+            "a build on other data needs `out`: the project's notebooks and figures "
+            "are built from the shipped data only"
+        )
+    targets = _targets(out, notebooks_dir)
+    if out is not None:
+        _check_out(Path(out).expanduser().resolve(), targets, notebooks_dir)
+    if jobs is not None and jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
+
+    result = BuildResult()
+    inputs = _inputs_digest(data_path, lang)
+    todo: list[_Job] = []
+    for source in _select(notebooks_dir, notebooks):
+        raw = _read_notebook_json(source)
+        output = targets.notebooks / source.name
+        previous = raw if output == source else _read_output(output)
+        recorded_fingerprint, recorded_figures = _recorded(previous)
+        job = _Job(source.stem, source, _fingerprint(raw, inputs), recorded_figures)
+        if not force and _is_up_to_date(job, recorded_fingerprint, targets):
+            result.skipped.append(job.name)
+            log(f"up to date {job.name}")
+        else:
+            todo.append(job)
+    if not todo:
+        return result
+
+    staging_parent = _existing_parent(targets.notebooks)
+    staging = Path(tempfile.mkdtemp(prefix=".civicstats-build-", dir=staging_parent))
+    try:
+        _execute_all(todo, data_path, lang, notebooks_dir, staging, jobs, log)
+        _check_figure_owners(todo, targets, log)
+        if not any(job.error for job in todo):
+            _stage_outputs(todo, staging, log)
+        failed = [job.name for job in todo if job.error]
+        if failed:
+            result.failed = failed
+            return result
+        _commit(todo, staging, targets)
+        result.built = [job.name for job in todo]
+        return result
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _existing_data(data: str | Path) -> Path:
+    path = Path(data).expanduser().resolve()
+    if not path.exists():
+        raise FileNotFoundError(f"data not found: {path}")
+    return path
+
+
+def _targets(out: str | Path | None, notebooks_dir: Path) -> _Targets:
+    if out is None:
+        return _Targets(notebooks_dir, paths.REPORTS_DIR, paths.FIGURES_DIR)
+    root = Path(out).expanduser().resolve()
+    return _Targets(root / "notebooks", root / "reports", root / "figures")
+
+
+def _check_out(out: Path, targets: _Targets, notebooks_dir: Path) -> None:
+    """Refuse an ``out`` whose outputs would land in the project's own folders."""
+    protected = {p.resolve() for p in (*paths.protected_dirs(), paths.DATA_DIR, notebooks_dir)}
+    for path in (out, targets.notebooks, targets.reports, targets.figures):
+        for folder in sorted(protected):
+            if path == folder or path.is_relative_to(folder):
+                raise ValueError(
+                    f"out={out} would write into {folder}, which only the build on the "
+                    "shipped data (out=None) may change; choose a folder outside the "
+                    "project's data, notebooks and figures"
+                )
+
+
+def _select(notebooks_dir: Path, names: Sequence[str] | None) -> list[Path]:
+    sources = sorted(notebooks_dir.glob("*.ipynb"))
+    if names is None:
+        return sources
+    known = {source.stem for source in sources}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise ValueError(
+            f"no such notebook in {notebooks_dir}: {', '.join(unknown)} "
+            f"(available: {', '.join(sorted(known)) or 'none'})"
+        )
+    return [source for source in sources if source.stem in set(names)]
+
+
+def _read_output(path: Path) -> dict[str, Any] | None:
+    """A previously built notebook, or None if missing or unreadable."""
+    try:
+        return _read_notebook_json(path)
+    except ValueError:
+        return None
+
+
+def _is_up_to_date(job: _Job, recorded_fingerprint: str | None, targets: _Targets) -> bool:
+    return (
+        recorded_fingerprint == job.fingerprint
+        and (targets.reports / f"{job.name}.html").is_file()
+        and all((targets.figures / name).is_file() for name in job.old_figures)
+    )
+
+
+def _existing_parent(path: Path) -> Path:
+    """The nearest existing folder above ``path``: staging shares its filesystem."""
+    for parent in path.parents:
+        if parent.is_dir():
+            return parent
+    return Path(tempfile.gettempdir())
+
+
+# --------------------------------------------------------------------------
+# Execution: one fresh kernel per notebook, several at once.
+# --------------------------------------------------------------------------
+
+
+def _execute_all(
+    todo: list[_Job],
+    data: Path | None,
+    lang: str,
+    cwd: Path,
+    staging: Path,
+    jobs: int | None,
+    log: Callable[[str], None],
+) -> None:
+    """Prepare and execute every job, recording outputs or errors on the jobs."""
+    for job in todo:
+        try:
+            job.notebook, job.injected_at = _prepare(job.source, data, lang)
+        except _NotebookError as error:
+            job.error = f": {error}"
+            log(f"FAILED {job.name}{job.error}")
+    runnable = [job for job in todo if not job.error]
+    if runnable:
+        workers = jobs or min(len(runnable), os.cpu_count() or 1)
+        _run_async(_execute_concurrently(runnable, cwd, staging, workers, log))
+
+
+async def _execute_concurrently(
+    todo: list[_Job], cwd: Path, staging: Path, workers: int, log: Callable[[str], None]
+) -> None:
+    """Run up to ``workers`` kernels at a time on one event loop.
+
+    nbclient is asynchronous, so kernels run side by side from a single
+    thread; each gets its own environment (hence its own figures folder).
+    """
+    import asyncio
+
+    slots = asyncio.Semaphore(workers)
+
+    async def run(job: _Job) -> None:
+        async with slots:
+            figures = staging / "kernel-figures" / job.name
+            figures.mkdir(parents=True)
+            env = {**os.environ, **_KERNEL_ENV, paths.FIGURES_ENV: str(figures)}
+            env.setdefault("SOURCE_DATE_EPOCH", "0")  # matplotlib's SVG/PDF dates
+            log(f"started {job.name}")
+            started = time.perf_counter()
+            current: list[int | None] = [None]  # index of the cell being executed
+
+            def on_cell(index: int) -> None:
+                current[0] = index
+
+            try:
+                await _execute_notebook(job.notebook, cwd=cwd, env=env, on_cell=on_cell)
+            except Exception as error:  # any failure fails this notebook, not the build
+                if asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                    # Ctrl-C: nbclient reports the cancelled cell as a dead kernel
+                    raise asyncio.CancelledError from error
+                job.error = _describe_failure(error, current[0], job.injected_at)
+                log(f"FAILED {job.name}{job.error}")
+                return
+            job.figures = sorted(name for name, _ in _files_under(figures))
+            log(f"done {job.name} in {time.perf_counter() - started:.1f} s")
+
+    tasks = [asyncio.create_task(run(job)) for job in todo]
+    try:
+        await asyncio.wait(tasks)
+    except asyncio.CancelledError:  # Ctrl-C: stop every kernel, and wait until each is down
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
+        raise
+    for task in tasks:
+        task.result()  # a bug in run() must not pass silently
+
+
+async def _execute_notebook(
+    nb: NotebookNode, *, cwd: Path, env: dict[str, str], on_cell: Callable[[int], None]
+) -> None:
+    """Execute ``nb`` in place in a fresh kernel started in ``cwd`` with ``env``."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        nb,
+        kernel_name=KERNEL_NAME,
+        kernel_manager_class=_native_kernel_manager(),
+        timeout=CELL_TIMEOUT,
+        record_timing=False,
+        shutdown_kernel="immediate",  # nothing to save; also quiet on Ctrl-C
+        resources={"metadata": {"path": str(cwd)}},
+        on_cell_start=lambda cell, cell_index: on_cell(cell_index),
+    )
+    # Keyword arguments of execute() go to the kernel manager's start_kernel(),
+    # whose provisioner uses `env` instead of os.environ for the kernel process.
+    await client.async_execute(env=env, **_encryption_option())
+
+
+@functools.cache
+def _encryption_option() -> dict[str, str]:
+    """Ask for CurveZMQ encryption of kernel traffic where jupyter_client offers it.
+
+    Recent jupyter_client versions can encrypt the local TCP sockets (the kernel
+    otherwise warns on stderr that it runs unencrypted); older ones lack the
+    option and would pass it on to the process launch, so ask only if known.
+    """
+    import zmq
+
+    manager = _native_kernel_manager()
+    if "transport_encryption" in manager.class_trait_names() and zmq.has("curve"):
+        return {"transport_encryption": "auto"}
+    return {}
+
+
+@functools.cache
+def _native_kernel_manager() -> type:
+    """A kernel manager that always starts this interpreter's ipykernel.
+
+    A ``python3`` kernelspec installed elsewhere (user folder, JUPYTER_PATH)
+    could point at another Python; looking in no folder makes jupyter_client
+    fall back to ipykernel's built-in spec, which runs ``sys.executable``.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class NativeKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _native_only(self) -> KernelSpecManager:
+            return KernelSpecManager(kernel_dirs=[], parent=self)
+
+    return NativeKernelManager
+
+
+def _run_async(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run ``coroutine`` on an event loop of its own, in a worker thread.
+
+    The worker thread keeps kernels working when the caller already runs an
+    event loop (a Jupyter notebook) and keeps nbclient's per-kernel signal
+    handlers out of the main thread; Ctrl-C cancels the build, which shuts
+    every kernel down, and is then raised again.
+    """
+    import asyncio
+    import threading
+
+    finished = threading.Event()
+
+    async def guarded() -> None:
+        try:
+            await coroutine
+        finally:
+            finished.set()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_forever()
+        finally:  # as asyncio.run does: nothing left pending when the loop closes
+            leftovers = asyncio.all_tasks(loop)
+            for task in leftovers:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=serve, name="civicstats-build", daemon=True)
+    thread.start()
+    try:
+        future = asyncio.run_coroutine_threadsafe(guarded(), loop)
+        try:
+            future.result()
+        except KeyboardInterrupt:
+            future.cancel()  # cancels the kernels' tasks, which shut them down
+            finished.wait(timeout=60)
+            raise
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+
+
+def _describe_failure(error: Exception, index: int | None, injected_at: int | None) -> str:
+    """`` at cell N: ErrorName: first line`` with N counted in the source notebook.
+
+    >>> _describe_failure(RuntimeError("Kernel died\\nmore"), 4, injected_at=2)
+    ' at cell 4: RuntimeError: Kernel died'
+    """
+    ename = getattr(error, "ename", None) or type(error).__name__
+    evalue = getattr(error, "evalue", None)
+    message = str(error) if evalue is None else str(evalue)
+    first_line = next((line.strip() for line in message.splitlines() if line.strip()), "")
+    where = ""
+    if index is not None:
+        if injected_at is not None and index >= injected_at:
+            index -= 1  # the injected cell is not in the source; it counts as the parameters cell
+        where = f" at cell {index + 1}"
+    return f"{where}: {ename}: {first_line}" if first_line else f"{where}: {ename}"
+
+
+# --------------------------------------------------------------------------
+# Notebooks in and out: parameters, normalisation, HTML.
+# --------------------------------------------------------------------------
+
+
+def _prepare(source: Path, data: Path | None, lang: str) -> tuple[NotebookNode, int | None]:
+    """Read a source notebook, clean it, and inject parameters if needed.
+
+    Returns the notebook and the index of the injected cell (None if none).
+    """
+    import nbformat
+
+    nb = nbformat.read(source, as_version=4)
+    nb.cells = [cell for cell in nb.cells if INJECTED_TAG not in cell.metadata.get("tags", [])]
+    _stable_cell_ids(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    injected = _injected_source(data, lang)
+    if injected is None:
+        return nb, None
+    parameters = next(
+        (
+            index
+            for index, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and PARAMETERS_TAG in cell.metadata.get("tags", [])
+        ),
+        None,
+    )
+    if parameters is None:
+        raise _NotebookError(
+            f"no code cell tagged '{PARAMETERS_TAG}' to receive data/lang; "
+            "the notebook would silently use its defaults"
+        )
+    cell = nbformat.v4.new_code_cell(source=injected, metadata={"tags": [INJECTED_TAG]})
+    cell.id = INJECTED_TAG
+    nb.cells.insert(parameters + 1, cell)
+    return nb, parameters + 1
+
+
+def _injected_source(data: Path | str | None, lang: str) -> str | None:
+    """The code of the injected-parameters cell, or None when all are defaults.
+
+    >>> print(_injected_source("/srv/other", "fr"))
+    # Parameters injected by civicstats.build
+    data = '/srv/other'
+    lang = 'fr'
+    >>> _injected_source(None, "en") is None
+    True
+    """
+    lines = []
+    if data != DEFAULT_DATA:
+        lines.append(f"data = {str(data)!r}")
+    if lang != DEFAULT_LANG:
+        lines.append(f"lang = {lang!r}")
+    if not lines:
+        return None
+    return "\n".join(["# Parameters injected by civicstats.build", *lines])
+
+
+def _stable_cell_ids(nb: NotebookNode) -> None:
+    """Give every cell a unique, reproducible id.
+
+    nbformat invents random ids for cells that lack one (notebooks older than
+    format 4.5) or share one; deriving them from the position instead keeps
+    rebuilds byte-identical.
+    """
+    seen: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        cell_id = cell.get("id")
+        if not cell_id or cell_id in seen or cell_id == INJECTED_TAG:
+            cell_id = f"cell-{index}"
+            while cell_id in seen:
+                cell_id += "-"
+            cell["id"] = cell_id
+        seen.add(cell_id)
+    nb.nbformat, nb.nbformat_minor = 4, max(nb.get("nbformat_minor", 5), 5)
+    nb.metadata.pop("orig_nbformat_minor", None)
+
+
+def _normalise(nb: NotebookNode, fingerprint: str, figures: list[str]) -> None:
+    """Remove what depends on when or where a run happened; record the build."""
+    for key in _VOLATILE_NOTEBOOK_METADATA:
+        nb.metadata.pop(key, None)
+    nb.metadata.setdefault("kernelspec", dict(_DEFAULT_KERNELSPEC))
+    nb.metadata["civicstats"] = {"fingerprint": fingerprint, "figures": figures}
+    for cell in nb.cells:
+        for key in _VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+        for output in cell.get("outputs", []):
+            for mime in _VOLATILE_MIME_TYPES:
+                output.get("data", {}).pop(mime, None)
+
+
+def _notebook_bytes(nb: NotebookNode) -> bytes:
+    """nbformat's own serialisation (sorted keys, one-space indent), newline-ended."""
+    import nbformat
+
+    text = nbformat.writes(nb)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
+def _render_html(nb: NotebookNode, name: str, exporter: Any) -> bytes:
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
+    return body.encode("utf-8")
+
+
+def _stage_outputs(todo: list[_Job], staging: Path, log: Callable[[str], None]) -> None:
+    """Write each executed notebook and its HTML into the staging folder."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter()
+    for folder in ("notebooks", "reports"):
+        (staging / folder).mkdir()
+    for job in todo:
+        _normalise(job.notebook, job.fingerprint, job.figures)
+        try:
+            html = _render_html(job.notebook, job.name, exporter)
+        except Exception as error:
+            job.error = f": rendering HTML: {type(error).__name__}: {error}"
+            log(f"FAILED {job.name}{job.error}")
+            continue
+        (staging / "notebooks" / f"{job.name}.ipynb").write_bytes(_notebook_bytes(job.notebook))
+        (staging / "reports" / f"{job.name}.html").write_bytes(html)
+
+
+# --------------------------------------------------------------------------
+# Figures and the final move into place.
+# --------------------------------------------------------------------------
+
+
+def _figures_of_others(todo: list[_Job], targets: _Targets) -> dict[str, str]:
+    """Figure name -> notebook, for built notebooks this run does not rebuild."""
+    rebuilt = {job.name for job in todo}
+    owners: dict[str, str] = {}
+    for output in sorted(targets.notebooks.glob("*.ipynb")):
+        if output.stem not in rebuilt:
+            for name in _recorded(_read_output(output))[1]:
+                owners.setdefault(name, output.stem)
+    return owners
+
+
+def _check_figure_owners(todo: list[_Job], targets: _Targets, log: Callable[[str], None]) -> None:
+    """Fail a notebook that saves a figure another notebook already saves.
+
+    The figures folder is shared: two notebooks writing ``chart.png`` would
+    silently overwrite each other.
+    """
+    owners = _figures_of_others(todo, targets)
+    for job in todo:
+        if job.error:
+            continue
+        for name in job.figures:
+            owner = owners.setdefault(name, job.name)
+            if owner != job.name:
+                job.error = f": figure '{name}' is also saved by notebook '{owner}'"
+                log(f"FAILED {job.name}{job.error}")
+                break
+
+
+def _commit(todo: list[_Job], staging: Path, targets: _Targets) -> None:
+    """Move staged outputs into place, notebooks last.
+
+    The notebook carries the fingerprint, so if the build is interrupted
+    between two moves the next build sees it as out of date and redoes it.
+    Figures a notebook recorded before but no longer saves, and that no other
+    notebook records, are removed: the build made them and owns them.
+    """
+    for job in todo:
+        figures = staging / "kernel-figures" / job.name
+        for name in job.figures:
+            _replace(figures / name, targets.figures / name)
+    for job in todo:
+        _replace(staging / "reports" / f"{job.name}.html", targets.reports / f"{job.name}.html")
+    for job in todo:
+        name = f"{job.name}.ipynb"
+        _replace(staging / "notebooks" / name, targets.notebooks / name)
+    kept = set(_figures_of_others([], targets))
+    for job in todo:
+        for name in set(job.old_figures) - kept:
+            (targets.figures / name).unlink(missing_ok=True)
+
+
+def _replace(staged: Path, final: Path) -> None:
+    """os.replace, with a copy-then-replace fallback across filesystems."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(staged, final)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        partial = final.with_name(f".{final.name}.{os.getpid()}.partial")
+        try:
+            shutil.copyfile(staged, partial)
+            os.replace(partial, final)
+        finally:
+            partial.unlink(missing_ok=True)
