@@ -27,26 +27,35 @@ _LAZY = {
     "open_data_obligation": "civicstats.analysis.obligation",
     "wave_changes": "civicstats.analysis.waves",
     "waves": "civicstats.analysis.waves",
+    "select_tools": "civicstats.analysis.selection",
+    "save_figure": "civicstats.charts",
 }
+#: public submodules, reachable as attributes (``cs.charts``) without an import
+_SUBMODULES = {"charts": "civicstats.charts"}
 
-__all__ = ["DataError", "DataWarning", "Problem", "__version__", *_LAZY]
+__all__ = ["DataError", "DataWarning", "Problem", "__version__", *_LAZY, *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from civicstats import charts
     from civicstats.analysis.audit import audit
     from civicstats.analysis.obligation import open_data_obligation
     from civicstats.analysis.rates import adoption_rates
+    from civicstats.analysis.selection import select_tools
     from civicstats.analysis.waves import wave_changes, waves
+    from civicstats.charts import save_figure
     from civicstats.tables import datasets, load, sources
 
 
 def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
+    if name in _SUBMODULES:
+        value = import_module(_SUBMODULES[name])
+    elif name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+    else:
         raise AttributeError(f"module 'civicstats' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

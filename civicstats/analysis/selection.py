@@ -1,0 +1,299 @@
+"""The selection aid: rank candidate tools by the guide's five questions and three watch points.
+
+The guide tells a collectivity to ask five questions before choosing a tool
+(``selection_criteria`` rows of kind ``question``: objective, target public,
+scale, duration, means) and to check three watch points (kind
+``watch_point``: personal data, fair platform, reversibility).
+:func:`select_tools` turns the collectivity's own answers into a ranking:
+
+- each tool is rated 0–5 on each question (how well it fits the
+  collectivity's answer to that question: the collectivity rates this);
+- the score is the weighted mean of the ratings (0–5), and each question's
+  contribution (weight share × rating) is kept, so the contributions add up
+  to the score;
+- a tool is *eligible* when it meets every watch point; a tool that fails
+  one is never dropped, it is ranked after every eligible tool and says
+  which watch points it fails;
+- ``objective`` (a category of ``civictech_categories``) is a flag, not a
+  filter: among the eligible tools, and among the others, tools of that
+  category are listed first and tools of another (or no) category after
+  them, whatever their scores, with "category differs from the objective"
+  in their explanation. Scores are not changed by it.
+
+Ranking, best first: eligible before ineligible, then matching the
+objective before not, then by score (scores equal to 9 decimals are ties:
+rounding noise does not rank tools), then by tool name (so ties are
+deterministic).
+
+>>> ratings = [
+...     {"tool": "Decidim", "objective": 5, "scale": 3,
+...      "personal_data": True, "fair_platform": True, "reversibility": True},
+...     {"tool": "Fluicity", "objective": 4, "scale": 4,
+...      "personal_data": True, "fair_platform": True, "reversibility": False},
+... ]
+>>> ranked = select_tools(ratings, {"objective": 3, "scale": 1})
+>>> ranked[["rank", "tool", "score", "eligible", "excluded_because"]].to_dict("records")
+[{'rank': 1, 'tool': 'Decidim', 'score': 4.5, 'eligible': True, 'excluded_because': ''}, \
+{'rank': 2, 'tool': 'Fluicity', 'score': 4.0, 'eligible': False, 'excluded_because': 'Reversibility'}]
+>>> print(ranked["explanation"].iloc[0])
+4.5/5: objective 5 × 75% + scale 3 × 25%
+>>> print(ranked["explanation"].iloc[1])
+4.0/5: objective 4 × 75% + scale 4 × 25%; fails reversibility
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from numbers import Real
+from typing import TYPE_CHECKING, Any
+
+from civicstats.charts import NBSP, format_number, format_percent, label
+from civicstats.tables import load
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Ratings run from 0 (does not fit) to 5 (fits perfectly).
+RATING_MIN, RATING_MAX = 0, 5
+#: Text values accepted in a watch-point column (for ratings read from CSV files).
+TRUE_TEXTS = {"true", "yes", "oui", "1", "y", "o"}
+FALSE_TEXTS = {"false", "no", "non", "0", "n"}
+
+_WORDS = {
+    "en": {"colon": ":", "semi": ";", "fails": "fails {what}", "not_assessed": "{what} (not assessed)",
+           "not_checked": "watch points not checked: {what}",
+           "differs": "category differs from the objective ({category}, not {objective})",
+           "no_category": "no category given, so it cannot match the objective ({objective})"},
+    "fr": {"colon": NBSP + ":", "semi": NBSP + ";", "fails": "ne respecte pas {what}",
+           "not_assessed": "{what} (non évalué)",
+           "not_checked": "points de vigilance non vérifiés" + NBSP + ": {what}",
+           "differs": "catégorie différente de l'objectif ({category} et non {objective})",
+           "no_category": "catégorie non renseignée" + NBSP + ": ne peut correspondre à l'objectif ({objective})"},
+}
+
+
+def _criteria() -> tuple[list[str], list[str]]:
+    criteria = load("selection_criteria").sort_values(["kind", "order"], kind="stable")
+    kind = criteria["kind"].astype(str)
+    return ([str(i) for i in criteria.loc[kind == "question", "id"]],
+            [str(i) for i in criteria.loc[kind == "watch_point", "id"]])
+
+
+def _categories() -> list[str]:
+    return [str(c) for c in load("civictech_categories")["category"]]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _frame(ratings: Any) -> pd.DataFrame:
+    import pandas as pd
+
+    if isinstance(ratings, pd.DataFrame):
+        frame = ratings.copy()
+    elif isinstance(ratings, (list, tuple)) and all(isinstance(r, Mapping) for r in ratings):
+        frame = pd.DataFrame(list(ratings))
+    else:
+        raise ValueError("ratings must be a DataFrame or a list of dicts, one per candidate tool")
+    if "tool" not in frame.columns:
+        raise ValueError("ratings need a 'tool' column naming each candidate tool; columns found: "
+                         + (", ".join(map(str, frame.columns)) or "none"))
+    if frame.empty:
+        raise ValueError("ratings hold no tool")
+    return frame.reset_index(drop=True)
+
+
+def _check_tools(frame: pd.DataFrame) -> list[str]:
+    tools = []
+    for i, value in enumerate(frame["tool"]):
+        if _missing(value) or not str(value).strip():
+            raise ValueError(f"ratings row {i + 1}: the 'tool' column is empty")
+        tools.append(str(value).strip())
+    seen: set[str] = set()
+    duplicates = sorted({t for t in tools if t in seen or seen.add(t)})
+    if duplicates:
+        raise ValueError(f"each tool must appear once in ratings; duplicated: {', '.join(map(repr, duplicates))}")
+    return tools
+
+
+def _missing(value: object) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _rating(tool: str, column: str, value: object) -> float:
+    if _missing(value):
+        raise ValueError(f"tool {tool!r}, column {column!r}: rating missing (rate every tool on every question "
+                         "that has a weight, or give this one a weight of 0)")
+    if isinstance(value, bool) or type(value).__name__ == "bool_" or not isinstance(value, (Real, str)):
+        raise ValueError(f"tool {tool!r}, column {column!r}: rating {value!r} is not a number from 0 to 5")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"tool {tool!r}, column {column!r}: rating {value!r} is not a number from 0 to 5") from None
+    if not RATING_MIN <= number <= RATING_MAX:
+        raise ValueError(f"tool {tool!r}, column {column!r}: rating {value!r} is outside 0–5")
+    return number
+
+
+def _meets(tool: str, column: str, value: object) -> bool | None:
+    """True/False, or None when the cell is empty (not assessed)."""
+    if _missing(value):
+        return None
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    if isinstance(value, Real) and float(value) in (0.0, 1.0):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in TRUE_TEXTS | FALSE_TEXTS:
+        return value.strip().lower() in TRUE_TEXTS
+    raise ValueError(f"tool {tool!r}, watch point {column!r}: {value!r} is not True or False")
+
+
+def _weights(weights: Mapping[str, float] | None, questions: list[str], watch_points: list[str],
+             rated: list[str], columns: list[str]) -> dict[str, float]:
+    if weights is None:
+        used = {q: 1.0 for q in rated}
+    else:
+        if not isinstance(weights, Mapping):
+            raise ValueError("weights must be a dict: question id → non-negative weight")
+        used = {}
+        for key, value in weights.items():
+            if key not in questions:
+                hint = (f"; {key!r} is a watch point (pass or fail), not a weighted question" if key in watch_points
+                        else "")
+                raise ValueError(f"unknown question id {key!r} in weights; questions: {', '.join(questions)}{hint}")
+            if isinstance(value, bool) or not isinstance(value, Real):
+                raise ValueError(f"weight of {key!r} must be a number, not {value!r}")
+            if math.isnan(float(value)) or math.isinf(float(value)) or float(value) < 0:
+                raise ValueError(f"weight of {key!r} must be a finite number ≥ 0, not {value!r}")
+            if key in rated and float(value) > 0:
+                used[key] = float(value)
+        used = {q: used[q] for q in questions if q in used}
+    if not used:
+        raise ValueError("no question is both rated and weighted above 0; question columns found: "
+                         + (", ".join(rated) or "none") + f" (question ids: {', '.join(questions)}; "
+                         + f"columns of ratings: {', '.join(columns)})")
+    return used
+
+
+def select_tools(ratings: Any, weights: Mapping[str, float] | None = None, *, objective: str | None = None,
+                 lang: str = "en") -> pd.DataFrame:
+    """Rank candidate tools by the guide's questions, excluding those that fail a watch point.
+
+    ``ratings`` is a DataFrame or a list of dicts, one row per candidate tool:
+    ``tool``; optionally ``category`` (an id of ``civictech_categories``);
+    one column per question id (``objective``, ``target_public``, ``scale``,
+    ``duration``, ``means``) with a rating from 0 to 5 of how well the tool
+    fits the collectivity's answer; one column per watch point id
+    (``personal_data``, ``fair_platform``, ``reversibility``) with True when
+    the tool meets it. An empty watch-point cell counts as not met ("not
+    assessed"); a watch-point column left out is not checked, and every
+    explanation says so. Other columns are ignored.
+
+    ``weights`` maps question ids to non-negative weights (default: equal
+    weights for every rated question). A question missing from ``weights``,
+    weighted 0 or not rated is left out of the score.
+
+    ``objective`` (a category id) lists the tools of that category before the
+    others (see the module's docstring); it does not change scores.
+
+    Returns one row per tool, best first: ``rank``, ``tool``, ``category``,
+    ``score`` (weighted mean rating, 0–5), ``contrib_<question>`` for each
+    question used (weight share × rating; they add up to ``score``),
+    ``eligible``, ``matches_objective`` (missing without an objective),
+    ``excluded_because`` (labels of the failed watch points, empty when
+    eligible) and ``explanation`` (a sentence in ``lang``). ``attrs["weights"]``
+    holds the weight shares used.
+
+    Raises ``ValueError`` naming the tool, column and value for ratings outside
+    0–5 or missing, unknown question ids or negative weights, a missing
+    ``tool`` column, duplicated tools, unknown categories or objective.
+
+    >>> r = select_tools([{"tool": "A", "means": 2, "duration": 4.5}], {"duration": 3, "means": 1}, lang="fr")
+    >>> print(r.loc[0, "explanation"].replace("\u00a0", " "))  # doctest: +NORMALIZE_WHITESPACE
+    3,9/5 : durée 4,5 × 75 % + moyens 2 × 25 % ; points de vigilance non vérifiés : protection des
+    données personnelles, plateforme aux règles transparentes et traitement loyal des données, réversibilité
+    """
+    import pandas as pd
+
+    if lang not in _WORDS:
+        raise ValueError(f"lang must be one of {', '.join(_WORDS)}, not {lang!r}")
+    words = _WORDS[lang]
+    questions, watch_points = _criteria()
+    categories = _categories()
+    frame = _frame(ratings)
+    tools = _check_tools(frame)
+    if objective is not None and objective not in categories:
+        raise ValueError(f"objective must be a category id ({', '.join(categories)}), not {objective!r}")
+
+    rated = [q for q in questions if q in frame.columns]
+    used = _weights(weights, questions, watch_points, rated, [str(c) for c in frame.columns])
+    # every rating given is checked; a missing one matters only for a question that counts
+    ratings_of = {q: [None if _missing(v) and q not in used else _rating(t, q, v) for t, v in zip(tools, frame[q])]
+                  for q in rated}
+    total = sum(used.values())
+    shares = {q: w / total for q, w in used.items()}
+    checked = [w for w in watch_points if w in frame.columns]
+    unchecked = [w for w in watch_points if w not in frame.columns]
+    meets = {w: [_meets(t, w, v) for t, v in zip(tools, frame[w])] for w in checked}
+
+    if "category" in frame.columns:
+        cats = []
+        for tool, value in zip(tools, frame["category"]):
+            if _missing(value) or not str(value).strip():
+                cats.append(None)
+            elif str(value) not in categories:
+                raise ValueError(f"tool {tool!r}: unknown category {value!r}; categories: {', '.join(categories)}")
+            else:
+                cats.append(str(value))
+    else:
+        cats = [None] * len(tools)
+
+    rows = []
+    for i, tool in enumerate(tools):
+        contribs = {q: shares[q] * ratings_of[q][i] for q in used}
+        score = sum(contribs.values())
+        failed = [w for w in checked if meets[w][i] is not True]
+        failed_labels = [label("selection_criteria", w, lang) if meets[w][i] is False
+                         else words["not_assessed"].format(what=label("selection_criteria", w, lang))
+                         for w in failed]
+        matches = None if objective is None else cats[i] == objective
+        parts = [f"{_lower_first(label('selection_criteria', q, lang))} {format_number(ratings_of[q][i], lang)}"
+                 f" × {format_percent(shares[q], lang)}" for q in used]
+        sentence = f"{format_number(score, lang, 1)}/5{words['colon']} " + " + ".join(parts)
+        tails = []
+        if failed:
+            tails.append(words["fails"].format(what=", ".join(_lower_first(x) for x in failed_labels)))
+        if unchecked:
+            tails.append(words["not_checked"].format(
+                what=", ".join(_lower_first(label("selection_criteria", w, lang)) for w in unchecked)))
+        if matches is False:
+            objective_label = _lower_first(label("civictech_categories", objective, lang))
+            tails.append(words["differs"].format(category=_lower_first(label("civictech_categories", cats[i], lang)),
+                                                 objective=objective_label) if cats[i] is not None
+                         else words["no_category"].format(objective=objective_label))
+        explanation = sentence + "".join(f"{words['semi']} {t}" for t in tails)
+        rows.append({"tool": tool, "category": cats[i], "score": score,
+                     **{f"contrib_{q}": c for q, c in contribs.items()},
+                     "eligible": not failed, "matches_objective": matches,
+                     "excluded_because": ", ".join(failed_labels), "explanation": explanation})
+
+    def key(row: dict) -> tuple:
+        return (not row["eligible"], row["matches_objective"] is False, -round(row["score"], 9),
+                row["tool"].casefold(), row["tool"])
+
+    rows.sort(key=key)
+    out = pd.DataFrame(rows)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    out["category"] = out["category"].astype("string")
+    out["matches_objective"] = out["matches_objective"].astype("boolean")
+    out["eligible"] = out["eligible"].astype(bool)
+    out.attrs["weights"] = shares
+    out.attrs["objective"] = objective
+    return out

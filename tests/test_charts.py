@@ -1,0 +1,322 @@
+"""Charts: the data each chart draws, its labels and sources, and save_figure's files."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+import civicstats as cs
+from civicstats import charts
+
+NNBSP, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
+
+LEVELS_EN = ["Regions", "Departments", "Metropolises", "Cities over 100,000", "Towns of 5,000–100,000",
+             "Communes under 5,000", "Intercommunal bodies"]
+LEVELS_FR = ["Régions", "Départements", "Métropoles", "Villes de plus de 100 000 habitants",
+             "Villes de 5 000 à 100 000 habitants", "Communes de moins de 5 000 habitants", "Intercommunalités"]
+
+
+def bars(ax, prefix):
+    """The bars of ``ax`` whose gid starts with ``prefix``, in drawing order."""
+    return [p for p in ax.patches if (p.get_gid() or "").startswith(prefix)]
+
+
+def texts(fig):
+    """Every text drawn on the figure (axes texts, annotations, tick labels, figure texts)."""
+    out = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        out += [t.get_text() for t in ax.texts]
+        out += [t.get_text() for t in ax.get_yticklabels() + ax.get_xticklabels()]
+        out += [ax.get_title(), ax.get_xlabel()]
+    return out
+
+
+def ids(*columns):
+    return {i for col in columns for cell in col.dropna() for i in str(cell).split(";") if i}
+
+
+# ---------------------------------------------------------------- number formatting
+
+@pytest.mark.parametrize("value,lang,decimals,expected", [
+    (35357, "en", None, "35,357"),
+    (35357, "fr", None, f"35{NNBSP}357"),
+    (8.9, "fr", None, "8,9"),
+    (8.9, "en", None, "8.9"),
+    (1234567.5, "fr", None, f"1{NNBSP}234{NNBSP}567,5"),
+    (157, "fr", None, "157"),
+    (4.25, "en", 1, "4.3"),
+    (4.0, "fr", 1, "4,0"),
+    (-3.5, "fr", None, f"{MINUS}3,5"),
+    (0.1 + 0.2, "en", None, "0.3"),
+])
+def test_format_number(value, lang, decimals, expected):
+    assert charts.format_number(value, lang, decimals) == expected
+
+
+@pytest.mark.parametrize("fraction,lang,expected", [
+    (0.5, "en", "50%"),
+    (0.5, "fr", f"50{NBSP}%"),
+    (0.138614, "fr", f"13,9{NBSP}%"),
+    (0.000537, "en", "0.054%"),
+    (0.000537, "fr", f"0,054{NBSP}%"),
+    (0.102, "fr", f"10,2{NBSP}%"),
+    (0, "en", "0%"),
+])
+def test_format_percent(fraction, lang, expected):
+    assert charts.format_percent(fraction, lang) == expected
+
+
+@pytest.mark.parametrize("as_of,expected", [
+    ("2018-10-01", date(2018, 10, 1)), ("2018-03", date(2018, 3, 15)), ("2017", date(2017, 7, 1)),
+])
+def test_as_of_dates(as_of, expected):
+    assert charts.as_of_date(as_of) == expected
+
+
+def test_labels_and_languages_are_checked():
+    assert charts.label("civictech_categories", "open_data_portal", "fr") == "Portails open data"
+    with pytest.raises(ValueError, match="lang"):
+        charts.format_number(1, "de")
+    with pytest.raises(ValueError, match="lang"):
+        charts.adoption_by_level(lang="de")
+
+
+# ---------------------------------------------------------------- the charts' data
+
+def test_adoption_by_level_draws_the_counts_with_level_labels():
+    fig = charts.adoption_by_level()
+    ax = fig.axes[0]
+    assert [p.get_width() for p in bars(ax, "count:")] == [9, 14, 18, 11, 76, 19, 9]
+    assert [t.get_text() for t in ax.get_yticklabels()] == LEVELS_EN
+    assert {"9", "14", "18", "11", "76", "19"} <= set(texts(fig))
+    assert fig.civicstats["sources"] == ["NL", "LOC"]
+    assert "2018" in fig.civicstats["title"]
+
+    fr = charts.adoption_by_level(lang="fr")
+    assert [t.get_text() for t in fr.axes[0].get_yticklabels()] == LEVELS_FR
+    assert fr.civicstats["title"].startswith("Collectivités")
+
+
+def test_adoption_by_level_groups_several_waves():
+    shipped = cs.load("civictech_adoption")
+    later = shipped.assign(as_of="2020", count=shipped["count"] * 2)
+    import pandas as pd
+
+    fig = charts.adoption_by_level(pd.concat([shipped, later], ignore_index=True))
+    ax = fig.axes[0]
+    assert [p.get_width() for p in bars(ax, "count:") if p.get_gid().endswith(":2018")] == [9, 14, 18, 11, 76, 19, 9]
+    assert [p.get_width() for p in bars(ax, "count:") if p.get_gid().endswith(":2020")] == [18, 28, 36, 22, 152, 38, 18]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2018", "2020"]
+
+
+def test_adoption_shares_names_the_denominator_and_never_draws_a_missing_universe():
+    rates = cs.adoption_rates(denominator="official")
+    fig = charts.adoption_shares(rates)
+    ax = fig.axes[0]
+    drawn = {p.get_gid().split(":")[1]: p.get_width() for p in bars(ax, "share:")}
+    expected = {r.level: 100 * r.share for r in rates.itertuples() if not math.isnan(r.share)}
+    assert drawn.keys() == expected.keys()
+    assert all(math.isclose(drawn[k], expected[k]) for k in drawn)
+    assert "ville_plus_100k" not in drawn and "ville_5k_100k" not in drawn
+    shown = texts(fig)
+    assert "no universe (count 11)" in shown and "no universe (count 76)" in shown
+    assert "50% (9 of 18)" in shown
+    assert "official count" in fig.civicstats["units"]
+    assert set(fig.civicstats["sources"]) == {"NL", "LOC", "LC", "DGCL18", "VP18"}
+
+    fr = charts.adoption_shares(rates, lang="fr")
+    assert f"50{NBSP}% (9 sur 18)" in texts(fr)
+    assert f"0,054{NBSP}% (19 sur 35{NNBSP}357){NBSP}*" in texts(fr)
+
+
+def test_survey_total_gap_shows_156_against_157():
+    fig = charts.survey_total_gap()
+    ax = fig.axes[0]
+    assert sum(p.get_width() for p in bars(ax, "level:")) == 156
+    assert [p.get_width() for p in bars(ax, "published")] == [157]
+    assert [p.get_width() for p in bars(ax, "gap")] == [1]
+    assert {"156", "157"} <= set(texts(fig))
+    assert "156" in fig.civicstats["title"] and "157" in fig.civicstats["title"]
+    assert fig.civicstats["sources"] == ["NL", "LOC"]
+
+
+def test_open_data_waves_plots_every_total_and_the_number_concerned():
+    import matplotlib.dates as mdates
+
+    fig = charts.open_data_waves()
+    ax = fig.axes[0]
+    series = {c.get_gid(): c.get_offsets() for c in ax.collections if c.get_gid()}
+    assert list(series["with_open_data"][:, 1]) == [142, 257, 257, 343, 460, 589, 868]
+    assert list(series["concerned"][:, 1]) == [4411, 4500, 4510, 4510, 5000]
+    first = mdates.num2date(series["with_open_data"][0, 0]).date()
+    assert first == date(2017, 7, 1)  # a year alone sits at mid-year
+    shown = texts(fig)
+    assert "257 (LSN)" in shown and "257 (NL, LOC2)" in shown  # two sources, both shown
+    assert "≈4,500 (NL, LOC2)" in shown
+    rows = cs.load("open_data_adopters")
+    assert set(fig.civicstats["sources"]) == ids(rows.loc[rows["level"] == "all", "source"])
+
+
+def test_open_data_by_level_draws_levels_and_epci_types():
+    fig = charts.open_data_by_level(as_of="2018-03")
+    levels_ax, types_ax = fig.axes
+    assert [p.get_width() for p in bars(levels_ax, "count:")] == [257, 12, 33, 62, 150]
+    assert [p.get_width() for p in bars(types_ax, "count:")] == [15, 2, 24, 19]
+    assert "The types add up to 60; EPCI published: 62" in texts(fig)
+    assert fig.civicstats["sources"] == ["NL", "LOC2"]
+
+    october = charts.open_data_by_level(as_of="2018-10-01", lang="fr")
+    assert len(october.axes) == 1
+    assert f"3,1{NBSP}% du niveau (part seule, sans effectif)" in texts(october)
+    with pytest.raises(ValueError, match="2018-03"):
+        charts.open_data_by_level(as_of="1999")
+
+
+def test_participatory_budgets_shows_every_source_side_by_side():
+    fig = charts.participatory_budgets()
+    ax = fig.axes[0]
+    points = {}
+    for c in ax.collections:
+        if (c.get_gid() or "").startswith("budget:"):
+            x, y = c.get_offsets()[0]
+            points.setdefault(int(c.get_gid().split(":")[1]), []).append((float(x), float(y)))
+    assert sorted(y for _, y in points[2017]) == [47, 67]
+    assert sorted(y for _, y in points[2016]) == [25, 26]
+    assert len({x for x, _ in points[2017]}) == 2  # side by side, not on top of each other
+    shown = texts(fig)
+    assert "47 (BEZ)" in shown and "67 (NL, LOC)" in shown
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["communes", "towns (villes)",
+                                                                   "local authorities (collectivités)"]
+    assert fig.civicstats["sources"] == ["BEZ", "NL", "LOC", "MI22", "DEM24"]
+
+
+def test_tool_landscape_counts_the_example_tools():
+    fig = charts.tool_landscape()
+    ax = fig.axes[0]
+    assert {p.get_gid(): p.get_width() for p in bars(ax, "tools:")} == {
+        "tools:dialogue_concertation": 8, "tools:participatory_mapping": 2, "tools:reporting": 4,
+        "tools:crowdfunding": 1, "tools:open_data_portal": 6}
+    assert "no example in the sources" in texts(fig)
+    assert "not the guide's own inventory" in fig.civicstats["units"]
+    tools, cats = cs.load("civictech_tools"), cs.load("civictech_categories")
+    assert set(fig.civicstats["sources"]) == ids(tools["source"], cats["source"])
+
+
+def test_audit_findings_draws_observed_against_expected():
+    findings = cs.audit()
+    fig = charts.audit_findings(findings)
+    ax = fig.axes[0]
+    drawn = [c.get_offsets()[0][0] for c in ax.collections if (c.get_gid() or "").startswith("finding:")]
+    expected = [100 * (o / e - 1) for e, o in zip(findings["expected"], findings["observed"])]
+    assert len(drawn) == len(findings)
+    assert all(math.isclose(a, b) for a, b in zip(drawn, expected))
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert any("157 → 156" in t and "Survey total" in t for t in ticks)
+    assert any("1,263 → 2,581" in t for t in ticks)
+    assert set(fig.civicstats["sources"]) == ids(findings["sources"])
+
+
+def test_selection_scores_draws_the_contributions_and_greys_excluded_tools():
+    ranked = cs.select_tools([
+        {"tool": "A", "objective": 5, "means": 3, "personal_data": True, "fair_platform": True, "reversibility": True},
+        {"tool": "B", "objective": 4, "means": 4, "personal_data": True, "fair_platform": True, "reversibility": False},
+    ], {"objective": 3, "means": 1})
+    fig = charts.selection_scores(ranked)
+    ax = fig.axes[0]
+    assert [p.get_width() for p in bars(ax, "contrib:A:")] == [3.75, 0.75]
+    assert [p.get_width() for p in bars(ax, "contrib:B:")] == [3.0, 1.0]
+    grey = {p.get_facecolor() for p in bars(ax, "contrib:B:")}
+    assert all(r == g == b for r, g, b, _ in grey)  # excluded: greyed
+    assert "excluded: fails reversibility" in texts(fig)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1. A", "2. B"]
+    assert fig.civicstats["sources"] == ["NL"]
+
+
+# ---------------------------------------------------------------- save_figure
+
+def test_save_figure_writes_deterministic_png_and_svg(tmp_path):
+    first = cs.save_figure(charts.participatory_budgets(), "budgets", out_dir=tmp_path / "a")
+    second = cs.save_figure(charts.participatory_budgets(), "budgets", out_dir=tmp_path / "b")
+    assert [p.name for p in first] == ["budgets.png", "budgets.svg"]
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    png, svg = first[0].read_bytes(), first[1].read_text(encoding="utf-8")
+    assert png.startswith(b"\x89PNG") and b"Software" not in png and b"matplotlib" not in png
+    assert "<dc:date>" not in svg
+    assert "Sources: BEZ — Antoine Bézard; NL — Villes de France" in svg  # text is kept as a comment
+    assert 'id="civicstats-sources"' in svg
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["budgets.png", "budgets.svg"]  # no temp files
+
+
+def test_stamping_is_idempotent_and_bytes_do_not_depend_on_history(tmp_path):
+    fig = charts.survey_total_gap()
+    stamps = [t.get_text() for t in fig.texts]
+    size = tuple(fig.get_size_inches())
+    one = [p.read_bytes() for p in cs.save_figure(fig, "gap", out_dir=tmp_path / "one")]
+    two = [p.read_bytes() for p in cs.save_figure(fig, "gap", out_dir=tmp_path / "two")]
+    assert [t.get_text() for t in fig.texts] == stamps
+    assert tuple(fig.get_size_inches()) == size
+    assert one == two
+    assert sum("Sources: NL — Villes de France; LOC — Localtis" in t for t in stamps) == 1
+
+
+def test_save_figure_overrides_and_french_source_line(tmp_path):
+    fig = charts.tool_landscape(lang="fr")
+    cs.save_figure(fig, "outils.png", out_dir=tmp_path, title="Autre titre", sources=["NL"])
+    assert fig.civicstats["title"] == "Autre titre" and fig.civicstats["sources"] == ["NL"]
+    assert [t.get_text() for t in fig.texts if t.get_gid() == "civicstats-sources"] == [
+        f"Source{NBSP}: NL — Villes de France"]
+    assert (tmp_path / "outils.png").exists() and (tmp_path / "outils.svg").exists()
+
+
+def test_save_figure_honours_the_build_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("CIVICSTATS_FIGURES_DIR", str(tmp_path / "staging"))
+    paths = cs.save_figure(charts.adoption_by_level(), "adoption")
+    assert all(p.parent == tmp_path / "staging" for p in paths)
+
+
+@pytest.mark.parametrize("name", ["../escape", "sub/name", "", ".hidden"])
+def test_save_figure_refuses_names_that_are_not_plain_file_names(tmp_path, name):
+    with pytest.raises(ValueError, match="plain file name"):
+        cs.save_figure(charts.adoption_by_level(), name, out_dir=tmp_path)
+
+
+def test_charts_are_lazy_and_leave_no_pyplot_figure():
+    code = ("import sys, civicstats as cs; cs.charts; cs.save_figure; cs.select_tools; "
+            "assert 'matplotlib' not in sys.modules, 'matplotlib imported too early'; "
+            "fig = cs.charts.adoption_by_level(); import matplotlib.pyplot as plt; "
+            "assert plt.get_fignums() == [], plt.get_fignums(); print(type(fig).__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Figure"
+
+
+def test_any_figure_can_be_saved_with_its_sources_and_one_without_warns(tmp_path):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3))
+    plt.close(fig)
+    ax.plot([2016, 2017], [26, 47])
+    cs.save_figure(fig, "own", out_dir=tmp_path, title="My chart", units="towns", sources=["BEZ"])
+    assert fig.civicstats == {"title": "My chart", "units": "towns", "sources": ["BEZ"], "lang": "en"}
+    assert "Source: BEZ — Antoine Bézard" in [t.get_text() for t in fig.texts]
+    bare, _ = plt.subplots()
+    plt.close(bare)
+    with pytest.warns(UserWarning, match="names no source"):
+        cs.save_figure(bare, "bare", out_dir=tmp_path)
+
+
+def test_open_data_waves_shows_two_sources_for_the_same_date():
+    import pandas as pd
+
+    rows = cs.load("open_data_adopters")
+    other = rows[(rows["as_of"] == "2019-10") & (rows["level"] == "all")].assign(count=470, concerned=pd.NA,
+                                                                                  source="ODF20")
+    fig = charts.open_data_waves(pd.concat([rows, other], ignore_index=True))
+    offsets = {c.get_gid(): c.get_offsets() for c in fig.axes[0].collections if c.get_gid()}
+    october_2019 = [y for x, y in offsets["with_open_data"] if x == offsets["with_open_data"][4][0]]
+    assert sorted(october_2019) == [460, 470]
+    assert {"460 (MI19)", "470 (ODF20)"} <= set(texts(fig))
