@@ -1,0 +1,499 @@
+"""Survey responses, one row per collectivity → the survey's tables.
+
+Analysts collect answers in a ``responses`` sheet (or a ``responses.csv``):
+one row per collectivity and wave, with its SIREN, level, population and a
+yes/no cell per category of civic tech. :func:`validate_responses` checks
+them against the ``responses`` schema (``x-inputs`` in
+``data/datapackage.json``); :func:`aggregate_responses` counts them the way
+the 2018 survey did:
+
+* levels are the survey's: régions, départements, métropoles,
+  intercommunalités (métropoles excluded) and communes in three population
+  bands. The survey's bands are "communes de moins de 5 000", "villes de
+  5 000 à 100 000" and "villes de plus de 100 000": a commune of exactly
+  5,000 or exactly 100,000 inhabitants is a ``ville_5k_100k``; 4,999 is a
+  ``commune_moins_5k``; 100,001 is a ``ville_plus_100k``.
+* ``civictech_adoption`` counts collectivities using at least one digital
+  participation tool, **open data excluded** (a collectivity whose only "yes"
+  is ``open_data_portal`` is not counted); ``civictech_category_use`` counts
+  each category, open-data portals included.
+* ``universe`` is left empty: the survey's universes are the number of
+  collectivities of a level in France (34,672 communes under 5,000), while a
+  wave of responses only knows who answered. The respondents are in the note
+  (and in the ``respondents`` column of ``civictech_category_use``);
+  ``respondents_as_universe=True`` puts them in ``universe`` for a census.
+* every computed row cites the source ids its responses cite (the ``source``
+  column, ids of the source register).
+
+Columns holding personal data (e-mail addresses, phone numbers, named people)
+are dropped with a :class:`~civicstats.errors.DataWarning` and never reach a
+table.
+
+>>> import pandas as pd
+>>> from civicstats.readers import RawTable
+>>> from civicstats.schema import Origin
+>>> raw = RawTable(pd.DataFrame({
+...     "as_of": ["2026", "2026"], "siren": ["213100017", "200046977"],
+...     "name": ["Commune A", "Métropole B"], "level": ["commune", "metropole"],
+...     "population": ["5000", ""], "dialogue_concertation": ["oui", ""],
+...     "participatory_mapping": ["", ""], "reporting": ["", ""],
+...     "participatory_budgeting": ["", ""], "crowdfunding": ["", ""],
+...     "open_data_portal": ["", "yes"], "tools": ["Decidim", ""], "source": ["NL", "NL"],
+... }, index=[2, 3]), Origin("responses.csv"))
+>>> adoption = aggregate_responses(validate_responses(raw))["civictech_adoption"]
+>>> adoption[["level", "count"]].astype(str).values.tolist()
+[['metropole', '0'], ['ville_5k_100k', '1']]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+import warnings
+from functools import cache
+from typing import TYPE_CHECKING
+
+from civicstats.errors import DataWarning, Problem
+from civicstats.readers import RawTable
+from civicstats.schema import Origin, TableSpec, _field, package, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: The guide's six categories (data/civictech_categories.csv), in its order.
+CATEGORIES = ("dialogue_concertation", "participatory_mapping", "reporting",
+              "participatory_budgeting", "crowdfunding", "open_data_portal")
+#: Categories that count as digital participation: open data is excluded, as in the survey.
+PARTICIPATION = tuple(c for c in CATEGORIES if c != "open_data_portal")
+#: The header of a responses sheet, in order.
+RESPONSES_COLUMNS = ("as_of", "siren", "name", "level", "population", *CATEGORIES, "tools", "source")
+#: The survey's levels (civictech_adoption), in its order.
+SURVEY_LEVELS = ("region", "departement", "metropole", "ville_plus_100k", "ville_5k_100k",
+                 "commune_moins_5k", "intercommunalite")
+#: Commune population bands: below SMALL → commune_moins_5k; SMALL..LARGE (inclusive) → ville_5k_100k.
+SMALL_TOWN, LARGE_TOWN = 5_000, 100_000
+
+YES = frozenset({"yes", "oui", "y", "x", "1", "true"})
+NO = frozenset({"no", "non", "n", "0", "false", ""})
+YES_NO_RULE = "must be yes or no (yes/no, oui/non, y/n, x, 1/0, true/false; a blank cell means no)"
+
+#: Headers that name personal data (folded: lower case, no accents, words separated by spaces).
+PERSONAL_HEADER = re.compile(
+    r"\b(e ?mails?|mails?|courriels?|phones?|telephones?|tels?|fax|contacts?|prenoms?"
+    r"|(first|last|given|family|full) ?names?|surnames?|persons?|personnes?|people"
+    r"|respondents?|repondants?|repondantes?|interlocuteurs?|interlocutrices?|referents?)\b"
+)
+EMAIL = r"[^@\s<>()]+@[^@\s<>()]+\.[A-Za-z]{2,}"
+#: A French number (01 23 45 67 89, +33 1 23 45 67 89) or an international one (+, 8 to 15 digits).
+PHONE = r"(?:(?:\+|00)33[\s.\-]?(?:\(0\)[\s.\-]?)?|0)[1-9](?:[\s.\-]?\d{2}){4}|(?:\+|00)[1-9](?:[\s.\-]?\(?\d\)?){7,14}"
+#: Share of a column's non-blank cells that must look like e-mails or phones for it to be personal data.
+PERSONAL_SHARE = 0.5
+
+
+# --------------------------------------------------------------------------
+# Schema
+
+
+@cache
+def unshipped_spec(name: str) -> TableSpec:
+    """The :class:`TableSpec` of a table described outside ``resources``.
+
+    ``data/datapackage.json`` describes tables that are never shipped as CSV
+    under two extra keys: ``x-inputs`` (tables analysts fill, like
+    ``responses``) and ``x-computed`` (tables computed from inputs, like
+    ``civictech_category_use``). Keeping them out of ``resources`` keeps
+    ``datasets()`` and the shipped-data tests about shipped data.
+
+    >>> unshipped_spec("responses").primary_key
+    ('as_of', 'siren')
+    >>> unshipped_spec("civictech_category_use").columns[:4]
+    ['as_of', 'level', 'category', 'count']
+    """
+    pkg = package()
+    for key in ("x-inputs", "x-computed"):
+        r = pkg.get(key, {}).get(name)
+        if r is None:
+            continue
+        s = r["schema"]
+        pk = s.get("primaryKey", [])
+        return TableSpec(
+            name=name,
+            path=r.get("path", f"{name}.csv"),
+            title=r.get("title", name),
+            description=r.get("description", ""),
+            fields=tuple(_field(f) for f in s["fields"]),
+            primary_key=tuple([pk] if isinstance(pk, str) else pk),
+            foreign_keys=tuple((fk["fields"], fk["reference"]["resource"], fk["reference"]["fields"])
+                               for fk in s.get("foreignKeys", [])),
+            row_checks=tuple(c["rule"] for c in s.get("x-rowChecks", [])),
+            descriptor=r,
+        )
+    known = [n for key in ("x-inputs", "x-computed") for n in pkg.get(key, {})]
+    raise KeyError(f"unknown unshipped table {name!r}; they are: {', '.join(known)}")
+
+
+def _validation_spec() -> TableSpec:
+    """The responses spec as :func:`schema.validate` should check it.
+
+    The checks this module makes itself, with messages of its own, are taken
+    out: the SIREN pattern, the primary key (a duplicate SIREN is located in
+    the siren column), and the category columns (yes/no cells, read here).
+    """
+    table = unshipped_spec("responses")
+    fields = tuple(dataclasses.replace(f, pattern=None) if f.name == "siren" else f
+                   for f in table.fields if f.name not in CATEGORIES)
+    return dataclasses.replace(table, fields=fields, primary_key=())
+
+
+# --------------------------------------------------------------------------
+# Personal data
+
+
+def _fold_header(text: str) -> str:
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def looks_personal(header: str, values: pd.Series | None = None) -> bool:
+    """Whether a column holds personal data, from its header or its cells.
+
+    >>> looks_personal("Courriel du répondant"), looks_personal("Nom du contact"), looks_personal("prénom")
+    (True, True, True)
+    >>> looks_personal("firstName"), looks_personal("level"), looks_personal("nom")
+    (True, False, False)
+    >>> import pandas as pd
+    >>> looks_personal("x", pd.Series(["a@b.fr", "01 23 45 67 89", ""]))
+    True
+    >>> looks_personal("x", pd.Series(["12000", "35", ""]))
+    False
+    """
+    folded = _fold_header(re.sub(r"([a-z])([A-Z])", r"\1 \2", str(header)))
+    if PERSONAL_HEADER.search(folded):
+        return True
+    if values is None:
+        return False
+    text = values.astype("str").str.strip()
+    text = text[text.ne("")]
+    if text.empty:
+        return False
+    personal = text.str.contains(EMAIL, regex=True) | text.str.fullmatch(PHONE)
+    return bool(personal.mean() > PERSONAL_SHARE)
+
+
+def _drop_personal(frame: pd.DataFrame, origin: Origin) -> pd.DataFrame:
+    """``frame`` without its personal-data columns, with a warning naming them."""
+    known = set(RESPONSES_COLUMNS)
+    dropped = []
+    for i, c in enumerate(frame.columns):
+        if c in known:
+            continue
+        if looks_personal(c, frame.iloc[:, i]):
+            dropped.append(i)
+    if not dropped:
+        return frame
+    names = [str(frame.columns[i]) for i in dropped]
+    where = origin.file + (f", sheet '{origin.sheet}'" if origin.sheet else "")
+    warnings.warn(
+        f"{where}: column{'s' if len(names) > 1 else ''} {', '.join(repr(n) for n in names)} "
+        f"look{'' if len(names) > 1 else 's'} like personal data (e-mail addresses, phone numbers or named people): "
+        "dropped, not read into any table",
+        DataWarning, stacklevel=3,
+    )
+    keep = [i for i in range(len(frame.columns)) if i not in set(dropped)]
+    return frame.iloc[:, keep]
+
+
+# --------------------------------------------------------------------------
+# Validation
+
+
+def yes_no(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each cell read as yes or no, and which cells are neither.
+
+    Vectorised on the distinct spellings (a column holds a handful), not on
+    every cell.
+
+    >>> import pandas as pd
+    >>> yes, bad = yes_no(pd.Series([" Oui", "x", "", "NON", "maybe"]))
+    >>> yes.tolist(), bad.tolist()
+    ([True, True, False, False, False], [False, False, False, False, True])
+    """
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    folded = [str(u).strip().lower() for u in uniques]
+    is_yes = np.array([f in YES for f in folded] + [False], dtype=bool)
+    is_bad = np.array([f not in YES and f not in NO for f in folded] + [False], dtype=bool)
+    return (pd.Series(is_yes[codes], index=cells.index, dtype=bool),
+            pd.Series(is_bad[codes], index=cells.index, dtype=bool))
+
+
+def _precheck(frame: pd.DataFrame, text: dict[str, pd.Series], origin: Origin) -> tuple[list[Problem], dict[str, pd.Series]]:
+    """Problems schema.validate does not see, and the yes/no columns read.
+
+    ``text`` holds the stripped cells of the single-occurrence columns this
+    function looks at. Checks: yes/no cells and category columns, SIREN
+    format and uniqueness within a wave, population of communes, personal
+    data in the name and tools columns.
+    """
+    import pandas as pd
+
+    problems: list[Problem] = []
+    columns = [str(c) for c in frame.columns]
+    rows = pd.Series(frame.index, index=frame.index)
+
+    answers: dict[str, pd.Series] = {}
+    for c in CATEGORIES:
+        if c not in columns:
+            problems.append(origin.problem(origin.header_row, c, None,
+                                           "required column is missing: every category needs its column (a blank cell means no)"))
+        elif columns.count(c) > 1:
+            problems.append(origin.problem(origin.header_row, c, None, "this column appears twice in the header"))
+        else:
+            answers[c], bad = yes_no(frame[c])
+            for r, v in zip(rows[bad], frame[c][bad]):
+                problems.append(origin.problem(int(r), c, str(v).strip(), YES_NO_RULE))
+
+    if "siren" in text:
+        siren = text["siren"]
+        bad = siren.ne("") & ~siren.str.fullmatch(r"\d{9}")
+        for r, v in zip(rows[bad], siren[bad]):
+            rule = "a SIREN is 9 digits"
+            if re.fullmatch(r"\d{8}", v):
+                rule += " (8 here: a leading zero dropped by a spreadsheet? format the column as text)"
+            elif re.fullmatch(r"\d+[.,]0+|\d(\.\d+)?[eE]\+?\d+", v):
+                rule += " (written as a number here: format the column as text)"
+            problems.append(origin.problem(int(r), "siren", v, rule))
+        if "as_of" in text:
+            as_of = text["as_of"]
+            keyed = siren.ne("") & as_of.ne("")
+            dup = keyed & pd.DataFrame({"a": as_of, "s": siren}).duplicated(keep=False)
+            if dup.any():
+                first = rows[dup].groupby([as_of[dup], siren[dup]], sort=False).transform("first")
+                repeat = first.ne(rows[dup])
+                for r, f, s, a in zip(rows[dup][repeat], first[repeat], siren[dup][repeat], as_of[dup][repeat]):
+                    problems.append(origin.problem(int(r), "siren", s,
+                                                   f"duplicate SIREN in wave {a}: row {int(f)} has the same"))
+
+    if "level" in text:
+        commune = text["level"].eq("commune")
+        if "population" not in columns:
+            if commune.any():
+                problems.append(origin.problem(origin.header_row, "population", None,
+                                               "required column is missing: communes need their population (it decides the survey's band)"))
+        elif "population" in text:
+            missing = commune & text["population"].eq("")
+            for r in rows[missing]:
+                problems.append(origin.problem(int(r), "population", None,
+                                               "a commune needs its population: it decides the survey's band "
+                                               "(under 5,000; 5,000 to 100,000; over 100,000)"))
+
+    for c in ("name", "tools"):
+        if c in text:
+            cells = text[c]
+            email = cells.str.contains("@", regex=False)
+            email[email] = cells[email].str.contains(EMAIL, regex=True)
+            digits = cells.str.contains(r"\d{2}", regex=True)
+            phone = pd.Series(False, index=cells.index)
+            phone[digits] = cells[digits].str.contains(r"(?<![\d+])(?:" + PHONE + r")(?!\d)", regex=True)
+            for r, v, is_mail in zip(rows[email | phone], cells[email | phone], email[email | phone]):
+                kind = "an e-mail address" if is_mail else "a phone number"
+                problems.append(origin.problem(int(r), c, v,
+                                               f"looks like personal data ({kind}): remove it, responses hold no personal data"))
+    return problems, answers
+
+
+def validate_responses(raw: RawTable, *, source_ids: set[str] | None = None) -> pd.DataFrame:
+    """Validated, typed responses: one row per collectivity and wave.
+
+    Raises :class:`~civicstats.errors.DataError` listing every problem (file,
+    sheet, row, column, value, rule): a SIREN that is not 9 digits or repeats
+    within a wave, a commune without population, a category cell that is not
+    yes or no, an unknown level or column... Columns that look like personal
+    data are dropped with a :class:`~civicstats.errors.DataWarning`.
+    ``source_ids`` is the source register the ``source`` column must cite
+    (``None``: not checked here; the computed rows are checked when loaded).
+
+    The result has the columns of :data:`RESPONSES_COLUMNS`: ``level`` an
+    ordered categorical, ``population`` Int64, one bool column per category.
+    """
+    origin = raw.origin
+    frame = raw.frame.copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = _drop_personal(frame, origin)
+    columns = list(frame.columns)
+    text = {c: frame[c].astype("str").str.strip() for c in ("as_of", "siren", "level", "population", "name", "tools")
+            if columns.count(c) == 1}
+    if "siren" in text:
+        text["siren"] = text["siren"].str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+        frame["siren"] = text["siren"]
+    problems, answers = _precheck(frame, text, origin)
+    rest = frame.loc[:, [c not in CATEGORIES for c in columns]]
+    typed = validate(rest, _validation_spec(), origin, source_ids=source_ids, extra_problems=problems)
+    for c in CATEGORIES:
+        typed[c] = answers[c].to_numpy()
+    typed["siren"] = typed["siren"].astype("string")
+    typed["population"] = typed["population"].astype("Int64")
+    return typed[list(RESPONSES_COLUMNS)]
+
+
+# --------------------------------------------------------------------------
+# Aggregation
+
+
+def survey_level(level: pd.Series, population: pd.Series) -> pd.Series:
+    """The survey's level of each collectivity (an ordered categorical): communes by population band.
+
+    >>> import pandas as pd
+    >>> survey_level(pd.Series(["commune"] * 4 + ["metropole"]),
+    ...              pd.Series([4_999, 5_000, 100_000, 100_001, None], dtype="Int64")).tolist()
+    ['commune_moins_5k', 'ville_5k_100k', 'ville_5k_100k', 'ville_plus_100k', 'metropole']
+    """
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(level.dtype, pd.CategoricalDtype):
+        codes, names = level.cat.codes.to_numpy(), list(level.cat.categories)
+    else:
+        codes, uniques = pd.factorize(level)
+        names = list(uniques)
+    # the survey level of each response level (code -1, a missing level, maps to the last entry: -1)
+    survey = np.array([SURVEY_LEVELS.index(n) if n in SURVEY_LEVELS else -1 for n in names] + [-1])[codes]
+    commune = np.array([n == "commune" for n in names] + [False])[codes]
+    pop = population.astype("Float64")
+    if pd.isna(pop[commune]).any():
+        raise ValueError("every commune needs a population to be placed in a band (validate_responses checks it)")
+    pop = pop.fillna(-1).to_numpy(dtype="float64")
+    band = np.select([pop < SMALL_TOWN, pop <= LARGE_TOWN],
+                     [SURVEY_LEVELS.index("commune_moins_5k"), SURVEY_LEVELS.index("ville_5k_100k")],
+                     SURVEY_LEVELS.index("ville_plus_100k"))
+    survey = np.where(commune, band, survey)
+    if (survey < 0).any():
+        unknown = sorted({str(v) for v in level[survey < 0]})
+        raise ValueError(f"not a level of the responses: {', '.join(unknown)}")
+    return pd.Series(pd.Categorical.from_codes(survey, SURVEY_LEVELS, ordered=True), index=level.index)
+
+
+def _typed_table(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
+    """``frame`` with the dtypes a loaded table has (as ``schema.validate`` gives them)."""
+    import pandas as pd
+
+    out = {}
+    for f in table.fields:
+        s = frame[f.name] if f.name in frame else pd.Series(pd.NA, index=frame.index)
+        if f.enum is not None:
+            out[f.name] = pd.Categorical(s.astype("object"), categories=list(f.enum), ordered=True)
+        elif f.type in ("integer", "year"):
+            out[f.name] = s.astype("Int64").astype(f.pandas_dtype)
+        else:
+            out[f.name] = s.astype("string")
+    return pd.DataFrame(out).reset_index(drop=True)
+
+
+def aggregate_responses(responses: pd.DataFrame, *, respondents_as_universe: bool = False) -> dict[str, pd.DataFrame]:
+    """The survey's tables computed from validated responses.
+
+    Returns ``{"civictech_adoption": ..., "civictech_category_use": ...}``,
+    typed like loaded tables. Adoption: one row per wave and survey level with
+    at least one respondent; ``count`` = collectivities using at least one
+    participation tool, open data excluded; ``universe`` empty (or the
+    respondents with ``respondents_as_universe=True``, for a census). Category
+    use: one row per wave, level and category, with ``respondents``. Sources:
+    the ids the group's responses cite, sorted. Vectorised: responses are
+    grouped by integer codes, never looped over.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from civicstats.schema import spec
+
+    n_levels, n_cat = len(SURVEY_LEVELS), len(CATEGORIES)
+    wave_codes, waves = pd.factorize(responses["as_of"].astype("str"), sort=True)
+    level_codes = survey_level(responses["level"], responses["population"]).cat.codes.to_numpy()
+    # one integer per (wave, level), in the table's order: waves sorted, levels in the survey's order
+    keys, group = np.unique(wave_codes * n_levels + level_codes, return_inverse=True)
+    cats = responses[list(CATEGORIES)].to_numpy(dtype=bool)
+    users = cats[:, [CATEGORIES.index(c) for c in PARTICIPATION]].any(axis=1)
+    per_category = np.stack([np.bincount(group, weights=cats[:, j], minlength=len(keys)) for j in range(n_cat)],
+                            axis=1).astype(np.int64)
+    users = np.bincount(group, weights=users, minlength=len(keys)).astype(np.int64)
+    respondents = np.bincount(group, minlength=len(keys)).astype(np.int64)
+
+    # sources: the distinct (group, source cell) pairs, a handful, joined per group
+    source_codes, source_cells = pd.factorize(responses["source"].astype("str"))
+    width = len(source_cells) + 1
+    cited: list[set[str]] = [set() for _ in keys]
+    for pair in np.unique(group.astype(np.int64) * width + source_codes):
+        g, cell = divmod(int(pair), width)
+        cited[g].update(i for i in str(source_cells[cell]).split(";") if i)
+    sources = [";".join(sorted(ids)) for ids in cited]
+
+    as_of = [str(waves[k // n_levels]) for k in keys]
+    level = [SURVEY_LEVELS[k % n_levels] for k in keys]
+    basis = ("respondents, not every collectivity of this level"
+             if not respondents_as_universe else "respondents, given as the universe")
+    adoption = pd.DataFrame({
+        "as_of": as_of, "level": level, "count": users,
+        "universe": respondents if respondents_as_universe else pd.array([pd.NA] * len(keys), dtype="Int64"),
+        "source": sources,
+        "note": [f"computed from {n} response{'s' if n != 1 else ''} ({basis}); open-data portals excluded"
+                 for n in respondents],
+    })
+    use = pd.DataFrame({
+        "as_of": np.repeat(as_of, n_cat), "level": np.repeat(level, n_cat),
+        "category": np.tile(CATEGORIES, len(keys)), "count": per_category.ravel(),
+        "respondents": np.repeat(respondents, n_cat), "source": np.repeat(sources, n_cat),
+        "note": "computed from responses; open-data portals included",
+    })
+    return {
+        "civictech_adoption": _typed_table(adoption, spec("civictech_adoption")),
+        "civictech_category_use": _typed_table(use, unshipped_spec("civictech_category_use")),
+    }
+
+
+# --------------------------------------------------------------------------
+# Raw tables for the loader
+
+
+def computed_origin(origin: Origin, table: str) -> Origin:
+    """Where computed rows come from: the input file, a sheet label naming the table.
+
+    Computed rows have no row in any file: row ``k`` of the result is its
+    ``k``-th computed row (``header_row`` 0).
+
+    >>> str(computed_origin(Origin("survey.xlsx", "responses"), "civictech_adoption").problem(2, "count", 9, "x"))
+    "survey.xlsx, sheet 'responses → civictech_adoption (computed)', row 2, column 'count', value '9': x"
+    """
+    label = f"{origin.sheet} → {table} (computed)" if origin.sheet else f"{table} (computed)"
+    return Origin(origin.file, label, header_row=0)
+
+
+def as_text(frame: pd.DataFrame, origin: Origin) -> RawTable:
+    """A typed table → a :class:`RawTable` of text cells (blank for missing), rows 1..n."""
+    import pandas as pd
+
+    text = pd.DataFrame({c: frame[c].astype("object").where(frame[c].notna(), "").astype("str") for c in frame.columns})
+    text.index = pd.RangeIndex(origin.header_row + 1, origin.header_row + 1 + len(text))
+    return RawTable(text, origin)
+
+
+def responses_to_adoption(raw: RawTable, *, source_ids: set[str] | None = None,
+                          respondents_as_universe: bool = False) -> RawTable:
+    """Validate and aggregate responses → ``civictech_adoption`` rows as text cells.
+
+    Columns ``as_of, level, count, universe, source, note``; the origin names
+    the responses file and says the rows are computed (see
+    :func:`computed_origin`). Validate the result with the
+    ``civictech_adoption`` schema like any other raw table.
+    """
+    tables = aggregate_responses(validate_responses(raw, source_ids=source_ids),
+                                 respondents_as_universe=respondents_as_universe)
+    return as_text(tables["civictech_adoption"], computed_origin(raw.origin, "civictech_adoption"))
+
+
+def responses_to_category_use(raw: RawTable, *, source_ids: set[str] | None = None) -> RawTable:
+    """Validate and aggregate responses → ``civictech_category_use`` rows as text cells."""
+    tables = aggregate_responses(validate_responses(raw, source_ids=source_ids))
+    return as_text(tables["civictech_category_use"], computed_origin(raw.origin, "civictech_category_use"))

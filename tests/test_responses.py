@@ -1,0 +1,322 @@
+"""Responses → survey tables: bands, open data excluded, yes/no, bad input, personal data, national scale."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from civicstats import paths
+from civicstats.errors import DataError, DataWarning
+from civicstats.readers import RawTable
+from civicstats.readers.csv import read_csv
+from civicstats.readers.responses import (
+    CATEGORIES,
+    RESPONSES_COLUMNS,
+    aggregate_responses,
+    responses_to_adoption,
+    responses_to_category_use,
+    unshipped_spec,
+    validate_responses,
+)
+from civicstats.schema import Origin, spec, validate
+from civicstats.tables import official_limits, source_ids
+
+
+def response(siren: str = "213100017", level: str = "commune", population: str = "1000", yes: tuple[str, ...] = (),
+             as_of: str = "2026", source: str = "NL", **cells: str) -> dict[str, str]:
+    """One row of a responses sheet, as text cells; ``yes`` names the categories answered yes."""
+    row = {"as_of": as_of, "siren": siren, "name": f"Collectivité {siren}", "level": level,
+           "population": population, **{c: ("oui" if c in yes else "") for c in CATEGORIES},
+           "tools": "", "source": source}
+    row.update(cells)
+    return row
+
+
+def raw(*rows: dict[str, str], file: str = "responses.csv", sheet: str | None = None) -> RawTable:
+    frame = pd.DataFrame(list(rows), dtype="str").fillna("")
+    frame.index = pd.RangeIndex(2, 2 + len(frame))
+    return RawTable(frame, Origin(file, sheet))
+
+
+def siren(i: int) -> str:
+    return f"{200_000_000 + i}"
+
+
+def adoption(*rows: dict[str, str]) -> dict[str, int]:
+    t = aggregate_responses(validate_responses(raw(*rows)))["civictech_adoption"]
+    return {str(level): int(n) for level, n in zip(t["level"], t["count"])}
+
+
+# --------------------------------------------------------------------------
+# counting
+
+
+@pytest.mark.parametrize("population,level", [
+    ("0", "commune_moins_5k"), ("4999", "commune_moins_5k"), ("5000", "ville_5k_100k"),
+    ("100000", "ville_5k_100k"), ("100 000", "ville_5k_100k"), ("100001", "ville_plus_100k"),
+])
+def test_population_bands(population, level):
+    assert adoption(response(population=population, yes=("reporting",))) == {level: 1}
+
+
+@pytest.mark.parametrize("level,population", [
+    ("region", ""), ("departement", "550000"), ("metropole", ""), ("intercommunalite", "1000"),
+])
+def test_other_levels_keep_their_level_whatever_their_population(level, population):
+    assert adoption(response(level=level, population=population, yes=("dialogue_concertation",))) == {level: 1}
+
+
+@pytest.mark.parametrize("yes,counted", [
+    (("open_data_portal",), 0),
+    ((), 0),
+    (("open_data_portal", "crowdfunding"), 1),
+    (("participatory_budgeting",), 1),
+    (tuple(CATEGORIES), 1),
+])
+def test_open_data_alone_does_not_count(yes, counted):
+    assert adoption(response(yes=yes)) == {"commune_moins_5k": counted}
+
+
+@pytest.mark.parametrize("cell,value", [
+    *[(v, True) for v in ("yes", "YES", "Oui", "OUI", "y", "Y", "x", "X", " x ", "1", "true", "True")],
+    *[(v, False) for v in ("no", "No", "non", "NON", "n", "N", "0", "false", "FALSE", "", "  ")],
+])
+def test_yes_no_variants(cell, value):
+    t = validate_responses(raw(response(reporting=cell)))
+    assert t["reporting"].tolist() == [value]
+    assert t["reporting"].dtype == bool
+
+
+def test_counts_per_category_include_open_data():
+    rows = [
+        response(siren(1), yes=("reporting", "open_data_portal")),
+        response(siren(2), yes=("reporting",)),
+        response(siren(3), yes=("open_data_portal",)),
+        response(siren(4)),
+        response(siren(5), level="region", population="", yes=("dialogue_concertation", "participatory_mapping")),
+    ]
+    tables = aggregate_responses(validate_responses(raw(*rows)))
+    use = tables["civictech_category_use"]
+    got = {(str(lvl), str(c)): (int(n), int(r)) for lvl, c, n, r in
+           zip(use["level"], use["category"], use["count"], use["respondents"])}
+    assert len(got) == 2 * len(CATEGORIES)           # every category of every level present, zeros included
+    assert got[("commune_moins_5k", "reporting")] == (2, 4)
+    assert got[("commune_moins_5k", "open_data_portal")] == (2, 4)
+    assert got[("commune_moins_5k", "crowdfunding")] == (0, 4)
+    assert got[("region", "dialogue_concertation")] == (1, 1)
+    assert got[("region", "participatory_mapping")] == (1, 1)
+    assert [str(lvl) for lvl in use["level"]][:: len(CATEGORIES)] == ["region", "commune_moins_5k"]
+    assert [str(c) for c in use["category"]][: len(CATEGORIES)] == list(CATEGORIES)
+    adoption_rows = tables["civictech_adoption"].set_index(tables["civictech_adoption"]["level"].astype(str))
+    assert int(adoption_rows.loc["commune_moins_5k", "count"]) == 2   # siren 3 has open data only
+    assert adoption_rows["universe"].isna().all()
+    assert "4 responses" in adoption_rows.loc["commune_moins_5k", "note"]
+
+
+def test_waves_are_counted_apart_and_the_same_siren_may_answer_each():
+    rows = [response(as_of="2026", yes=("reporting",)), response(as_of="2027"),
+            response(siren(9), as_of="2027", yes=("crowdfunding",))]
+    t = aggregate_responses(validate_responses(raw(*rows)))["civictech_adoption"]
+    assert t[["as_of", "count"]].astype(str).values.tolist() == [["2026", "1"], ["2027", "1"]]
+
+
+def test_rows_cite_the_sources_of_their_responses():
+    rows = [response(siren(1), source="NL"), response(siren(2), source="LOC; NL"),
+            response(siren(3), level="region", population="", source="GUIDE")]
+    t = aggregate_responses(validate_responses(raw(*rows), source_ids={"NL", "LOC", "GUIDE"}))["civictech_adoption"]
+    assert dict(zip(t["level"].astype(str), t["source"])) == {"region": "GUIDE", "commune_moins_5k": "LOC;NL"}
+
+
+def test_respondents_as_universe_for_a_census():
+    t = aggregate_responses(validate_responses(raw(response(siren(1), yes=("reporting",)), response(siren(2)))),
+                            respondents_as_universe=True)["civictech_adoption"]
+    assert t[["count", "universe"]].astype(int).values.tolist() == [[1, 2]]
+
+
+def test_typed_like_a_loaded_table():
+    t = aggregate_responses(validate_responses(raw(response())))
+    shipped = spec("civictech_adoption")
+    assert list(t["civictech_adoption"].columns) == shipped.columns
+    assert list(t["civictech_adoption"]["level"].cat.categories) == list(shipped.field("level").enum)
+    assert t["civictech_adoption"]["count"].dtype == "int64"
+    assert list(t["civictech_category_use"].columns) == unshipped_spec("civictech_category_use").columns
+
+
+# --------------------------------------------------------------------------
+# bad input, located
+
+GOOD = response(siren(1))
+
+# (case, rows, expected (row, column, value, words in the rule))
+BAD = [
+    ("SIREN too short", [response("21310001")], (2, "siren", "21310001", "leading zero")),
+    ("SIREN with letters", [response("21310001A")], (2, "siren", "21310001A", "9 digits")),
+    ("SIREN blank", [response("")], (2, "siren", None, "required")),
+    ("SIREN as a number", [response("213100017.0")], (2, "siren", "213100017.0", "format the column as text")),
+    ("duplicate SIREN", [GOOD, response(siren(2)), response(siren(1))], (4, "siren", siren(1), "duplicate SIREN in wave 2026: row 2")),
+    ("commune without population", [response(population="")], (2, "population", None, "needs its population")),
+    ("negative population", [response(population="-5")], (2, "population", -5, "at least 0")),
+    ("decimal population", [response(population="12.5")], (2, "population", "12.5", "whole number")),
+    ("maybe", [GOOD, response(siren(2), reporting="maybe")], (3, "reporting", "maybe", "must be yes or no")),
+    ("unknown level", [response(level="Communes")], (2, "level", "Communes", "did you mean 'commune'")),
+    ("band given as level", [response(level="ville_5k_100k")], (2, "level", "ville_5k_100k", "allowed: region")),
+    ("bad wave", [response(as_of="juin 2026")], (2, "as_of", "juin 2026", "YYYY-MM")),
+    ("no source", [response(source="")], (2, "source", None, "required")),
+    ("e-mail in the tools", [response(tools="Decidim (jean.dupont@ville.fr)")], (2, "tools", "Decidim (jean.dupont@ville.fr)", "personal data")),
+    ("phone in the name", [response(name="Mairie 01 23 45 67 89")], (2, "name", "Mairie 01 23 45 67 89", "phone number")),
+]
+
+
+@pytest.mark.parametrize("case,rows,expected", BAD, ids=[c[0] for c in BAD])
+def test_bad_input_is_located(case, rows, expected):
+    with pytest.raises(DataError) as info:
+        validate_responses(raw(*rows, file="survey.xlsx", sheet="responses"))
+    row, column, value, words = expected
+    matches = [p for p in info.value.problems if p.row == row and p.column == column and words in p.rule]
+    assert matches, str(info.value)
+    assert matches[0].value == value or str(matches[0].value) == str(value)
+    assert (matches[0].file, matches[0].sheet) == ("survey.xlsx", "responses")
+
+
+@pytest.mark.parametrize("drop,add,column,words", [
+    ("reporting", {}, "reporting", "every category needs its column"),
+    ("population", {}, "population", "communes need their population"),
+    ("source", {}, "source", "required column is missing"),
+    (None, {"commentaire": "ok"}, "commentaire", "unknown column"),
+    ("level", {"levle": "commune"}, "levle", "did you mean 'level'"),
+])
+def test_header_problems(drop, add, column, words):
+    row = {k: v for k, v in response().items() if k != drop} | add
+    with pytest.raises(DataError) as info:
+        validate_responses(raw(row))
+    assert any(p.row == 1 and p.column == column and words in p.rule for p in info.value.problems), str(info.value)
+
+
+def test_population_may_be_missing_when_there_is_no_commune():
+    row = {k: v for k, v in response(level="region").items() if k != "population"}
+    assert validate_responses(raw(row))["population"].isna().all()
+
+
+def test_every_problem_is_reported():
+    rows = [response("123"), response(siren(2), population="", reporting="peut-être"), response(siren(2))]
+    with pytest.raises(DataError) as info:
+        validate_responses(raw(*rows))
+    located = {(p.row, p.column) for p in info.value.problems}
+    assert {(2, "siren"), (3, "population"), (3, "reporting"), (4, "siren")} <= located
+
+
+def test_source_ids_are_checked_when_given():
+    with pytest.raises(DataError, match="not in the source register"):
+        validate_responses(raw(response(source="NL;NOPE")), source_ids={"NL"})
+
+
+def test_no_rows():
+    frame = pd.DataFrame(columns=list(RESPONSES_COLUMNS), dtype="str")
+    with pytest.raises(DataError, match="no data rows"):
+        validate_responses(RawTable(frame, Origin("responses.csv")))
+
+
+# --------------------------------------------------------------------------
+# personal data
+
+PERSONAL = {
+    "email": "marie.curie@mairie.fr",
+    "Nom du contact": "Marie Curie",
+    "Prénom": "Marie",
+    "Téléphone": "06 12 34 56 78",
+    "respondent": "M. Dupont",
+    "notes": "+33 1 23 45 67 89",        # header says nothing; its cells are phone numbers
+}
+
+
+def test_personal_data_is_warned_about_and_dropped_everywhere():
+    rows = [response(siren(1), yes=("reporting",), **PERSONAL), response(siren(2), **PERSONAL)]
+    with pytest.warns(DataWarning) as caught:
+        table = raw(*rows)
+        responses = validate_responses(table)
+        tables = aggregate_responses(responses)
+        texts = [responses_to_adoption(table), responses_to_category_use(table)]
+    message = str(caught[0].message)
+    assert all(repr(name) in message for name in PERSONAL) and "dropped" in message
+    assert list(responses.columns) == list(RESPONSES_COLUMNS)
+    outputs = [responses, *tables.values(), *(t.frame for t in texts)]
+    for frame in outputs:
+        assert not set(PERSONAL) & set(frame.columns)
+        cells = [str(v) for v in frame.to_numpy().ravel()]
+        for value in PERSONAL.values():
+            assert not any(value in cell for cell in cells), value
+
+
+def test_no_warning_without_personal_data():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        validate_responses(raw(response()))
+
+
+# --------------------------------------------------------------------------
+# raw tables for the loader
+
+
+def test_responses_to_adoption_gives_text_cells_that_validate():
+    table = raw(response(siren(1), yes=("reporting",)), response(siren(2), population="250000"),
+                file="survey.xlsx", sheet="responses")
+    out = responses_to_adoption(table)
+    assert list(out.frame.columns) == spec("civictech_adoption").columns
+    assert list(out.frame.index) == [1, 2]
+    assert out.frame.map(lambda v: isinstance(v, str)).all().all()
+    assert out.frame[["level", "count", "universe", "source"]].values.tolist() == [
+        ["ville_plus_100k", "0", "", "NL"], ["commune_moins_5k", "1", "", "NL"]]
+    assert (out.origin.file, out.origin.sheet) == ("survey.xlsx", "responses → civictech_adoption (computed)")
+    typed = validate(out.frame, "civictech_adoption", out.origin, source_ids=source_ids(), official=official_limits())
+    assert typed["count"].tolist() == [0, 1]
+
+
+def test_responses_to_category_use_gives_text_cells_that_validate():
+    out = responses_to_category_use(raw(response(yes=("crowdfunding",))))
+    assert len(out.frame) == len(CATEGORIES)
+    assert out.origin.sheet == "civictech_category_use (computed)"
+    typed = validate(out.frame, unshipped_spec("civictech_category_use"), out.origin, source_ids=source_ids())
+    assert dict(zip(typed["category"].astype(str), typed["count"]))["crowdfunding"] == 1
+
+
+# --------------------------------------------------------------------------
+# national scale
+
+
+def _generator():
+    path = paths.ROOT / "scripts" / "make_national_responses.py"
+    module_spec = importlib.util.spec_from_file_location("make_national_responses", path)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_spec.name] = module
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def test_national_scale_aggregation_reproduces_the_generator(tmp_path: Path):
+    gen = _generator()
+    generated = gen.generate(seed=7)
+    assert len(generated.rows) == 35_357 + 1_263 + 101 + 18
+    assert generated.respondents[("2026", "ville_plus_100k")] >= 30     # about 40 large cities
+    path = gen.write(generated, tmp_path / "responses.csv")
+    tables = aggregate_responses(validate_responses(read_csv(path), source_ids={gen.SOURCE_ID}))
+
+    a = tables["civictech_adoption"]
+    assert {(str(w), str(lvl)): int(n) for w, lvl, n in zip(a["as_of"], a["level"], a["count"])} == generated.adoption
+    use = tables["civictech_category_use"]
+    assert {(str(w), str(lvl), str(c)): int(n) for w, lvl, c, n in
+            zip(use["as_of"], use["level"], use["category"], use["count"])} == generated.category_use
+    assert {(str(w), str(lvl)): int(n) for w, lvl, n in
+            zip(use["as_of"], use["level"], use["respondents"])} == generated.respondents
+
+
+def test_generator_is_deterministic_and_scales():
+    gen = _generator()
+    assert gen.generate(rows=500, seed=3).rows == gen.generate(rows=500, seed=3).rows
+    assert gen.generate(rows=500, seed=3).rows != gen.generate(rows=500, seed=4).rows
+    small = gen.generate(rows=500, seed=3)
+    assert len(small.rows) == 500 and len({r[1] for r in small.rows}) == 500
