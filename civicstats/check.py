@@ -1,8 +1,14 @@
 """Checking a file or folder of updated data before building on it.
 
 :func:`check` validates every table it finds in a CSV file, a folder of CSV
-files named after the tables, or a workbook, and gathers every problem of
-every table into one :class:`CheckReport`.
+files named after the tables, or a workbook (every sheet named after a
+table), and gathers every problem of every table into one
+:class:`CheckReport`. Survey responses (a workbook's ``responses`` sheet, a
+folder's ``responses.csv``, a CSV file of responses) are checked through the
+``civictech_adoption`` rows they add, and an OpenDataFrance observatory
+export through the ``open_data_adopters`` rows it adds. Sheets and files it
+does not read are reported as :class:`~civicstats.errors.DataWarning`, not
+problems.
 
 >>> report = check(paths.DATA_DIR)
 >>> report.ok, report.tables["civictech_adoption"]
@@ -61,6 +67,8 @@ def table_for_file(path: Path, table: str | None = None) -> str:
 
 
 def _tables_in(path: Path, table: str | None) -> list[tuple[str, Path]]:
+    from civicstats.tables import RESPONSES, csv_holds
+
     if path.is_dir():
         found = []
         for f in sorted(path.iterdir()):
@@ -68,19 +76,51 @@ def _tables_in(path: Path, table: str | None) -> list[tuple[str, Path]]:
                 continue
             if f.stem in table_names():
                 found.append((f.stem, path))
+            elif f.stem == RESPONSES:
+                found.append(("civictech_adoption", path))
             elif f.name != "datapackage.json":
                 warnings.warn(f"{f}: not a table name, ignored (tables: {', '.join(table_names())})", DataWarning, stacklevel=3)
         if not found:
             raise DataError([Problem(str(path), None, None, None, None,
                                      f"no table found: the folder needs CSV files named after tables ({', '.join(table_names())})")])
-        return found
+        found = list(dict.fromkeys(found))
+        return [t for t in found if table is None or t[0] == table]
     if not path.exists():
         raise DataError([Problem(str(path), None, None, None, None, "no such file or folder")])
     if path.suffix.lower() in XLSX_SUFFIXES:
         from civicstats.readers.xlsx import known_sheets
 
-        return [(name, path) for name in known_sheets(path) if table is None or name == table]
+        sheets = known_sheets(path)
+        names = [s for s in sheets if s in table_names()]
+        if RESPONSES in sheets and "civictech_adoption" not in names:
+            names.insert(0, "civictech_adoption")
+        if not names:
+            raise DataError([Problem(str(path), None, None, None, None,
+                                     "no table found: the workbook needs sheets named after tables "
+                                     f"({', '.join(table_names())}) or a '{RESPONSES}' sheet; "
+                                     "civicstats template writes one to start from")])
+        return [(name, path) for name in names if table is None or name == table]
+    if table is None and path.stem not in table_names():
+        holds = csv_holds(path)
+        if holds is not None:
+            return [(holds, path)]
     return [(table_for_file(path, table), path)]
+
+
+def _responses_rows(path: Path) -> int | None:
+    """Rows of the survey responses a workbook, folder or CSV file holds, if any."""
+    from civicstats.tables import RESPONSES, _read_csv, csv_holds
+
+    if path.is_dir():
+        found = path / f"{RESPONSES}.csv"
+        return len(_read_csv(found).frame) if found.exists() else None
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        from civicstats.readers.xlsx import read_sheet, sheet_names
+
+        return len(read_sheet(path, RESPONSES).frame) if RESPONSES in sheet_names(path) else None
+    if path.stem not in table_names() and csv_holds(path) == "civictech_adoption":
+        return len(_read_csv(path).frame)
+    return None
 
 
 def check(path: str | Path, table: str | None = None) -> CheckReport:
@@ -97,4 +137,8 @@ def check(path: str | Path, table: str | None = None) -> CheckReport:
             report.tables[name] = len(load(name, source))
         except DataError as exc:
             report.problems += exc.problems
+    if "civictech_adoption" in report.tables:
+        responses = _responses_rows(path)
+        if responses:
+            report.tables["responses"] = responses
     return report

@@ -72,7 +72,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     from civicstats.workbook import write_template
 
     path = write_template(args.path, overwrite=args.force)
-    print(f"wrote {path}")
+    print(f"wrote {path}: fill it in (its README sheet says how), then run: civicstats check {path}")
     return 0
 
 

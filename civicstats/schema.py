@@ -214,16 +214,43 @@ _NUM_RE = r"^[+-]?(\d+|\d{1,3}([ \u00a0\u202f]\d{3})+)([.,]\d+)?$"
 class Origin:
     """Where a raw table came from, to locate problems: file, sheet, rows.
 
-    ``rows`` gives, for each row of the raw frame in order, its row number as
-    a person counts it in the file (the header being row ``header_row``).
+    A raw frame's index holds each row's number as a person counts it in the
+    file (the header being row ``header_row``). A table combined from several
+    files or sheets (a workbook's rows plus rows computed from its
+    ``responses`` sheet, say) keeps every row's place in ``locations``: row
+    key → ``(file, sheet, row)``, for the rows that do not come from
+    ``file``/``sheet`` themselves.
+
+    >>> o = Origin("book.xlsx", "civictech_adoption", locations={9: ("book.xlsx", "responses", 4)})
+    >>> str(o.problem(9, "count", None, "x")), o.row_name(3, seen_from=9)
+    ("book.xlsx, sheet 'responses', row 4, column 'count': x", "sheet 'civictech_adoption', row 3")
     """
 
     file: str
     sheet: str | None = None
     header_row: int = 1
+    locations: dict[int, tuple[str, str | None, int | None]] | None = None
+
+    def locate(self, row: int | None) -> tuple[str, str | None, int | None]:
+        """``(file, sheet, row)`` of row key ``row`` of the raw frame."""
+        if row is not None and self.locations and row in self.locations:
+            return self.locations[row]
+        return self.file, self.sheet, row
 
     def problem(self, row: int | None, column: str | None, value: object, rule: str) -> Problem:
-        return Problem(self.file, self.sheet, row, column, value, rule)
+        return Problem(*self.locate(row), column, value, rule)
+
+    def row_name(self, row: int, seen_from: int | None = None) -> str:
+        """How a message names row key ``row``: "row 5", with its sheet or file
+        when those differ from the place of row key ``seen_from``."""
+        file, sheet, number = self.locate(row)
+        here_file, here_sheet, _ = self.locate(seen_from)
+        name = f"row {number}" if number is not None else "a row"
+        if sheet and (sheet, file) != (here_sheet, here_file):
+            name = f"sheet '{sheet}', {name}"
+        if file != here_file:
+            name = f"{file}, {name}"
+        return name
 
 
 def check_header(raw: pd.DataFrame, table: TableSpec, origin: Origin) -> list[Problem]:
@@ -399,7 +426,7 @@ def validate(
                 if values in first_row:
                     shown = ", ".join(f"{k}={v}" for k, v in zip(key, values))
                     problems.append(origin.problem(int(r), key[0] if len(key) == 1 else None, None,
-                                                   f"duplicate key ({shown}): row {first_row[values]} has the same"))
+                                                   f"duplicate key ({shown}): {origin.row_name(first_row[values], seen_from=int(r))} has the same"))
                 else:
                     first_row[values] = int(r)
 
@@ -410,17 +437,27 @@ def validate(
                 continue
             f = table.field(column)
             cells = frame[column].fillna("")
-            for r, v in zip(rows, cells):
+            # each distinct cell is judged once (a large table cites few sources), then located
+            rules: dict[str, list[str]] = {}
+            for v in pd.unique(cells.to_numpy(dtype=object)):
                 ids = [i for i in v.split(f.delimiter or ";")] if v else []
                 missing = [i for i in ids if i not in source_ids]
+                found = []
                 if any(i == "" for i in ids):
-                    problems.append(origin.problem(int(r), column, v, "an empty source id between separators"))
+                    found.append("an empty source id between separators")
                 if missing:
                     hint = [suggest(i, sorted(source_ids)) for i in missing]
                     rule = f"source id{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in the source register (sources table)"
                     if any(hint):
                         rule += f"; did you mean {', '.join(h for h in hint if h)}?"
-                    problems.append(origin.problem(int(r), column, v, rule))
+                    found.append(rule)
+                if found:
+                    rules[v] = found
+            if rules:
+                bad = cells.isin(list(rules))
+                for r, v in zip(rows[bad], cells[bad]):
+                    for rule in rules[v]:
+                        problems.append(origin.problem(int(r), column, v, rule))
 
     if problems:
         raise DataError(_sorted(problems))

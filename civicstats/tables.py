@@ -11,13 +11,14 @@ folder, and validates it against the table's schema every time.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from civicstats import paths
 from civicstats.errors import DataError, Problem
-from civicstats.schema import spec, table_names, validate
+from civicstats.schema import _sorted, spec, table_names, validate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,43 +34,206 @@ XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 Source = str | Path | None
 
 
-def read_raw(name: str, source: Source = None) -> RawTable:
-    """Table ``name`` as raw text cells, from the shipped data or ``source``."""
+#: Where per-collectivity survey answers are read from: a workbook's sheet, a
+#: folder's CSV file, or a CSV file with their header. They add the waves
+#: they hold to ``civictech_adoption``.
+RESPONSES = "responses"
+
+
+def _read_csv(path: Path) -> RawTable:
+    """A CSV file read once per version of the file (a check or a build asks many times)."""
     from civicstats.readers.csv import read_csv
 
-    table = spec(name)
-    if source is None:
-        return read_csv(paths.DATA_DIR / table.path)
-    path = Path(source)
-    if path.is_dir():
-        candidate = path / table.path
-        if not candidate.exists():
-            raise DataError([Problem(str(path), None, None, None, None,
-                                     f"no file {table.path} in this folder (tables are read from files named after them)")])
-        return read_csv(candidate)
-    if not path.exists():
-        raise DataError([Problem(str(path), None, None, None, None, "no such file or folder")])
-    if path.suffix.lower() in XLSX_SUFFIXES:
-        from civicstats.readers.xlsx import read_sheet
+    st = path.stat()
+    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    cached = _csv_cache.pop(key, None)
+    if cached is None:
+        cached = read_csv(path)
+    _csv_cache[key] = cached  # most recent last
+    while len(_csv_cache) > _CSV_KEPT:
+        del _csv_cache[next(iter(_csv_cache))]
+    return type(cached)(cached.frame.copy(deep=False), cached.origin, list(cached.problems), set(cached.covered))
 
-        return read_sheet(path, name)
-    return read_csv(path)
+
+_csv_cache: dict[tuple, RawTable] = {}
+_CSV_KEPT = 16
+
+
+def csv_holds(path: str | Path) -> str | None:
+    """The table a CSV file adds rows to by its header, whatever its name.
+
+    ``"open_data_adopters"`` for an OpenDataFrance observatory export,
+    ``"civictech_adoption"`` for survey responses (one row per collectivity),
+    ``None`` for anything else.
+    """
+    from civicstats.readers.observatory import is_observatory
+    from civicstats.readers.responses import CATEGORIES
+
+    columns = [str(c).strip().lower() for c in _read_csv(Path(path)).frame.columns]
+    if is_observatory(columns):
+        return "open_data_adopters"
+    if {"as_of", "siren", "level", *CATEGORIES} <= set(columns):
+        return "civictech_adoption"
+    return None
+
+
+def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
+    """Rows of several raw tables as one raw table, every row keeping its place.
+
+    The first part keeps its row numbers as keys; the rows of the others get
+    new keys after them, and the first part's :class:`~civicstats.schema.Origin`
+    maps each new key to the file, sheet and row it came from
+    (``Origin.locations``), so that a problem in a combined table is still
+    located where a person can fix it. Columns are the union of the parts'.
+    When the first part's header is wrong for table ``name`` it is returned
+    alone: its header problems come first, and are clearer without the rows
+    of the others.
+    """
+    import pandas as pd
+
+    from civicstats.readers import RawTable
+    from civicstats.schema import Origin, check_header
+
+    first, rest = parts[0], [p for p in parts[1:] if not p.frame.empty]
+    if not rest or not first.frame.columns.is_unique:
+        return first
+    if name is not None and check_header(first.frame, spec(name), first.origin):
+        return first
+    columns = list(dict.fromkeys([*first.frame.columns, *(c for p in rest for c in p.frame.columns)]))
+    locations = dict(first.origin.locations or {})
+    frames = [first.frame.reindex(columns=columns, fill_value="")]
+    problems, covered = list(first.problems), set(first.covered)
+    key = max([int(k) for k in first.frame.index] + [first.origin.header_row]) + 1
+    for part in rest:
+        keys = range(key, key + len(part.frame))
+        for k, row in zip(keys, part.frame.index):
+            locations[k] = part.origin.locate(int(row))
+        frames.append(part.frame.reindex(columns=columns, fill_value="").set_axis(keys))
+        problems += part.problems
+        covered |= part.covered
+        key += len(part.frame)
+    origin = Origin(first.origin.file, first.origin.sheet, first.origin.header_row, locations)
+    return RawTable(pd.concat(frames).astype("str"), origin, problems, covered)
+
+
+def _shipped_raw(name: str) -> RawTable:
+    from civicstats.readers.csv import read_csv
+
+    return read_csv(paths.DATA_DIR / spec(name).path)
+
+
+def read_raw(name: str, source: Source = None) -> RawTable:
+    """Table ``name`` as raw text cells, from the shipped data or ``source``.
+
+    ``source`` is a workbook (the sheet named ``name``), a folder (the CSV
+    file named after the table) or a CSV file (read as table ``name``, unless
+    its name is another table's). A source that lacks the table gives the
+    shipped table. Rows computed from the source are added to the table they
+    belong to: survey responses (a ``responses`` sheet, a folder's
+    ``responses.csv``, a CSV file of responses) add their waves to
+    ``civictech_adoption``; an OpenDataFrance observatory export (a CSV file)
+    adds its wave to ``open_data_adopters``.
+    """
+    spec(name)
+    if source is None:
+        return _shipped_raw(name)
+    path = Path(source)
+    own: RawTable | None = None
+    derived: list = []  # functions computing rows of this table from the source
+    if path.is_dir():
+        candidate = path / spec(name).path
+        if candidate.exists():
+            own = _read_csv(candidate)
+        if name == "civictech_adoption" and (path / f"{RESPONSES}.csv").exists():
+            derived.append(lambda: _from_responses(_read_csv(path / f"{RESPONSES}.csv"), source))
+    elif not path.exists():
+        raise DataError([Problem(str(path), None, None, None, None, "no such file or folder")])
+    elif path.suffix.lower() in XLSX_SUFFIXES:
+        from civicstats.readers.xlsx import read_sheet, sheet_names
+
+        sheets = sheet_names(path)
+        if name in sheets:
+            own = read_sheet(path, name)
+        if name == "civictech_adoption" and RESPONSES in sheets:
+            derived.append(lambda: _from_responses(read_sheet(path, RESPONSES), source))
+    elif path.stem in table_names() and path.stem != name:
+        pass  # a CSV file of another table
+    else:
+        holds = csv_holds(path)
+        if holds is None:
+            own = _read_csv(path)
+        elif holds == name == "open_data_adopters":
+            from civicstats.readers.observatory import observatory_to_open_data
+
+            derived.append(lambda: observatory_to_open_data(_read_csv(path)))
+        elif holds == name == "civictech_adoption":
+            derived.append(lambda: _from_responses(_read_csv(path), source))
+    parts, failed = [own if own is not None else _shipped_raw(name)], []
+    for compute in derived:
+        try:
+            parts.append(compute())
+        except DataError as exc:  # reported with the table's own problems, not instead of them
+            failed += exc.problems
+    combined = combine(parts, name)
+    if failed:
+        combined = dataclasses.replace(combined, problems=[*combined.problems, *failed])
+    return combined
+
+
+def _from_responses(raw: RawTable, source: Source) -> RawTable:
+    """``civictech_adoption`` rows computed from responses (none from an empty sheet)."""
+    from civicstats.readers import RawTable
+    from civicstats.readers.responses import responses_to_adoption
+
+    if raw.frame.empty and not raw.problems:
+        return RawTable(raw.frame.iloc[0:0, 0:0], raw.origin)
+    if raw.problems:  # a formula or merged cells in the responses: reported, located, with the others
+        raise DataError(_validated_problems(raw, lambda: responses_to_adoption(raw, source_ids=source_ids(source))))
+    return responses_to_adoption(raw, source_ids=source_ids(source))
+
+
+def _validated_problems(raw: RawTable, run) -> list[Problem]:
+    """The reader's problems and those ``run`` raises, without reporting a covered cell twice.
+
+    A cell the reader already reported (a formula, merged cells) is not
+    reported again, nor are the problems of its whole row (a duplicate key
+    made of a formula's blank, say): they follow from it.
+    """
+    try:
+        run()
+        found: list[Problem] = []
+    except DataError as exc:
+        found = exc.problems
+    rows = {cell[:3] for cell in raw.covered}
+    again = [p for p in found if (p.file, p.sheet, p.row, p.column) not in raw.covered
+             and not (p.column is None and (p.file, p.sheet, p.row) in rows)]
+    return _sorted([*raw.problems, *again])
 
 
 def _has_table(name: str, source: Source) -> bool:
+    """Whether ``source`` holds rows of table ``name``: its own, or computed from responses or an export."""
     if source is None:
         return True
     path = Path(source)
     if path.is_dir():
-        return (path / spec(name).path).exists()
+        return (path / spec(name).path).exists() or (
+            name == "civictech_adoption" and (path / f"{RESPONSES}.csv").exists())
     if path.suffix.lower() in XLSX_SUFFIXES:
         from civicstats.readers.xlsx import sheet_names
 
         try:
-            return name in sheet_names(path)
+            sheets = sheet_names(path)
         except DataError:
             return False
-    return False
+        return name in sheets or (name == "civictech_adoption" and RESPONSES in sheets)
+    if not path.is_file():
+        return False
+    if path.stem in table_names():
+        return path.stem == name
+    try:
+        return csv_holds(path) == name
+    except DataError:
+        return False
 
 
 def source_ids(source: Source = None) -> set[str]:
@@ -103,7 +267,10 @@ def official_limits(source: Source = None) -> dict[str, int]:
 def _validate(raw: RawTable, name: str, source: Source) -> pd.DataFrame:
     ids = None if name in ("sources", "levels") else source_ids(source)
     official = official_limits(source) if name in BOUNDED_BY_OFFICIAL else None
-    return validate(raw.frame, name, raw.origin, source_ids=ids, official=official)
+    if not raw.problems:
+        return validate(raw.frame, name, raw.origin, source_ids=ids, official=official)
+    raise DataError(_validated_problems(
+        raw, lambda: validate(raw.frame, name, raw.origin, source_ids=ids, official=official)))
 
 
 @cache
@@ -116,8 +283,15 @@ def load(name: str, source: Source = None) -> pd.DataFrame:
 
     ``source=None`` reads the shipped data package; a path reads the same
     table from a CSV file, a folder of CSV files named after the tables, or a
-    workbook. Raises :class:`~civicstats.errors.DataError` listing every
-    problem (file, sheet, row, column, value, rule) when the data is invalid.
+    workbook (the sheet named after the table). A source that lacks the
+    table — a workbook without that sheet, a folder without that CSV file, a
+    CSV file that holds another table — gives the shipped table, so that
+    updated data need only hold what changed. Survey responses in the source
+    (a ``responses`` sheet or CSV file) add the waves they hold to
+    ``civictech_adoption``, and an OpenDataFrance observatory export (a CSV
+    file) adds its wave to ``open_data_adopters``: see :func:`read_raw`.
+    Raises :class:`~civicstats.errors.DataError` listing every problem (file,
+    sheet, row, column, value, rule) when the data is invalid.
 
     >>> load("civictech_adoption")["level"].cat.ordered
     True

@@ -10,9 +10,10 @@ Readers never validate values; they refuse files they cannot read with a
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from civicstats.errors import Problem
 from civicstats.schema import Origin
 
 if TYPE_CHECKING:
@@ -24,7 +25,15 @@ MAX_CSV_BYTES = int(os.environ.get("CIVICSTATS_MAX_CSV_BYTES", 200 * 1024 * 1024
 
 @dataclass
 class RawTable:
-    """A table as read from a file: text cells, row numbers as index."""
+    """A table as read from a file: text cells, row numbers as index.
+
+    ``problems`` are what the reader found wrong itself (a formula or merged
+    cells in a workbook), reported with the validation's; ``covered`` holds
+    the cells ``(file, sheet, row, column)`` those problems already explain,
+    so that validation does not report them a second time.
+    """
 
     frame: pd.DataFrame
     origin: Origin
+    problems: list[Problem] = field(default_factory=list)
+    covered: set[tuple[str, str | None, int | None, str | None]] = field(default_factory=set)

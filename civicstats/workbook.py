@@ -1,0 +1,442 @@
+"""The data-entry workbook: every updatable table, prefilled, ready for Excel.
+
+``civicstats template BOOK.xlsx`` (:func:`write_template`) writes a workbook
+that people who do not program can fill in: a bilingual ``README`` sheet,
+then one sheet per table named exactly as the table, prefilled with the
+shipped data (numbers as numbers, text as text, blanks empty), and an empty
+``responses`` sheet for per-collectivity answers of a new survey wave. Row 1
+holds the column names (bold, frozen, each with its description as a
+comment); row 2 on is data. Columns with allowed values offer them in a
+drop-down, ``source`` cells offer the ids of the ``sources`` sheet (several
+ids separated by ``;`` stay allowed), numbers have a number format and
+text columns the Text format, so that Excel keeps ``2018-03`` or a SIREN as
+typed instead of turning them into a date or a number.
+
+``civicstats check BOOK.xlsx`` then validates it, and ``load(name, BOOK.xlsx)``
+reads it: a sheet left as written gives the shipped table back.
+
+Cells that Excel would run (issue 5). A text starting with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return can be taken for a formula by a
+spreadsheet ("formula injection": ``=HYPERLINK(...)`` in a source title).
+Every cell this module writes goes through :func:`write_cell`, which stores
+such a text as an explicit string cell (openpyxl would otherwise store a
+text starting with ``=`` as a formula) with Excel's ``quotePrefix`` flag: the
+cell shows the text, Excel keeps treating it as text when someone edits the
+cell, and the text itself is unchanged — no apostrophe is added to the data,
+so reading the workbook back gives exactly what was written.
+
+>>> safe_cell_value('=HYPERLINK("http://x", "click")')
+('=HYPERLINK("http://x", "click")', True)
+>>> safe_cell_value(12), safe_cell_value("region"), safe_cell_value(float("nan"))
+((12, False), ('region', False), (None, False))
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from civicstats.schema import FieldSpec
+
+#: The tables of the template, in the order of their sheets (``responses`` after the first).
+TEMPLATE_TABLES = ("civictech_adoption", "open_data_adopters", "participatory_budgets", "published_figures",
+                   "collectivity_universe", "civictech_tools", "sources")
+RESPONSES_SHEET = "responses"
+README_SHEET = "README"
+#: The header of the responses sheet when the responses reader does not say it.
+DEFAULT_RESPONSES_COLUMNS = ("as_of", "siren", "name", "level", "population", "dialogue_concertation",
+                             "participatory_mapping", "reporting", "participatory_budgeting", "crowdfunding",
+                             "open_data_portal", "tools", "source")
+#: First characters that make a spreadsheet read a text as a formula (a line feed too:
+#: a carriage return is written as one, see :func:`safe_cell_value`).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: Rows of the sources sheet offered in the source drop-downs beyond the shipped ones.
+SPARE_SOURCE_ROWS = 500
+#: Last row the drop-downs and formats cover (Excel's last row).
+LAST_ROW = 1_048_576
+#: Excel refuses a drop-down list written inline longer than this, and longer messages and titles.
+MAX_INLINE_LIST = 255
+MAX_MESSAGE = 255
+MAX_TITLE = 32
+YES_NO = ("yes", "no", "oui", "non")
+
+# Plain-words help for each sheet: (English, French).
+SHEET_HELP = {
+    "civictech_adoption": (
+        "Collectivities using civic tech, one row per survey wave (as_of) and level. To add a wave, add rows "
+        "with the new as_of (e.g. 2026), or fill the responses sheet and let civicstats count them.",
+        "Collectivités utilisant des outils de civic tech, une ligne par vague d'enquête (as_of) et par niveau. "
+        "Pour une nouvelle vague, ajoutez des lignes avec le nouvel as_of (par ex. 2026), ou remplissez la "
+        "feuille responses et civicstats fera les comptes."),
+    RESPONSES_SHEET: (
+        "Answers of a new survey wave, one row per collectivity: as_of (the wave, e.g. 2026), siren (9 digits), "
+        "name, level, population (required for communes), yes or no for each category of tools (blank = no), "
+        "tools (names separated by ;) and source. civicstats counts them into civictech_adoption. "
+        "No personal data: no e-mail addresses, phone numbers or names of people.",
+        "Réponses d'une nouvelle vague d'enquête, une ligne par collectivité : as_of (la vague, par ex. 2026), "
+        "siren (9 chiffres), nom, niveau, population (obligatoire pour les communes), oui ou non pour chaque "
+        "catégorie d'outils (vide = non), outils (noms séparés par ;) et source. civicstats les compte dans "
+        "civictech_adoption. Aucune donnée personnelle : ni courriel, ni téléphone, ni nom de personne."),
+    "open_data_adopters": (
+        "Collectivities opening their data, one row per date (as_of) and level: a count, a share in percent, "
+        "or both.",
+        "Collectivités ouvrant leurs données, une ligne par date (as_of) et par niveau : un nombre, une part "
+        "en pourcentage, ou les deux."),
+    "participatory_budgets": (
+        "Participatory budgets counted per year, with the unit the source counts in.",
+        "Budgets participatifs comptés par année, avec l'unité de la source."),
+    "published_figures": (
+        "Totals and single figures as published, compared with the tables by the audit.",
+        "Totaux et chiffres isolés tels que publiés, comparés aux tables par l'audit."),
+    "collectivity_universe": (
+        "Official counts of communes, EPCI, départements and régions, per date.",
+        "Nombres officiels de communes, EPCI, départements et régions, par date."),
+    "civictech_tools": (
+        "Examples of tools per category, as named in public sources.",
+        "Exemples d'outils par catégorie, tels que nommés dans des sources publiques."),
+    "sources": (
+        "The source register: one row per source (id in capitals, title, publisher, date, web address). "
+        "Every other sheet cites these ids.",
+        "Le registre des sources : une ligne par source (identifiant en majuscules, titre, éditeur, date, "
+        "adresse web). Toutes les autres feuilles citent ces identifiants."),
+}
+
+
+# --------------------------------------------------------------------------
+# Cells
+
+
+def safe_cell_value(value: object) -> tuple[object, bool]:
+    """The value a cell should hold, and whether it is text to protect from formula reading.
+
+    Blanks (``None``, NaN, pandas' NA) become ``None``; numpy numbers plain
+    ``int``/``float``; everything else text, without the control characters
+    XML cannot hold, and with line breaks as line feeds (an XML reader turns
+    a carriage return into a line feed anyway: writing one would not read
+    back the same). The flag is true for a text that starts with one of
+    :data:`FORMULA_TRIGGERS`: :func:`write_cell` stores it as an explicit
+    string with Excel's quote prefix.
+
+    >>> safe_cell_value("-5 %"), safe_cell_value("@admin"), safe_cell_value("a\\x00b")
+    (('-5 %', True), ('@admin', True), ('ab', False))
+    >>> safe_cell_value("\\r=1+1")
+    ('\\n=1+1', True)
+    """
+    import numbers
+
+    if value is None:
+        return None, False
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None, False
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    if isinstance(value, bool):
+        return value, False
+    if isinstance(value, numbers.Integral):
+        return int(value), False
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        return (None, False) if math.isnan(value) else (value, False)
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    if text == "":
+        return None, False
+    return text, text.startswith(FORMULA_TRIGGERS)
+
+
+def write_cell(cell: Cell, value: object) -> Cell:
+    """Put ``value`` in ``cell`` so that no spreadsheet runs it: the one door for every cell written."""
+    plain, protect = safe_cell_value(value)
+    cell.value = plain
+    if protect:
+        cell.data_type = "s"  # openpyxl made "=…" a formula: it is text
+        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+    return cell
+
+
+# --------------------------------------------------------------------------
+# Sheets
+
+
+def _comment_text(f: FieldSpec) -> str:
+    lines = [f"{f.name}: {f.title}" if f.title and f.title != f.name else f.name]
+    if f.description:
+        lines.append(f.description)
+    rules = []
+    if f.required:
+        rules.append("required / obligatoire")
+    if f.type in ("integer", "year"):
+        rules.append("whole number / nombre entier")
+    elif f.type == "number":
+        rules.append("number / nombre")
+    elif f.type == "boolean":
+        rules.append("yes or no / oui ou non (blank = no / vide = non)")
+    if f.minimum is not None:
+        rules.append(f"≥ {f.minimum:g}")
+    if f.maximum is not None:
+        rules.append(f"≤ {f.maximum:g}")
+    if f.enum:
+        rules.append("one of / au choix: " + ", ".join(f.enum))
+    if f.delimiter:
+        rules.append(f"several values separated by {f.delimiter} / plusieurs valeurs séparées par {f.delimiter}")
+    if rules:
+        lines.append("; ".join(rules))
+    return "\n".join(lines)
+
+
+def _number_format(f: FieldSpec) -> str:
+    if f.type in ("integer", "year"):
+        return "0"
+    if f.type == "number":
+        return "0.0"
+    if f.type == "boolean":
+        return "General"
+    return "@"
+
+
+def _width(header: str, values: list[object]) -> float:
+    longest = max([len(header)] + [len(str(v)) for v in values if v is not None], default=8)
+    return float(min(max(longest + 2, 9), 50))
+
+
+def _list_validation(values: tuple[str, ...], *, strict: bool, title: str):
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    formula = '"' + ",".join(values) + '"'
+    if len(formula) > MAX_INLINE_LIST:
+        return None
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False)
+    dv.showErrorMessage = True
+    dv.errorStyle = "stop" if strict else "information"
+    dv.errorTitle = title[:MAX_TITLE]
+    dv.error = _fit("Choose one of / choisissez parmi : " + ", ".join(values) if strict else
+                    "civicstats reads yes/no, oui/non, x, 1/0, true/false; blank means no. "
+                    "/ civicstats lit oui/non, yes/no, x, 1/0, true/false ; vide = non.")
+    return dv
+
+
+def _fit(text: str) -> str:
+    """A message cut to what Excel accepts in a drop-down's error or prompt."""
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _source_validation(sources_rows: int):
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from civicstats.schema import spec
+
+    last = sources_rows + 1 + SPARE_SOURCE_ROWS
+    ids = get_column_letter(spec("sources").columns.index("id") + 1)
+    dv = DataValidation(type="list", formula1=f"sources!${ids}$2:${ids}${last}", allow_blank=True)
+    dv.showErrorMessage = False  # a cell may cite several ids: NL;LOC
+    dv.showInputMessage = True
+    dv.promptTitle = "source"
+    dv.prompt = _fit("Ids of the sources sheet, several separated by ; / identifiants de la feuille sources, "
+                     "séparés par ;")
+    return dv
+
+
+def _write_table_sheet(ws: Worksheet, fields: tuple[FieldSpec, ...], rows: list[tuple], sources_rows: int) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    for j, f in enumerate(fields, start=1):
+        cell = write_cell(ws.cell(row=1, column=j), f.name)
+        cell.font = bold
+        text = _comment_text(f)
+        cell.comment = Comment(text, "civicstats", width=360, height=min(40 + 16 * (len(text) // 45 + text.count("\n")), 400))
+    for i, values in enumerate(rows, start=2):
+        for j, (f, v) in enumerate(zip(fields, values), start=1):
+            write_cell(ws.cell(row=i, column=j), v).number_format = _number_format(f)
+    for j, f in enumerate(fields, start=1):
+        letter = get_column_letter(j)
+        dim = ws.column_dimensions[letter]
+        dim.width = _width(f.name, [r[j - 1] for r in rows])
+        dim.number_format = _number_format(f)  # the format of the rows people add
+        area = f"{letter}2:{letter}{LAST_ROW}"
+        dv = None
+        if f.name == "source" or f.type == "list":
+            dv = _source_validation(sources_rows)
+        elif f.enum:
+            dv = _list_validation(f.enum, strict=True, title=f.name)
+        elif f.type == "boolean":
+            dv = _list_validation(YES_NO, strict=False, title=f.name)
+        if dv is not None:
+            dv.add(area)
+            ws.add_data_validation(dv)
+    ws.freeze_panes = "A2"
+
+
+def _rows(name: str) -> list[tuple]:
+    """The shipped rows of a table as plain Python values (None for blanks)."""
+    from civicstats.schema import spec
+    from civicstats.tables import load
+
+    frame = load(name)[spec(name).columns]
+    return [tuple(safe_cell_value(v)[0] for v in rec) for rec in frame.astype("object").itertuples(index=False)]
+
+
+def _responses_fields() -> tuple[FieldSpec, ...]:
+    """The fields of the responses sheet, as the responses reader defines them."""
+    from civicstats.schema import FieldSpec
+
+    try:
+        from civicstats.readers.responses import RESPONSES_COLUMNS, unshipped_spec
+
+        described = {f.name: f for f in unshipped_spec("responses").fields}
+        columns = RESPONSES_COLUMNS
+    except (ImportError, KeyError):  # the responses reader or its schema is not there: the documented header
+        described, columns = {}, DEFAULT_RESPONSES_COLUMNS
+    return tuple(described.get(c, FieldSpec(name=c, type="string")) for c in columns)
+
+
+def _write_readme(ws: Worksheet, file_name: str) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    from civicstats import __version__
+    from civicstats.schema import spec
+
+    title, heading, code = Font(bold=True, size=14), Font(bold=True, size=12), Font(name="Consolas")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    rows: list[tuple[str, str, object]] = [
+        ("civicstats — data-entry workbook", "civicstats — classeur de saisie", title),
+        (f"Written by civicstats {__version__} from the data it ships with.",
+         f"Écrit par civicstats {__version__} à partir des données qu'il publie.", None),
+        ("", "", None),
+        ("What this workbook is", "Ce qu'est ce classeur", heading),
+        ("Each sheet after this one is a table of civicstats, filled with its current data. Change figures, add "
+         "rows (a new survey wave, a new source), then check the workbook and build the reports from it. "
+         "A sheet you delete is replaced by the shipped table.",
+         "Chaque feuille après celle-ci est une table de civicstats, remplie avec ses données actuelles. Modifiez "
+         "des chiffres, ajoutez des lignes (une nouvelle vague d'enquête, une nouvelle source), puis vérifiez le "
+         "classeur et produisez les rapports à partir de lui. Une feuille supprimée est remplacée par la table "
+         "publiée.", None),
+        ("", "", None),
+        ("How to fill it in", "Comment le remplir", heading),
+        ("Row 1 holds the column names: do not rename them, nor the sheets. Point at a column name to read what "
+         "the column holds. Add rows under the last one.",
+         "La ligne 1 contient les noms des colonnes : ne les renommez pas, ni les feuilles. Pointez un nom de "
+         "colonne pour lire ce qu'elle contient. Ajoutez les lignes sous la dernière.", None),
+        ("One typed value per cell: no formulas, no merged cells, no total rows. Decimals with a point or a "
+         "comma. Dates written 2026, 2026-03 or 2026-03-15.",
+         "Une valeur saisie par cellule : pas de formule, pas de cellules fusionnées, pas de ligne de total. "
+         "Décimales avec un point ou une virgule. Dates écrites 2026, 2026-03 ou 2026-03-15.", None),
+        ("Every row cites its sources in its source column: ids from the sources sheet, several separated by ; "
+         "(for example NL;LOC). A new source? Add it to the sources sheet first, then cite its id.",
+         "Chaque ligne cite ses sources dans sa colonne source : des identifiants de la feuille sources, séparés "
+         "par ; (par exemple NL;LOC). Une nouvelle source ? Ajoutez-la d'abord à la feuille sources, puis citez "
+         "son identifiant.", None),
+        ("Columns with fixed values (levels, units, categories…) offer them in a drop-down list.",
+         "Les colonnes à valeurs fixées (niveaux, unités, catégories…) les proposent dans une liste déroulante.",
+         None),
+        ("Save it as an Excel workbook (.xlsx), not as .xls, .ods or CSV.",
+         "Enregistrez-le comme classeur Excel (.xlsx), pas en .xls, .ods ou CSV.", None),
+        ("", "", None),
+        ("The sheets", "Les feuilles", heading),
+    ]
+    for name in (TEMPLATE_TABLES[0], RESPONSES_SHEET, *TEMPLATE_TABLES[1:]):
+        en, fr = SHEET_HELP[name] if name in SHEET_HELP else (spec(name).description,) * 2
+        rows.append((f"{name}: {en}", f"{name} : {fr}", None))
+    rows += [
+        ("", "", None),
+        ("Check, then build", "Vérifier, puis produire", heading),
+        ("In a terminal, in the folder of this file, run:", "Dans un terminal, dans le dossier de ce fichier, "
+         "lancez :", None),
+        (f"civicstats check {file_name}", f"civicstats check {file_name}", code),
+        ("It lists every problem with its sheet, row and column. Fix them and check again until it says ok.",
+         "La commande liste chaque problème avec sa feuille, sa ligne et sa colonne. Corrigez-les et "
+         "recommencez jusqu'à ce qu'elle réponde ok.", None),
+        (f"civicstats build --data {file_name} --out reports-new",
+         f"civicstats build --data {file_name} --out reports-new", code),
+        ("It builds every chart and report from this workbook into the folder reports-new.",
+         "La commande produit tous les graphiques et rapports à partir de ce classeur dans le dossier "
+         "reports-new.", None),
+    ]
+    for i, (en, fr, font) in enumerate(rows, start=1):
+        for j, text in enumerate((en, fr), start=1):
+            cell = write_cell(ws.cell(row=i, column=j), text)
+            cell.alignment = wrap
+            if font is not None:
+                cell.font = font
+    ws.column_dimensions["A"].width = 80
+    ws.column_dimensions["B"].width = 80
+
+
+def build_template(file_name: str = "civicstats-data.xlsx"):
+    """The template as an openpyxl ``Workbook`` (not saved); ``file_name`` appears in its instructions."""
+    from openpyxl import Workbook
+
+    from civicstats.schema import spec
+
+    wb = Workbook()
+    readme = wb.active
+    readme.title = README_SHEET
+    _write_readme(readme, file_name)
+    sources_rows = len(_rows("sources"))
+    for name in (TEMPLATE_TABLES[0], RESPONSES_SHEET, *TEMPLATE_TABLES[1:]):
+        ws = wb.create_sheet(name)
+        if name == RESPONSES_SHEET:
+            _write_table_sheet(ws, _responses_fields(), [], sources_rows)
+        else:
+            _write_table_sheet(ws, spec(name).fields, _rows(name), sources_rows)
+    wb.properties.creator = "civicstats"
+    return wb
+
+
+def write_template(path: str | Path, overwrite: bool = False) -> Path:
+    """Write the data-entry workbook to ``path`` (``.xlsx``) and return the path.
+
+    Refuses to replace an existing file unless ``overwrite`` (``FileExistsError``).
+    The workbook is written to a temporary file in the same folder, then
+    moved into place: ``path`` is never left half-written.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise ValueError(f"{path}: the template is an Excel workbook: give it the .xlsx extension")
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: give the path of the workbook to write, e.g. {path / 'civicstats-data.xlsx'}")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} already exists: choose another name, or replace it with --force")
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"the folder {folder} does not exist: create it first")
+    wb = build_template(path.name)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            wb.save(fh)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is not what a user expects of a file they asked for
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # atomic, and fails if the file appeared meanwhile
+            except FileExistsError:
+                raise FileExistsError(f"{path} already exists: choose another name, or replace it with --force") from None
+            except OSError:  # a file system without hard links
+                if path.exists():
+                    raise FileExistsError(f"{path} already exists: choose another name, or replace it with --force") from None
+                os.replace(tmp, path)
+            else:
+                os.unlink(tmp)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path

@@ -1,0 +1,433 @@
+"""Reading workbooks: located problems, hostile files refused, sources that lack tables.
+
+Every check is made on a file whose bytes are compared before and after:
+civicstats never writes into the data it reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import civicstats as cs
+from civicstats.check import check
+from civicstats.errors import DataError, DataWarning
+from civicstats.readers import xlsx
+from tests.conftest import write_csv
+
+BUDGETS = [["year", "count", "unit", "source", "note"],
+           [2016, 40, "villes", "BEZ", None],
+           [2017, 47, "villes", "BEZ", None],
+           [2018, 80, "villes", "BEZ", None]]
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def book(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook written with openpyxl, one sheet per entry, rows as given."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def checked(path: Path, **kwargs):
+    """check(path), asserting the file is unchanged, with the warnings it gave."""
+    before = digest(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = check(path, **kwargs)
+    assert digest(path) == before
+    return report, [w for w in caught if issubclass(w.category, DataWarning)]
+
+
+def load_error(name: str, path: Path) -> DataError:
+    before = digest(path)
+    with pytest.raises(DataError) as info:
+        cs.load(name, path)
+    assert digest(path) == before
+    return info.value
+
+
+# --------------------------------------------------------------------------
+# values and located problems
+
+
+def test_values_become_the_text_validation_reads(tmp_path: Path):
+    path = book(tmp_path / "b.xlsx", {"open_data_adopters": [
+        ["as_of", "level", "count", "share_pct", "source", "note"],
+        ["2018-01", "departement", None, 33.6, "LSN", "  spaced  "],
+        [2026, "region", 12.0, None, "LSN", None],
+        [None, None, None, None, None, None],  # a blank row is skipped, numbering kept
+        ["2018-01", "epci", 213100017, 6.5, "LSN", True],
+    ]})
+    raw = xlsx.read_sheet(path, "open_data_adopters")
+    assert list(raw.frame.index) == [2, 3, 5]
+    assert raw.frame.loc[3].tolist() == ["2026", "region", "12", "", "LSN", ""]
+    assert raw.frame.loc[2, "share_pct"] == "33.6"
+    assert raw.frame.loc[5, "count"] == "213100017" and raw.frame.loc[5, "note"] == "true"
+    assert (raw.origin.file, raw.origin.sheet) == (str(path), "open_data_adopters")
+
+
+def test_a_text_in_a_count_cell_is_located(tmp_path: Path):
+    rows = [r[:] for r in BUDGETS]
+    rows[2][1] = "quarante-sept"
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": rows})
+    report, _ = checked(path)
+    assert not report.ok
+    assert [(p.sheet, p.row, p.column, p.value) for p in report.problems] == [
+        ("participatory_budgets", 3, "count", "quarante-sept")]
+    assert str(report.problems[0]).startswith(f"{path}, sheet 'participatory_budgets', row 3, column 'count'")
+
+
+def test_a_formula_is_a_located_problem_never_evaluated(tmp_path: Path):
+    rows = [r[:] for r in BUDGETS]
+    rows[3][1] = "=SUM(B2:B3)"
+    rows[1][4] = '=HYPERLINK("http://example.org")'
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": rows})
+    error = load_error("participatory_budgets", path)
+    located = [(p.sheet, p.row, p.column, p.value, p.rule) for p in error.problems]
+    rule = "a formula where a value belongs: type the value itself"
+    assert located == [
+        ("participatory_budgets", 2, "note", '=HYPERLINK("http://example.org")', rule),
+        ("participatory_budgets", 4, "count", "=SUM(B2:B3)", rule),
+    ]  # one problem per cell: not also "a value is required" for the count
+
+
+def test_excel_error_values_are_located(tmp_path: Path):
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+    # Excel writes an error value as t="e"; openpyxl cannot, so edit the XML
+    rewrite_member(path, "xl/worksheets/sheet1.xml",
+                   lambda x: x.replace(b'<c r="B3" t="n"><v>47</v></c>', b'<c r="B3" t="e"><v>#DIV/0!</v></c>'))
+    error = load_error("participatory_budgets", path)
+    assert [(p.row, p.column, p.value) for p in error.problems] == [(3, "count", "#DIV/0!")]
+    assert "an Excel error (#DIV/0!)" in error.problems[0].rule
+
+
+def test_merged_cells_are_named_by_their_range(tmp_path: Path):
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+    wb = openpyxl.load_workbook(path)
+    wb["participatory_budgets"].merge_cells("A3:B3")
+    wb.save(path)
+    error = load_error("participatory_budgets", path)
+    assert [(p.row, p.column, p.rule) for p in error.problems] == [
+        (3, "year", "merged cells A3:B3: unmerge them (each cell holds its own value)")]
+
+
+def test_header_problems_come_from_the_schema(tmp_path: Path):
+    rows = [r[:] for r in BUDGETS]
+    rows[0] = ["year", "count", "count", "source", None]
+    for r in rows[1:]:
+        r[4] = "x"
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": rows})
+    error = load_error("participatory_budgets", path)
+    rules = {(p.row, p.column): p.rule for p in error.problems}
+    assert "appears twice" in rules[(1, "count")]
+    assert "a column without a name" in rules[(1, "Unnamed: E")]
+    assert "required column is missing" in rules[(1, "unit")]
+
+
+def test_a_renamed_sheet_is_a_warning_with_the_name_it_should_have(tmp_path: Path):
+    path = book(tmp_path / "b.xlsx", {"Budgets": BUDGETS, "sources": [["id", "title"], ["ZZ", "A source"]],
+                                      "Feuil1": [["scratch"]]})
+    report, caught = checked(path)
+    assert report.ok, report.problem_lines()
+    assert report.tables == {"sources": 1}
+    messages = [str(w.message) for w in caught]
+    assert any("sheet 'Budgets' is ignored" in m and "did you mean 'participatory_budgets'?" in m for m in messages)
+    assert any("sheet 'Feuil1' is ignored" in m and "did you mean" not in m for m in messages)
+
+
+def test_cli_prints_warnings_and_located_lines(tmp_path: Path):
+    rows = [r[:] for r in BUDGETS]
+    rows[2][1] = "=B2+7"
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": rows, "Sources": [["id"], ["ZZ"]]})
+    proc = subprocess.run([sys.executable, "-m", "civicstats.cli", "check", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert any(line.startswith("warning: ") and "did you mean 'sources'?" in line for line in lines)
+    assert (f"{path}, sheet 'participatory_budgets', row 3, column 'count', value '=B2+7': "
+            "a formula where a value belongs: type the value itself") in lines
+
+
+# --------------------------------------------------------------------------
+# files that are not workbooks, or hostile ones
+
+
+def test_a_csv_file_named_xlsx(tmp_path: Path):
+    path = write_csv(tmp_path / "participatory_budgets.xlsx", "year,count,unit,source\n2017,47,villes,BEZ\n")
+    report, _ = checked(path)
+    assert not report.ok
+    assert report.problems[0].rule == "this is not an .xlsx workbook: it looks like a CSV file (text): give it the .csv extension"
+
+
+@pytest.mark.parametrize("content,words", [
+    (b"", "the file is empty"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "old Excel .xls workbook"),
+    (b"<html><body>table</body></html>", "web page"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a zip file"),
+])
+def test_other_files_named_xlsx(tmp_path: Path, content: bytes, words: str):
+    path = tmp_path / "b.xlsx"
+    path.write_bytes(content)
+    report, _ = checked(path)
+    assert words in report.problems[0].rule
+
+
+def test_a_truncated_workbook(tmp_path: Path):
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    report, _ = checked(path)
+    assert [p.rule for p in report.problems] == [xlsx.CORRUPT]
+    assert "corrupt or truncated" in xlsx.CORRUPT
+    with pytest.raises(DataError, match="corrupt or truncated"):
+        cs.load("participatory_budgets", path)
+
+
+def test_a_zip_that_is_not_a_workbook(tmp_path: Path):
+    path = tmp_path / "b.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("word/document.xml", "<w:document/>")
+    report, _ = checked(path)
+    assert "not an Excel workbook" in report.problems[0].rule
+
+
+def test_the_size_limit_names_its_environment_variable(tmp_path: Path, monkeypatch):
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+    monkeypatch.setenv("CIVICSTATS_MAX_XLSX_BYTES", "2000")
+    report, _ = checked(path)
+    rule = report.problems[0].rule
+    assert "over the 2,000-byte limit" in rule and "CIVICSTATS_MAX_XLSX_BYTES" in rule
+    monkeypatch.delenv("CIVICSTATS_MAX_XLSX_BYTES")
+    assert checked(path)[0].ok
+
+
+def zeros_member(path: Path, size: int, name: str = "xl/worksheets/sheet1.xml") -> None:
+    """A workbook-looking zip with a member of ``size`` zero bytes, written streaming."""
+    chunk = b"\x00" * (1 << 20)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        with zf.open(name, "w", force_zip64=True) as member:
+            left = size
+            while left:
+                member.write(chunk[: min(left, len(chunk))])
+                left -= min(left, len(chunk))
+
+
+def peak_growth(path: Path) -> dict:
+    """Check ``path`` in a fresh process: seconds taken, peak memory growth (kB), problems."""
+    code = textwrap.dedent(f"""
+        import json, resource, time, warnings
+        import pandas, civicstats.tables, civicstats.readers.xlsx
+        from civicstats.check import check
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start = time.perf_counter()
+        report = check({str(path)!r})
+        seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps({{"seconds": seconds, "growth_kb": after - before, "rules": [p.rule for p in report.problems]}}))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_a_zip_bomb_is_refused_quickly_without_memory(tmp_path: Path):
+    path = tmp_path / "bomb.xlsx"
+    zeros_member(path, 500 * 1024 * 1024)
+    assert path.stat().st_size < 5 * 1024 * 1024
+    before = digest(path)
+    result = peak_growth(path)
+    assert result["seconds"] < 5 and result["growth_kb"] < 50 * 1024, result
+    assert len(result["rules"]) == 1 and "over the 209,715,200-byte limit" in result["rules"][0]
+    assert digest(path) == before
+
+
+def rewrite_member(path: Path, member: str, change) -> None:
+    """Rewrite one member of a zip, keeping the others as they are."""
+    with zipfile.ZipFile(path) as zf:
+        parts = [(i, zf.read(i)) for i in zf.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for info, data in parts:
+            zf.writestr(info.filename, change(data) if info.filename == member else data)
+
+
+def lie_about_size(path: Path, member: str, declared: int) -> None:
+    """Make the zip directory and local header declare ``declared`` bytes for ``member``."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+    data[info.header_offset + 22: info.header_offset + 26] = declared.to_bytes(4, "little")
+    at = data.find(b"PK\x01\x02")
+    while at != -1:
+        name_len = int.from_bytes(data[at + 28: at + 30], "little")
+        if bytes(data[at + 46: at + 46 + name_len]) == member.encode():
+            data[at + 24: at + 28] = declared.to_bytes(4, "little")
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+
+
+def test_declared_sizes_are_not_trusted(tmp_path: Path):
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+    padding = b"<!-- " + b"x" * (60 * 1024 * 1024) + b" -->"
+    rewrite_member(path, "xl/worksheets/sheet1.xml", lambda x: x + padding)
+    lie_about_size(path, "xl/worksheets/sheet1.xml", 2000)
+    start = time.perf_counter()
+    report, _ = checked(path)
+    assert time.perf_counter() - start < 5
+    assert "larger than its zip directory declares" in report.problems[0].rule
+
+
+def test_an_absurd_compression_ratio_is_refused(tmp_path: Path, monkeypatch):
+    path = tmp_path / "b.xlsx"
+    zeros_member(path, 20 * 1024 * 1024)
+    report, _ = checked(path)
+    assert "looks like a zip bomb" in report.problems[0].rule and "CIVICSTATS_MAX_XLSX_RATIO" in report.problems[0].rule
+
+
+BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+                             for i in range(1, 10))
+                  + b"]>")
+
+
+def test_xml_entities_are_refused_not_expanded(tmp_path: Path):
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+
+    def attack(xml: bytes) -> bytes:
+        body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
+        return BILLION_LAUGHS + body.replace(b"<t>villes</t>", b"<t>&lol9;</t>", 1)
+
+    rewrite_member(path, "xl/worksheets/sheet1.xml", attack)
+    assert b"&lol9;" in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    start = time.perf_counter()
+    report, _ = checked(path)
+    assert time.perf_counter() - start < 5
+    assert len(report.problems) == 1 and "billion laughs" in report.problems[0].rule
+
+
+def test_xml_entities_in_the_list_of_sheets_are_refused_by_defusedxml(tmp_path: Path):
+    with pytest.raises(xlsx._Refused, match="billion laughs"):
+        xlsx._xml(BILLION_LAUGHS + b"<workbook>&lol9;</workbook>", "xl/workbook.xml")
+    with pytest.raises(xlsx._Refused, match="billion laughs"):
+        xlsx._xml(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', "x.xml")
+
+
+def test_openpyxl_parses_with_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True
+
+
+# --------------------------------------------------------------------------
+# sources that lack a table, and sources that add computed rows
+
+
+def test_a_workbook_without_a_sheet_gives_the_shipped_table(tmp_path: Path):
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+    pd.testing.assert_frame_equal(cs.load("sources", path), cs.load("sources"))
+    assert cs.load("participatory_budgets", path)["count"].tolist() == [40, 47, 80]
+
+
+def test_a_folder_without_a_file_gives_the_shipped_table(tmp_path: Path):
+    write_csv(tmp_path / "participatory_budgets.csv", "year,count,unit,source\n2017,50,villes,BEZ\n")
+    pd.testing.assert_frame_equal(cs.load("civictech_adoption", tmp_path), cs.load("civictech_adoption"))
+    assert cs.load("participatory_budgets", tmp_path)["count"].tolist() == [50]
+
+
+def test_a_csv_file_of_another_table_gives_the_shipped_table(tmp_path: Path):
+    path = write_csv(tmp_path / "participatory_budgets.csv", "year,count,unit,source\n2017,50,villes,BEZ\n")
+    pd.testing.assert_frame_equal(cs.load("sources", path), cs.load("sources"))
+    # a file not named after a table is read as the table asked for, as before
+    other = write_csv(tmp_path / "update.csv", "year,count,unit,source\n2017,50,villes,BEZ\n")
+    assert cs.load("participatory_budgets", other)["count"].tolist() == [50]
+
+
+def test_an_observatory_export_adds_its_wave(tmp_path: Path):
+    header = "id_odf,siren,nom,type,url_ptf\n"
+    rows = "".join(f"{i},{200000000 + i},Org {i},{t},\n" for i, t in enumerate(["REG", "DEP", "COM", "COM", "CA"]))
+    path = write_csv(tmp_path / "observatoire-2022-04.csv", header + rows)
+    shipped = cs.load("open_data_adopters")
+    loaded = cs.load("open_data_adopters", path)
+    assert len(loaded) > len(shipped)
+    wave = loaded[loaded["as_of"] == "2022-04"].set_index(loaded[loaded["as_of"] == "2022-04"]["level"].astype(str))
+    assert wave.loc["commune", "count"] == 2 and wave.loc["epci", "count"] == 1
+    pd.testing.assert_frame_equal(cs.load("sources", path), cs.load("sources"))
+    report, _ = checked(path)
+    assert report.ok and report.tables == {"open_data_adopters": len(loaded)}
+
+
+def test_combined_rows_keep_their_own_location():
+    """Rows from two files validated as one table: each problem is located in its own file."""
+    from civicstats.readers import RawTable
+    from civicstats.schema import Origin, validate
+    from civicstats.tables import combine
+
+    header = ["year", "count", "unit", "source"]
+    first = RawTable(pd.DataFrame([["2017", "47", "villes", "BEZ"], ["2018", "80", "villes", "BEZ"]],
+                                  columns=header, index=[2, 3]), Origin("a.csv"))
+    second = RawTable(pd.DataFrame([["2019", "-1", "villes", "BEZ"], ["2017", "47", "villes", "BEZ"]],
+                                   columns=header, index=[4, 7]), Origin("b.xlsx", "participatory_budgets"))
+    both = combine([first, second], "participatory_budgets")
+    assert len(both.frame) == 4 and both.origin.file == "a.csv"
+    with pytest.raises(DataError) as info:
+        validate(both.frame, "participatory_budgets", both.origin, source_ids={"BEZ"})
+    assert [str(p) for p in info.value.problems] == [
+        "b.xlsx, sheet 'participatory_budgets', row 4, column 'count', value '-1': must be at least 0",
+        "b.xlsx, sheet 'participatory_budgets', row 7: duplicate key (year=2017, count=47, source=BEZ): "
+        "a.csv, row 2 has the same",
+    ]
+
+
+PREFIXED_SHEET = (b'<?xml version="1.0"?><x:worksheet xmlns:x="urn:s"><x:sheetData>'
+                  b'<x:row r="2"><x:c r="B2"><x:f t="shared" ref="B2:B3" si="0">A1&amp;"x"</x:f><x:v>1</x:v></x:c></x:row>'
+                  b'<x:row r="3"><x:c r="B3"><x:f t="shared" si="0"/><x:v>2</x:v></x:c>'
+                  b'<x:c r="C3" t="e"><x:v>#N/A</x:v></x:c><x:c r="D3" t="inlineStr"><x:is><x:t>if&gt; f&gt;</x:t></x:is></x:c>'
+                  b'</x:row></x:sheetData><x:extLst><xm:f>S!A1</xm:f></x:extLst></x:worksheet>')
+
+
+@pytest.mark.parametrize("sheet_xml,copied_column", [
+    (PREFIXED_SHEET, 1),
+    (PREFIXED_SHEET.replace(b' r="B3"', b""), 0),  # a cell without its reference (so in A3): parsed instead
+    (PREFIXED_SHEET.replace(b"x:", b"").replace(b"xmlns:x", b"xmlns"), 1),  # no prefix
+])
+def test_the_formula_scan_finds_what_a_parser_finds(tmp_path: Path, sheet_xml: bytes, copied_column: int):
+    path = tmp_path / "b.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+    parsed = xlsx._parsed_marked_cells(path, "xl/worksheets/sheet1.xml")
+    assert parsed == [(2, 1, "formula", '=A1&"x"'), (3, copied_column, "formula", '=A1&"x" (copied)'),
+                      (3, 2, "error", "#N/A")]
+    assert xlsx._marked_cells(path, "xl/worksheets/sheet1.xml") == parsed
+
+
+def test_a_folder_with_responses_adds_their_wave(tmp_path: Path):
+    from civicstats.readers.responses import RESPONSES_COLUMNS
+
+    row = {"as_of": "2026", "siren": "213100017", "name": "Commune A", "level": "commune", "population": "4000",
+           "dialogue_concertation": "oui", "source": "NL"}
+    write_csv(tmp_path / "responses.csv",
+              ",".join(RESPONSES_COLUMNS) + "\n" + ",".join(row.get(c, "") for c in RESPONSES_COLUMNS) + "\n")
+    adoption = cs.load("civictech_adoption", tmp_path)
+    assert adoption[adoption["as_of"] == "2026"][["level", "count"]].astype(str).values.tolist() == [
+        ["commune_moins_5k", "1"]]
+    report = check(tmp_path)
+    assert report.ok and report.tables == {"civictech_adoption": len(adoption), "responses": 1}
