@@ -277,6 +277,8 @@ def build(
     in 3.2 s``, ``up to date NAME`` or ``FAILED NAME at cell N: Error: message``
     where N counts the cells of the source notebook from 1, markdown included.
     If any notebook fails, nothing is written and ``result.ok`` is False.
+    ``data`` is checked first: invalid data raises
+    :class:`~civicstats.errors.DataError` before anything runs or is written.
     """
     notebooks_dir = Path(notebooks_dir).expanduser().resolve()
     data_path = None if data is None else _existing_data(data)
@@ -290,6 +292,8 @@ def build(
         _check_out(Path(out).expanduser().resolve(), targets, notebooks_dir)
     if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
+    if data_path is not None:
+        _check_data(data_path, log)
 
     result = BuildResult()
     inputs = _inputs_digest(data_path, lang)
@@ -324,6 +328,26 @@ def build(
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_data(data: Path, log: Callable[[str], None]) -> None:
+    """Validate other data before any kernel starts: invalid data writes nothing.
+
+    Raises :class:`~civicstats.errors.DataError` with every located problem.
+    """
+    import warnings
+
+    from civicstats.check import check
+    from civicstats.errors import DataError
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = check(data)
+    for w in caught:
+        log(f"warning: {w.message}")
+    if not report.ok:
+        raise DataError(report.problems)
+    log(report.summary())
 
 
 def _existing_data(data: str | Path) -> Path:

@@ -61,3 +61,15 @@ def test_import_is_light():
     code = "import sys, civicstats; print(sorted(m for m in ('pandas','pandera','matplotlib','nbclient','openpyxl') if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "[]"
+
+
+def test_build_on_invalid_data_stops_before_writing(data_copy: Path, tmp_path: Path):
+    target = data_copy / "civictech_adoption.csv"
+    target.write_text(target.read_text(encoding="utf-8").replace("2018,region,9,", "2018,region,-9,"), encoding="utf-8")
+    before = target.read_bytes()
+    out = tmp_path / "out"
+    proc = run("build", "--data", str(data_copy), "--out", str(out))
+    assert proc.returncode == 1
+    assert "row 2, column 'count', value '-9'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
+    assert target.read_bytes() == before
