@@ -1,0 +1,148 @@
+"""The real notebooks: committed up to date, executed by the suite, and
+re-run on updated data (the analyst's routine, end to end)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from civicstats import paths
+from civicstats.build import build, stale_notebooks
+from civicstats.workbook import write_template
+
+NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+def test_the_five_notebooks_exist():
+    assert NOTEBOOKS == ["01-civic-tech-adoption", "02-open-data", "03-participatory-budgets",
+                         "04-choosing-a-tool", "05-source-audit"]
+
+
+def test_committed_notebooks_are_not_stale():
+    """A change to the data, the notebooks' cells or the library needs `make report`."""
+    assert stale_notebooks() == [], "run `make report` and commit notebooks/ and figures/"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_committed_notebooks_are_executed_with_their_figures(name):
+    nb = json.loads((paths.NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c["execution_count"] is not None for c in code)
+    assert not [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
+    figures = nb["metadata"]["civicstats"]["figures"]
+    assert figures, "every notebook draws at least one chart"
+    for figure in figures:
+        assert (paths.FIGURES_DIR / figure).is_file(), figure
+    assert "tags" in code[0]["metadata"] and "parameters" in code[0]["metadata"]["tags"]
+
+
+def test_notebooks_start_with_purpose_and_sources_and_use_the_package():
+    for name in NOTEBOOKS:
+        nb = json.loads((paths.NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8"))
+        first = "".join(nb["cells"][0]["source"])
+        assert first.startswith("# ") and "**Purpose.**" in first and "**Sources.**" in first
+        sources = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        assert "import civicstats as cs" in sources
+        assert "sys.path" not in sources and "../data" not in sources and "%run" not in sources
+
+
+def html(out: Path, name: str) -> str:
+    return (out / "reports" / f"{name}.html").read_text(encoding="utf-8")
+
+
+def printed(out: Path, name: str) -> str:
+    """What the executed notebook printed or displayed as text (not its code)."""
+    nb = json.loads((out / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
+    texts = []
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            texts.append("".join(output.get("text", "")))
+            texts.append("".join(output.get("data", {}).get("text/plain", "")))
+    return "\n".join(texts)
+
+
+@pytest.fixture(scope="module")
+def shipped_build(tmp_path_factory) -> Path:
+    """Every notebook executed afresh on the shipped data, into a temporary folder."""
+    out = tmp_path_factory.mktemp("shipped")
+    result = build(out=out, force=True, log=lambda line: None)
+    assert result.ok, result
+    return out
+
+
+def test_every_notebook_executes(shipped_build: Path):
+    for name in NOTEBOOKS:
+        assert (shipped_build / "reports" / f"{name}.html").stat().st_size > 10_000
+        assert (shipped_build / "notebooks" / f"{name}.ipynb").is_file()
+    built = sorted(p.name for p in (shipped_build / "figures").iterdir())
+    committed = sorted(p.name for p in paths.FIGURES_DIR.iterdir())
+    assert built == committed
+
+
+def test_the_reports_print_the_survey_figures(shipped_build: Path):
+    assert "156 collectivities are counted across 7 levels" in printed(shipped_build, "01-civic-tech-adoption")
+    assert "257 of 4411" in printed(shipped_build, "02-open-data")
+    assert "11 disagreements found" in printed(shipped_build, "05-source-audit")
+    assert "11 disagreements found" in html(shipped_build, "05-source-audit")
+
+
+def project_outputs() -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
+            for p in sorted(d.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def project_before() -> dict[str, bytes]:
+    return project_outputs()
+
+
+@pytest.fixture(scope="module")
+def updated_build(tmp_path_factory, project_before) -> tuple[Path, Path]:
+    """An analyst's routine: template → edit in Excel (here openpyxl) → build."""
+    folder = tmp_path_factory.mktemp("updated")
+    book = write_template(folder / "survey-2026.xlsx")
+    wb = openpyxl.load_workbook(book)
+    sources = wb["sources"]
+    sources.append(["WAVE26", "Survey of French local authorities, 2026 wave (test)", "civicstats tests", "2026", None])
+    adoption = wb["civictech_adoption"]
+    for row in adoption.iter_rows(min_row=2):
+        if row[1].value == "region":
+            row[2].value = 10  # a corrected count
+    responses = wb["responses"]
+    header = [c.value for c in responses[1]]
+    answers = [
+        {"siren": "200000001", "name": "Région test", "level": "region", "dialogue_concertation": "oui"},
+        {"siren": "200000002", "name": "Ville test", "level": "commune", "population": 42_000, "reporting": "x"},
+        {"siren": "200000003", "name": "Village test", "level": "commune", "population": 800, "open_data_portal": "oui"},
+        {"siren": "200000004", "name": "Bourg test", "level": "commune", "population": 3_000, "crowdfunding": "yes"},
+    ]
+    for answer in answers:
+        values = {"as_of": "2026", "source": "WAVE26", **answer}
+        responses.append([values.get(column) for column in header])
+    wb.save(book)
+    out = folder / "out"
+    result = build(data=book, out=out, log=lambda line: None)
+    assert result.ok, result
+    return book, out
+
+
+def test_updated_data_reaches_the_rendered_notebooks(updated_build):
+    book, out = updated_build
+    text = printed(out, "01-civic-tech-adoption")
+    # the new 2026 wave computed from the responses, and the change since 2018
+    assert "In the 2026 wave, 3 collectivities are counted across 3 levels" in text
+    assert "Only one wave" not in text and "change" in text
+    # the corrected 2018 count
+    assert "region: 10 of 18" in text
+    assert "In the 2026 wave" in html(out, "01-civic-tech-adoption")
+    nb = json.loads((out / "notebooks" / "01-civic-tech-adoption.ipynb").read_text(encoding="utf-8"))
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert injected and str(book) in "".join(injected[0]["source"])
+    assert (out / "figures" / "adoption-by-level.png").is_file()
+
+
+def test_updated_build_leaves_the_project_untouched(updated_build, project_before):
+    assert project_outputs() == project_before
