@@ -42,7 +42,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -501,7 +501,9 @@ def source_line(sources: Sequence[str], lang: str = "en") -> str:
     return f"{word}{_text('colon', lang)} " + _text("semicolon", lang).join(parts)
 
 
+@lru_cache(maxsize=4096)
 def _text_width_in(text: str, fontsize: float, weight: str = "normal") -> float:
+    """Width of ``text`` in the house font, in inches (cached: every stamping wraps the same texts again)."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 

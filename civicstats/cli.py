@@ -100,7 +100,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--data", type=Path, help="updated data to build on (default: the shipped data)")
     s.add_argument("--out", type=Path, help="output folder (required with --data)")
     s.add_argument("--lang", choices=["en", "fr"], default="en", help="language of charts (default en)")
-    s.add_argument("--jobs", type=int, help="notebooks executed at once (default: one per core)")
+    s.add_argument("--jobs", type=int, help="notebooks executed at once (default: two per core)")
     s.add_argument("--force", action="store_true", help="rebuild even what is up to date")
     s.set_defaults(func=cmd_build)
 

@@ -249,7 +249,8 @@ def test_build_in_place_replaces_the_source(
 def test_parameters_are_injected_only_when_not_defaults(built: Built, tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    (data / "table.csv").write_text("a\n1\n")
+    # valid updated data (the build checks it first): one table, the rest from the shipped data
+    (data / "participatory_budgets.csv").write_text("year,count,unit,source\n2025,500,communes,BEZ\n")
     out = tmp_path / "out"
     result = build(
         data=data, out=out, lang="fr", notebooks=["alpha"], notebooks_dir=built.notebooks,

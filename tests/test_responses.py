@@ -320,3 +320,23 @@ def test_generator_is_deterministic_and_scales():
     assert gen.generate(rows=500, seed=3).rows != gen.generate(rows=500, seed=4).rows
     small = gen.generate(rows=500, seed=3)
     assert len(small.rows) == 500 and len({r[1] for r in small.rows}) == 500
+
+
+def test_validating_distinct_values_gives_what_validating_every_row_gives(monkeypatch: pytest.MonkeyPatch):
+    from civicstats.readers import responses as module
+
+    frame = _generator().generate(rows=3_000, seed=5).frame()
+    # spellings a spreadsheet produces: grouped digits, stray spaces, several sources
+    frame.loc[2, "siren"] = f" {frame.loc[2, 'siren'][:3]} {frame.loc[2, 'siren'][3:6]}\u00a0{frame.loc[2, 'siren'][6:]} "
+    frame.loc[3, "as_of"], frame.loc[4, "level"], frame.loc[5, "source"] = " 2026", frame.loc[4, "level"] + " ", "SYNTH ; NL"
+    grouped = frame["population"].str.len().between(4, 6)
+    frame.loc[grouped, "population"] = frame["population"].str[:-3] + " " + frame["population"].str[-3:]
+    table = RawTable(frame, Origin("national.xlsx", "responses"))
+    distinct, used = module._validate_distinct, []
+    monkeypatch.setattr(module, "_validate_distinct", lambda *args: used.append(distinct(*args)) or used[-1])
+    fast = validate_responses(table, source_ids={"SYNTH", "NL"})
+    assert used and used[0] is not None  # the distinct values were valid: no row-by-row validation
+    monkeypatch.setattr(module, "_validate_distinct", lambda *args: None)
+    every_row = validate_responses(table, source_ids={"SYNTH", "NL"})
+    pd.testing.assert_frame_equal(fast, every_row, check_exact=True)
+    assert fast.loc[0, "siren"] == frame.loc[2, "siren"].replace(" ", "").replace("\u00a0", "")
