@@ -313,6 +313,11 @@ def build(
         if not force and _is_up_to_date(job, recorded_fingerprint, targets):
             result.skipped.append(job.name)
             log(f"up to date {job.name}")
+        elif not force and _only_html_missing(job, recorded_fingerprint, targets):
+            # executed and current (a fresh clone): render its HTML, start no kernel
+            _render_existing(output, targets.reports / f"{job.name}.html")
+            result.skipped.append(job.name)
+            log(f"up to date {job.name} (HTML rendered)")
         else:
             todo.append(job)
     if not todo:
@@ -411,6 +416,25 @@ def _is_up_to_date(job: _Job, recorded_fingerprint: str | None, targets: _Target
         and (targets.reports / f"{job.name}.html").is_file()
         and all((targets.figures / name).is_file() for name in job.old_figures)
     )
+
+
+def _only_html_missing(job: _Job, recorded_fingerprint: str | None, targets: _Targets) -> bool:
+    return (
+        recorded_fingerprint == job.fingerprint
+        and all((targets.figures / name).is_file() for name in job.old_figures)
+        and not (targets.reports / f"{job.name}.html").exists()
+    )
+
+
+def _render_existing(notebook: Path, html: Path) -> None:
+    """Render an executed, up-to-date notebook to HTML, written atomically."""
+    import nbformat
+
+    node = nbformat.read(notebook, as_version=4)
+    html.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=html.parent, prefix=f".{html.name}.", delete=False) as tmp:
+        tmp.write(_render_html(node, notebook.stem, _html_exporter()))
+    os.replace(tmp.name, html)
 
 
 def _existing_parent(path: Path) -> Path:

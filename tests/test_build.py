@@ -180,12 +180,21 @@ def test_warm_build_imports_nothing_heavy(built: Built) -> None:
     assert run.stdout.strip() == "['alpha', 'beta'] []"
 
 
-def test_missing_report_or_figure_rebuilds_that_notebook(copy: Built, no_kernel: None) -> None:
+def test_missing_figure_rebuilds_that_notebook(copy: Built, no_kernel: None) -> None:
     (copy.out / "figures" / "beta-line.png").unlink()
-    (copy.out / "reports" / "alpha.html").unlink()
     result = build(out=copy.out, notebooks_dir=copy.notebooks, log=copy.log)
-    # the refused kernel makes both fail, which proves both were out of date
-    assert sorted(result.failed) == ["alpha", "beta"]
+    # the refused kernel makes it fail, which proves it was out of date
+    assert result.failed == ["beta"] and result.skipped == ["alpha"]
+
+
+def test_missing_report_of_a_current_notebook_is_rendered_without_a_kernel(copy: Built, no_kernel: None) -> None:
+    # a fresh clone: executed notebooks and figures committed, reports/ not
+    (copy.out / "reports" / "alpha.html").unlink()
+    log = Log()
+    result = build(out=copy.out, notebooks_dir=copy.notebooks, log=log)
+    assert result.ok and result.skipped == ["alpha", "beta"]
+    assert log == ["up to date alpha (HTML rendered)", "up to date beta"]
+    assert snapshot(copy.out) == copy.files
 
 
 def test_changed_cell_rebuilds_only_that_notebook_and_drops_its_old_figure(copy: Built) -> None:
