@@ -376,9 +376,10 @@ def _targets(out: str | Path | None, notebooks_dir: Path) -> _Targets:
 
 
 def _check_out(out: Path, targets: _Targets, notebooks_dir: Path) -> None:
-    """Refuse an ``out`` whose outputs would land in the project's own folders."""
+    """Refuse an ``out`` whose outputs would land in the project's own folders, or outside ``out``."""
     protected = {p.resolve() for p in (*paths.protected_dirs(), paths.DATA_DIR, notebooks_dir)}
-    for path in (out, targets.notebooks, targets.reports, targets.figures):
+    for given in (out, targets.notebooks, targets.reports, targets.figures):
+        path = given.resolve()  # where it points: out/figures may be a link to the project's figures/
         for folder in sorted(protected):
             if path == folder or path.is_relative_to(folder):
                 raise ValueError(
@@ -386,6 +387,9 @@ def _check_out(out: Path, targets: _Targets, notebooks_dir: Path) -> None:
                     "shipped data (out=None) may change; choose a folder outside the "
                     "project's data, notebooks and figures"
                 )
+        if not path.is_relative_to(out):
+            raise ValueError(f"{given} is a link to {path}, outside out={out}: a build writes only inside "
+                             "its out folder; remove the link or choose another folder")
 
 
 def _select(notebooks_dir: Path, names: Sequence[str] | None) -> list[Path]:
@@ -857,9 +861,12 @@ def _commit(todo: list[_Job], staging: Path, targets: _Targets) -> None:
         name = f"{job.name}.ipynb"
         _replace(staging / "notebooks" / name, targets.notebooks / name)
     kept = set(_figures_of_others([], targets))
+    figures_dir = targets.figures.resolve()
     for job in todo:
         for name in set(job.old_figures) - kept:
-            (targets.figures / name).unlink(missing_ok=True)
+            old = targets.figures / name
+            if old.parent.resolve().is_relative_to(figures_dir):  # never through a link to elsewhere
+                old.unlink(missing_ok=True)
 
 
 def _replace(staged: Path, final: Path) -> None:

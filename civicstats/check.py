@@ -88,11 +88,12 @@ def _tables_in(path: Path, table: str | None) -> list[tuple[str, Path]]:
     if not path.exists():
         raise DataError([Problem(str(path), None, None, None, None, "no such file or folder")])
     if path.suffix.lower() in XLSX_SUFFIXES:
-        from civicstats.readers.xlsx import known_sheets
+        from civicstats.readers.xlsx import known_sheets, renamed_sheets
 
         sheets = known_sheets(path)
-        names = [s for s in sheets if s in table_names()]
-        if RESPONSES in sheets and "civictech_adoption" not in names:
+        renamed = renamed_sheets(path)  # tables in sheets named otherwise: load reports them
+        names = [s for s in sheets if s in table_names()] + [t for t in renamed if t in table_names()]
+        if (RESPONSES in sheets or RESPONSES in renamed) and "civictech_adoption" not in names:
             names.insert(0, "civictech_adoption")
         if not names:
             raise DataError([Problem(str(path), None, None, None, None,

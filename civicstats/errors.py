@@ -2,14 +2,18 @@
 
 A :class:`Problem` names the file, the sheet (for workbooks), the row as a
 person counts it in the file (the header is row 1), the column, the value and
-the rule it breaks. A :class:`DataError` carries every problem found, not only
-the first, and its message lists them one per line.
+the rule it breaks; in a workbook, the cell too (``cell C5``), so that a
+person who does not count columns finds it. A :class:`DataError` carries
+every problem found, not only the first, and its message lists them one per
+line.
 
 >>> p = Problem("survey.csv", None, 4, "count", "-3", "must be at least 0")
 >>> str(p)
 "survey.csv, row 4, column 'count', value '-3': must be at least 0"
 >>> str(DataError([p]))
 "1 problem in survey.csv:\\n  survey.csv, row 4, column 'count', value '-3': must be at least 0"
+>>> str(Problem("book.xlsx", "civictech_adoption", 3, "count", "x", "must be a whole number", cell="C3"))
+"book.xlsx, sheet 'civictech_adoption', row 3, column 'count' (cell C3), value 'x': must be a whole number"
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ class Problem:
     column: str | None
     value: object
     rule: str
+    #: The cell's reference in a workbook ("C3"), when the sheet says which column letter a name has.
+    cell: str | None = None
 
     def location(self) -> str:
         parts = [self.file]
@@ -39,7 +45,7 @@ class Problem:
         if self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:
-            parts.append(f"column '{self.column}'")
+            parts.append(f"column '{self.column}'" + (f" (cell {self.cell})" if self.cell else ""))
         return ", ".join(parts)
 
     def __str__(self) -> str:

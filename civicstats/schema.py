@@ -206,8 +206,11 @@ def _pattern_rule(pattern: str) -> str:
 # --------------------------------------------------------------------------
 # Validation
 
-_INT_RE = r"^[+-]?(\d+|\d{1,3}([ \u00a0\u202f]\d{3})+)$"
-_NUM_RE = r"^[+-]?(\d+|\d{1,3}([ \u00a0\u202f]\d{3})+)([.,]\d+)?$"
+#: Largest number read (2**53): beyond it a float no longer holds every whole number.
+MAX_EXACT = 2**53
+# ASCII digits only: \d would also take "９" or "١٢", which no number parser reads (the cell would turn blank)
+_INT_RE = r"^[+-]?([0-9]+|[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+)$"
+_NUM_RE = r"^[+-]?([0-9]+|[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+)([.,][0-9]+)?$"
 
 
 @dataclass
@@ -221,15 +224,21 @@ class Origin:
     key → ``(file, sheet, row)``, for the rows that do not come from
     ``file``/``sheet`` themselves.
 
-    >>> o = Origin("book.xlsx", "civictech_adoption", locations={9: ("book.xlsx", "responses", 4)})
+    ``letters`` gives each column's letters, per file and sheet, for the
+    cell references of problems in workbooks.
+
+    >>> o = Origin("book.xlsx", "civictech_adoption", locations={9: ("book.xlsx", "responses", 4)},
+    ...            letters={("book.xlsx", "responses"): {"count": "C"}})
     >>> str(o.problem(9, "count", None, "x")), o.row_name(3, seen_from=9)
-    ("book.xlsx, sheet 'responses', row 4, column 'count': x", "sheet 'civictech_adoption', row 3")
+    ("book.xlsx, sheet 'responses', row 4, column 'count' (cell C4): x", "sheet 'civictech_adoption', row 3")
     """
 
     file: str
     sheet: str | None = None
     header_row: int = 1
     locations: dict[int, tuple[str, str | None, int | None]] | None = None
+    #: ``(file, sheet)`` → column name → its letters in that sheet ("C"): problems then name their cell.
+    letters: dict[tuple[str, str | None], dict[str, str]] | None = None
 
     def locate(self, row: int | None) -> tuple[str, str | None, int | None]:
         """``(file, sheet, row)`` of row key ``row`` of the raw frame."""
@@ -238,7 +247,12 @@ class Origin:
         return self.file, self.sheet, row
 
     def problem(self, row: int | None, column: str | None, value: object, rule: str) -> Problem:
-        return Problem(*self.locate(row), column, value, rule)
+        file, sheet, number = self.locate(row)
+        cell = None
+        if self.letters and sheet is not None and number is not None and column is not None:
+            letter = self.letters.get((file, sheet), {}).get(column)
+            cell = f"{letter}{number}" if letter else None
+        return Problem(file, sheet, number, column, value, rule, cell)
 
     def row_name(self, row: int, seen_from: int | None = None) -> str:
         """How a message names row key ``row``: "row 5", with its sheet or file
@@ -310,7 +324,13 @@ def _parse_column(text: pd.Series, f: FieldSpec, origin: Origin, rows: pd.Series
                     why = "a formula where a value belongs: type the value itself"
                 problems.append(origin.problem(int(r), f.name, v, why))
         cleaned = text.where(ok, "").str.replace(r"[ \u00a0\u202f]", "", regex=True).str.replace(",", ".", regex=False)
-        numbers = pd.to_numeric(cleaned.mask(cleaned.eq("")), errors="coerce")
+        numbers = pd.to_numeric(cleaned.mask(cleaned.eq("")), errors="coerce").astype("float64")
+        # digits a float cannot hold exactly (or at all: 1e400 is infinite) are no count anyone typed
+        huge = numbers.abs().ge(MAX_EXACT).fillna(False)
+        if huge.any():
+            for r, v in zip(rows[huge], text[huge]):
+                problems.append(origin.problem(int(r), f.name, v, f"too large: numbers here must be below {MAX_EXACT:,}"))
+            numbers = numbers.mask(huge)
         if f.type == "number":
             return numbers.astype("float64")
         return numbers.astype("Int64")
@@ -335,7 +355,8 @@ def _pandera_schema(table: TableSpec, present: list[str], official: dict[str, in
         if f.enum is not None:
             checks.append(pa.Check.isin(list(f.enum), error="enum", ignore_na=True))
         if f.pattern is not None:
-            checks.append(pa.Check.str_matches(f.pattern, error=_pattern_rule(f.pattern), ignore_na=True))
+            checks.append(pa.Check.str_matches(re.compile(f.pattern, re.ASCII),  # \d: 0-9, not "２"
+                                               error=_pattern_rule(f.pattern), ignore_na=True))
         columns[f.name] = pa.Column(nullable=True, checks=checks, unique=f.unique, report_duplicates="all")
     frame_checks = []
     if "count_le_universe" in table.row_checks and {"count", "universe"} <= set(present):

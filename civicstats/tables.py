@@ -42,10 +42,11 @@ RESPONSES = "responses"
 
 def _read_csv(path: Path) -> RawTable:
     """A CSV file read once per version of the file (a check or a build asks many times)."""
+    from civicstats.readers import max_csv_bytes
     from civicstats.readers.csv import read_csv
 
     st = path.stat()
-    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, max_csv_bytes())
     cached = _csv_cache.pop(key, None)
     if cached is None:
         cached = read_csv(path)
@@ -101,6 +102,7 @@ def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
         return first
     columns = list(dict.fromkeys([*first.frame.columns, *(c for p in rest for c in p.frame.columns)]))
     locations = dict(first.origin.locations or {})
+    letters = {place: names for part in parts for place, names in (part.origin.letters or {}).items()}
     frames = [first.frame.reindex(columns=columns, fill_value="")]
     problems, covered = list(first.problems), set(first.covered)
     key = max([int(k) for k in first.frame.index] + [first.origin.header_row]) + 1
@@ -112,7 +114,7 @@ def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
         problems += part.problems
         covered |= part.covered
         key += len(part.frame)
-    origin = Origin(first.origin.file, first.origin.sheet, first.origin.header_row, locations)
+    origin = Origin(first.origin.file, first.origin.sheet, first.origin.header_row, locations, letters or None)
     return RawTable(pd.concat(frames).astype("str"), origin, problems, covered)
 
 
@@ -149,9 +151,13 @@ def read_raw(name: str, source: Source = None) -> RawTable:
     elif not path.exists():
         raise DataError([Problem(str(path), None, None, None, None, "no such file or folder")])
     elif path.suffix.lower() in XLSX_SUFFIXES:
-        from civicstats.readers.xlsx import read_sheet, sheet_names
+        from civicstats.readers.xlsx import read_sheet, renamed_problem, renamed_sheets, sheet_names
 
         sheets = sheet_names(path)
+        renamed = renamed_sheets(path)
+        lost = [t for t in (name, *([RESPONSES] if name == "civictech_adoption" else [])) if t in renamed]
+        if lost:  # the person's rows are in a sheet that is not read: the shipped table would silently replace them
+            raise DataError([renamed_problem(path, t, renamed[t]) for t in lost])
         if name in sheets:
             own = read_sheet(path, name)
         if name == "civictech_adoption" and RESPONSES in sheets:

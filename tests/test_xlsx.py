@@ -144,15 +144,30 @@ def test_header_problems_come_from_the_schema(tmp_path: Path):
     assert "required column is missing" in rules[(1, "unit")]
 
 
-def test_a_renamed_sheet_is_a_warning_with_the_name_it_should_have(tmp_path: Path):
+def test_a_renamed_sheet_is_a_problem_when_it_holds_a_missing_table(tmp_path: Path):
+    """A table sheet renamed would be ignored and the shipped table used: a located problem, not a warning."""
     path = book(tmp_path / "b.xlsx", {"Budgets": BUDGETS, "sources": [["id", "title"], ["ZZ", "A source"]],
                                       "Feuil1": [["scratch"]]})
     report, caught = checked(path)
-    assert report.ok, report.problem_lines()
+    assert [(p.sheet, p.row, p.column) for p in report.problems] == [("Budgets", None, None)]
+    assert "holds table 'participatory_budgets'" in report.problems[0].rule
+    assert "rename the sheet 'participatory_budgets'" in report.problems[0].rule
     assert report.tables == {"sources": 1}
     messages = [str(w.message) for w in caught]
-    assert any("sheet 'Budgets' is ignored" in m and "did you mean 'participatory_budgets'?" in m for m in messages)
+    assert not any("sheet 'Budgets'" in m for m in messages)  # a problem, not also a warning
     assert any("sheet 'Feuil1' is ignored" in m and "did you mean" not in m for m in messages)
+    with pytest.raises(DataError, match="rename the sheet 'participatory_budgets'"):
+        cs.load("participatory_budgets", path)
+
+
+def test_a_renamed_copy_of_a_present_table_is_a_warning(tmp_path: Path):
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS, "Budgets": BUDGETS, "Sources": [["id"], ["ZZ"]]})
+    report, caught = checked(path)
+    assert report.ok, report.problem_lines()
+    assert report.tables == {"participatory_budgets": 3}
+    messages = [str(w.message) for w in caught]
+    assert any("sheet 'Budgets' is ignored" in m and "did you mean 'participatory_budgets'?" in m for m in messages)
+    assert any("sheet 'Sources' is ignored" in m and "did you mean 'sources'?" in m for m in messages)
 
 
 def test_cli_prints_warnings_and_located_lines(tmp_path: Path):
@@ -164,7 +179,7 @@ def test_cli_prints_warnings_and_located_lines(tmp_path: Path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()
     assert any(line.startswith("warning: ") and "did you mean 'sources'?" in line for line in lines)
-    assert (f"{path}, sheet 'participatory_budgets', row 3, column 'count', value '=B2+7': "
+    assert (f"{path}, sheet 'participatory_budgets', row 3, column 'count' (cell B3), value '=B2+7': "
             "a formula where a value belongs: type the value itself") in lines
 
 

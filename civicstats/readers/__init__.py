@@ -19,8 +19,23 @@ from civicstats.schema import Origin
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Largest CSV file read, in bytes; raise with ``CIVICSTATS_MAX_CSV_BYTES``.
-MAX_CSV_BYTES = int(os.environ.get("CIVICSTATS_MAX_CSV_BYTES", 200 * 1024 * 1024))
+#: Environment variable: largest CSV file read, in bytes.
+MAX_CSV_BYTES_ENV = "CIVICSTATS_MAX_CSV_BYTES"
+#: Largest CSV file read when the environment does not say (200 MB).
+MAX_CSV_BYTES = 200 * 1024 * 1024
+
+
+def max_csv_bytes() -> int:
+    """The size limit of a CSV file: ``$CIVICSTATS_MAX_CSV_BYTES`` or 200 MB, read at each call.
+
+    >>> max_csv_bytes() == MAX_CSV_BYTES or MAX_CSV_BYTES_ENV in os.environ
+    True
+    """
+    text = os.environ.get(MAX_CSV_BYTES_ENV, "").strip().replace("_", "")
+    try:
+        return int(text) if text else MAX_CSV_BYTES
+    except ValueError:
+        raise ValueError(f"environment variable {MAX_CSV_BYTES_ENV} must be a whole number, not {text!r}") from None
 
 
 @dataclass

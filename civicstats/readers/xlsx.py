@@ -15,6 +15,12 @@ once, streaming:
 * the declared sizes are not trusted: every member is decompressed in
   bounded chunks and refused as soon as it produces more than declared, or
   when its length or checksum differs at the end;
+* no sheet may reach so far that reading it needs more than
+  ``CIVICSTATS_MAX_XLSX_CELLS`` cells (default 5 million): the reader
+  allocates the whole rectangle from A1 to the farthest cell holding a
+  value, so a few bytes naming cell XFD1048576 would ask for 500 GB (see
+  :class:`_Extent`); nor may the list of shared strings declare more
+  strings than its size can hold (the reader reserves room for them first);
 * XML with a document type declaration (``<!DOCTYPE``, ``<!ENTITY``: the
   "billion laughs" and external-entity attacks) is refused; Excel never
   writes one. The few XML parts parsed here (the list of sheets, cells
@@ -51,6 +57,7 @@ import math
 import os
 import posixpath
 import re
+import stat
 import struct
 import threading
 import zipfile
@@ -67,8 +74,11 @@ from civicstats.schema import Origin, _fold, suggest, table_names
 MAX_BYTES_ENV = "CIVICSTATS_MAX_XLSX_BYTES"
 #: Environment variable: largest compression ratio of a member over 1 MB.
 MAX_RATIO_ENV = "CIVICSTATS_MAX_XLSX_RATIO"
+#: Environment variable: largest sheet, in cells from A1 to its farthest value (rows × columns).
+MAX_CELLS_ENV = "CIVICSTATS_MAX_XLSX_CELLS"
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_MAX_RATIO = 200
+DEFAULT_MAX_CELLS = 5_000_000
 #: Members smaller than this are never refused for their ratio (tiny XML parts compress very well).
 RATIO_FLOOR = 1024 * 1024
 #: More files than this inside the zip: not a workbook anyone typed.
@@ -112,6 +122,11 @@ def max_ratio() -> int:
     return _limit(MAX_RATIO_ENV, DEFAULT_MAX_RATIO)
 
 
+def max_cells() -> int:
+    """The largest sheet read, in cells from A1 to its farthest value: ``$CIVICSTATS_MAX_XLSX_CELLS`` or 5 million."""
+    return _limit(MAX_CELLS_ENV, DEFAULT_MAX_CELLS)
+
+
 # --------------------------------------------------------------------------
 # The safety pass: zip directory, streamed members, list of sheets
 
@@ -122,6 +137,87 @@ class _Book:
 
     sheets: dict[str, str]  # sheet name → zip member, in the workbook's order
     flagged: frozenset[str]  # members holding formulas or error values
+    far: frozenset[str] = frozenset()  # members whose extent the byte scan could not bound: parsed before reading
+
+
+class _Extent:
+    """How far a sheet's cells may reach, from its bytes as they stream by, without parsing.
+
+    calamine, which reads the values, allocates every cell of the rectangle
+    from A1 to the farthest cell holding a value (rows × columns), and a Rust
+    allocation that fails aborts the process: a sheet of a few bytes naming
+    cell XFD1048576 would ask for 500 GB. Excel writes every cell as
+    ``<c r="B7" ...>``, and in such a sheet only a reference of two letters
+    or more (column AA on) or of six digits or more (row 100,000 on) can
+    reach beyond 26 columns × 99,999 rows: one regular expression finds the
+    cell tags that are not so near (0.1 s for 60 MB of sheet), and they are
+    rare. A sheet whose bound is too large, or whose cells are written
+    otherwise (a cell without its reference is placed by counting, prefixed
+    tags, quotes or spaces Excel does not write), is parsed before it is
+    read, to measure it exactly (:func:`_parsed_extent`).
+
+    >>> e = _Extent(); e.feed(b'<row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>2</v></c></row>'); e.close()
+    >>> e.bound(), e.odd
+    (2599974, False)
+    >>> e.feed(b'<c r="XFD1048576"><v>3</v></c>'); e.close(); e.bound()
+    17179869184
+    >>> e = _Extent(); e.feed(b'<row r="1048576"><c><v>1</v></c></row>'); e.close(); e.odd
+    True
+    """
+
+    #: A cell tag that is not ``<c r="`` + one letter + at most five digits.
+    NOT_NEAR = re.compile(rb'<c(?! r="[A-Za-z][0-9]{1,5}")(?=[\s/>])')
+    REF = re.compile(rb' r="([A-Za-z]{1,4})([0-9]{1,10})"')
+    PREFIXED = re.compile(rb':c[\s/>]')
+    #: What a sheet whose references are all near (one letter, five digits) can reach.
+    NEAR_ROWS, NEAR_COLUMNS = 99_999, 26
+    HUGE = 1 << 40
+    #: Bytes kept from one chunk to the next, so that no tag is judged cut in two.
+    CARRY = 64
+
+    def __init__(self) -> None:
+        self.rows = self.columns = 0
+        self.odd = False
+        self.carry = b""
+
+    def feed(self, out: bytes) -> None:
+        self._scan(self.carry + out, final=False)
+
+    def close(self) -> None:
+        self._scan(self.carry, final=True)
+
+    def _scan(self, text: bytes, final: bool) -> None:
+        cut = len(text) if final else max(len(text) - self.CARRY, 0)
+        self.carry = text[cut:]
+        if self.odd:
+            return
+        if self.PREFIXED.search(text):
+            self.odd = True
+            return
+        for tag in self.NOT_NEAR.finditer(text):
+            if tag.start() >= cut:
+                break
+            ref = self.REF.match(text, tag.end())
+            if ref is None:
+                self.odd = True
+                return
+            self.columns = max(self.columns, _column_number(ref[1]))
+            self.rows = max(self.rows, _row_number(ref[2]))
+
+    def bound(self) -> int:
+        """Most cells reading the sheet can allocate, as far as the bytes seen tell."""
+        return max(self.rows, self.NEAR_ROWS) * max(self.columns, self.NEAR_COLUMNS)
+
+
+def _row_number(digits: bytes | str) -> int:
+    return int(digits) if 0 < len(digits) <= 10 else (_Extent.HUGE if digits else 0)
+
+
+def _column_number(letters: bytes | str) -> int:
+    """1-based column number of spreadsheet letters (any case); absurd lengths are huge."""
+    if isinstance(letters, bytes):
+        letters = letters.decode("ascii")
+    return _column_index(letters.upper()) + 1 if len(letters) <= 4 else _Extent.HUGE
 
 
 class _Refused(Exception):
@@ -145,11 +241,14 @@ def _not_a_zip(head: bytes) -> str:
     return "this is not an .xlsx workbook (it is not a zip file): save it from Excel or LibreOffice as .xlsx"
 
 
-def _stream_member(fp, info: zipfile.ZipInfo, *, scan: bool, keep: bool) -> tuple[bytes | None, bool]:
+def _stream_member(fp, info: zipfile.ZipInfo, *, scan: bool, keep: bool,
+                   extent: _Extent | None = None) -> tuple[bytes | None, bool]:
     """Decompress one member in bounded chunks, trusting none of its declared sizes.
 
     Returns the member's bytes when ``keep``, and whether it holds a formula
-    or an error value (when ``scan``). Refuses DTDs in XML members.
+    or an error value (when ``scan``); feeds ``extent`` with every chunk.
+    Refuses DTDs in XML members, and a list of shared strings declaring
+    more strings than it can hold.
     """
     fp.seek(info.header_offset)
     local = fp.read(30)
@@ -176,6 +275,10 @@ def _stream_member(fp, info: zipfile.ZipInfo, *, scan: bool, keep: bool) -> tupl
             if first and (out.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in out[:4]):
                 raise _Refused(f"{info.filename} inside the workbook is not UTF-8 XML, as Excel writes it: "
                                "save the workbook again from Excel or LibreOffice")
+            if first:
+                _check_declared_strings(out, info)
+            if extent is not None:
+                extent.feed(out)
             edge = tail + out[:_TAIL]
             if b"<!" in out or b"<!" in edge:
                 if any(m in out or m in edge for m in (b"<!DOCTYPE", b"<!ENTITY")):
@@ -217,9 +320,32 @@ def _stream_member(fp, info: zipfile.ZipInfo, *, scan: bool, keep: bool) -> tupl
             take(out)
         if not inflate.eof:
             raise _Refused(CORRUPT)
+    if extent is not None:
+        extent.close()
     if produced != info.file_size or crc != info.CRC:
         raise _Refused(CORRUPT)
     return (b"".join(kept) if keep else None), flagged
+
+
+_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst[\s>/][^>]*", re.S)
+_UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*([0-9]+)""")
+
+
+def _check_declared_strings(head: bytes, info: zipfile.ZipInfo) -> None:
+    """Refuse a list of shared strings that declares more strings than its bytes can hold.
+
+    The reader reserves room for the declared number first: four billion
+    strings declared in a few bytes would ask for 96 GB. A string takes at
+    least five bytes (``<si/>``).
+    """
+    tag = _SST_TAG.search(head[:65536])
+    count = _UNIQUE_COUNT.search(tag[0]) if tag else None
+    if count is None:
+        return
+    declared = int(count[1]) if len(count[1]) <= 12 else 10**12
+    if declared > info.file_size // 5 + 1:
+        raise _Refused(f"{info.filename} inside the workbook declares {declared:,} strings but holds at most "
+                       f"{info.file_size // 5 + 1:,}: refused (a damaged file, or one built to exhaust memory)")
 
 
 def _xml(data: bytes, member: str):
@@ -304,15 +430,21 @@ def _inspect(path: Path) -> _Book:
                     f"({i.compress_size:,} → {i.file_size:,} bytes), over the limit of {ratio}: this looks like a "
                     f"zip bomb; if the workbook is genuine raise the limit with the environment variable {MAX_RATIO_ENV}")
         parts: dict[str, bytes] = {}
-        flagged = set()
+        flagged, scanned, far = set(), set(), set()
         for i in infos:
             lower = i.filename.lower()
             keep = lower.endswith(".rels") or lower.endswith("workbook.xml")
-            data, has_cells = _stream_member(fp, i, scan="worksheets/" in lower, keep=keep)
+            # any XML part may be a sheet (the workbook's relationships say which): each is scanned
+            extent = _Extent() if lower.endswith(".xml") else None
+            data, has_cells = _stream_member(fp, i, scan=extent is not None, keep=keep, extent=extent)
             if data is not None:
                 parts[i.filename] = data
             if has_cells:
                 flagged.add(i.filename)
+            if extent is not None:
+                scanned.add(i.filename)
+                if extent.odd or extent.bound() > max_cells():
+                    far.add(i.filename)
 
     root = parts.get("_rels/.rels")
     book_part = None
@@ -334,8 +466,10 @@ def _inspect(path: Path) -> _Book:
         member = _target(book_part, rels[rid][1])
         if member not in names:
             raise _Refused(f"{CORRUPT}; the part of sheet '{name}' is missing")
+        if member not in scanned:
+            raise _Refused(f"{CORRUPT}; the part of sheet '{name}' is not an .xml part")
         sheets[name] = member
-    return _Book(sheets, frozenset(flagged))
+    return _Book(sheets, frozenset(flagged), frozenset(far))
 
 
 # --------------------------------------------------------------------------
@@ -354,7 +488,9 @@ def _key(path: Path) -> tuple:
         raise DataError([Problem(str(path), None, None, None, None, "no such file or folder")]) from None
     except OSError as exc:
         raise DataError([Problem(str(path), None, None, None, None, f"cannot be read: {exc.strerror or exc}")]) from None
-    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns, max_bytes(), max_ratio())
+    if not stat.S_ISREG(st.st_mode):  # a device or a pipe could be endless, or block
+        raise DataError([Problem(str(path), None, None, None, None, "not a regular file: give the path of a workbook")])
+    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns, max_bytes(), max_ratio(), max_cells())
 
 
 def _book(path: Path) -> tuple[tuple, _Book]:
@@ -382,6 +518,7 @@ def clear_cache() -> None:
     with _lock:
         _books.clear()
         _open.clear()
+        _renamed.clear()
 
 
 def sheet_names(path: str | Path) -> list[str]:
@@ -429,15 +566,18 @@ def known_sheets(path: str | Path) -> list[str]:
 
     Every other sheet (but ``README``) is reported with a
     :class:`~civicstats.errors.DataWarning` naming it, with the name it was
-    probably meant to have; it is not an error.
+    probably meant to have; it is not an error, unless it holds a table
+    whose sheet is missing (see :func:`renamed_sheets`): that is a problem
+    :func:`civicstats.tables.load` reports.
     """
     import warnings
 
     names = sheet_names(path)
     readable = readable_sheets()
+    renamed = set(renamed_sheets(path).values())
     known = [n for n in names if n in readable]
     for n in names:
-        if n in readable or _fold(n) in IGNORED_SHEETS:
+        if n in readable or n in renamed or _fold(n) in IGNORED_SHEETS:
             continue
         hint = _sheet_hint(n, readable)
         text = f"{path}: sheet '{n}' is ignored: civicstats reads only sheets named after a table"
@@ -446,6 +586,70 @@ def known_sheets(path: str | Path) -> list[str]:
         text += f" (sheets it reads: {', '.join(readable)})"
         warnings.warn(text, DataWarning, stacklevel=2)
     return known
+
+
+def _required(name: str) -> tuple[list[str], list[str]]:
+    """(required columns, all columns) of a sheet civicstats reads."""
+    if name == RESPONSES_SHEET:
+        from civicstats.readers.responses import RESPONSES_COLUMNS, unshipped_spec
+
+        return unshipped_spec("responses").required_columns, list(RESPONSES_COLUMNS)
+    from civicstats.schema import spec
+
+    return spec(name).required_columns, spec(name).columns
+
+
+_renamed: dict[tuple, dict[str, str]] = {}
+
+
+def renamed_sheets(path: str | Path) -> dict[str, str]:
+    """Sheets that hold a table under another name: table (or ``responses``) → the sheet holding it.
+
+    A sheet not named after a table whose header row has every required
+    column of one, while the workbook has no sheet of that name, is that
+    table renamed ("Budgets" for ``participatory_budgets``): read as it is
+    named, it would be ignored and the shipped table used instead of the
+    person's data. :func:`renamed_problem` says so. When a header fits
+    several tables, the one it fits best (fewest missing columns, then the
+    sheet's name) is taken.
+    """
+    path = Path(path)
+    key, book = _book(path)
+    with _lock:
+        if key in _renamed:
+            return dict(_renamed[key])
+    readable = readable_sheets()
+    found: dict[str, str] = {}
+    for n in book.sheets:
+        if n in readable or _fold(n) in IGNORED_SHEETS:
+            continue
+        try:
+            header = {str(c).strip() for c in read_sheet(path, n).frame.columns}
+        except DataError:
+            continue
+        hint = _sheet_hint(n, readable)
+        fits = []
+        for table in readable:
+            required, columns = _required(table)
+            if required and set(required) <= header:
+                fits.append((len(set(columns) - header), table != hint, readable.index(table), table))
+        if fits:
+            table = min(fits)[3]
+            if table not in book.sheets and table not in found:
+                found[table] = n
+    with _lock:
+        _renamed[key] = found
+        while len(_renamed) > _BOOKS_KEPT:
+            del _renamed[next(iter(_renamed))]
+    return dict(found)
+
+
+def renamed_problem(path: str | Path, table: str, sheet: str) -> Problem:
+    """The problem of a table whose sheet was renamed (see :func:`renamed_sheets`)."""
+    return Problem(str(path), sheet, None, None, None,
+                   f"this sheet holds table '{table}' (its header is that table's) but is not named after it, so "
+                   f"civicstats does not read it (and would use the shipped table instead): rename the sheet "
+                   f"'{table}'")
 
 
 # --------------------------------------------------------------------------
@@ -676,6 +880,65 @@ def _parsed_marked_cells(path: Path, member: str) -> list[tuple[int, int, str, s
     return found
 
 
+def _parsed_extent(path: Path, member: str) -> tuple[int, int]:
+    """(rows, columns) from A1 to the farthest cell holding a value, by parsing the sheet (streaming).
+
+    Places cells as calamine does: by their reference, or, without one, after
+    the previous cell of the row, in the row its ``<row r>`` names (or the
+    row after the previous one). Used for the sheets :class:`_Extent` could
+    not bound from their bytes.
+    """
+    import defusedxml
+    import defusedxml.ElementTree as safe_et
+
+    rows = columns = 0
+    row, column = 0, 0  # 0-based: the next row, and the next cell of the current row
+    place = (0, 0)
+    with zipfile.ZipFile(path) as zf, zf.open(member) as stream:
+        try:
+            for event, el in safe_et.iterparse(stream, events=("start", "end"), forbid_dtd=True):
+                tag = _local(el.tag)
+                if event == "start":
+                    if tag == "row":
+                        r = _attr(el, "r")
+                        if r is not None and r.strip().isdigit():
+                            row = _row_number(r.strip()) - 1
+                        column = 0
+                    elif tag == "c":
+                        ref = re.search(r"([A-Za-z]+)\s*([0-9]+)", _attr(el, "r") or "")
+                        place = (_row_number(ref[2]) - 1, _column_number(ref[1]) - 1) if ref else (row, column)
+                        column = place[1] + 1
+                    continue
+                if tag == "c":
+                    if any(_local(child.tag) in ("is", "f") or _local(child.tag) == "v" and child.text
+                           for child in el):  # a value, or a formula (an error of its own)
+                        rows, columns = max(rows, place[0] + 1), max(columns, place[1] + 1)
+                    el.clear()
+                elif tag == "row":
+                    row, column = row + 1, 0
+                    el.clear()
+                elif tag == "sheetData":
+                    break
+        except (defusedxml.DTDForbidden, defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
+            raise _Refused(DTD_RULE) from None
+        except safe_et.ParseError:
+            raise _Refused(f"{CORRUPT}; its sheet part {member} is not well-formed XML") from None
+    return rows, columns
+
+
+def _check_extent(path: Path, member: str) -> None:
+    """Refuse a sheet whose farthest value makes it larger than :func:`max_cells`."""
+    rows, columns = _parsed_extent(path, member)
+    limit = max_cells()
+    if rows * columns > limit:
+        letters = column_letter(columns - 1) if columns <= 1 << 20 else f"number {columns:,}"
+        raise _Refused(
+            f"this sheet holds values as far as column {letters} and row {rows:,}: reading it means {rows:,} rows × "
+            f"{columns:,} columns = {rows * columns:,} cells, over the limit of {limit:,}; delete what lies beyond "
+            f"the table (in Excel, Ctrl+End goes to the last cell) or, if the sheet is genuine, raise the limit "
+            f"with the environment variable {MAX_CELLS_ENV}")
+
+
 def _frame(rows: list[list], origin: Origin, marked, merges) -> RawTable:
     """calamine rows (from A1) → a RawTable of text cells, with the cell problems found."""
     import numpy as np
@@ -693,6 +956,15 @@ def _frame(rows: list[list], origin: Origin, marked, merges) -> RawTable:
     def name_of(j: int) -> str:
         return header[j] if j < width and header[j].strip() else f"Unnamed: {column_letter(j)}"
 
+    # each column name's letters, for the cell references of problems (a name given twice has none)
+    names = [name_of(j) for j in range(width)]
+    letters: dict[str, str] = {}
+    for j, name in enumerate(names):
+        for key in dict.fromkeys((name, name.strip())):
+            if names.count(name) == 1 and [n.strip() for n in names].count(name.strip()) == 1:
+                letters[key] = column_letter(j)
+    origin.letters = {**(origin.letters or {}), (origin.file, origin.sheet): letters}
+
     for n, (r, j, kind, text) in enumerate(sorted(marked)):
         if n == MAX_CELL_PROBLEMS:
             problems.append(origin.problem(r, None, None, f"this row and the rows below hold {len(marked) - n:,} more "
@@ -707,12 +979,19 @@ def _frame(rows: list[list], origin: Origin, marked, merges) -> RawTable:
         covered.add((origin.file, origin.sheet, r, name_of(j)))
         if 2 <= r <= len(rows) and j < width:
             cells[j, r - 2] = text  # the formula, not its cached value: never read as data
-    for (r0, c0), (r1, c1) in merges or ():
+    merges = list(merges or ())
+    for n, ((r0, c0), (r1, c1)) in enumerate(merges):
+        if n == MAX_CELL_PROBLEMS:
+            problems.append(origin.problem(r0 + 1, None, None, f"this row and the rows below hold {len(merges) - n:,} "
+                                           f"more merged ranges (only the first {MAX_CELL_PROBLEMS} are listed)"))
+            break
         ref = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
         problems.append(origin.problem(r0 + 1, name_of(c0), None,
                                        f"merged cells {ref}: unmerge them (each cell holds its own value)"))
-        for r in range(r0 + 1, r1 + 2):
-            for j in range(c0, c1 + 1):
+    for (r0, c0), (r1, c1) in merges:
+        # only the cells of the sheet's values can be covered (a merge may span the whole sheet)
+        for r in range(r0 + 1, min(r1 + 1, len(rows)) + 1):
+            for j in range(c0, min(c1, width - 1) + 1):
                 covered.add((origin.file, origin.sheet, r, name_of(j)))
 
     for j in range(width):
@@ -751,19 +1030,28 @@ def read_sheet(path: str | Path, name: str) -> RawTable:
             _open.clear()
             _open.update(key=key, sheets={})
         cached = _open["sheets"].get(name)
+        if isinstance(cached, DataError):  # refused once: not measured again
+            raise DataError(cached.problems)
         if cached is None:
             try:
                 workbook = _open.get("calamine")
                 if workbook is None:
                     workbook = _open["calamine"] = calamine.CalamineWorkbook.from_path(str(path))
+                member = book.sheets[name]
+                if member in book.far:
+                    _check_extent(path, member)  # before calamine allocates the sheet
                 sheet = workbook.get_sheet_by_name(name)
                 rows = sheet.to_python(skip_empty_area=False)
                 merges = sheet.merged_cell_ranges
-                member = book.sheets[name]
                 marked = _marked_cells(path, member) if member in book.flagged else []
             except _Refused as exc:
-                raise DataError([origin.problem(None, None, None, exc.rule)]) from None
+                _open["sheets"][name] = DataError([origin.problem(None, None, None, exc.rule)])
+                raise DataError(_open["sheets"][name].problems) from None
             except (calamine.CalamineError, OSError, ValueError, zipfile.BadZipFile) as exc:
                 raise DataError([origin.problem(None, None, None, f"{CORRUPT} ({type(exc).__name__}: {exc})")]) from None
+            except BaseException as exc:  # a panic in the Rust reader (pyo3's PanicException) is a damaged file
+                if type(exc).__name__ != "PanicException":
+                    raise
+                raise DataError([origin.problem(None, None, None, f"{CORRUPT} (the reader failed: {exc})")]) from None
             cached = _open["sheets"][name] = _frame(rows, origin, marked, merges)
     return RawTable(cached.frame.copy(deep=False), cached.origin, list(cached.problems), set(cached.covered))

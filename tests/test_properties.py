@@ -1,0 +1,281 @@
+"""Property-based tests of the readers (issue 5): whatever the bytes, a table or a DataError.
+
+Hypothesis feeds arbitrary bytes, and valid files mutated byte by byte (a
+shipped CSV file, the template workbook, and the XML inside the template's
+zip, re-zipped), to ``cs.load`` and to ``check``. The only outcomes allowed
+are a validated DataFrame or a :class:`~civicstats.errors.DataError` (and,
+for ``check``, a report): no other exception, no hang (a hard alarm stops
+any example that runs too long), and the file is never written. Runs are
+derandomized, so that CI sees the same examples every time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import html
+import io
+import itertools
+import re
+import signal
+import warnings
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import civicstats as cs
+from civicstats import paths
+from civicstats.check import check
+from civicstats.errors import DataError
+from civicstats.readers.responses import RESPONSES_COLUMNS
+from civicstats.workbook import write_template
+
+#: Seconds any single example may take before it counts as a hang.
+HANG = 20
+SETTINGS = dict(derandomize=True, database=None, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+_state: dict[str, Path] = {}
+_names = itertools.count()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _folder(tmp_path_factory):
+    """One folder for the module's files (hypothesis runs many examples per test: no per-test tmp_path)."""
+    _state["folder"] = tmp_path_factory.mktemp("properties")
+    yield
+    _state.clear()
+
+
+@contextlib.contextmanager
+def no_hang(seconds: int = HANG):
+    """Fail (instead of waiting for ever) when the block runs longer than ``seconds``."""
+    if not hasattr(signal, "SIGALRM"):  # pragma: no cover - not on Windows
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def fresh(name: str, data: bytes) -> Path:
+    """``data`` in a new file (a new name each time: no reader's cache may answer for another example)."""
+    folder = _state["folder"] / str(next(_names))
+    folder.mkdir()
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def outcome(table: str, path: Path, with_check: bool = True) -> str:
+    """Load ``table`` from ``path`` (and check it): "table" or "error"; anything else fails the test."""
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with warnings.catch_warnings(), no_hang():
+        warnings.simplefilter("ignore")
+        try:
+            result = cs.load(table, path)
+            assert isinstance(result, pd.DataFrame)
+            found = "table"
+        except DataError as exc:
+            assert exc.problems and str(exc)
+            found = "error"
+        if with_check:
+            report = check(path)
+            assert report.ok == (not report.problems)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    return found
+
+
+# --------------------------------------------------------------------------
+# Mutations: a few edits of a valid file's bytes
+
+TOKENS = [b",", b";", b"\t", b'"', b"\n", b"\r\n", b"\x00", b"=", b"-", b"+", b"@", b"1e999", b"9" * 30,
+          b"\xff\xfe", b"\xef\xbb\xbf", b"\xa0", "é".encode(), b"Total", b"NaN", b"PK\x03\x04", b"\x80", b"<", b">",
+          b"&amp;", b"&#0;", b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>', b"&e;",
+          b'<c r="XFD1048576"><v>1</v></c>', b'<mergeCell ref="A1:XFD1048576"/>', b"<f>SUM(A1:A9)</f>", b' t="e"']
+
+edit = st.tuples(
+    st.sampled_from(["flip", "insert", "delete", "token"]),
+    st.floats(min_value=0, max_value=1, allow_nan=False),
+    st.binary(min_size=1, max_size=8),
+    st.integers(min_value=0, max_value=7),
+    st.sampled_from(TOKENS),
+)
+
+
+def mutate(data: bytes, edits) -> bytes:
+    out = bytearray(data)
+    for kind, where, blob, bit, token in edits:
+        at = int(where * len(out))
+        if kind == "flip" and out:
+            at = min(at, len(out) - 1)
+            out[at] ^= 1 << bit
+        elif kind == "insert":
+            out[at:at] = blob
+        elif kind == "delete":
+            del out[at:at + len(blob) * 4]
+        else:
+            out[at:at] = token
+    return bytes(out)
+
+
+# --------------------------------------------------------------------------
+# CSV
+
+RESPONSES_CSV = (",".join(RESPONSES_COLUMNS) + "\n" + "".join(
+    f"2026,2131000{i:02d},Commune {i},commune,{1000 * i + 10},oui,,x,,non,yes,Decidim,NL\n" for i in range(4))
+    + "2026,200046977,Métropole,metropole,,,,,,,oui,,LOC\n").encode()
+CSV_SEEDS = {
+    "participatory_budgets": (paths.DATA_DIR / "participatory_budgets.csv").read_bytes(),
+    "civictech_adoption": (paths.DATA_DIR / "civictech_adoption.csv").read_bytes(),
+    "open_data_adopters": (paths.DATA_DIR / "open_data_adopters.csv").read_bytes(),
+    "responses": RESPONSES_CSV,
+}
+
+
+def test_the_csv_seeds_are_valid():
+    for name, data in CSV_SEEDS.items():
+        table = "civictech_adoption" if name == "responses" else name
+        assert outcome(table, fresh(f"{name}.csv", data)) == "table"
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(st.binary(max_size=3000))
+def test_arbitrary_bytes_as_a_csv_file(data: bytes):
+    outcome("participatory_budgets", fresh("update.csv", data), with_check=False)
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(st.sampled_from(sorted(CSV_SEEDS)), st.sampled_from(["utf-8", "cp1252", "utf-16", ";"]),
+       st.lists(edit, min_size=1, max_size=6))
+def test_a_mutated_csv_file(name: str, dialect: str, edits):
+    data = CSV_SEEDS[name]
+    if dialect == ";":
+        data = data.replace(b",", b";")
+    elif dialect != "utf-8":
+        data = data.decode("utf-8").encode(dialect)
+    table = "civictech_adoption" if name == "responses" else name
+    outcome(table, fresh(f"{name}.csv", mutate(data, edits)))
+
+
+#: Any value a person could type or paste in a cell (XML-legal, as a spreadsheet stores it).
+cell_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufffe\uffff"), max_size=40)
+cell_value = st.one_of(cell_text, st.integers(min_value=-10**30, max_value=10**30).map(str),
+                       st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                       st.sampled_from(["", " ", "Total", "region", "Régions", "EPCI ", "NL;LOC", "NL;", ";", "=1+1",
+                                        "2018-13", "0x1A", "1 000", "1,5", "١٢", "９", "+5", "-0", "#N/A"]))
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(st.sampled_from(["participatory_budgets", "civictech_adoption", "open_data_adopters"]),
+       st.lists(st.tuples(st.integers(min_value=0, max_value=30), st.integers(min_value=0, max_value=9), cell_value),
+                min_size=1, max_size=5))
+def test_arbitrary_values_in_a_csv_file(name: str, changes):
+    """Values typed into cells (the header included), written as a spreadsheet writes a CSV file."""
+    rows = list(csv.reader(io.StringIO(CSV_SEEDS[name].decode("utf-8"))))
+    for i, j, value in changes:
+        row = rows[i % len(rows)]
+        row[j % len(row)] = value
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(rows)
+    outcome(name, fresh(f"{name}.csv", text.getvalue().encode("utf-8")))
+
+
+# --------------------------------------------------------------------------
+# Workbooks
+
+_template: list[bytes] = []
+
+
+def template_bytes() -> bytes:
+    if not _template:
+        _template.append(write_template(_state["folder"] / "template.xlsx").read_bytes())
+    return _template[0]
+
+
+def members() -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(io.BytesIO(template_bytes())) as zf:
+        return [(i.filename, zf.read(i)) for i in zf.infolist()]
+
+
+def rezip(parts: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts:
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_the_template_is_a_valid_seed():
+    assert outcome("civictech_adoption", fresh("book.xlsx", template_bytes())) == "table"
+    assert outcome("civictech_adoption", fresh("book.xlsx", rezip(members()))) == "table"
+
+
+@settings(max_examples=50, **SETTINGS)
+@given(st.binary(max_size=3000))
+def test_arbitrary_bytes_as_a_workbook(data: bytes):
+    outcome("participatory_budgets", fresh("book.xlsx", data), with_check=False)
+
+
+@settings(max_examples=50, **SETTINGS)
+@given(st.lists(edit, min_size=1, max_size=4))
+def test_a_mutated_workbook_file(edits):
+    outcome("civictech_adoption", fresh("book.xlsx", mutate(template_bytes(), edits)))
+
+
+def _xml_text(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+@settings(max_examples=50, **SETTINGS)
+@given(st.lists(st.tuples(st.integers(min_value=0, max_value=60), cell_value, st.booleans()), min_size=1, max_size=5))
+def test_arbitrary_values_in_workbook_cells(changes):
+    """Values typed into cells of the civictech_adoption sheet, as text or as numbers."""
+    parts = members()
+    sheet = dict(parts)["xl/worksheets/sheet2.xml"]
+    cells = list(re.finditer(rb'<c r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>.*?</c>)', sheet))
+    assert len(cells) > 40
+    replacements = {}
+    for k, value, as_number in changes:
+        found = cells[k % len(cells)]
+        ref = found[1].decode()
+        if as_number and re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?|inf|-inf|nan", value):
+            new = f'<c r="{ref}"><v>{value}</v></c>'
+        else:
+            new = f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(value)}</t></is></c>'
+        replacements[found.start()] = (found.end(), new.encode("utf-8"))
+    out, at = bytearray(), 0
+    for start in sorted(replacements):
+        end, new = replacements[start]
+        out += sheet[at:start] + new
+        at = end
+    out += sheet[at:]
+    changed = [(name, bytes(out) if name == "xl/worksheets/sheet2.xml" else data) for name, data in parts]
+    outcome("civictech_adoption", fresh("book.xlsx", rezip(changed)))
+
+
+#: The parts worth mutating most: the list of sheets, two table sheets, the responses sheet.
+PARTS = ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml",
+         "xl/worksheets/sheet5.xml", "[Content_Types].xml", "xl/styles.xml"]
+
+
+@settings(max_examples=50, **SETTINGS)
+@given(st.sampled_from(PARTS), st.lists(edit, min_size=1, max_size=4))
+def test_a_workbook_with_mutated_xml(part: str, edits):
+    parts = members()
+    assert part in dict(parts)
+    changed = [(name, mutate(data, edits) if name == part else data) for name, data in parts]
+    outcome("civictech_adoption", fresh("book.xlsx", rezip(changed)))
