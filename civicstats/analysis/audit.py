@@ -195,6 +195,9 @@ def audit(source: Source = None, *, include_consistent: bool = False) -> pd.Data
 
     rows = [f for check in CHECKS for f in check(source)]
     frame = pd.DataFrame(rows, columns=COLUMNS)
+    for column in ("expected", "observed"):  # counts stay whole numbers, shares keep their decimals
+        frame[column] = pd.Series([int(v) if float(v).is_integer() else float(v) for v in frame[column]],
+                                  index=frame.index, dtype="object")
     if not include_consistent:
         frame = frame[~frame["consistent"].astype(bool)]
     return frame.sort_values(["check", "dataset", "as_of"], kind="stable").reset_index(drop=True)
