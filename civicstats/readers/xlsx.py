@@ -824,59 +824,69 @@ def _scanned_marked_cells(data: bytes) -> list[tuple[int, int, str, str]]:
     return found
 
 
-def _parsed_marked_cells(path: Path, member: str) -> list[tuple[int, int, str, str]]:
-    """What :func:`_marked_cells` finds, by parsing the sheet with defusedxml (streaming)."""
+def _sheet_events(path: Path, member: str):
+    """(event, element) pairs of a sheet part, streamed by defusedxml, up to ``sheetData``'s end.
+
+    DTD or entity declarations and malformed XML become :class:`_Refused`
+    with the rule a person reads.
+    """
     import defusedxml
     import defusedxml.ElementTree as safe_et
 
-    found: list[tuple[int, int, str, str]] = []
-    shared: dict[str, str] = {}
-    row, col = 0, -1
     with zipfile.ZipFile(path) as zf, zf.open(member) as stream:
         try:
             for event, el in safe_et.iterparse(stream, events=("start", "end"), forbid_dtd=True):
-                tag = _local(el.tag)
-                if event == "start":
-                    if tag == "row":
-                        r = el.get("r")
-                        row = int(r) if r and r.isdigit() else row + 1
-                        col = -1
-                    continue
-                if tag == "c":
-                    ref = el.get("r")
-                    m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", ref or "")
-                    col = _column_index(m[1]) if m else col + 1
-                    cell_row = int(m[2]) if m else row
-                    formula = value = None
-                    for child in el:
-                        t = _local(child.tag)
-                        if t == "f":
-                            formula = child
-                        elif t == "v":
-                            value = child.text
-                    if formula is not None:
-                        text = formula.text or ""
-                        si = formula.get("si")
-                        if text and si is not None:
-                            shared[si] = text
-                        if text:
-                            shown = "=" + text
-                        elif si in shared:
-                            shown = "=" + shared[si] + " (copied)"
-                        else:
-                            shown = "(a formula copied from another cell)"
-                        found.append((cell_row, col, "formula", shown))
-                    elif el.get("t") == "e":
-                        found.append((cell_row, col, "error", value or "#error"))
-                    el.clear()
-                elif tag == "row":
-                    el.clear()
-                elif tag == "sheetData":
-                    break
+                yield event, el
+                if event == "end" and _local(el.tag) == "sheetData":
+                    return
         except (defusedxml.DTDForbidden, defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
             raise _Refused(DTD_RULE) from None
         except safe_et.ParseError:
             raise _Refused(f"{CORRUPT}; its sheet part {member} is not well-formed XML") from None
+
+
+def _parsed_marked_cells(path: Path, member: str) -> list[tuple[int, int, str, str]]:
+    """What :func:`_marked_cells` finds, by parsing the sheet with defusedxml (streaming)."""
+    found: list[tuple[int, int, str, str]] = []
+    shared: dict[str, str] = {}
+    row, col = 0, -1
+    for event, el in _sheet_events(path, member):
+        tag = _local(el.tag)
+        if event == "start":
+            if tag == "row":
+                r = el.get("r")
+                row = int(r) if r and r.isdigit() else row + 1
+                col = -1
+            continue
+        if tag == "c":
+            ref = el.get("r")
+            m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", ref or "")
+            col = _column_index(m[1]) if m else col + 1
+            cell_row = int(m[2]) if m else row
+            formula = value = None
+            for child in el:
+                t = _local(child.tag)
+                if t == "f":
+                    formula = child
+                elif t == "v":
+                    value = child.text
+            if formula is not None:
+                text = formula.text or ""
+                si = formula.get("si")
+                if text and si is not None:
+                    shared[si] = text
+                if text:
+                    shown = "=" + text
+                elif si in shared:
+                    shown = "=" + shared[si] + " (copied)"
+                else:
+                    shown = "(a formula copied from another cell)"
+                found.append((cell_row, col, "formula", shown))
+            elif el.get("t") == "e":
+                found.append((cell_row, col, "error", value or "#error"))
+            el.clear()
+        elif tag == "row":
+            el.clear()
     return found
 
 
@@ -888,41 +898,30 @@ def _parsed_extent(path: Path, member: str) -> tuple[int, int]:
     row after the previous one). Used for the sheets :class:`_Extent` could
     not bound from their bytes.
     """
-    import defusedxml
-    import defusedxml.ElementTree as safe_et
-
     rows = columns = 0
     row, column = 0, 0  # 0-based: the next row, and the next cell of the current row
     place = (0, 0)
-    with zipfile.ZipFile(path) as zf, zf.open(member) as stream:
-        try:
-            for event, el in safe_et.iterparse(stream, events=("start", "end"), forbid_dtd=True):
-                tag = _local(el.tag)
-                if event == "start":
-                    if tag == "row":
-                        r = _attr(el, "r")
-                        if r is not None and r.strip().isdigit():
-                            row = _row_number(r.strip()) - 1
-                        column = 0
-                    elif tag == "c":
-                        ref = re.search(r"([A-Za-z]+)\s*([0-9]+)", _attr(el, "r") or "")
-                        place = (_row_number(ref[2]) - 1, _column_number(ref[1]) - 1) if ref else (row, column)
-                        column = place[1] + 1
-                    continue
-                if tag == "c":
-                    if any(_local(child.tag) in ("is", "f") or _local(child.tag) == "v" and child.text
-                           for child in el):  # a value, or a formula (an error of its own)
-                        rows, columns = max(rows, place[0] + 1), max(columns, place[1] + 1)
-                    el.clear()
-                elif tag == "row":
-                    row, column = row + 1, 0
-                    el.clear()
-                elif tag == "sheetData":
-                    break
-        except (defusedxml.DTDForbidden, defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
-            raise _Refused(DTD_RULE) from None
-        except safe_et.ParseError:
-            raise _Refused(f"{CORRUPT}; its sheet part {member} is not well-formed XML") from None
+    for event, el in _sheet_events(path, member):
+        tag = _local(el.tag)
+        if event == "start":
+            if tag == "row":
+                r = _attr(el, "r")
+                if r is not None and r.strip().isdigit():
+                    row = _row_number(r.strip()) - 1
+                column = 0
+            elif tag == "c":
+                ref = re.search(r"([A-Za-z]+)\s*([0-9]+)", _attr(el, "r") or "")
+                place = (_row_number(ref[2]) - 1, _column_number(ref[1]) - 1) if ref else (row, column)
+                column = place[1] + 1
+            continue
+        if tag == "c":
+            if any(_local(child.tag) in ("is", "f") or _local(child.tag) == "v" and child.text
+                   for child in el):  # a value, or a formula (an error of its own)
+                rows, columns = max(rows, place[0] + 1), max(columns, place[1] + 1)
+            el.clear()
+        elif tag == "row":
+            row, column = row + 1, 0
+            el.clear()
     return rows, columns
 
 
