@@ -820,7 +820,6 @@ def _level_wave_bars(cats: list[tuple[str, str]], waves: list[str], cell: Any, k
         rows = wave_pairs if transposed else cats
         fig, ax = _new_figure(7.5, 0.7 + 0.42 * len(rows))
         if transposed:  # one level over several waves: the waves are the rows
-            level = cats[0][0]
             largest = _grouped_hbar(ax, wave_pairs, [cats[0]], lambda w, lv: cell(lv, w),
                                     [OKABE_ITO["blue"]], lambda w, lv: f"{kind}:{lv}:{w}")
             ax.set_title(cats[0][1], fontsize=10.5)

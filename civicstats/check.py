@@ -110,17 +110,17 @@ def _tables_in(path: Path, table: str | None) -> list[tuple[str, Path]]:
 
 def _responses_rows(path: Path) -> int | None:
     """Rows of the survey responses a workbook, folder or CSV file holds, if any."""
-    from civicstats.tables import RESPONSES, _read_csv, csv_holds
+    from civicstats.tables import RESPONSES, read_csv_cached, csv_holds
 
     if path.is_dir():
         found = path / f"{RESPONSES}.csv"
-        return len(_read_csv(found).frame) if found.exists() else None
+        return len(read_csv_cached(found).frame) if found.exists() else None
     if path.suffix.lower() in XLSX_SUFFIXES:
         from civicstats.readers.xlsx import read_sheet, sheet_names
 
         return len(read_sheet(path, RESPONSES).frame) if RESPONSES in sheet_names(path) else None
     if path.stem not in table_names() and csv_holds(path) == "civictech_adoption":
-        return len(_read_csv(path).frame)
+        return len(read_csv_cached(path).frame)
     return None
 
 

@@ -110,7 +110,7 @@ def package() -> dict:
     return json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
 
 
-def _field(d: dict) -> FieldSpec:
+def field_spec(d: dict) -> FieldSpec:
     c = d.get("constraints", {})
     return FieldSpec(
         name=d["name"],
@@ -144,7 +144,7 @@ def spec(name: str) -> TableSpec:
                 path=r["path"],
                 title=r.get("title", name),
                 description=r.get("description", ""),
-                fields=tuple(_field(f) for f in s["fields"]),
+                fields=tuple(field_spec(f) for f in s["fields"]),
                 primary_key=tuple([pk] if isinstance(pk, str) else pk),
                 foreign_keys=fks,
                 row_checks=tuple(c["rule"] for c in s.get("x-rowChecks", [])),
@@ -162,10 +162,22 @@ def table_names() -> list[str]:
 # Messages
 
 
-def _fold(text: str) -> str:
-    """Lower case, no accents, no spaces or punctuation: for close matches."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+def plain(text: str) -> str:
+    """Lower case, accents removed: for comparing what people type.
+
+    >>> plain("Régions Île")
+    'regions ile'
+    """
+    return unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, no spaces or punctuation: for close matches.
+
+    >>> fold(" Départements ")
+    'departements'
+    """
+    return re.sub(r"[^a-z0-9]", "", plain(text))
 
 
 def suggest(value: str, allowed: tuple[str, ...] | list[str]) -> str | None:
@@ -178,8 +190,8 @@ def suggest(value: str, allowed: tuple[str, ...] | list[str]) -> str | None:
     >>> suggest("zzz", ["epci", "commune"]) is None
     True
     """
-    folded = _fold(value)
-    by_fold = {_fold(a): a for a in allowed}
+    folded = fold(value)
+    by_fold = {fold(a): a for a in allowed}
     if folded in by_fold:
         return by_fold[folded]
     # plural or a trailing letter
@@ -191,7 +203,7 @@ def suggest(value: str, allowed: tuple[str, ...] | list[str]) -> str | None:
 
 
 def _enum_rule(value: str, allowed: tuple[str, ...]) -> str:
-    if _fold(value) in {_fold(w) for w in TOTAL_WORDS}:
+    if fold(value) in {fold(w) for w in TOTAL_WORDS}:
         return "looks like a total row: remove it (totals are computed from the rows, not typed)"
     hint = suggest(value, allowed)
     shown = ", ".join(allowed) if len(allowed) <= 20 else ", ".join(allowed[:20]) + ", …"
@@ -481,11 +493,11 @@ def validate(
                         problems.append(origin.problem(int(r), column, v, rule))
 
     if problems:
-        raise DataError(_sorted(problems))
+        raise DataError(sort_problems(problems))
     return _typed(frame, table)
 
 
-def _sorted(problems: list[Problem]) -> list[Problem]:
+def sort_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.sheet or "", p.row if p.row is not None else -1))
 
 

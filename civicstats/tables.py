@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from civicstats import paths
 from civicstats.errors import DataError, Problem
-from civicstats.schema import _sorted, spec, table_names, validate
+from civicstats.schema import sort_problems, spec, table_names, validate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,7 +40,7 @@ Source = str | Path | None
 RESPONSES = "responses"
 
 
-def _read_csv(path: Path) -> RawTable:
+def read_csv_cached(path: Path) -> RawTable:
     """A CSV file read once per version of the file (a check or a build asks many times)."""
     from civicstats.readers import max_csv_bytes
     from civicstats.readers.csv import read_csv
@@ -70,7 +70,7 @@ def csv_holds(path: str | Path) -> str | None:
     from civicstats.readers.observatory import is_observatory
     from civicstats.readers.responses import CATEGORIES
 
-    columns = [str(c).strip().lower() for c in _read_csv(Path(path)).frame.columns]
+    columns = [str(c).strip().lower() for c in read_csv_cached(Path(path)).frame.columns]
     if is_observatory(columns):
         return "open_data_adopters"
     if {"as_of", "siren", "level", *CATEGORIES} <= set(columns):
@@ -145,9 +145,9 @@ def read_raw(name: str, source: Source = None) -> RawTable:
     if path.is_dir():
         candidate = path / spec(name).path
         if candidate.exists():
-            own = _read_csv(candidate)
+            own = read_csv_cached(candidate)
         if name == "civictech_adoption" and (path / f"{RESPONSES}.csv").exists():
-            derived.append(lambda: _from_responses(_read_csv(path / f"{RESPONSES}.csv"), source))
+            derived.append(lambda: _from_responses(read_csv_cached(path / f"{RESPONSES}.csv"), source))
     elif not path.exists():
         raise DataError([Problem(str(path), None, None, None, None, "no such file or folder")])
     elif path.suffix.lower() in XLSX_SUFFIXES:
@@ -167,13 +167,13 @@ def read_raw(name: str, source: Source = None) -> RawTable:
     else:
         holds = csv_holds(path)
         if holds is None:
-            own = _read_csv(path)
+            own = read_csv_cached(path)
         elif holds == name == "open_data_adopters":
             from civicstats.readers.observatory import observatory_to_open_data
 
-            derived.append(lambda: observatory_to_open_data(_read_csv(path)))
+            derived.append(lambda: observatory_to_open_data(read_csv_cached(path)))
         elif holds == name == "civictech_adoption":
-            derived.append(lambda: _from_responses(_read_csv(path), source))
+            derived.append(lambda: _from_responses(read_csv_cached(path), source))
     parts, failed = [own if own is not None else _shipped_raw(name)], []
     for compute in derived:
         try:
@@ -213,7 +213,7 @@ def _validated_problems(raw: RawTable, run) -> list[Problem]:
     rows = {cell[:3] for cell in raw.covered}
     again = [p for p in found if (p.file, p.sheet, p.row, p.column) not in raw.covered
              and not (p.column is None and (p.file, p.sheet, p.row) in rows)]
-    return _sorted([*raw.problems, *again])
+    return sort_problems([*raw.problems, *again])
 
 
 def _has_table(name: str, source: Source) -> bool:

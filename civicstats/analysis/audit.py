@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from civicstats.tables import Source, _has_table, load
+from civicstats.tables import Source, load
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,17 +52,11 @@ def _sources(*cells: object) -> str:
     return ";".join(ids)
 
 
-def _table(name: str, source: Source) -> pd.DataFrame:
-    if source is not None and _has_table(name, source):
-        return load(name, source)
-    return load(name)
-
-
 def survey_total(source: Source = None) -> Iterator[Finding]:
     """Published totals against the sum of the levels they cover."""
-    published = _table("published_figures", source)
+    published = load("published_figures", source)
     for measure, (dataset, levels) in PUBLISHED_SUMS.items():
-        table = _table(dataset, source)
+        table = load(dataset, source)
         for rec in published[published["measure"] == measure].itertuples(index=False):
             rows = table[table["as_of"] == rec.as_of]
             if levels is not None:
@@ -83,7 +77,7 @@ def survey_total(source: Source = None) -> Iterator[Finding]:
 
 def detail_vs_total(source: Source = None) -> Iterator[Finding]:
     """Open-data detail (EPCI sub-types, levels) against the published whole."""
-    table = _table("open_data_adopters", source)
+    table = load("open_data_adopters", source)
     table = table[table["count"].notna()]
     for as_of, wave in table.groupby("as_of", sort=True):
         by_level = wave.assign(level=wave["level"].astype(str))
@@ -109,10 +103,10 @@ def detail_vs_total(source: Source = None) -> Iterator[Finding]:
 def conflicting_figures(source: Source = None) -> Iterator[Finding]:
     """Different figures published for the same thing at the same date."""
     groups: list[tuple[str, pd.DataFrame, list[str], str, str]] = [
-        ("participatory_budgets", _table("participatory_budgets", source), ["year"], "count", "unit"),
-        ("published_figures", _table("published_figures", source), ["measure", "as_of"], "value", "bound"),
+        ("participatory_budgets", load("participatory_budgets", source), ["year"], "count", "unit"),
+        ("published_figures", load("published_figures", source), ["measure", "as_of"], "value", "bound"),
     ]
-    law = _table("open_data_adopters", source)
+    law = load("open_data_adopters", source)
     law = law[law["concerned"].notna()].assign(year=law["as_of"].str[:4], what="concerned by the law")
     groups.append(("open_data_adopters", law, ["year", "what"], "concerned", "concerned_bound"))
     for dataset, table, keys, value, qualifier in groups:
@@ -140,7 +134,7 @@ def conflicting_figures(source: Source = None) -> Iterator[Finding]:
 
 def published_share(source: Source = None) -> Iterator[Finding]:
     """Published shares against count ÷ collectivities concerned by the law."""
-    table = _table("open_data_adopters", source)
+    table = load("open_data_adopters", source)
     rows = table[table["count"].notna() & table["share_pct"].notna() & table["concerned"].notna()]
     for rec in rows.itertuples(index=False):
         computed = 100 * rec.count / rec.concerned

@@ -39,10 +39,11 @@ def _date_key(as_of: str) -> str:
 def _official(counts: pd.DataFrame, source: Source) -> pd.DataFrame:
     import pandas as pd
 
-    levels = load("levels").set_index(load("levels")["level"].astype(str))["official_level"]
-    universe = load("collectivity_universe", source) if source is not None and _has(source, "collectivity_universe") else load("collectivity_universe")
+    table = load("levels")
+    table = table.set_index(table["level"].astype(str))
+    notes, levels = table["note"], table["official_level"]
+    universe = load("collectivity_universe", source)  # the shipped one when source has none
     universe = universe.assign(level=universe["level"].astype(str), key=universe["as_of"].map(_date_key))
-    notes = load("levels").set_index(load("levels")["level"].astype(str))["note"]
     rows = []
     for rec in counts.itertuples(index=False):
         level = str(rec.level)
@@ -56,12 +57,6 @@ def _official(counts: pd.DataFrame, source: Source) -> pd.DataFrame:
             rows.append((pd.NA, pd.NA, pd.NA, notes.get(level) if isinstance(notes.get(level), str) else "no official count of this level in the sources"))
     extra = pd.DataFrame(rows, columns=["universe", "universe_as_of", "universe_source", "universe_note"], index=counts.index)
     return counts.drop(columns=[c for c in ("universe",) if c in counts]).join(extra)
-
-
-def _has(source: Source, name: str) -> bool:
-    from civicstats.tables import _has_table
-
-    return _has_table(name, source)
 
 
 def adoption_rates(

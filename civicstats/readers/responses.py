@@ -49,16 +49,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import unicodedata
 import warnings
 from functools import cache
 from typing import TYPE_CHECKING
 
 from civicstats.errors import DataWarning, Problem
 from civicstats.readers import RawTable
-from civicstats.schema import Origin, TableSpec, _field, package, validate
+from civicstats.schema import Origin, TableSpec, field_spec, package, plain, validate
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 #: The guide's six categories (data/civictech_categories.csv), in its order.
@@ -122,7 +122,7 @@ def unshipped_spec(name: str) -> TableSpec:
             path=r.get("path", f"{name}.csv"),
             title=r.get("title", name),
             description=r.get("description", ""),
-            fields=tuple(_field(f) for f in s["fields"]),
+            fields=tuple(field_spec(f) for f in s["fields"]),
             primary_key=tuple([pk] if isinstance(pk, str) else pk),
             foreign_keys=tuple((fk["fields"], fk["reference"]["resource"], fk["reference"]["fields"])
                                for fk in s.get("foreignKeys", [])),
@@ -151,8 +151,7 @@ def _validation_spec() -> TableSpec:
 
 
 def _fold_header(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+    return re.sub(r"[^a-z0-9]+", " ", plain(text)).strip()
 
 
 def looks_personal(header: str, values: pd.Series | None = None) -> bool:

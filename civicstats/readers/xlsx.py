@@ -68,7 +68,7 @@ from pathlib import Path
 
 from civicstats.errors import DataError, DataWarning, Problem
 from civicstats.readers import RawTable
-from civicstats.schema import Origin, _fold, suggest, table_names
+from civicstats.schema import Origin, fold, plain, suggest, table_names
 
 #: Environment variable: largest workbook in bytes, on disk and uncompressed.
 MAX_BYTES_ENV = "CIVICSTATS_MAX_XLSX_BYTES"
@@ -535,25 +535,19 @@ def _sheet_hint(name: str, candidates: list[str]) -> str | None:
     hint = suggest(name, candidates)
     if hint:
         return hint
-    folded = _fold(name)
+    folded = fold(name)
     if len(folded) >= 4:
-        inside = [c for c in candidates if folded in _fold(c) or _fold(c) in folded]
+        inside = [c for c in candidates if folded in fold(c) or fold(c) in folded]
         if len(inside) == 1:
             return inside[0]
-    words = [w for w in re.split(r"[^a-z0-9]+", _fold_words(name)) if len(w) >= 4]
+    words = [w for w in re.split(r"[^a-z0-9]+", plain(name)) if len(w) >= 4]
     scores = {}
     for c in candidates:
-        theirs = [w for w in re.split(r"[^a-z0-9]+", _fold_words(c)) if w]
+        theirs = [w for w in re.split(r"[^a-z0-9]+", plain(c)) if w]
         scores[c] = sum(any(w[:5] == t[:5] for t in theirs) for w in words)
     best = max(scores.values(), default=0)
     winners = [c for c, s in scores.items() if s == best]
     return winners[0] if best > 0 and len(winners) == 1 else None
-
-
-def _fold_words(text: str) -> str:
-    import unicodedata
-
-    return unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
 
 
 def readable_sheets() -> list[str]:
@@ -577,7 +571,7 @@ def known_sheets(path: str | Path) -> list[str]:
     renamed = set(renamed_sheets(path).values())
     known = [n for n in names if n in readable]
     for n in names:
-        if n in readable or n in renamed or _fold(n) in IGNORED_SHEETS:
+        if n in readable or n in renamed or fold(n) in IGNORED_SHEETS:
             continue
         hint = _sheet_hint(n, readable)
         text = f"{path}: sheet '{n}' is ignored: civicstats reads only sheets named after a table"
@@ -621,7 +615,7 @@ def renamed_sheets(path: str | Path) -> dict[str, str]:
     readable = readable_sheets()
     found: dict[str, str] = {}
     for n in book.sheets:
-        if n in readable or _fold(n) in IGNORED_SHEETS:
+        if n in readable or fold(n) in IGNORED_SHEETS:
             continue
         try:
             header = {str(c).strip() for c in read_sheet(path, n).frame.columns}
