@@ -48,7 +48,8 @@ from collections.abc import Mapping
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
-from civicstats.charts import NBSP, format_number, format_percent, label
+from civicstats.format import NBSP, format_number, format_percent
+from civicstats.labels import label
 from civicstats.tables import load
 
 if TYPE_CHECKING:

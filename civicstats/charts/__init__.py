@@ -34,17 +34,20 @@ True
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import secrets
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from civicstats.format import (  # noqa: F401  (re-exported: the charts' public names)
+    LANGS, MINUS, MONTHS, NBSP, NNBSP, _check_lang, as_of_date, format_as_of, format_number, format_percent,
+)
+from civicstats.labels import LABEL_TABLES, TEXTS, _labels, _text, label  # noqa: F401
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,10 +61,6 @@ __all__ = [
     "format_percent", "format_as_of", "as_of_date", "label", "source_line", "TEXTS",
 ]
 
-LANGS = ("en", "fr")
-NNBSP = "\u202f"  # narrow no-break space: French thousands separator
-NBSP = "\u00a0"   # no-break space: before "%" and ":" in French
-MINUS = "\u2212"
 
 #: The Okabe–Ito colour-blind-safe palette.
 OKABE_ITO = {
@@ -108,155 +107,6 @@ STYLE: dict[str, Any] = {
     "axes.unicode_minus": True,
 }
 
-#: Fixed texts of the charts, by language.
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "source": "Source", "sources": "Sources", "colon": ":", "semicolon": "; ",
-        "adoption_title": "Collectivities using civic tech, by level ({waves})",
-        "adoption_units": "Number of collectivities using at least one digital participation tool (open data excluded)",
-        "wave": "Survey wave", "as_of": "As of",
-        "shares_title": "Share of collectivities using civic tech, by level ({waves})",
-        "shares_title_open": "Share of collectivities opening their data ({waves})",
-        "shares_units": "% of the collectivities of each level; denominator: {denominator}",
-        "no_universe": "no universe (count {count})",
-        "count_of": "{count} of {universe}",
-        "note_prefix": "*" + NBSP + "{level}: {note}",
-        "den_official": "official count of collectivities of this level (collectivity_universe)",
-        "den_survey": "the survey's own (universe column, older data)",
-        "den_law": "collectivities concerned by the open-data obligation (concerned column)",
-        "gap_title": "The survey's levels add up to {sum}, not the published {published} ({as_of})",
-        "gap_units": "Number of collectivities using digital participation tools (open data excluded)",
-        "sum_of_levels": "Sum of the {n} levels",
-        "published_total": "Published total",
-        "gap_missing": "gap of {gap}: no source explains it",
-        "gap_excess": "the levels exceed the total by {gap}",
-        "gap_none": "no gap",
-        "waves_title": "Collectivities opening their data, every published figure",
-        "waves_units": "Number of collectivities; dates known only to the year are drawn at mid-year",
-        "with_open_data": "With open data",
-        "concerned": "Concerned by the open-data law",
-        "year_only": "Date known only to the year",
-        "by_level_title": "Collectivities opening their data, by level ({as_of})",
-        "by_level_units": "Number of collectivities with open data",
-        "share_only": "{share} of the level (share only, no count)",
-        "epci_types": "EPCI by type",
-        "levels_panel": "By level",
-        "types_sum": "The types add up to {sum}; EPCI published: {epci}",
-        "budgets_title": "Participatory budgets per year, as counted by each source",
-        "budgets_units": ("Number of local authorities running a participatory budget (logarithmic scale); each "
-                          "source counts its own unit"),
-        "counted_as": "Counted as",
-        "unit_communes": "communes", "unit_villes": "towns (villes)", "unit_collectivites": "local authorities (collectivités)",
-        "tools_title": "Civic-tech categories and example tools",
-        "tools_units": ("Number of example tools named in public sources: examples, not the guide's own "
-                        "inventory (its list was not found)"),
-        "no_example": "no example in the sources",
-        "audit_title": "Where the published figures disagree",
-        "audit_units": ("Observed figure (computed or competing) against the expected one (published), "
-                        "% difference; under each finding: expected → observed (sources)"),
-        "audit_xlabel": "Difference from the expected figure",
-        "selection_title": "Candidate tools ranked by the selection aid",
-        "selection_units": ("Score: weighted mean of the collectivity's ratings (0–5); segments: each "
-                            "question's contribution (weight share × rating)"),
-        "excluded": "excluded: fails {reasons}",
-        "differs": "category differs from the objective",
-        "ineligible": "Excluded (fails a watch point)",
-        # audit finding labels
-        "f_survey_total": "Survey total {as_of}: published vs levels",
-        "f_published_sum": "{measure} {as_of}: published vs levels",
-        "f_detail_vs_total": "{level} {as_of}: published vs detail",
-        "f_conflict_budgets": "Participatory budgets {as_of}: two counts",
-        "f_conflict_figures": "{measure} {as_of}: two figures",
-        "f_conflict_law": "Concerned by the law {as_of}: two counts",
-        "f_published_share": "Open-data share {as_of}: published vs computed",
-        "f_universe": "{level}: survey vs official universe",
-        "m_civictech_users_total": "Civic-tech users",
-        "m_civictech_metropoles_and_large_cities": "Metropolises and large cities",
-        "m_civictech_tools_inventoried": "Tools inventoried",
-        "m_civictech_tools_with_local_authority_offer": "Tools with a local-authority offer",
-        "m_participatory_budget_population": "Population with a participatory budget",
-    },
-    "fr": {
-        "source": "Source", "sources": "Sources", "colon": NBSP + ":", "semicolon": NBSP + "; ",
-        "adoption_title": "Collectivités utilisant la civic tech, par niveau ({waves})",
-        "adoption_units": ("Nombre de collectivités utilisant au moins un outil numérique de participation "
-                           "(open data exclu)"),
-        "wave": "Vague d'enquête", "as_of": "Date",
-        "shares_title": "Part des collectivités utilisant la civic tech, par niveau ({waves})",
-        "shares_title_open": "Part des collectivités ouvrant leurs données ({waves})",
-        "shares_units": "% des collectivités de chaque niveau ; dénominateur" + NBSP + ": {denominator}",
-        "no_universe": "sans univers (effectif {count})",
-        "count_of": "{count} sur {universe}",
-        "note_prefix": "*" + NBSP + "{level} : « {note} »",
-        "den_official": "effectif officiel des collectivités de ce niveau (collectivity_universe)",
-        "den_survey": "celui de l'enquête (colonne universe, données plus anciennes)",
-        "den_law": "collectivités concernées par l'obligation d'open data (colonne concerned)",
-        "gap_title": "Somme des niveaux de l'enquête : {sum} ; total publié : {published} ({as_of})",
-        "gap_units": "Nombre de collectivités utilisant des outils numériques de participation (open data exclu)",
-        "sum_of_levels": "Somme des {n} niveaux",
-        "published_total": "Total publié",
-        "gap_missing": "écart de {gap}" + NBSP + ": aucune source ne l'explique",
-        "gap_excess": "les niveaux dépassent le total de {gap}",
-        "gap_none": "pas d'écart",
-        "waves_title": "Collectivités ouvrant leurs données, tous les chiffres publiés",
-        "waves_units": "Nombre de collectivités ; les dates connues à l'année près sont placées au milieu de l'année",
-        "with_open_data": "Avec des données ouvertes",
-        "concerned": "Concernées par l'obligation d'open data",
-        "year_only": "Date connue à l'année près",
-        "by_level_title": "Collectivités ouvrant leurs données, par niveau ({as_of})",
-        "by_level_units": "Nombre de collectivités ayant ouvert des données",
-        "share_only": "{share} du niveau (part seule, sans effectif)",
-        "epci_types": "EPCI par type",
-        "levels_panel": "Par niveau",
-        "types_sum": "Les types totalisent {sum} ; EPCI publiés" + NBSP + ": {epci}",
-        "budgets_title": "Budgets participatifs par an, selon chaque source",
-        "budgets_units": ("Nombre de collectivités ayant un budget participatif (échelle logarithmique) ; "
-                          "chaque source compte sa propre unité"),
-        "counted_as": "Unité comptée",
-        "unit_communes": "communes", "unit_villes": "villes", "unit_collectivites": "collectivités",
-        "tools_title": "Catégories de civic tech et exemples d'outils",
-        "tools_units": ("Nombre d'outils cités en exemple par des sources publiques : des exemples, pas "
-                        "l'inventaire du guide (sa liste est introuvable)"),
-        "no_example": "aucun exemple dans les sources",
-        "audit_title": "Où les chiffres publiés divergent",
-        "audit_units": ("Chiffre observé (calculé ou concurrent) face au chiffre attendu (publié), écart "
-                        "en % ; sous chaque constat : attendu → observé (sources)"),
-        "audit_xlabel": "Écart au chiffre attendu",
-        "selection_title": "Outils candidats classés par l'aide au choix",
-        "selection_units": ("Score : moyenne pondérée des notes de la collectivité (0 à 5) ; segments : "
-                            "contribution de chaque question (part du poids × note)"),
-        "excluded": "exclu" + NBSP + ": ne respecte pas {reasons}",
-        "differs": "catégorie différente de l'objectif",
-        "ineligible": "Exclu (point de vigilance non respecté)",
-        "f_survey_total": "Total de l'enquête {as_of}" + NBSP + ": publié / niveaux",
-        "f_published_sum": "{measure} {as_of}" + NBSP + ": publié / niveaux",
-        "f_detail_vs_total": "{level} {as_of}" + NBSP + ": publié / détail",
-        "f_conflict_budgets": "Budgets participatifs {as_of}" + NBSP + ": deux effectifs",
-        "f_conflict_figures": "{measure} {as_of}" + NBSP + ": deux chiffres",
-        "f_conflict_law": "Concernées par la loi {as_of}" + NBSP + ": deux effectifs",
-        "f_published_share": "Part open data {as_of}" + NBSP + ": publiée / calculée",
-        "f_universe": "{level}" + NBSP + ": univers de l'enquête / officiel",
-        "m_civictech_users_total": "Utilisateurs de civic tech",
-        "m_civictech_metropoles_and_large_cities": "Métropoles et grandes villes",
-        "m_civictech_tools_inventoried": "Outils recensés",
-        "m_civictech_tools_with_local_authority_offer": "Outils avec une offre pour les collectivités",
-        "m_participatory_budget_population": "Population concernée par un budget participatif",
-    },
-}
-
-# French typography: a no-break space before ";" and ":", inside « ».
-TEXTS["fr"] = {k: v.replace(" ;", NBSP + ";").replace(" :", NBSP + ":").replace("« ", "«" + NBSP)
-               .replace(" »", NBSP + "»") for k, v in TEXTS["fr"].items()}
-
-MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-           "octobre", "novembre", "décembre"],
-}
-
-#: Tables that carry English and French labels, and the column holding their codes.
-LABEL_TABLES = {"levels": "level", "civictech_categories": "category", "selection_criteria": "id"}
 #: EPCI sub-types: drawn in a panel of their own by :func:`open_data_by_level`.
 EPCI_TYPES = ("metropole", "communaute_urbaine", "communaute_agglomeration", "communaute_communes")
 #: Marker of each participatory-budget unit.
@@ -264,158 +114,6 @@ UNIT_MARKERS = {"communes": "o", "villes": "s", "collectivites": "D"}
 
 
 # ---------------------------------------------------------------- formatting
-
-def _check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
-    return lang
-
-
-def _text(key: str, lang: str, **values: object) -> str:
-    return TEXTS[_check_lang(lang)][key].format(**values)
-
-
-def _format(x: float, lang: str, decimals: int, strip: bool, sign: bool) -> str:
-    # rounded half up on the shortest decimal form (4.25 → 4.3, as by hand), not on the binary value
-    rounded = Decimal(repr(abs(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    body = f"{rounded:,.{decimals}f}"
-    if strip and "." in body:
-        body = body.rstrip("0").rstrip(".")
-    if lang == "fr":
-        body = body.replace(",", NNBSP).replace(".", ",")
-    negative = x < 0 and body.strip("0.,") != ""
-    prefix = MINUS if negative else ("+" if sign and x > 0 and body.strip("0.,") != "" else "")
-    return prefix + body
-
-
-def format_number(value: float, lang: str = "en", decimals: int | None = None, *, sign: bool = False) -> str:
-    """``value`` written the English or the French way.
-
-    English: comma thousands separator, decimal point (``35,357``, ``8.9``).
-    French: narrow no-break space (U+202F) thousands separator, decimal comma
-    (``35 357``, ``8,9``). ``decimals=None`` writes integers without decimals
-    and other numbers with up to three, trailing zeros dropped. Negative
-    numbers take a true minus sign (U+2212); ``sign=True`` adds ``+`` to
-    positive ones.
-
-    >>> format_number(35357)
-    '35,357'
-    >>> format_number(35357, "fr") == "35\\u202f357"
-    True
-    >>> format_number(8.9, "fr"), format_number(8.90), format_number(4.25, decimals=1)
-    ('8,9', '8.9', '4.3')
-    >>> format_number(-1, sign=True) == "\\u22121", format_number(1, sign=True)
-    (True, '+1')
-    """
-    _check_lang(lang)
-    x = float(value)
-    if math.isnan(x):
-        return "–"
-    if decimals is None:
-        return _format(x, lang, 0 if x.is_integer() else 3, True, sign)
-    return _format(x, lang, decimals, False, sign)
-
-
-def format_percent(fraction: float, lang: str = "en", decimals: int | None = None, *, sign: bool = False) -> str:
-    """A fraction (0–1) as a percentage: ``50%`` in English, ``50 %`` in French.
-
-    French puts a no-break space (U+00A0) before the sign. ``decimals=None``
-    keeps one decimal (dropped when zero), or two significant digits under
-    1 % so that small shares do not read as zero.
-
-    >>> format_percent(0.5), format_percent(0.5, "fr") == "50\\u00a0%"
-    ('50%', True)
-    >>> format_percent(0.138614), format_percent(0.138614, "fr") == "13,9\\u00a0%"
-    ('13.9%', True)
-    >>> format_percent(0.000537), format_percent(0.0071)
-    ('0.054%', '0.71%')
-    """
-    _check_lang(lang)
-    pct = 100 * float(fraction)
-    if math.isnan(pct):
-        return "–"
-    if decimals is None:
-        if pct == 0 or abs(pct) >= 1:
-            number = _format(pct, lang, 1, True, sign)
-        else:
-            number = _format(pct, lang, 1 - math.floor(math.log10(abs(pct))), True, sign)
-    else:
-        number = format_number(pct, lang, decimals, sign=sign)
-    return number + ("%" if lang == "en" else NBSP + "%")
-
-
-def as_of_date(as_of: str) -> date:
-    """Where an ``as_of`` value (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) sits on a time axis.
-
-    A full date is itself; a year-month is placed on the 15th (mid-month); a
-    year alone on 1 July (mid-year), which is why charts draw it with a line
-    spanning the year.
-
-    >>> as_of_date("2018-10-01"), as_of_date("2018-03"), as_of_date("2017")
-    (datetime.date(2018, 10, 1), datetime.date(2018, 3, 15), datetime.date(2017, 7, 1))
-    """
-    text = str(as_of)
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text)
-    if not match:
-        raise ValueError(f"as_of must be YYYY, YYYY-MM or YYYY-MM-DD, not {as_of!r}")
-    year, month, day = match.groups()
-    if month is None:
-        return date(int(year), 7, 1)
-    return date(int(year), int(month), 15 if day is None else int(day))
-
-
-def format_as_of(as_of: str, lang: str = "en") -> str:
-    """An ``as_of`` value in words: ``2018``, ``March 2018``, ``1 October 2018``.
-
-    >>> format_as_of("2018-03", "fr"), format_as_of("2018-10-01", "fr"), format_as_of("2018-10-01")
-    ('mars 2018', '1er octobre 2018', '1 October 2018')
-    """
-    _check_lang(lang)
-    text = str(as_of)
-    as_of_date(text)  # validates
-    parts = text.split("-")
-    if len(parts) == 1:
-        return text
-    month = MONTHS[lang][int(parts[1]) - 1]
-    if len(parts) == 2:
-        return f"{month} {parts[0]}"
-    day = int(parts[2])
-    day_text = "1er" if lang == "fr" and day == 1 else str(day)
-    return f"{day_text} {month} {parts[0]}"
-
-
-@cache
-def _labels(table: str) -> dict[str, tuple[str, str]]:
-    from civicstats.tables import load
-
-    frame = load(table)
-    key = LABEL_TABLES[table]
-    return {str(k): (str(en), str(fr)) for k, en, fr in zip(frame[key], frame["label_en"], frame["label_fr"])}
-
-
-def label(table: str, code: str, lang: str = "en") -> str:
-    """The English or French label of ``code`` in ``table``.
-
-    ``table`` is ``levels``, ``civictech_categories`` or ``selection_criteria``.
-
-    >>> label("levels", "ville_5k_100k")
-    'Towns of 5,000–100,000'
-    >>> label("civictech_categories", "reporting", "fr")
-    'Signalement'
-    >>> label("selection_criteria", "target_public", "fr")
-    'Public cible'
-    >>> label("levels", "canton")
-    Traceback (most recent call last):
-    ValueError: no label for 'canton' in levels
-    """
-    _check_lang(lang)
-    if table not in LABEL_TABLES:
-        raise ValueError(f"labels come from {', '.join(LABEL_TABLES)}, not {table!r}")
-    labels = _labels(table)
-    if str(code) not in labels:
-        raise ValueError(f"no label for {str(code)!r} in {table}")
-    return labels[str(code)][0 if lang == "en" else 1]
-
 
 def _order(table: str) -> dict[str, int]:
     return {code: i for i, code in enumerate(_labels(table))}
