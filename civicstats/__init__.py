@@ -29,6 +29,7 @@ _LAZY = {
     "waves": "civicstats.analysis.waves",
     "select_tools": "civicstats.analysis.selection",
     "save_figure": "civicstats.charts",
+    "show": "civicstats.display",
 }
 #: public submodules, reachable as attributes (``cs.charts``) without an import
 _SUBMODULES = {"charts": "civicstats.charts"}
@@ -43,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from civicstats.analysis.selection import select_tools
     from civicstats.analysis.waves import wave_changes, waves
     from civicstats.charts import save_figure
+    from civicstats.display import show
     from civicstats.tables import datasets, load, sources
 
 

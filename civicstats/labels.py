@@ -84,6 +84,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "m_civictech_tools_inventoried": "Tools inventoried",
         "m_civictech_tools_with_local_authority_offer": "Tools with a local-authority offer",
         "m_participatory_budget_population": "Population with a participatory budget",
+        # --- table headers for readers (civicstats.display): "col_<column>"
+        "yes": "yes", "no": "no",
+        "col_as_of": "As of", "col_level": "Level", "col_count": "Count", "col_universe": "Out of",
+        "col_share": "Share", "col_share_pct": "Published share", "col_source": "Sources", "col_sources": "Sources",
+        "col_note": "Note", "col_denominator": "Denominator", "col_year": "Year", "col_unit": "Unit",
+        "col_concerned": "Concerned by the law", "col_measure": "Figure", "col_value": "Value",
+        "col_category": "Category", "col_tool": "Tool", "col_message": "Finding", "col_expected": "Expected",
+        "col_observed": "Observed", "col_consistent": "Consistent", "col_check": "Check", "col_dataset": "Table",
+        "col_title": "Title", "col_publisher": "Publisher", "col_date": "Date", "col_url": "Link",
+        "col_id": "Id", "col_score": "Score", "col_rank": "Rank",
     },
     "fr": {
         "source": "Source", "sources": "Sources", "colon": NBSP + ":", "semicolon": NBSP + "; ",
@@ -150,6 +160,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "m_civictech_tools_inventoried": "Outils recensés",
         "m_civictech_tools_with_local_authority_offer": "Outils avec une offre pour les collectivités",
         "m_participatory_budget_population": "Population concernée par un budget participatif",
+        # --- en-têtes de tableaux pour les lecteurs (civicstats.display) : "col_<colonne>"
+        "yes": "oui", "no": "non",
+        "col_as_of": "Date", "col_level": "Niveau", "col_count": "Effectif", "col_universe": "Sur",
+        "col_share": "Part", "col_share_pct": "Part publiée", "col_source": "Sources", "col_sources": "Sources",
+        "col_note": "Note", "col_denominator": "Dénominateur", "col_year": "Année", "col_unit": "Unité",
+        "col_concerned": "Concernées par la loi", "col_measure": "Chiffre", "col_value": "Valeur",
+        "col_category": "Catégorie", "col_tool": "Outil", "col_message": "Constat", "col_expected": "Attendu",
+        "col_observed": "Observé", "col_consistent": "Cohérent", "col_check": "Contrôle", "col_dataset": "Table",
+        "col_title": "Titre", "col_publisher": "Éditeur", "col_date": "Date", "col_url": "Lien",
+        "col_id": "Identifiant", "col_score": "Score", "col_rank": "Rang",
     },
 }
 

@@ -105,6 +105,7 @@ STYLE: dict[str, Any] = {
     "svg.fonttype": "path",          # text as paths: the SVG does not depend on installed fonts
     "svg.hashsalt": "civicstats",    # fixed ids in the SVG
     "axes.unicode_minus": True,
+    "text.parse_math": False,        # text from data is never read as mathtext ("$x$")
 }
 
 #: EPCI sub-types: drawn in a panel of their own by :func:`open_data_by_level`.

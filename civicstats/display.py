@@ -1,0 +1,150 @@
+"""Tables for readers: codes as labels, numbers formatted, no index, "–" for missing.
+
+Notebooks show a table with :func:`show` instead of the raw DataFrame, so that
+a report never prints a level code, ``<NA>``, ``NaN`` or a raw fraction where a
+reader expects a label or a percentage::
+
+    cs.show(cs.adoption_rates(adoption), lang=lang)
+
+The result is a :class:`Table`: its HTML is what Jupyter and the reports show,
+its plain text (``repr``) is the same table for a terminal, and ``.frame``
+holds the formatted strings. Text from the data is always HTML-escaped and
+marked so that no math renderer interprets it.
+
+>>> import pandas as pd
+>>> t = show(pd.DataFrame({"level": ["departement"], "count": [35357], "share": [0.1386]}), lang="fr")
+>>> t.frame.to_dict("records") == [{"Niveau": "Départements", "Effectif": "35\\u202f357",
+...                                 "Part": "13,9\\u00a0%"}]
+True
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from civicstats.format import check_lang, format_number, format_percent
+from civicstats.labels import LABEL_TABLES, TEXTS, label
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Table", "show", "MISSING"]
+
+#: What a missing value looks like in a table for readers.
+MISSING = "–"
+
+#: Columns whose codes are turned into labels, and the label table to use.
+CODE_COLUMNS = {code_column: table for table, code_column in LABEL_TABLES.items()}
+CODE_COLUMNS.update({"official_level": "levels"})
+
+#: Columns holding fractions (0–1) shown as percentages.
+FRACTION_COLUMNS = ("share", "published_share", "computed_share", "relative_difference")
+#: Columns holding percentages already multiplied by 100.
+PERCENT_COLUMNS = ("share_pct",)
+
+
+class Table:
+    """A formatted table: ``.frame`` (strings), HTML for notebooks, text for terminals."""
+
+    def __init__(self, frame: pd.DataFrame, *, caption: str | None = None, index: bool = False) -> None:
+        self.frame = frame
+        self.caption = caption
+        self.index = index
+
+    def to_html(self) -> str:
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
+        if self.index:
+            head = f"<th>{html.escape(str(self.frame.index.name or ''))}</th>" + head
+        rows = []
+        for key, row in zip(self.frame.index, self.frame.itertuples(index=False)):
+            cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+            if self.index:
+                cells = f"<th>{html.escape(str(key))}</th>" + cells
+            rows.append(f"<tr>{cells}</tr>")
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        return (f'<table class="cs-table tex2jax_ignore mathjax_ignore">{caption}'
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        text = self.frame.to_string(index=self.index)
+        return f"{self.caption}\n{text}" if self.caption else text
+
+
+def _header(column: object, lang: str, headers: Mapping[str, str] | None) -> str:
+    name = str(column)
+    if headers and name in headers:
+        return headers[name]
+    key = f"col_{name}"
+    if key in TEXTS[lang]:
+        return TEXTS[lang][key]
+    return name.replace("_", " ").capitalize()
+
+
+def _is_missing(value: object) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractions: Iterable[str]) -> str:
+    if value is None or (not isinstance(value, (list, tuple, dict)) and _is_missing(value)):
+        return MISSING
+    if isinstance(value, bool):
+        return TEXTS[lang].get("yes" if value else "no", str(value))
+    if column in CODE_COLUMNS:
+        try:
+            return label(CODE_COLUMNS[column], str(value), lang)
+        except ValueError:
+            return str(value)
+    if isinstance(value, (int, float)) or hasattr(value, "__index__") or type(value).__module__ == "numpy":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return str(value)
+        if column in fractions:
+            return format_percent(number, lang)
+        if column in percent:
+            return format_percent(number / 100, lang)
+        return format_number(number, lang)
+    return str(value)
+
+
+def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None = None,
+         headers: Mapping[str, str] | None = None, percent: Iterable[str] = PERCENT_COLUMNS,
+         fractions: Iterable[str] = FRACTION_COLUMNS, index: bool = False,
+         caption: str | None = None) -> Table:
+    """``frame`` formatted for readers in ``lang`` ("en" or "fr").
+
+    ``columns`` picks and orders the columns; ``headers`` overrides column
+    titles (otherwise ``labels.TEXTS[lang]["col_<name>"]`` or the name);
+    ``fractions`` are 0–1 shares shown as percentages, ``percent`` values
+    already in percent; level and category codes become their labels;
+    missing values are ``–``. ``index=True`` keeps the index (only when it
+    means something).
+
+    >>> import pandas as pd
+    >>> print(repr(show(pd.DataFrame({"as_of": ["2018"], "count": [None]}))))
+    As of Count
+     2018     –
+    """
+    import pandas as pd
+
+    check_lang(lang)
+    data = frame if columns is None else frame[list(columns)]
+    percent, fractions = tuple(percent), tuple(fractions)
+    formatted = pd.DataFrame(
+        {_header(c, lang, headers): [_cell(str(c), v, lang, percent, fractions) for v in data[c].tolist()]
+         for c in data.columns},
+        index=data.index if index else None,
+    )
+    if not index:
+        formatted.index = pd.RangeIndex(len(formatted))
+    return Table(formatted, caption=caption, index=index)
