@@ -93,7 +93,8 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("check", help="check a workbook, a folder of CSV files or a CSV file")
     s.add_argument("path", type=Path, help="the file or folder to check")
-    s.add_argument("--table", help="the table a CSV file holds (default: from its file name)")
+    s.add_argument("--table", help="check only this table (for a CSV file: the table it holds, "
+                   "default from its file name)")
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("build", help="execute every notebook and write figures and HTML reports")

@@ -42,6 +42,11 @@ PATTERN_RULES = {
     r"^[A-Z][A-Z0-9]*$": "must be an id in capital letters and digits, starting with a letter",
     r"^https?://\S+$": "must be a web address starting with http:// or https://",
 }
+#: The one yes/no vocabulary (lower case, stripped), shared by the survey
+#: responses and the selection aid: "o" is the French short "oui", "x" a ticked box.
+YES_TEXTS = frozenset({"yes", "oui", "y", "o", "x", "1", "true"})
+NO_TEXTS = frozenset({"no", "non", "n", "0", "false"})
+YES_NO_RULE = "must be yes or no (yes/no, oui/non, y/n, o, x, 1/0, true/false; a blank cell means no)"
 #: Values that mean someone typed a total row into a table.
 TOTAL_WORDS = {"total", "totaux", "totals", "sum", "somme", "ensemble", "grand total"}
 
@@ -396,14 +401,22 @@ def validate(
     origin: Origin | str,
     *,
     source_ids: set[str] | None = None,
+    references: dict[str, set[str]] | None = None,
     official: dict[str, int] | None = None,
     extra_problems: list[Problem] | None = None,
+    computed: list[tuple[pd.DataFrame, Origin]] | None = None,
 ) -> pd.DataFrame:
     """Turn a raw table of text cells into a typed, validated DataFrame.
 
     ``raw`` has one column per header cell, text cells, and as index the row
-    number of each row in its file. ``source_ids`` is the source register the
-    ``source`` column must cite; ``official`` maps a level to the largest
+    number of each row in its file. ``references`` maps each table a foreign
+    key names (``sources``, ``levels``, ``civictech_categories``) to the values
+    the key may take; a foreign key whose table is not in ``references`` is
+    not checked. ``source_ids`` is ``references["sources"]``, the source
+    register the ``source`` column must cite. ``computed`` holds rows already
+    typed (computed by :mod:`civicstats.analysis` from validated input), each
+    with its origin: they are checked with the raw rows (constraints, keys),
+    never turned back into text. ``official`` maps a level to the largest
     number of collectivities of that level (a count above it is an error).
     Raises :class:`DataError` with every problem found.
 
@@ -426,11 +439,15 @@ def validate(
     raw = raw.copy()
     raw.columns = [str(c).strip() for c in raw.columns]
     problems += check_header(raw, table, origin)
-    rows = pd.Series(raw.index, index=raw.index)
-    if raw.empty:
+    references = dict(references or {})
+    if source_ids is not None:
+        references.setdefault("sources", set(source_ids))
+    computed = [(c, o) for c, o in (computed or []) if len(c)]
+    if raw.empty and not computed:
         problems.append(origin.problem(None, None, None, f"no data rows: table '{table.name}' needs at least one row under its header"))
         raise DataError(problems)
 
+    rows = pd.Series(raw.index, index=raw.index)
     present = [f.name for f in table.fields if f.name in raw.columns and list(raw.columns).count(f.name) == 1]
     parsed: dict[str, pd.Series] = {}
     for f in table.fields:
@@ -439,6 +456,9 @@ def validate(
         else:
             parsed[f.name] = pd.Series(pd.NA, index=raw.index, dtype="object")
     frame = pd.DataFrame(parsed, index=raw.index)
+    if computed:
+        frame, origin = _with_computed(frame, origin, computed, table, present)
+    rows = pd.Series(frame.index, index=frame.index)
 
     schema = _pandera_schema(table, present, official)
     import pandera.pandas as pa
@@ -463,38 +483,85 @@ def validate(
                 else:
                     first_row[values] = int(r)
 
-    # foreign keys: every cited source exists in the register
-    if source_ids is not None:
-        for column, _resource, _ref in table.foreign_keys:
-            if column not in present:
-                continue
-            f = table.field(column)
-            cells = frame[column].fillna("")
-            # each distinct cell is judged once (a large table cites few sources), then located
-            rules: dict[str, list[str]] = {}
-            for v in pd.unique(cells.to_numpy(dtype=object)):
-                ids = [i for i in v.split(f.delimiter or ";")] if v else []
-                missing = [i for i in ids if i not in source_ids]
-                found = []
-                if any(i == "" for i in ids):
-                    found.append("an empty source id between separators")
-                if missing:
-                    hint = [suggest(i, sorted(source_ids)) for i in missing]
-                    rule = f"source id{'s' if len(missing) > 1 else ''} {', '.join(missing)} not in the source register (sources table)"
-                    if any(hint):
-                        rule += f"; did you mean {', '.join(h for h in hint if h)}?"
-                    found.append(rule)
-                if found:
-                    rules[v] = found
-            if rules:
-                bad = cells.isin(list(rules))
-                for r, v in zip(rows[bad], cells[bad]):
-                    for rule in rules[v]:
-                        problems.append(origin.problem(int(r), column, v, rule))
+    # foreign keys: every value exists in the table the key names
+    for column, resource, ref in table.foreign_keys:
+        if column not in present or resource not in references:
+            continue
+        problems += _foreign_key_problems(frame[column], rows, table.field(column), resource, ref,
+                                          references[resource], origin)
 
     if problems:
         raise DataError(sort_problems(problems))
     return _typed(frame, table)
+
+
+def _foreign_key_problems(cells: pd.Series, rows: pd.Series, f: FieldSpec, resource: str, ref: str,
+                          allowed: set[str], origin: Origin) -> list[Problem]:
+    """Cells citing a value missing from table ``resource``, each located, naming that table."""
+    import pandas as pd
+
+    cells = cells.astype("object").where(cells.notna(), "").astype(str)
+    what = "source id" if resource == "sources" else f"{f.name}"
+    where = ("the source register (sources table)" if resource == "sources"
+             else f"table '{resource}' (column '{ref}')")
+    # each distinct cell is judged once (a large table cites few values), then located
+    rules: dict[str, list[str]] = {}
+    for v in pd.unique(cells.to_numpy(dtype=object)):
+        ids = v.split(f.delimiter) if (v and f.delimiter) else ([v] if v else [])
+        # a value outside the column's allowed values is reported by that rule already
+        missing = [i for i in ids if i not in allowed and (f.enum is None or i in f.enum)]
+        found = []
+        if f.delimiter and any(i == "" for i in ids):
+            found.append(f"an empty {what} between separators")
+        missing = [i for i in missing if i != ""]
+        if missing:
+            hint = [suggest(i, sorted(allowed)) for i in missing]
+            plural = "s" if len(missing) > 1 else ""
+            rule = f"{what}{plural} {', '.join(missing)} not in {where}"
+            if any(hint):
+                rule += f"; did you mean {', '.join(h for h in hint if h)}?"
+            found.append(rule)
+        if found:
+            rules[v] = found
+    problems = []
+    if rules:
+        bad = cells.isin(list(rules))
+        for r, v in zip(rows[bad], cells[bad]):
+            for rule in rules[v]:
+                problems.append(origin.problem(int(r), f.name, v, rule))
+    return problems
+
+
+def _with_computed(frame: pd.DataFrame, origin: Origin, computed: list[tuple[pd.DataFrame, Origin]],
+                   table: TableSpec, present: list[str]) -> tuple[pd.DataFrame, Origin]:
+    """Parsed raw rows followed by typed computed rows, as one frame to check; each row keeps its place."""
+    import dataclasses
+
+    import pandas as pd
+
+    frames = [frame]
+    locations = dict(origin.locations or {})
+    key = max([int(k) for k in frame.index] + [origin.header_row]) + 1
+    for rows, where in computed:
+        keys = range(key, key + len(rows))
+        for k, n in zip(keys, range(len(rows))):
+            locations[k] = where.locate(where.header_row + 1 + n)
+        parsed = {}
+        for f in table.fields:
+            s = rows[f.name] if (f.name in rows and f.name in present) else pd.Series(pd.NA, index=rows.index)
+            s = s.reset_index(drop=True).set_axis(keys)
+            if f.type in ("integer", "year"):
+                parsed[f.name] = s.astype("Int64")
+            elif f.type == "number":
+                parsed[f.name] = s.astype("float64")
+            elif f.name in present:
+                parsed[f.name] = s.astype("object").where(s.notna(), None).astype("string")
+            else:
+                parsed[f.name] = s.astype("object")
+        frames.append(pd.DataFrame(parsed, index=keys))
+        key += len(rows)
+    both = pd.concat([f for f in frames if len(f)])
+    return both, dataclasses.replace(origin, locations=locations)
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:
@@ -546,7 +613,7 @@ def _typed(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
     for f in table.fields:
         s = frame[f.name]
         if f.enum is not None:
-            out[f.name] = pd.Categorical(s.astype("object").where(s.notna(), None), categories=list(f.enum), ordered=f.ordered or True)
+            out[f.name] = pd.Categorical(s.astype("object").where(s.notna(), None), categories=list(f.enum), ordered=f.ordered)
         elif f.type in ("integer", "year"):
             out[f.name] = s.astype("Int64").astype(f.pandas_dtype)
         elif f.type == "number":

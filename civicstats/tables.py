@@ -1,24 +1,35 @@
-"""Loading tables: pick a reader, validate, return a typed DataFrame.
+"""Loading tables: discover → read → validate, and a typed DataFrame out.
 
 :func:`load` is the one door through which data enters a notebook. It reads
 the shipped data package by default, or the same table from another file or
-folder, and validates it against the table's schema every time.
+folder (:func:`civicstats.discover.discover` says which file or sheet holds
+it, and whether it comes from that source or from ``data/``), and validates
+it against the table's schema every time.
+
+One caching rule: a validated table is reused only while every file its
+source is made of keeps its identity (path, inode, size, modification time):
+edit a CSV file and the next ``load`` reads it again.
 
 >>> budgets = load("participatory_budgets")
 >>> budgets.loc[budgets["year"] == 2017, ["count", "source"]].to_dict("records")
 [{'count': 47, 'source': 'BEZ'}, {'count': 67, 'source': 'NL;LOC'}]
+>>> budgets.attrs["origin"]
+'shipped'
 """
 
 from __future__ import annotations
 
-import dataclasses
-from functools import cache
+import importlib
+import inspect
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from civicstats import paths
+from civicstats.discover import RESPONSES, SHIPPED, DERIVED, Discovery, Part, discover
 from civicstats.errors import DataError, Problem
-from civicstats.schema import sort_problems, spec, table_names, validate
+from civicstats.readers import file_identity, read_csv_cached
+from civicstats.schema import Origin, sort_problems, spec, table_names, validate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,55 +38,14 @@ if TYPE_CHECKING:
 
 #: Tables whose counts must not exceed the official count of their level.
 BOUNDED_BY_OFFICIAL = ("civictech_adoption", "open_data_adopters")
-#: Text files read as CSV; workbooks are read by the workbook reader.
+#: Text files read as CSV; workbooks are read by the workbook reader (kept for callers of before).
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 
 Source = str | Path | None
 
-
-#: Where per-collectivity survey answers are read from: a workbook's sheet, a
-#: folder's CSV file, or a CSV file with their header. They add the waves
-#: they hold to ``civictech_adoption``.
-RESPONSES = "responses"
-
-
-def read_csv_cached(path: Path) -> RawTable:
-    """A CSV file read once per version of the file (a check or a build asks many times)."""
-    from civicstats.readers import max_csv_bytes
-    from civicstats.readers.csv import read_csv
-
-    st = path.stat()
-    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, max_csv_bytes())
-    cached = _csv_cache.pop(key, None)
-    if cached is None:
-        cached = read_csv(path)
-    _csv_cache[key] = cached  # most recent last
-    while len(_csv_cache) > _CSV_KEPT:
-        del _csv_cache[next(iter(_csv_cache))]
-    return type(cached)(cached.frame.copy(deep=False), cached.origin, list(cached.problems), set(cached.covered))
-
-
-_csv_cache: dict[tuple, RawTable] = {}
-_CSV_KEPT = 16
-
-
-def csv_holds(path: str | Path) -> str | None:
-    """The table a CSV file adds rows to by its header, whatever its name.
-
-    ``"open_data_adopters"`` for an OpenDataFrance observatory export,
-    ``"civictech_adoption"`` for survey responses (one row per collectivity),
-    ``None`` for anything else.
-    """
-    from civicstats.readers.observatory import is_observatory
-    from civicstats.readers.responses import CATEGORIES
-
-    columns = [str(c).strip().lower() for c in read_csv_cached(Path(path)).frame.columns]
-    if is_observatory(columns):
-        return "open_data_adopters"
-    if {"as_of", "siren", "level", *CATEGORIES} <= set(columns):
-        return "civictech_adoption"
-    return None
+__all__ = ["load", "datasets", "sources", "read_raw", "source_ids", "official_limits", "combine",
+           "adoption_from_responses", "RESPONSES", "read_csv_cached"]
 
 
 def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
@@ -93,7 +63,7 @@ def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
     import pandas as pd
 
     from civicstats.readers import RawTable
-    from civicstats.schema import Origin, check_header
+    from civicstats.schema import check_header
 
     first, rest = parts[0], [p for p in parts[1:] if not p.frame.empty]
     if not rest or not first.frame.columns.is_unique:
@@ -118,84 +88,39 @@ def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
     return RawTable(pd.concat(frames).astype("str"), origin, problems, covered)
 
 
-def _shipped_raw(name: str) -> RawTable:
-    from civicstats.readers.csv import read_csv
+def _read(part: Part) -> RawTable:
+    """The raw text cells of one part: a sheet of a workbook, or a CSV file."""
+    if part.sheet is not None:
+        from civicstats.readers.xlsx import read_sheet
 
-    return read_csv(paths.DATA_DIR / spec(name).path)
+        return read_sheet(part.path, part.sheet)
+    return read_csv_cached(part.path)
+
+
+def _deriver(kind: str, table: str):
+    module, _, name = DERIVED[kind][table].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def adoption_from_responses(raw: RawTable, *, source_ids: set[str] | None = None) -> pd.DataFrame:
+    """``civictech_adoption`` rows computed from survey responses: validated once, then counted.
+
+    Returns a typed frame (no rows for an empty sheet); see
+    :func:`civicstats.analysis.responses.aggregate_responses`.
+    """
+    from civicstats.analysis.responses import aggregate_responses
+    from civicstats.readers.responses import validate_responses
+
+    if raw.frame.empty and not raw.problems:
+        return raw.frame.iloc[0:0, 0:0]
+    if raw.problems:  # a formula or merged cells in the responses: reported, located, with the others
+        raise DataError(_validated_problems(raw, lambda: validate_responses(raw, source_ids=source_ids)))
+    return aggregate_responses(validate_responses(raw, source_ids=source_ids))["civictech_adoption"]
 
 
 def read_raw(name: str, source: Source = None) -> RawTable:
-    """Table ``name`` as raw text cells, from the shipped data or ``source``.
-
-    ``source`` is a workbook (the sheet named ``name``), a folder (the CSV
-    file named after the table) or a CSV file (read as table ``name``, unless
-    its name is another table's). A source that lacks the table gives the
-    shipped table. Rows computed from the source are added to the table they
-    belong to: survey responses (a ``responses`` sheet, a folder's
-    ``responses.csv``, a CSV file of responses) add their waves to
-    ``civictech_adoption``; an OpenDataFrance observatory export (a CSV file)
-    adds its wave to ``open_data_adopters``.
-    """
-    spec(name)
-    if source is None:
-        return _shipped_raw(name)
-    path = Path(source)
-    own: RawTable | None = None
-    derived: list = []  # functions computing rows of this table from the source
-    if path.is_dir():
-        candidate = path / spec(name).path
-        if candidate.exists():
-            own = read_csv_cached(candidate)
-        if name == "civictech_adoption" and (path / f"{RESPONSES}.csv").exists():
-            derived.append(lambda: _from_responses(read_csv_cached(path / f"{RESPONSES}.csv"), source))
-    elif not path.exists():
-        raise DataError([Problem(str(path), None, None, None, None, "no such file or folder")])
-    elif path.suffix.lower() in XLSX_SUFFIXES:
-        from civicstats.readers.xlsx import read_sheet, renamed_problem, renamed_sheets, sheet_names
-
-        sheets = sheet_names(path)
-        renamed = renamed_sheets(path)
-        lost = [t for t in (name, *([RESPONSES] if name == "civictech_adoption" else [])) if t in renamed]
-        if lost:  # the person's rows are in a sheet that is not read: the shipped table would silently replace them
-            raise DataError([renamed_problem(path, t, renamed[t]) for t in lost])
-        if name in sheets:
-            own = read_sheet(path, name)
-        if name == "civictech_adoption" and RESPONSES in sheets:
-            derived.append(lambda: _from_responses(read_sheet(path, RESPONSES), source))
-    elif path.stem in table_names() and path.stem != name:
-        pass  # a CSV file of another table
-    else:
-        holds = csv_holds(path)
-        if holds is None:
-            own = read_csv_cached(path)
-        elif holds == name == "open_data_adopters":
-            from civicstats.readers.observatory import observatory_to_open_data
-
-            derived.append(lambda: observatory_to_open_data(read_csv_cached(path)))
-        elif holds == name == "civictech_adoption":
-            derived.append(lambda: _from_responses(read_csv_cached(path), source))
-    parts, failed = [own if own is not None else _shipped_raw(name)], []
-    for compute in derived:
-        try:
-            parts.append(compute())
-        except DataError as exc:  # reported with the table's own problems, not instead of them
-            failed += exc.problems
-    combined = combine(parts, name)
-    if failed:
-        combined = dataclasses.replace(combined, problems=[*combined.problems, *failed])
-    return combined
-
-
-def _from_responses(raw: RawTable, source: Source) -> RawTable:
-    """``civictech_adoption`` rows computed from responses (none from an empty sheet)."""
-    from civicstats.readers import RawTable
-    from civicstats.readers.responses import responses_to_adoption
-
-    if raw.frame.empty and not raw.problems:
-        return RawTable(raw.frame.iloc[0:0, 0:0], raw.origin)
-    if raw.problems:  # a formula or merged cells in the responses: reported, located, with the others
-        raise DataError(_validated_problems(raw, lambda: responses_to_adoption(raw, source_ids=source_ids(source))))
-    return responses_to_adoption(raw, source_ids=source_ids(source))
+    """Table ``name``'s own rows as raw text cells, from ``source`` or, if it lacks them, ``data/``."""
+    return _read(discover(source, table=name).parts[name][0])
 
 
 def _validated_problems(raw: RawTable, run) -> list[Problem]:
@@ -216,52 +141,37 @@ def _validated_problems(raw: RawTable, run) -> list[Problem]:
     return sort_problems([*raw.problems, *again])
 
 
-def _has_table(name: str, source: Source) -> bool:
-    """Whether ``source`` holds rows of table ``name``: its own, or computed from responses or an export."""
-    if source is None:
-        return True
-    path = Path(source)
-    if path.is_dir():
-        return (path / spec(name).path).exists() or (
-            name == "civictech_adoption" and (path / f"{RESPONSES}.csv").exists())
-    if path.suffix.lower() in XLSX_SUFFIXES:
-        from civicstats.readers.xlsx import sheet_names
-
-        try:
-            sheets = sheet_names(path)
-        except DataError:
-            return False
-        return name in sheets or (name == "civictech_adoption" and RESPONSES in sheets)
-    if not path.is_file():
-        return False
-    if path.stem in table_names():
-        return path.stem == name
-    try:
-        return csv_holds(path) == name
-    except DataError:
-        return False
+# --------------------------------------------------------------------------
+# The tables a foreign key names, and the official limits
 
 
-def source_ids(source: Source = None) -> set[str]:
-    """Ids of the source register: the shipped one, plus ``source``'s own."""
-    ids = set(_load_shipped("sources")["id"])
-    if source is not None and _has_table("sources", source):
-        ids |= set(load("sources", source)["id"])
-    return ids
+def _references(name: str, d: Discovery) -> dict[str, set[str]]:
+    """For each table a foreign key of ``name`` names, the values the key may take.
 
-
-def official_limits(source: Source = None) -> dict[str, int]:
-    """For each level, the largest official count of collectivities of that level.
-
-    >>> official_limits()["region"]
-    18
+    The referenced table as ``d`` discovered it (the source's own, or
+    shipped); the source register is the shipped one plus the source's own,
+    so that updated data may cite a shipped source without copying the
+    register.
     """
-    levels = _load_shipped("levels")
-    universe = _load_shipped("collectivity_universe")
-    if source is not None and _has_table("collectivity_universe", source):
-        import pandas as pd
+    found: dict[str, set[str]] = {}
+    for _column, resource, ref in spec(name).foreign_keys:
+        if resource == name or resource in found:
+            continue
+        values = {str(v) for v in _load(resource, d)[ref].dropna()}
+        if resource == "sources" and d.parts[resource][0].origin != SHIPPED:
+            values |= {str(v) for v in _load(resource, discover(None))[ref].dropna()}
+        found[resource] = values
+    return found
 
-        universe = pd.concat([universe, load("collectivity_universe", source)], ignore_index=True)
+
+def _official(d: Discovery) -> dict[str, int]:
+    import pandas as pd
+
+    shipped = discover(None)
+    levels = _load("levels", d)
+    universe = _load("collectivity_universe", shipped)
+    if d.parts["collectivity_universe"][0].origin != SHIPPED:
+        universe = pd.concat([universe, _load("collectivity_universe", d)], ignore_index=True)
     largest = universe.groupby(universe["level"].astype(str))["count"].max()
     limits: dict[str, int] = {}
     for level, official in zip(levels["level"].astype(str), levels["official_level"].astype("object")):
@@ -270,18 +180,95 @@ def official_limits(source: Source = None) -> dict[str, int]:
     return limits
 
 
-def _validate(raw: RawTable, name: str, source: Source) -> pd.DataFrame:
-    ids = None if name in ("sources", "levels") else source_ids(source)
-    official = official_limits(source) if name in BOUNDED_BY_OFFICIAL else None
-    if not raw.problems:
-        return validate(raw.frame, name, raw.origin, source_ids=ids, official=official)
-    raise DataError(_validated_problems(
-        raw, lambda: validate(raw.frame, name, raw.origin, source_ids=ids, official=official)))
+def source_ids(source: Source = None) -> set[str]:
+    """Ids of the source register: the shipped one, plus ``source``'s own.
+
+    >>> {"NL", "BEZ"} <= source_ids()
+    True
+    """
+    return _references("participatory_budgets", discover(source))["sources"]
 
 
-@cache
-def _load_shipped(name: str) -> pd.DataFrame:
-    return _validate(read_raw(name), name, None)
+def official_limits(source: Source = None) -> dict[str, int]:
+    """For each level, the largest official count of collectivities of that level.
+
+    >>> official_limits()["region"]
+    18
+    """
+    return _official(discover(source))
+
+
+# --------------------------------------------------------------------------
+# Loading, with the one caching rule
+
+_cache: dict[tuple, pd.DataFrame] = {}
+_KEPT = 64
+
+
+def _identity(d: Discovery) -> tuple:
+    """Identity of everything a validated table of ``d`` may depend on: its files, the schema, the limits."""
+    files = [*d.files(), *discover(None).files(), paths.DATAPACKAGE]
+    limits = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CIVICSTATS_MAX_")))
+    return (tuple(file_identity(f) for f in dict.fromkeys(files)), limits)
+
+
+def _load(name: str, d: Discovery) -> pd.DataFrame:
+    """Table ``name`` of discovery ``d``, validated (cached while its files keep their identity)."""
+    try:
+        key = (name, str(d.source), _identity(d))
+    except OSError:
+        key = None
+    if key is not None and key in _cache:
+        return _cache[key]
+    frame = _validated(name, d)
+    parts = d.parts[name]
+    frame.attrs["origin"] = d.origin(name)
+    frame.attrs["files"] = [p.where for p in parts]
+    if key is not None:
+        _cache[key] = frame
+        while len(_cache) > _KEPT:
+            del _cache[next(iter(_cache))]
+    return frame
+
+
+def _validated(name: str, d: Discovery) -> pd.DataFrame:
+    own_part, *derived = d.parts[name]
+    own = _read(own_part)
+    references = _references(name, d)
+    texts, typed, failed = [own], [], []
+    for part in derived:
+        compute = _deriver(part.kind, name)
+        try:
+            raw = _read(part)
+            kwargs = {"source_ids": references.get("sources")} if "source_ids" in inspect.signature(compute).parameters else {}
+            rows = compute(raw, **kwargs)
+        except DataError as exc:  # reported with the table's own problems, not instead of them
+            failed += exc.problems
+            continue
+        if hasattr(rows, "origin"):  # a RawTable of text cells
+            texts.append(rows)
+        elif len(rows):
+            from civicstats.readers.responses import computed_origin
+
+            typed.append((rows, computed_origin(raw.origin, name)))
+    raw = combine(texts, name)
+    official = _official(d) if name in BOUNDED_BY_OFFICIAL else None
+
+    def run():
+        return validate(raw.frame, name, raw.origin, references=references, official=official, computed=typed)
+
+    if raw.problems or failed:
+        problems = _validated_problems(raw, run) if raw.problems else _problems_of(run)
+        raise DataError(sort_problems([*problems, *failed]))
+    return run()
+
+
+def _problems_of(run) -> list[Problem]:
+    try:
+        run()
+    except DataError as exc:
+        return exc.problems
+    return []
 
 
 def load(name: str, source: Source = None) -> pd.DataFrame:
@@ -289,13 +276,16 @@ def load(name: str, source: Source = None) -> pd.DataFrame:
 
     ``source=None`` reads the shipped data package; a path reads the same
     table from a CSV file, a folder of CSV files named after the tables, or a
-    workbook (the sheet named after the table). A source that lacks the
-    table — a workbook without that sheet, a folder without that CSV file, a
-    CSV file that holds another table — gives the shipped table, so that
-    updated data need only hold what changed. Survey responses in the source
-    (a ``responses`` sheet or CSV file) add the waves they hold to
-    ``civictech_adoption``, and an OpenDataFrance observatory export (a CSV
-    file) adds its wave to ``open_data_adopters``: see :func:`read_raw`.
+    workbook (the sheet named after the table); an empty path is an error.
+    A source that lacks the table — a workbook without that sheet, a folder
+    without that file, a CSV file that holds another table — gives the
+    shipped table, so that updated data need only hold what changed; the
+    frame says which: ``attrs["origin"]`` is ``"source"``, ``"shipped"`` or
+    ``"shipped+source"`` (shipped rows plus rows computed from the source),
+    ``attrs["files"]`` names what was read (``civicstats check`` lists both).
+    Survey responses in the source (a ``responses`` sheet or CSV file) add
+    the waves they hold to ``civictech_adoption``, and an OpenDataFrance
+    observatory export (a CSV file) adds its wave to ``open_data_adopters``.
     Raises :class:`~civicstats.errors.DataError` listing every problem (file,
     sheet, row, column, value, rule) when the data is invalid.
 
@@ -305,9 +295,10 @@ def load(name: str, source: Source = None) -> pd.DataFrame:
     156
     """
     spec(name)  # unknown names fail here, with the list of tables
-    if source is None:
-        return _load_shipped(name).copy()
-    return _validate(read_raw(name, source), name, source)
+    frame = _load(name, discover(source, table=name))
+    copy = frame.copy()
+    copy.attrs = {k: (list(v) if isinstance(v, list) else v) for k, v in frame.attrs.items()}
+    return copy
 
 
 def datasets() -> pd.DataFrame:
@@ -330,3 +321,4 @@ def datasets() -> pd.DataFrame:
 def sources() -> pd.DataFrame:
     """The source register: id, title, publisher, date, url."""
     return load("sources")
+

@@ -52,3 +52,34 @@ class RawTable:
     origin: Origin
     problems: list[Problem] = field(default_factory=list)
     covered: set[tuple[str, str | None, int | None, str | None]] = field(default_factory=set)
+
+
+def file_identity(path) -> tuple:
+    """What says a file is unchanged: path, inode, size, modification time (ns).
+
+    The one caching rule of civicstats: a result read from a file is reused
+    only while the file's identity is the same.
+    """
+    st = os.stat(path)
+    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+_csv_cache: dict[tuple, RawTable] = {}
+_CSV_KEPT = 16
+
+
+def read_csv_cached(path) -> RawTable:
+    """A CSV file read once per version of the file (a check or a build asks many times)."""
+    from civicstats.readers.csv import read_csv
+
+    try:
+        key = (*file_identity(path), max_csv_bytes())
+    except OSError:
+        return read_csv(path)  # the reader words the problem
+    cached = _csv_cache.pop(key, None)
+    if cached is None:
+        cached = read_csv(path)
+    _csv_cache[key] = cached  # most recent last
+    while len(_csv_cache) > _CSV_KEPT:
+        del _csv_cache[next(iter(_csv_cache))]
+    return RawTable(cached.frame.copy(deep=False), cached.origin, list(cached.problems), set(cached.covered))

@@ -68,7 +68,7 @@ from pathlib import Path
 
 from civicstats.errors import DataError, DataWarning, Problem
 from civicstats.readers import RawTable
-from civicstats.schema import Origin, fold, plain, suggest, table_names
+from civicstats.schema import Origin, suggest
 
 #: Environment variable: largest workbook in bytes, on disk and uncompressed.
 MAX_BYTES_ENV = "CIVICSTATS_MAX_XLSX_BYTES"
@@ -83,10 +83,6 @@ DEFAULT_MAX_CELLS = 5_000_000
 RATIO_FLOOR = 1024 * 1024
 #: More files than this inside the zip: not a workbook anyone typed.
 MAX_MEMBERS = 10_000
-#: The sheet of per-collectivity answers (read by civicstats.readers.responses).
-RESPONSES_SHEET = "responses"
-#: Sheets written for people and never read (compared folded: case and accents ignored).
-IGNORED_SHEETS = ("readme", "lisezmoi")
 #: Formula and error cells reported per sheet, at most; the rest are counted.
 MAX_CELL_PROBLEMS = 200
 
@@ -518,7 +514,6 @@ def clear_cache() -> None:
     with _lock:
         _books.clear()
         _open.clear()
-        _renamed.clear()
 
 
 def sheet_names(path: str | Path) -> list[str]:
@@ -528,122 +523,6 @@ def sheet_names(path: str | Path) -> list[str]:
     workbook or is refused (see the module's docstring). Cached per file.
     """
     return list(_book(Path(path))[1].sheets)
-
-
-def _sheet_hint(name: str, candidates: list[str]) -> str | None:
-    """The sheet name ``name`` was probably meant to be ("Budgets" → participatory_budgets)."""
-    hint = suggest(name, candidates)
-    if hint:
-        return hint
-    folded = fold(name)
-    if len(folded) >= 4:
-        inside = [c for c in candidates if folded in fold(c) or fold(c) in folded]
-        if len(inside) == 1:
-            return inside[0]
-    words = [w for w in re.split(r"[^a-z0-9]+", plain(name)) if len(w) >= 4]
-    scores = {}
-    for c in candidates:
-        theirs = [w for w in re.split(r"[^a-z0-9]+", plain(c)) if w]
-        scores[c] = sum(any(w[:5] == t[:5] for t in theirs) for w in words)
-    best = max(scores.values(), default=0)
-    winners = [c for c, s in scores.items() if s == best]
-    return winners[0] if best > 0 and len(winners) == 1 else None
-
-
-def readable_sheets() -> list[str]:
-    """The sheet names civicstats reads: every table, and ``responses``."""
-    return [*table_names(), RESPONSES_SHEET]
-
-
-def known_sheets(path: str | Path) -> list[str]:
-    """The sheets of a workbook that civicstats reads, in the workbook's order.
-
-    Every other sheet (but ``README``) is reported with a
-    :class:`~civicstats.errors.DataWarning` naming it, with the name it was
-    probably meant to have; it is not an error, unless it holds a table
-    whose sheet is missing (see :func:`renamed_sheets`): that is a problem
-    :func:`civicstats.tables.load` reports.
-    """
-    import warnings
-
-    names = sheet_names(path)
-    readable = readable_sheets()
-    renamed = set(renamed_sheets(path).values())
-    known = [n for n in names if n in readable]
-    for n in names:
-        if n in readable or n in renamed or fold(n) in IGNORED_SHEETS:
-            continue
-        hint = _sheet_hint(n, readable)
-        text = f"{path}: sheet '{n}' is ignored: civicstats reads only sheets named after a table"
-        if hint:
-            text += f"; did you mean '{hint}'? (rename the sheet)"
-        text += f" (sheets it reads: {', '.join(readable)})"
-        warnings.warn(text, DataWarning, stacklevel=2)
-    return known
-
-
-def _required(name: str) -> tuple[list[str], list[str]]:
-    """(required columns, all columns) of a sheet civicstats reads."""
-    if name == RESPONSES_SHEET:
-        from civicstats.readers.responses import RESPONSES_COLUMNS, unshipped_spec
-
-        return unshipped_spec("responses").required_columns, list(RESPONSES_COLUMNS)
-    from civicstats.schema import spec
-
-    return spec(name).required_columns, spec(name).columns
-
-
-_renamed: dict[tuple, dict[str, str]] = {}
-
-
-def renamed_sheets(path: str | Path) -> dict[str, str]:
-    """Sheets that hold a table under another name: table (or ``responses``) → the sheet holding it.
-
-    A sheet not named after a table whose header row has every required
-    column of one, while the workbook has no sheet of that name, is that
-    table renamed ("Budgets" for ``participatory_budgets``): read as it is
-    named, it would be ignored and the shipped table used instead of the
-    person's data. :func:`renamed_problem` says so. When a header fits
-    several tables, the one it fits best (fewest missing columns, then the
-    sheet's name) is taken.
-    """
-    path = Path(path)
-    key, book = _book(path)
-    with _lock:
-        if key in _renamed:
-            return dict(_renamed[key])
-    readable = readable_sheets()
-    found: dict[str, str] = {}
-    for n in book.sheets:
-        if n in readable or fold(n) in IGNORED_SHEETS:
-            continue
-        try:
-            header = {str(c).strip() for c in read_sheet(path, n).frame.columns}
-        except DataError:
-            continue
-        hint = _sheet_hint(n, readable)
-        fits = []
-        for table in readable:
-            required, columns = _required(table)
-            if required and set(required) <= header:
-                fits.append((len(set(columns) - header), table != hint, readable.index(table), table))
-        if fits:
-            table = min(fits)[3]
-            if table not in book.sheets and table not in found:
-                found[table] = n
-    with _lock:
-        _renamed[key] = found
-        while len(_renamed) > _BOOKS_KEPT:
-            del _renamed[next(iter(_renamed))]
-    return dict(found)
-
-
-def renamed_problem(path: str | Path, table: str, sheet: str) -> Problem:
-    """The problem of a table whose sheet was renamed (see :func:`renamed_sheets`)."""
-    return Problem(str(path), sheet, None, None, None,
-                   f"this sheet holds table '{table}' (its header is that table's) but is not named after it, so "
-                   f"civicstats does not read it (and would use the shipped table instead): rename the sheet "
-                   f"'{table}'")
 
 
 # --------------------------------------------------------------------------
@@ -1016,7 +895,7 @@ def read_sheet(path: str | Path, name: str) -> RawTable:
     origin = Origin(str(path), sheet=name)
     if name not in book.sheets:
         rule = f"no sheet named '{name}' in this workbook (sheets: {', '.join(book.sheets) or 'none'})"
-        hint = _sheet_hint(name, list(book.sheets))
+        hint = suggest(name, list(book.sheets))
         raise DataError([Problem(str(path), None, None, None, None, rule + (f"; did you mean '{hint}'?" if hint else ""))])
     with _lock:
         if _open.get("key") != key:

@@ -1,0 +1,377 @@
+"""Which file or sheet of a source holds which table, and what comes from ``data/``.
+
+:func:`discover` is the one place that knows file names, sheet names and the
+fallback to the shipped data. ``load``, ``check`` and ``build`` all go
+through it, so what a check reports, what a notebook loads and what a build's
+cache key covers are the same files.
+
+One naming rule for folders and workbooks: a file's stem (in a folder) or a
+sheet's name (in a workbook) names table ``T`` when, lower-cased, stripped
+and with spaces or hyphens read as ``_``, it is ``T``
+(``Participatory_Budgets``, ``participatory_budgets.CSV``). ``responses``
+names survey responses. A near miss is read or is an error, never skipped:
+
+* in a folder, a table's file is read as CSV when it ends in ``.csv``,
+  ``.txt`` or ``.tsv`` (the separator is detected); a table's name with any
+  other extension (``.xlsx``, ``.ods``, ``.json``...) is an error, and so are
+  two files for one table, a file whose name is a misspelt table's
+  (``participatory_budget.csv``: did you mean…) and a symbolic link leading
+  out of the folder;
+* in a workbook, two sheets for one table are an error, and so is a sheet
+  whose header is the header of a table the workbook lacks (a renamed
+  sheet: "Budgets" holding ``participatory_budgets``);
+* everything else (notes, scratch sheets, ``README``) is not read, and
+  reported in ONE note per source (:attr:`Discovery.notes`), not one each.
+
+A single CSV file holds the table its name says, or what its header says (an
+OpenDataFrance observatory export, survey responses), or, if neither, the
+table the caller names (``load(name, file)``, ``check --table``).
+
+Every table the source lacks is taken from ``data/``, and says so: each
+:class:`Part` has an ``origin``, ``"source"`` or ``"shipped"``.
+
+>>> d = discover(None)
+>>> d.parts["levels"][0].origin, d.from_source
+('shipped', [])
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from civicstats import paths
+from civicstats.errors import DataError, Problem
+from civicstats.schema import fold, plain, spec, suggest, table_names
+
+#: Origins of a part: read from the source the caller gave, or from ``data/``.
+SOURCE, SHIPPED = "source", "shipped"
+#: The name of the sheet or file of per-collectivity survey responses.
+RESPONSES = "responses"
+#: Extensions of text tables read as CSV (the separator is detected).
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+#: Extensions of workbooks read as a source.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+#: Files a person might mean as a table, though civicstats does not read them inside a folder.
+TABLE_LIKE_SUFFIXES = (*TEXT_SUFFIXES, *WORKBOOK_SUFFIXES, ".xls", ".ods", ".json", ".xml", ".parquet")
+#: Sheets never read and never reported (folded names).
+IGNORED_SHEETS = ("readme", "lisezmoi")
+#: How many ignored names a note shows before "and N more".
+SHOWN = 8
+
+#: Rows an export recognised by its kind adds to tables: kind → {table: "module:function"}.
+#: Each function takes the export's :class:`~civicstats.readers.RawTable` (and
+#: ``source_ids``, the source register, when it has that keyword) and returns
+#: the table's rows: a RawTable of text cells, or a typed DataFrame. This is
+#: the one place to add a table computed from an export: ``discover`` then
+#: lists it, ``load`` reads it, ``check`` checks it, ``build`` fingerprints it.
+DERIVED: dict[str, dict[str, str]] = {
+    RESPONSES: {"civictech_adoption": "civicstats.tables:adoption_from_responses"},
+    "observatory": {"open_data_adopters": "civicstats.readers.observatory:observatory_to_open_data"},
+}
+
+
+@dataclass(frozen=True)
+class Part:
+    """Rows of a table and where they are read from.
+
+    ``kind`` is ``"table"`` for the table's own rows, or the kind of export
+    its rows are computed from (a key of :data:`DERIVED`). ``origin`` is
+    :data:`SOURCE` or :data:`SHIPPED`.
+    """
+
+    table: str
+    origin: str
+    path: Path
+    sheet: str | None = None
+    kind: str = "table"
+
+    @property
+    def where(self) -> str:
+        """The file (and sheet) as messages name it."""
+        return f"{self.path}, sheet '{self.sheet}'" if self.sheet is not None else str(self.path)
+
+
+@dataclass
+class Discovery:
+    """What :func:`discover` found: every table's parts, own rows first.
+
+    ``parts[table]`` always starts with the table's own rows (from the source,
+    or shipped when the source lacks them), followed by rows computed from
+    exports of the source. ``notes`` are what was not read (one line per
+    source), for ``check`` to show.
+    """
+
+    source: Path | None
+    parts: dict[str, tuple[Part, ...]]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def from_source(self) -> list[str]:
+        """Tables with rows read from the source (their own, or computed from an export)."""
+        return [t for t, ps in self.parts.items() if any(p.origin == SOURCE for p in ps)]
+
+    @property
+    def from_shipped(self) -> list[str]:
+        """Tables whose own rows are taken from ``data/``, the source lacking them."""
+        return [t for t, ps in self.parts.items() if ps[0].origin == SHIPPED]
+
+    def origin(self, table: str) -> str:
+        """``"source"``, ``"shipped"``, or ``"shipped+source"`` (shipped rows and rows computed from the source)."""
+        origins = [p.origin for p in self.parts[table]]
+        if all(o == SOURCE for o in origins):
+            return SOURCE
+        return SHIPPED if all(o == SHIPPED for o in origins) else f"{SHIPPED}+{SOURCE}"
+
+    def files(self) -> list[Path]:
+        """Every file read, each once, in a stable order."""
+        return sorted({p.path for ps in self.parts.values() for p in ps}, key=str)
+
+
+def normal(name: str) -> str:
+    """The one naming rule: lower case, stripped, spaces and hyphens as ``_``.
+
+    >>> normal(" Participatory Budgets "), normal("participatory-budgets")
+    ('participatory_budgets', 'participatory_budgets')
+    """
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+def readable() -> list[str]:
+    """What a file or sheet may be named after: every table, and ``responses``."""
+    return [*table_names(), RESPONSES]
+
+
+def sheet_hint(name: str, candidates: list[str]) -> str | None:
+    """The name ``name`` was probably meant to be ("Budgets" → participatory_budgets).
+
+    >>> sheet_hint("Budgets", ["participatory_budgets", "sources"])
+    'participatory_budgets'
+    """
+    hint = suggest(name, candidates)
+    if hint:
+        return hint
+    folded = fold(name)
+    if len(folded) >= 4:
+        inside = [c for c in candidates if folded in fold(c) or fold(c) in folded]
+        if len(inside) == 1:
+            return inside[0]
+    words = [w for w in re.split(r"[^a-z0-9]+", plain(name)) if len(w) >= 4]
+    scores = {}
+    for c in candidates:
+        theirs = [w for w in re.split(r"[^a-z0-9]+", plain(c)) if w]
+        scores[c] = sum(any(w[:5] == t[:5] for t in theirs) for w in words)
+    best = max(scores.values(), default=0)
+    winners = [c for c, s in scores.items() if s == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
+
+
+def _whole(path: Path | str, rule: str, sheet: str | None = None) -> Problem:
+    return Problem(str(path), sheet, None, None, None, rule)
+
+
+def _shown(names: list[str]) -> str:
+    shown = ", ".join(names[:SHOWN])
+    return shown + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
+
+
+def _table_arg(table: str | None, source: str | Path | None) -> None:
+    if table is not None and table not in table_names():
+        hint = suggest(table, table_names())
+        rule = f"unknown table '{table}' (tables: {', '.join(table_names())})"
+        where = str(source) if source is not None else "--table"
+        raise DataError([Problem(where, None, None, None, table, rule + (f"; did you mean '{hint}'?" if hint else ""))])
+
+
+def discover(source: str | Path | None, table: str | None = None) -> Discovery:
+    """Which file or sheet of ``source`` holds which table; the rest from ``data/``.
+
+    ``source`` is ``None`` (the shipped data), a folder, a workbook or a CSV
+    file; an empty path is an error (it is not the current folder).
+    ``table`` names the table an unnamed CSV file holds (it must be a
+    table). Raises :class:`~civicstats.errors.DataError` for a source that
+    cannot be read as it is named (see the module's docstring).
+    """
+    _table_arg(table, source)
+    found: dict[str, Part] = {}
+    exports: list[Part] = []
+    notes: list[str] = []
+    path = None
+    if source is not None:
+        if str(source).strip() == "":
+            raise DataError([_whole("''", "an empty path is no source: give a file or a folder "
+                                    "(or nothing, for the shipped data)")])
+        path = Path(source).expanduser()
+        if path.is_dir():
+            _folder(path, found, exports, notes)
+        elif not path.exists():
+            raise DataError([_whole(path, "no such file or folder")])
+        elif path.suffix.lower() in WORKBOOK_SUFFIXES:
+            _workbook(path, found, exports, notes)
+        else:
+            _file(path, table, found, exports)
+    parts: dict[str, tuple[Part, ...]] = {}
+    for name in table_names():
+        own = found.get(name) or Part(name, SHIPPED, paths.DATA_DIR / spec(name).path)
+        derived = [Part(name, SOURCE, e.path, e.sheet, e.kind) for e in exports if name in DERIVED.get(e.kind, {})]
+        parts[name] = (own, *derived)
+    return Discovery(path, parts, notes)
+
+
+def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: list[str]) -> None:
+    names = readable()
+    problems: list[Problem] = []
+    held: dict[str, list[Path]] = {}
+    ignored: list[str] = []
+    base = folder.resolve()
+    for f in sorted(folder.iterdir()):
+        if f.name.startswith(".") or f.name == paths.DATAPACKAGE.name or f.is_dir():
+            continue
+        key, suffix = normal(f.stem), f.suffix.lower()
+        if key in names:
+            if suffix not in TEXT_SUFFIXES:
+                what = key if key != RESPONSES else "the survey responses"
+                problems.append(_whole(f, f"named after {what!r} but not a CSV file: a folder's tables are read from "
+                                          f"{', '.join(TEXT_SUFFIXES)} files; save it as {key}.csv, or give a workbook "
+                                          "itself as the source (civicstats check BOOK.xlsx)"))
+                continue
+            held.setdefault(key, []).append(f)
+        elif suffix in TABLE_LIKE_SUFFIXES:
+            ignored.append(f.name)
+    for key, files in held.items():
+        if len(files) > 1:
+            problems.append(_whole(folder, f"{len(files)} files hold table '{key}': {', '.join(f.name for f in files)}; keep one"))
+            continue
+        f = files[0]
+        try:
+            inside = f.resolve().is_relative_to(base)
+        except OSError:
+            inside = False
+        if f.is_symlink() and not inside:
+            problems.append(_whole(f, f"a symbolic link leading out of the folder {folder} (to {os.path.realpath(f)}): "
+                                      "refused; copy the file into the folder"))
+            continue
+        if key == RESPONSES:
+            exports.append(Part(RESPONSES, SOURCE, f, None, RESPONSES))
+        else:
+            found[key] = Part(key, SOURCE, f)
+    rest = []
+    for name in ignored:
+        hint = sheet_hint(Path(name).stem, names)
+        if hint and suggest(Path(name).stem, names) and hint not in held:
+            problems.append(_whole(folder / name, f"not a table's name, so not read (the shipped table '{hint}' would be "
+                                                  f"used instead): did you mean {hint}.csv? rename the file"))
+        else:
+            rest.append(name)
+    if problems:
+        raise DataError(problems)
+    if rest:
+        notes.append(f"{folder}: {len(rest)} file{'s' if len(rest) > 1 else ''} not read (not named after a table): "
+                     f"{_shown(rest)}")
+    if not held:
+        raise DataError([_whole(folder, f"no table found: the folder needs CSV files named after tables "
+                                        f"({', '.join(names)})")])
+
+
+def _header(path: Path, sheet: str) -> set[str] | None:
+    from civicstats.readers.xlsx import read_sheet
+
+    try:
+        return {str(c).strip() for c in read_sheet(path, sheet).frame.columns}
+    except DataError:
+        return None
+
+
+def _required(name: str) -> tuple[list[str], list[str]]:
+    """(required columns, all columns) of a sheet civicstats reads."""
+    if name == RESPONSES:
+        from civicstats.readers.responses import RESPONSES_COLUMNS, unshipped_spec
+
+        return unshipped_spec("responses").required_columns, list(RESPONSES_COLUMNS)
+    return spec(name).required_columns, spec(name).columns
+
+
+def _workbook(book: Path, found: dict[str, Part], exports: list[Part], notes: list[str]) -> None:
+    from civicstats.readers.xlsx import sheet_names
+
+    names = readable()
+    sheets = sheet_names(book)
+    problems: list[Problem] = []
+    held: dict[str, list[str]] = {}
+    others: list[str] = []
+    for s in sheets:
+        key = normal(s)
+        if key in names:
+            held.setdefault(key, []).append(s)
+        elif fold(s) not in IGNORED_SHEETS:
+            others.append(s)
+    for key, named in held.items():
+        if len(named) > 1:
+            problems.append(_whole(book, f"{len(named)} sheets hold table '{key}': "
+                                         f"{', '.join(repr(s) for s in named)}; keep one"))
+        elif key == RESPONSES:
+            exports.append(Part(RESPONSES, SOURCE, book, named[0], RESPONSES))
+        else:
+            found[key] = Part(key, SOURCE, book, named[0])
+    ignored: list[str] = []
+    renamed: set[str] = set()
+    for s in others:
+        header = _header(book, s)
+        hint = sheet_hint(s, names)
+        fits = []
+        for t in names if header else []:
+            required, columns = _required(t)
+            if required and set(required) <= header:
+                fits.append((len(set(columns) - header), t != hint, names.index(t), t))
+        table = min(fits)[3] if fits else None
+        if table is not None and table not in held and table not in renamed:
+            renamed.add(table)
+            problems.append(_whole(book, f"this sheet holds table '{table}' (its header is that table's) but is not "
+                                         f"named after it, so civicstats does not read it (and would use the shipped "
+                                         f"table instead): rename the sheet '{table}'", sheet=s))
+        else:
+            ignored.append(f"'{s}'" + (f" (did you mean '{hint}'?)" if hint else ""))
+    if problems:
+        raise DataError(problems)
+    if ignored:
+        notes.append(f"{book}: {len(ignored)} sheet{'s' if len(ignored) > 1 else ''} ignored (civicstats reads only "
+                     f"sheets named after a table: {', '.join(names)}): {_shown(ignored)}")
+    if not held:
+        raise DataError([_whole(book, f"no table found: the workbook needs sheets named after tables "
+                                      f"({', '.join(table_names())}) or a '{RESPONSES}' sheet; "
+                                      "civicstats template writes one to start from")])
+
+
+def export_kind(path: Path) -> str | None:
+    """The kind of export a CSV file is, from its header: ``"observatory"``, ``"responses"`` or None."""
+    from civicstats.readers.observatory import is_observatory
+    from civicstats.readers.responses import CATEGORIES
+    from civicstats.readers import read_csv_cached
+
+    columns = [str(c).strip().lower() for c in read_csv_cached(path).frame.columns]
+    if is_observatory(columns):
+        return "observatory"
+    if {"as_of", "siren", "level", *CATEGORIES} <= set(columns):
+        return RESPONSES
+    return None
+
+
+def _file(path: Path, table: str | None, found: dict[str, Part], exports: list[Part]) -> None:
+    key = normal(path.stem)
+    if key == RESPONSES:
+        exports.append(Part(RESPONSES, SOURCE, path, None, RESPONSES))
+    elif key in table_names():
+        found[key] = Part(key, SOURCE, path)
+    else:
+        kind = export_kind(path)
+        if kind is not None:
+            exports.append(Part(kind, SOURCE, path, None, kind))
+        elif table is not None:
+            found[table] = Part(table, SOURCE, path)
+        else:
+            names = table_names()
+            hint = suggest(path.stem, names)
+            rule = f"cannot tell which table this file holds: name it after a table ({', '.join(names)}) or pass --table"
+            raise DataError([_whole(path, rule + (f"; did you mean {hint}.csv?" if hint else ""))])
