@@ -115,8 +115,10 @@ def check(path: str | Path, table: str | None = None) -> CheckReport:
     for name in report.tables:
         places = [f"sheet '{p.sheet}'" if p.sheet is not None else p.path.name
                   for p in d.parts[name] if p.origin == SOURCE]
-        shipped = " and data/" if d.parts[name][0].origin != SOURCE else ""
-        report.read_from[name] = " + ".join(places) + shipped
+        if d.parts[name][0].origin != SOURCE:
+            places.append("data/")
+        if places not in ([f"sheet '{name}'"], [f"{name}.csv"]):  # named otherwise, or several places: said
+            report.read_from[name] = " + ".join(places)
     if table is None and "civictech_adoption" in report.tables:
         responses = [p for p in d.parts["civictech_adoption"] if p.kind == RESPONSES]
         if responses:

@@ -14,17 +14,16 @@ from civicstats import paths
 from civicstats.errors import DataError, DataWarning
 from civicstats.readers import RawTable
 from civicstats.readers.csv import read_csv
+from civicstats.analysis.responses import aggregate_responses
 from civicstats.readers.responses import (
     CATEGORIES,
     RESPONSES_COLUMNS,
-    aggregate_responses,
-    responses_to_adoption,
-    responses_to_category_use,
     unshipped_spec,
     validate_responses,
 )
 from civicstats.schema import Origin, spec, validate
-from civicstats.tables import official_limits, source_ids
+from civicstats.tables import adoption_from_responses, official_limits, source_ids
+from tests.conftest import write_csv
 
 
 def response(siren: str = "213100017", level: str = "commune", population: str = "1000", yes: tuple[str, ...] = (),
@@ -240,11 +239,11 @@ def test_personal_data_is_warned_about_and_dropped_everywhere():
         table = raw(*rows)
         responses = validate_responses(table)
         tables = aggregate_responses(responses)
-        texts = [responses_to_adoption(table), responses_to_category_use(table)]
+        loaded = adoption_from_responses(table)
     message = str(caught[0].message)
     assert all(repr(name) in message for name in PERSONAL) and "dropped" in message
     assert list(responses.columns) == list(RESPONSES_COLUMNS)
-    outputs = [responses, *tables.values(), *(t.frame for t in texts)]
+    outputs = [responses, *tables.values(), loaded]
     for frame in outputs:
         assert not set(PERSONAL) & set(frame.columns)
         cells = [str(v) for v in frame.to_numpy().ravel()]
@@ -262,26 +261,47 @@ def test_no_warning_without_personal_data():
 # raw tables for the loader
 
 
-def test_responses_to_adoption_gives_text_cells_that_validate():
+def test_computed_rows_are_typed_and_validate_with_the_table():
     table = raw(response(siren(1), yes=("reporting",)), response(siren(2), population="250000"),
                 file="survey.xlsx", sheet="responses")
-    out = responses_to_adoption(table)
-    assert list(out.frame.columns) == spec("civictech_adoption").columns
-    assert list(out.frame.index) == [1, 2]
-    assert out.frame.map(lambda v: isinstance(v, str)).all().all()
-    assert out.frame[["level", "count", "universe", "source"]].values.tolist() == [
-        ["ville_plus_100k", "0", "", "NL"], ["commune_moins_5k", "1", "", "NL"]]
-    assert (out.origin.file, out.origin.sheet) == ("survey.xlsx", "responses → civictech_adoption (computed)")
-    typed = validate(out.frame, "civictech_adoption", out.origin, source_ids=source_ids(), official=official_limits())
+    out = adoption_from_responses(table, source_ids=source_ids())
+    assert list(out.columns) == spec("civictech_adoption").columns
+    assert out["count"].dtype == "int64" and isinstance(out["level"].dtype, pd.CategoricalDtype)
+    assert out[["level", "count", "source"]].astype(str).values.tolist() == [
+        ["ville_plus_100k", "0", "NL"], ["commune_moins_5k", "1", "NL"]]
+    empty = pd.DataFrame({c: pd.Series(dtype="str") for c in spec("civictech_adoption").columns})
+    origin = Origin("survey.xlsx", "responses → civictech_adoption (computed)", header_row=0)
+    typed = validate(empty, "civictech_adoption", "survey.xlsx", source_ids=source_ids(), official=official_limits(),
+                     computed=[(out, origin)])
     assert typed["count"].tolist() == [0, 1]
 
 
-def test_responses_to_category_use_gives_text_cells_that_validate():
-    out = responses_to_category_use(raw(response(yes=("crowdfunding",))))
-    assert len(out.frame) == len(CATEGORIES)
-    assert out.origin.sheet == "civictech_category_use (computed)"
-    typed = validate(out.frame, unshipped_spec("civictech_category_use"), out.origin, source_ids=source_ids())
-    assert dict(zip(typed["category"].astype(str), typed["count"]))["crowdfunding"] == 1
+def test_responses_are_validated_once_and_never_turned_back_into_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Bug 9 of issue 9's neighbour: typed responses were written back as text and validated again."""
+    from civicstats.readers import responses as module
+    import civicstats as cs
+
+    path = write_csv(tmp_path / "responses.csv", pd.DataFrame(
+        [response(siren(1), yes=("reporting",)), response(siren(2))]).to_csv(index=False))
+    calls = []
+    validate_once = module.validate_responses
+    monkeypatch.setattr(module, "validate_responses", lambda *a, **k: calls.append(1) or validate_once(*a, **k))
+    monkeypatch.setattr(module, "as_text", lambda *a, **k: pytest.fail("computed rows turned back into text"))
+    loaded = cs.load("civictech_adoption", path)
+    assert calls == [1]
+    wave = loaded[loaded["as_of"] == "2026"]
+    assert wave["count"].tolist() == [1] and str(wave["level"].iloc[0]) == "commune_moins_5k"
+    assert loaded.attrs["origin"] == "shipped+source"
+
+
+def test_a_bad_computed_row_is_located_in_the_responses():
+    rows = [response(siren(i), level="region", yes=("reporting",)) for i in range(20)]  # 20 régions of 18
+    with pytest.raises(DataError) as info:
+        validate(pd.DataFrame(columns=spec("civictech_adoption").columns), "civictech_adoption", "survey.xlsx",
+                 official=official_limits(),
+                 computed=[(adoption_from_responses(raw(*rows)), Origin("survey.xlsx", "responses → x (computed)", header_row=0))])
+    assert [(p.sheet, p.row, p.column) for p in info.value.problems] == [("responses → x (computed)", 1, "count")]
+    assert "larger than the official number of region (18)" in info.value.problems[0].rule
 
 
 # --------------------------------------------------------------------------
