@@ -28,7 +28,7 @@ from civicstats import paths
 from civicstats.discover import RESPONSES, SOURCE, discover
 from civicstats.errors import DataError, DataWarning, Problem
 from civicstats.schema import suggest, table_names
-from civicstats.tables import load
+from civicstats.tables import load, read_part
 
 
 @dataclass
@@ -98,19 +98,24 @@ def check(path: str | Path, table: str | None = None) -> CheckReport:
         return report
     for note in d.notes:
         warnings.warn(note, DataWarning, stacklevel=2)
+    reported = [p for ps in d.problems.values() for p in ps]
+    report.problems += list(dict.fromkeys(reported))
     held = d.from_source
-    if table is not None and table not in held:
+    if table is not None and table not in held and table not in d.problems:
         report.problems.append(_missing(d, path, table))
         return report
-    if not held:
+    if not held and not report.problems:
         report.problems.append(Problem(str(path), None, None, None, None,
                                        f"no table found in this source (tables: {', '.join(table_names())})"))
         return report
     for name in ([table] if table else held):
+        if name in d.problems:
+            continue
         try:
             report.tables[name] = len(load(name, path))
         except DataError as exc:
             report.problems += exc.problems
+    report.problems = list(dict.fromkeys(report.problems))  # a table's problems, met again through a foreign key
     report.shipped = [t for t in d.from_shipped if t not in held]
     for name in report.tables:
         places = [f"sheet '{p.sheet}'" if p.sheet is not None else p.path.name
@@ -121,10 +126,9 @@ def check(path: str | Path, table: str | None = None) -> CheckReport:
             report.read_from[name] = " + ".join(places)
     if table is None and "civictech_adoption" in report.tables:
         responses = [p for p in d.parts["civictech_adoption"] if p.kind == RESPONSES]
-        if responses:
-            from civicstats.tables import _read
-
-            report.tables[RESPONSES] = sum(len(_read(p).frame) for p in responses)
+        rows = sum(len(read_part(p).frame) for p in responses)
+        if rows:
+            report.tables[RESPONSES] = rows
     return report
 
 

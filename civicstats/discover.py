@@ -101,12 +101,16 @@ class Discovery:
     ``parts[table]`` always starts with the table's own rows (from the source,
     or shipped when the source lacks them), followed by rows computed from
     exports of the source. ``notes`` are what was not read (one line per
-    source), for ``check`` to show.
+    source), for ``check`` to show; ``problems`` what could not be read as
+    named.
     """
 
     source: Path | None
     parts: dict[str, tuple[Part, ...]]
     notes: list[str] = field(default_factory=list)
+    #: Table → why its rows in the source cannot be read as named (a renamed sheet, two files...):
+    #: ``load`` of that table raises them, ``check`` reports them all.
+    problems: dict[str, list[Problem]] = field(default_factory=dict)
 
     @property
     def from_source(self) -> list[str]:
@@ -198,6 +202,7 @@ def discover(source: str | Path | None, table: str | None = None) -> Discovery:
     found: dict[str, Part] = {}
     exports: list[Part] = []
     notes: list[str] = []
+    problems: dict[str, list[Problem]] = {}
     path = None
     if source is not None:
         if str(source).strip() == "":
@@ -205,11 +210,11 @@ def discover(source: str | Path | None, table: str | None = None) -> Discovery:
                                     "(or nothing, for the shipped data)")])
         path = Path(source).expanduser()
         if path.is_dir():
-            _folder(path, found, exports, notes)
+            _folder(path, found, exports, notes, problems)
         elif not path.exists():
             raise DataError([_whole(path, "no such file or folder")])
         elif path.suffix.lower() in WORKBOOK_SUFFIXES:
-            _workbook(path, found, exports, notes)
+            _workbook(path, found, exports, notes, problems)
         else:
             _file(path, table, found, exports)
     parts: dict[str, tuple[Part, ...]] = {}
@@ -217,12 +222,16 @@ def discover(source: str | Path | None, table: str | None = None) -> Discovery:
         own = found.get(name) or Part(name, SHIPPED, paths.DATA_DIR / spec(name).path)
         derived = [Part(name, SOURCE, e.path, e.sheet, e.kind) for e in exports if name in DERIVED.get(e.kind, {})]
         parts[name] = (own, *derived)
-    return Discovery(path, parts, notes)
+    # a problem with responses (or another export) is a problem of the tables it adds rows to
+    for kind, tables in DERIVED.items():
+        for t in tables:
+            problems.setdefault(t, []).extend(problems.get(kind, []))
+    return Discovery(path, parts, notes, {t: ps for t, ps in problems.items() if ps and t in parts})
 
 
-def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: list[str]) -> None:
+def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: list[str],
+            problems: dict[str, list[Problem]]) -> None:
     names = readable()
-    problems: list[Problem] = []
     held: dict[str, list[Path]] = {}
     ignored: list[str] = []
     base = folder.resolve()
@@ -233,7 +242,7 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
         if key in names:
             if suffix not in TEXT_SUFFIXES:
                 what = key if key != RESPONSES else "the survey responses"
-                problems.append(_whole(f, f"named after {what!r} but not a CSV file: a folder's tables are read from "
+                problems.setdefault(key, []).append(_whole(f, f"named after {what!r} but not a CSV file: a folder's tables are read from "
                                           f"{', '.join(TEXT_SUFFIXES)} files; save it as {key}.csv, or give a workbook "
                                           "itself as the source (civicstats check BOOK.xlsx)"))
                 continue
@@ -242,7 +251,7 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
             ignored.append(f.name)
     for key, files in held.items():
         if len(files) > 1:
-            problems.append(_whole(folder, f"{len(files)} files hold table '{key}': {', '.join(f.name for f in files)}; keep one"))
+            problems.setdefault(key, []).append(_whole(folder, f"{len(files)} files hold table '{key}': {', '.join(f.name for f in files)}; keep one"))
             continue
         f = files[0]
         try:
@@ -250,7 +259,7 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
         except OSError:
             inside = False
         if f.is_symlink() and not inside:
-            problems.append(_whole(f, f"a symbolic link leading out of the folder {folder} (to {os.path.realpath(f)}): "
+            problems.setdefault(key, []).append(_whole(f, f"a symbolic link leading out of the folder {folder} (to {os.path.realpath(f)}): "
                                       "refused; copy the file into the folder"))
             continue
         if key == RESPONSES:
@@ -261,15 +270,15 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
     for name in ignored:
         hint = sheet_hint(Path(name).stem, names)
         if hint and suggest(Path(name).stem, names) and hint not in held:
-            problems.append(_whole(folder / name, f"not a table's name, so not read (the shipped table '{hint}' would be "
+            problems.setdefault(hint, []).append(_whole(folder / name, f"not a table's name, so not read (the shipped table '{hint}' would be "
                                                   f"used instead): did you mean {hint}.csv? rename the file"))
         else:
             rest.append(name)
-    if problems:
-        raise DataError(problems)
     if rest:
         notes.append(f"{folder}: {len(rest)} file{'s' if len(rest) > 1 else ''} not read (not named after a table): "
                      f"{_shown(rest)}")
+    if not held and problems:  # nothing read: every reason why
+        raise DataError([p for ps in problems.values() for p in ps])
     if not held:
         raise DataError([_whole(folder, f"no table found: the folder needs CSV files named after tables "
                                         f"({', '.join(names)})")])
@@ -293,12 +302,12 @@ def _required(name: str) -> tuple[list[str], list[str]]:
     return spec(name).required_columns, spec(name).columns
 
 
-def _workbook(book: Path, found: dict[str, Part], exports: list[Part], notes: list[str]) -> None:
+def _workbook(book: Path, found: dict[str, Part], exports: list[Part], notes: list[str],
+              problems: dict[str, list[Problem]]) -> None:
     from civicstats.readers.xlsx import sheet_names
 
     names = readable()
     sheets = sheet_names(book)
-    problems: list[Problem] = []
     held: dict[str, list[str]] = {}
     others: list[str] = []
     for s in sheets:
@@ -309,7 +318,7 @@ def _workbook(book: Path, found: dict[str, Part], exports: list[Part], notes: li
             others.append(s)
     for key, named in held.items():
         if len(named) > 1:
-            problems.append(_whole(book, f"{len(named)} sheets hold table '{key}': "
+            problems.setdefault(key, []).append(_whole(book, f"{len(named)} sheets hold table '{key}': "
                                          f"{', '.join(repr(s) for s in named)}; keep one"))
         elif key == RESPONSES:
             exports.append(Part(RESPONSES, SOURCE, book, named[0], RESPONSES))
@@ -328,16 +337,16 @@ def _workbook(book: Path, found: dict[str, Part], exports: list[Part], notes: li
         table = min(fits)[3] if fits else None
         if table is not None and table not in held and table not in renamed:
             renamed.add(table)
-            problems.append(_whole(book, f"this sheet holds table '{table}' (its header is that table's) but is not "
+            problems.setdefault(table, []).append(_whole(book, f"this sheet holds table '{table}' (its header is that table's) but is not "
                                          f"named after it, so civicstats does not read it (and would use the shipped "
                                          f"table instead): rename the sheet '{table}'", sheet=s))
         else:
             ignored.append(f"'{s}'" + (f" (did you mean '{hint}'?)" if hint else ""))
-    if problems:
-        raise DataError(problems)
     if ignored:
         notes.append(f"{book}: {len(ignored)} sheet{'s' if len(ignored) > 1 else ''} ignored (civicstats reads only "
                      f"sheets named after a table: {', '.join(names)}): {_shown(ignored)}")
+    if not held and problems:  # nothing read: every reason why
+        raise DataError([p for ps in problems.values() for p in ps])
     if not held:
         raise DataError([_whole(book, f"no table found: the workbook needs sheets named after tables "
                                       f"({', '.join(table_names())}) or a '{RESPONSES}' sheet; "

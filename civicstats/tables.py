@@ -88,7 +88,7 @@ def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
     return RawTable(pd.concat(frames).astype("str"), origin, problems, covered)
 
 
-def _read(part: Part) -> RawTable:
+def read_part(part: Part) -> RawTable:
     """The raw text cells of one part: a sheet of a workbook, or a CSV file."""
     if part.sheet is not None:
         from civicstats.readers.xlsx import read_sheet
@@ -120,7 +120,7 @@ def adoption_from_responses(raw: RawTable, *, source_ids: set[str] | None = None
 
 def read_raw(name: str, source: Source = None) -> RawTable:
     """Table ``name``'s own rows as raw text cells, from ``source`` or, if it lacks them, ``data/``."""
-    return _read(discover(source, table=name).parts[name][0])
+    return read_part(discover(source, table=name).parts[name][0])
 
 
 def _validated_problems(raw: RawTable, run) -> list[Problem]:
@@ -232,14 +232,16 @@ def _load(name: str, d: Discovery) -> pd.DataFrame:
 
 
 def _validated(name: str, d: Discovery) -> pd.DataFrame:
+    if d.problems.get(name):  # its rows are in the source, but not where they can be read
+        raise DataError(d.problems[name])
     own_part, *derived = d.parts[name]
-    own = _read(own_part)
+    own = read_part(own_part)
     references = _references(name, d)
     texts, typed, failed = [own], [], []
     for part in derived:
         compute = _deriver(part.kind, name)
         try:
-            raw = _read(part)
+            raw = read_part(part)
             kwargs = {"source_ids": references.get("sources")} if "source_ids" in inspect.signature(compute).parameters else {}
             rows = compute(raw, **kwargs)
         except DataError as exc:  # reported with the table's own problems, not instead of them

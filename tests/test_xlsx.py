@@ -154,26 +154,34 @@ def test_a_renamed_sheet_is_a_problem_when_it_holds_a_missing_table(tmp_path: Pa
     assert "rename the sheet 'participatory_budgets'" in report.problems[0].rule
     assert report.tables == {"sources": 1}
     messages = [str(w.message) for w in caught]
-    assert not any("sheet 'Budgets'" in m for m in messages)  # a problem, not also a warning
-    assert any("sheet 'Feuil1' is ignored" in m and "did you mean" not in m for m in messages)
+    assert not any("'Budgets'" in m for m in messages)  # a problem, not also a warning
+    assert any("1 sheet ignored" in m and "'Feuil1'" in m and "did you mean" not in m for m in messages)
     with pytest.raises(DataError, match="rename the sheet 'participatory_budgets'"):
         cs.load("participatory_budgets", path)
 
 
 def test_a_renamed_copy_of_a_present_table_is_a_warning(tmp_path: Path):
-    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS, "Budgets": BUDGETS, "Sources": [["id"], ["ZZ"]]})
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS, "Budgets": BUDGETS, "Sourcs": [["id"], ["ZZ"]]})
     report, caught = checked(path)
     assert report.ok, report.problem_lines()
     assert report.tables == {"participatory_budgets": 3}
     messages = [str(w.message) for w in caught]
-    assert any("sheet 'Budgets' is ignored" in m and "did you mean 'participatory_budgets'?" in m for m in messages)
-    assert any("sheet 'Sources' is ignored" in m and "did you mean 'sources'?" in m for m in messages)
+    assert len(messages) == 1  # one note for every sheet not read
+    assert "'Budgets' (did you mean 'participatory_budgets'?)" in messages[0]
+    assert "'Sourcs' (did you mean 'sources'?)" in messages[0]
+
+
+def test_a_sheet_named_in_other_case_is_read(tmp_path: Path):
+    """Issue 9: a 'Sources' sheet was ignored (a warning) and the shipped register used instead."""
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS, "Sources": [["id"], ["ZZ"]]})
+    report, _ = checked(path)
+    assert [(p.sheet, p.column) for p in report.problems] == [("Sources", "title")]
 
 
 def test_cli_prints_warnings_and_located_lines(tmp_path: Path):
     rows = [r[:] for r in BUDGETS]
     rows[2][1] = "=B2+7"
-    path = book(tmp_path / "b.xlsx", {"participatory_budgets": rows, "Sources": [["id"], ["ZZ"]]})
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": rows, "Sourcs": [["id"], ["ZZ"]]})
     proc = subprocess.run([sys.executable, "-m", "civicstats.cli", "check", str(path)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
