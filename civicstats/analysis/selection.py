@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 from civicstats.format import NBSP, format_number, format_percent
 from civicstats.labels import label
+from civicstats.schema import NO_TEXTS, YES_TEXTS
 from civicstats.tables import load
 
 if TYPE_CHECKING:
@@ -57,9 +58,8 @@ if TYPE_CHECKING:
 
 #: Ratings run from 0 (does not fit) to 5 (fits perfectly).
 RATING_MIN, RATING_MAX = 0, 5
-#: Text values accepted in a watch-point column (for ratings read from CSV files).
-TRUE_TEXTS = {"true", "yes", "oui", "1", "y", "o"}
-FALSE_TEXTS = {"false", "no", "non", "0", "n"}
+#: Text values accepted in a watch-point column (for ratings read from CSV files): the one yes/no vocabulary.
+TRUE_TEXTS, FALSE_TEXTS = YES_TEXTS, NO_TEXTS
 
 _WORDS = {
     "en": {"colon": ":", "semi": ";", "fails": "fails {what}", "not_assessed": "{what} (not assessed)",
