@@ -144,9 +144,10 @@ def fingerprint(
     """The sha256 that identifies one notebook's build from its inputs.
 
     It covers the notebook's cells (type, source and tags only: outputs,
-    execution counts and other metadata do not count), the data (every file
-    of ``data/`` or of the file or folder given), every ``civicstats/**/*.py``
-    file, ``lang`` and :data:`BUILD_FORMAT`.
+    execution counts and other metadata do not count), the data (the schema
+    and every table as :func:`civicstats.discover.discover` finds it in
+    ``data`` — the tables it lacks taken from ``data/`` — and nothing else),
+    every ``civicstats/**/*.py`` file, ``lang`` and :data:`BUILD_FORMAT`.
 
     >>> import json, tempfile
     >>> cell = {"cell_type": "code", "id": "a", "metadata": {}, "source": "1 + 1",
@@ -194,10 +195,30 @@ def _inputs_digest(data: Path | None, lang: str) -> str:
     payload = {
         "format": BUILD_FORMAT,
         "lang": lang,
-        "data": _files_digest(_files_under(paths.DATA_DIR if data is None else data)),
+        "data": _files_digest(_data_files(data)),
         "code": _files_digest(_files_under(paths.PACKAGE_DIR, "*.py")),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _data_files(data: Path | None) -> list[tuple[str, Path]]:
+    """(name, path) of exactly the data a build reads: the schema, and every table as discovered.
+
+    The tables ``data`` holds and those it lacks (taken from ``data/``), so
+    that a build on other data is stale when a shipped table it uses
+    changes; nothing else under ``data`` (an unrelated file there is never
+    read, so never hashed).
+    """
+    from civicstats.discover import SHIPPED, discover
+
+    files = [("schema", paths.DATAPACKAGE)]
+    root = None if data is None else (data if data.is_dir() else data.parent)
+    for name, parts in discover(data).parts.items():
+        for part in parts:
+            where = (f"data/{part.path.name}" if part.origin == SHIPPED
+                     else f"source/{part.path.relative_to(root).as_posix() if root else part.path.name}")
+            files.append((f"{name}:{part.kind}:{where}:{part.sheet or ''}", part.path))
+    return files
 
 
 def _files_under(root: Path, pattern: str = "*") -> list[tuple[str, Path]]:
@@ -210,12 +231,14 @@ def _files_under(root: Path, pattern: str = "*") -> list[tuple[str, Path]]:
 
 
 def _files_digest(files: Iterable[tuple[str, Path]]) -> str:
-    """sha256 over relative names and contents, in name order."""
+    """sha256 over relative names and contents, in name order (a file named twice is read once)."""
     digest = hashlib.sha256()
+    contents: dict[Path, str] = {}
     for name, path in sorted(files):
-        with path.open("rb") as handle:
-            content = hashlib.file_digest(handle, "sha256").hexdigest()
-        digest.update(f"{name}\0{content}\n".encode())
+        if path not in contents:
+            with path.open("rb") as handle:
+                contents[path] = hashlib.file_digest(handle, "sha256").hexdigest()
+        digest.update(f"{name}\0{contents[path]}\n".encode())
     return digest.hexdigest()
 
 

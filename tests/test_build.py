@@ -330,15 +330,20 @@ def test_fingerprint_covers_the_data(tmp_path: Path) -> None:
     write_notebook(path, "1 + 1")
     data = tmp_path / "data"
     data.mkdir()
-    (data / "a.csv").write_text("x\n1\n")
+    table = data / "participatory_budgets.csv"
+    table.write_text("year,count,unit,source\n2017,47,villes,BEZ\n")
     first = fingerprint(path, data=data)
-    (data / "a.csv").write_text("x\n2\n")
+    table.write_text("year,count,unit,source\n2017,48,villes,BEZ\n")
     assert fingerprint(path, data=data) != first
     second = fingerprint(path, data=data)
-    (data / "a.csv").rename(data / "b.csv")
+    table.rename(data / "Participatory_Budgets.csv")
     assert fingerprint(path, data=data) != second  # names count too
+    (data / "Participatory_Budgets.csv").rename(table)
     # a file alone, or the folder that holds only it: same names, same bytes
-    assert fingerprint(path, data=data / "b.csv") == fingerprint(path, data=data)
+    assert fingerprint(path, data=table) == fingerprint(path, data=data)
+    # a file that is no table is never read, so never hashed (issue 9, bug 5)
+    (data / "notes.bin").write_bytes(b"x" * 1000)
+    assert fingerprint(path, data=data) == second
     with pytest.raises(FileNotFoundError):
         fingerprint(path, data=tmp_path / "missing")
 
