@@ -28,13 +28,11 @@ from typing import TYPE_CHECKING
 from civicstats import paths
 from civicstats.discover import RESPONSES, SHIPPED, DERIVED, Discovery, Part, discover
 from civicstats.errors import DataError, Problem
-from civicstats.readers import file_identity, read_csv_cached
+from civicstats.readers import RawTable, file_identity, read_csv_cached
 from civicstats.schema import Origin, sort_problems, spec, table_names, validate
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from civicstats.readers import RawTable
 
 #: Tables whose counts must not exceed the official count of their level.
 BOUNDED_BY_OFFICIAL = ("civictech_adoption", "open_data_adopters")
@@ -247,7 +245,7 @@ def _validated(name: str, d: Discovery) -> pd.DataFrame:
         except DataError as exc:  # reported with the table's own problems, not instead of them
             failed += exc.problems
             continue
-        if hasattr(rows, "origin"):  # a RawTable of text cells
+        if isinstance(rows, RawTable):  # text cells, validated with the table's own
             texts.append(rows)
         elif len(rows):
             from civicstats.readers.responses import computed_origin
