@@ -145,3 +145,35 @@ def test_datasets_lists_every_table():
     assert d["name"].tolist() == table_names()
     assert (d["rows"] > 0).all()
     assert d.set_index("name").loc["participatory_budgets", "sources"] == "BEZ;DEM24;LOC;MI22;NL"
+
+
+def test_every_foreign_key_names_a_table_and_its_key():
+    """Issue 9, bug 7: a key names the table it is checked against (levels, categories, sources)."""
+    named = set()
+    for name in table_names():
+        for column, resource, ref in spec(name).foreign_keys:
+            assert resource in table_names() and ref in spec(resource).columns, (name, column)
+            named.add((column, resource))
+    assert {("source", "sources"), ("level", "levels"), ("category", "civictech_categories")} <= named
+
+
+@pytest.mark.parametrize("name", table_names())
+def test_every_key_value_is_in_the_table_it_names(name):
+    for column, resource, ref in spec(name).foreign_keys:
+        allowed = set(cs.load(resource)[ref].astype(str))
+        cells = cs.load(name)[column].dropna().astype(str)
+        values = {v for cell in cells for v in (cell.split(";") if column == "source" else [cell])}
+        assert values <= allowed, (name, column, values - allowed)
+
+
+def test_categories_are_ordered_only_where_the_schema_says_so():
+    """Issue 9, bug 8: ``categoriesOrdered`` absent or false loads an unordered categorical."""
+    seen = set()
+    for name in table_names():
+        frame = cs.load(name)
+        for field in spec(name).descriptor["schema"]["fields"]:
+            if "enum" in field.get("constraints", {}):
+                ordered = field.get("categoriesOrdered", False)
+                assert frame[field["name"]].cat.ordered is ordered, (name, field["name"])
+                seen.add(ordered)
+    assert seen == {True, False}
