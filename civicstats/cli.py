@@ -23,7 +23,7 @@ def _print_table(frame, columns: list[str] | None = None) -> None:
 def cmd_datasets(args: argparse.Namespace) -> int:
     from civicstats.tables import datasets
 
-    _print_table(datasets())
+    _print_table(datasets(args.data))
     return 0
 
 
@@ -84,6 +84,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("datasets", help="list the tables with their size and sources")
+    s.add_argument("--data", type=Path, help="the tables as read from updated data, with where each comes from")
     s.set_defaults(func=cmd_datasets)
 
     s = sub.add_parser("audit", help="list where the sources disagree with each other")

@@ -301,8 +301,12 @@ def load(name: str, source: Source = None) -> pd.DataFrame:
     return copy
 
 
-def datasets() -> pd.DataFrame:
+def datasets(source: Source = None) -> pd.DataFrame:
     """One row per table of the data package: name, title, rows, sources.
+
+    With ``source``, each table as read from it, and an ``origin`` column:
+    ``source``, ``shipped`` (the source lacks it: taken from ``data/``) or
+    ``shipped+source``.
 
     >>> d = datasets().set_index("name")
     >>> int(d.loc["civictech_adoption", "rows"])
@@ -312,9 +316,12 @@ def datasets() -> pd.DataFrame:
 
     rows = []
     for name in table_names():
-        t = load(name)
+        t = load(name, source)
         cited = sorted({i for cell in t["source"].dropna() for i in str(cell).split(";")}) if "source" in t else []
-        rows.append({"name": name, "title": spec(name).title, "rows": len(t), "sources": ";".join(cited)})
+        row = {"name": name, "title": spec(name).title, "rows": len(t), "sources": ";".join(cited)}
+        if source is not None:
+            row["origin"] = t.attrs["origin"]
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

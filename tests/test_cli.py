@@ -73,3 +73,22 @@ def test_build_on_invalid_data_stops_before_writing(data_copy: Path, tmp_path: P
     assert "row 2, column 'count', value '-9'" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
     assert target.read_bytes() == before
+
+
+def test_datasets_with_data_says_where_each_table_comes_from(tmp_path: Path, capsys):
+    from civicstats import paths
+
+    (tmp_path / "levels.csv").write_bytes((paths.DATA_DIR / "levels.csv").read_bytes())
+    assert main(["datasets", "--data", str(tmp_path)]) == 0
+    lines = {line.split()[0]: line.split()[-1] for line in capsys.readouterr().out.splitlines()[1:]}
+    assert lines["levels"] == "source" and lines["sources"] == "shipped"
+
+
+def test_check_lists_the_tables_taken_from_data(tmp_path: Path, capsys):
+    from civicstats import paths
+
+    (tmp_path / "levels.csv").write_bytes((paths.DATA_DIR / "levels.csv").read_bytes())
+    assert main(["check", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("ok: ") and "1 table read from the source, valid: levels (18 rows)" in out[0]
+    assert out[1].startswith("taken from data/ (the source lacks them): civictech_adoption, ")
