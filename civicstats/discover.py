@@ -270,8 +270,10 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
     for name in ignored:
         hint = sheet_hint(Path(name).stem, names)
         if hint and suggest(Path(name).stem, names) and hint not in held:
-            problems.setdefault(hint, []).append(_whole(folder / name, f"not a table's name, so not read (the shipped table '{hint}' would be "
-                                                  f"used instead): did you mean {hint}.csv? rename the file"))
+            instead = ("its rows would not be read" if hint == RESPONSES
+                       else f"the shipped table '{hint}' would be used instead")
+            problems.setdefault(hint, []).append(_whole(folder / name, f"not a table's name, so not read ({instead}): "
+                                                                       f"did you mean {hint}.csv? rename the file"))
         else:
             rest.append(name)
     if rest:

@@ -66,7 +66,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from civicstats.errors import DataError, DataWarning, Problem
+from civicstats.errors import DataError, Problem
 from civicstats.readers import RawTable
 from civicstats.schema import Origin, suggest
 
