@@ -15,7 +15,7 @@ from functools import cache
 
 from civicstats.format import NBSP, check_lang
 
-__all__ = ["TEXTS", "LABEL_TABLES", "text", "label"]
+__all__ = ["TEXTS", "LABEL_TABLES", "text", "label", "subject_label", "finding_text", "reason_text"]
 
 #: Fixed texts of the charts, by language.
 TEXTS: dict[str, dict[str, str]] = {
@@ -30,9 +30,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_universe": "no universe (count {count})",
         "count_of": "{count} of {universe}",
         "note_prefix": "*" + NBSP + "{level}: {note}",
-        "den_official": "official count of collectivities of this level (collectivity_universe)",
-        "den_survey": "the survey's own (universe column, older data)",
-        "den_law": "collectivities concerned by the open-data obligation (concerned column)",
+        "den_official": "official count of collectivities of the same scope (year shown per level)",
+        "den_survey": "the survey's own (older data, LOC)",
+        "den_law": "collectivities concerned by the open-data obligation",
         "gap_title": "The survey's levels add up to {sum}, not the published {published} ({as_of})",
         "gap_units": "Number of collectivities using digital participation tools (open data excluded)",
         "sum_of_levels": "Sum of the {n} levels",
@@ -107,9 +107,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_universe": "sans univers (effectif {count})",
         "count_of": "{count} sur {universe}",
         "note_prefix": "*" + NBSP + "{level} : « {note} »",
-        "den_official": "effectif officiel des collectivités de ce niveau (collectivity_universe)",
-        "den_survey": "celui de l'enquête (colonne universe, données plus anciennes)",
-        "den_law": "collectivités concernées par l'obligation d'open data (colonne concerned)",
+        "den_official": "effectif officiel des collectivités de même périmètre (année indiquée par niveau)",
+        "den_survey": "celui de l'enquête (données plus anciennes, LOC)",
+        "den_law": "collectivités concernées par l'obligation d'open data",
         "gap_title": "Somme des niveaux de l'enquête : {sum} ; total publié : {published} ({as_of})",
         "gap_units": "Nombre de collectivités utilisant des outils numériques de participation (open data exclu)",
         "sum_of_levels": "Somme des {n} niveaux",
@@ -173,6 +173,50 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
+# --- area "truth": shares, reasons for no share, audit findings (EN and FR) ---
+TEXTS["en"].update({
+    "no_share_no_count": "the source publishes a share, not a count",
+    "no_share_respondents": "a count among survey respondents, not among all collectivities of the level",
+    "no_share_no_same_scope_universe": "no official count of the same scope in the sources",
+    "no_share_no_survey_universe": "the survey gives no denominator for this level",
+    "no_share_not_all_levels": "the number concerned by the law covers every level, not this one",
+    "no_share_no_concerned": "no number concerned by the law for this date",
+    "share_of": "{count} of {universe} ({share}; {denominator}, {year}, {sources})",
+    "published_vs_computed": "published: {published} ({sources}); computed here: {computed}",
+    "published": "published", "computed": "computed here",
+    "consistent": "consistent", "disagree": "they disagree",
+    "tolerance": "« about » read as ±{tolerance}",
+    "fd_survey_total": "{subject} {as_of}: published {expected} ({expected_source}); the levels add up to {observed} ({observed_source})",
+    "fd_published_sum": "{subject} {as_of}: published {expected} ({expected_source}); the levels add up to {observed} ({observed_source})",
+    "fd_detail_vs_total": "{subject} {as_of}: published {expected} ({expected_source}); its detail adds up to {observed} ({observed_source})",
+    "fd_conflicting_figures": "{subject} {as_of}: {expected} ({expected_source}) against {observed} ({observed_source})",
+    "fd_published_share": "{as_of}: published share {expected} ({expected_source}); count ÷ concerned computed here: {observed}",
+    "fd_survey_universe_vs_official": "{subject}: the survey divides by {observed} ({observed_source}); the official count of the same scope ({expected_as_of}) is {expected} ({expected_source})",
+    "subject_concerned": "Concerned by the law",
+    "reason": "reason",
+})
+TEXTS["fr"].update({
+    "no_share_no_count": "la source publie une part, pas un effectif",
+    "no_share_respondents": "effectif parmi les répondants à l'enquête, pas parmi toutes les collectivités du niveau",
+    "no_share_no_same_scope_universe": "aucun effectif officiel de même périmètre dans les sources",
+    "no_share_no_survey_universe": "l'enquête ne donne pas de dénominateur pour ce niveau",
+    "no_share_not_all_levels": "le nombre de collectivités concernées par la loi couvre tous les niveaux, pas celui-ci",
+    "no_share_no_concerned": "aucun nombre de collectivités concernées par la loi à cette date",
+    "share_of": "{count} sur {universe} ({share} ; {denominator}, {year}, {sources})",
+    "published_vs_computed": "publiée : {published} ({sources}) ; calculée ici : {computed}",
+    "published": "publiée", "computed": "calculée ici",
+    "consistent": "cohérents", "disagree": "ils divergent",
+    "tolerance": "« environ » lu comme ±{tolerance}",
+    "fd_survey_total": "{subject} {as_of} : total publié {expected} ({expected_source}) ; les niveaux totalisent {observed} ({observed_source})",
+    "fd_published_sum": "{subject} {as_of} : publié {expected} ({expected_source}) ; les niveaux totalisent {observed} ({observed_source})",
+    "fd_detail_vs_total": "{subject} {as_of} : publié {expected} ({expected_source}) ; le détail totalise {observed} ({observed_source})",
+    "fd_conflicting_figures": "{subject} {as_of} : {expected} ({expected_source}) contre {observed} ({observed_source})",
+    "fd_published_share": "{as_of} : part publiée {expected} ({expected_source}) ; effectif ÷ concernées calculé ici : {observed}",
+    "fd_survey_universe_vs_official": "{subject} : l'enquête divise par {observed} ({observed_source}) ; l'effectif officiel de même périmètre ({expected_as_of}) est {expected} ({expected_source})",
+    "subject_concerned": "Concernées par la loi",
+    "reason": "raison",
+})
+
 # French typography: a no-break space before ";" and ":", inside « ».
 TEXTS["fr"] = {k: v.replace(" ;", NBSP + ";").replace(" :", NBSP + ":").replace("« ", "«" + NBSP)
                .replace(" »", NBSP + "»") for k, v in TEXTS["fr"].items()}
@@ -216,6 +260,57 @@ def label(table: str, code: str, lang: str = "en") -> str:
     if str(code) not in labels:
         raise ValueError(f"no label for {str(code)!r} in {table}")
     return labels[str(code)][0 if lang == "en" else 1]
+
+
+def subject_label(subject: str, lang: str = "en") -> str:
+    """The words for an audit finding's ``subject``: a level, a published measure, a unit or "concerned"."""
+    key = f"m_{subject}" if f"m_{subject}" in TEXTS[check_lang(lang)] else f"unit_{subject}"
+    if key in TEXTS[lang]:
+        words = TEXTS[lang][key]
+        return words[:1].upper() + words[1:]
+    if f"subject_{subject}" in TEXTS[lang]:
+        return TEXTS[lang][f"subject_{subject}"]
+    return label("levels", subject, lang)
+
+
+def finding_text(finding: object, lang: str = "en") -> str:
+    """One audit finding (a row of ``cs.audit()``, as a mapping or namedtuple) as a sentence.
+
+    >>> from civicstats.analysis.audit import audit
+    >>> f = audit(include_consistent=True)
+    >>> print(finding_text(f[f["subject"] == "civictech_tools_inventoried"].iloc[0]))
+    Tools inventoried 2018: more than 74 (NL) against 79 (OCZ); consistent
+    """
+    from civicstats.format import format_as_of, format_percent, format_qualified
+
+    get = finding.get if hasattr(finding, "get") else lambda k: getattr(finding, k)
+    share = get("check") == "published_share"
+
+    def number(value: object, qual: object) -> str:
+        return format_qualified(float(value) / 100 if share else float(value), qual, lang, percent=share)
+
+    def ids(cell: object) -> str:
+        return ", ".join(i for i in str(cell).split(";") if i and i not in ("nan", "<NA>", "None"))
+
+    expected_as_of = get("expected_as_of")
+    sentence = text(f"fd_{get('check')}", lang, subject=subject_label(str(get("subject")), lang),
+                    as_of=format_as_of(str(get("as_of")), lang),
+                    expected=number(get("expected"), get("expected_qualifier")),
+                    observed=number(get("observed"), get("observed_qualifier")),
+                    expected_source=ids(get("expected_source")), observed_source=ids(get("observed_source")),
+                    expected_as_of=format_as_of(str(expected_as_of), lang) if isinstance(expected_as_of, str) else "")
+    verdict = text("consistent" if bool(get("consistent")) else "disagree", lang)
+    tolerance = get("tolerance")
+    if tolerance is not None and tolerance == tolerance:
+        verdict += f" ({text('tolerance', lang, tolerance=format_percent(float(tolerance), lang))})"
+    return sentence + text("semicolon", lang) + verdict
+
+
+def reason_text(code: object, lang: str = "en") -> str:
+    """Why a row has no share (a ``no_share`` code of ``adoption_rates``), in words; "" for none."""
+    if code is None or str(code) in ("", "nan", "<NA>"):
+        return ""
+    return text(f"no_share_{code}", lang)
 
 
 _text = text
