@@ -61,8 +61,10 @@ TEXTS: dict[str, dict[str, str]] = {
                         "inventory (its list was not found)"),
         "no_example": "no example in the sources",
         "audit_title": "Where the published figures disagree",
-        "audit_units": ("Observed figure (computed or competing) against the expected one (published), "
-                        "% difference; under each finding: expected → observed (sources)"),
+        "audit_units": ("How far the observed figure (computed or competing) is from the expected one "
+                        "(published): the gap between the ranges the two figures allow, in % of the expected "
+                        "one, 0 when they are compatible (« about » read as ±5%); under each finding: "
+                        "expected → observed (sources)"),
         "audit_xlabel": "Difference from the expected figure",
         "selection_title": "Candidate tools ranked by the selection aid",
         "selection_units": ("Score: weighted mean of the collectivity's ratings (0–5); segments: each "
@@ -138,8 +140,10 @@ TEXTS: dict[str, dict[str, str]] = {
                         "l'inventaire du guide (sa liste est introuvable)"),
         "no_example": "aucun exemple dans les sources",
         "audit_title": "Où les chiffres publiés divergent",
-        "audit_units": ("Chiffre observé (calculé ou concurrent) face au chiffre attendu (publié), écart "
-                        "en % ; sous chaque constat : attendu → observé (sources)"),
+        "audit_units": ("Écart entre le chiffre observé (calculé ou concurrent) et le chiffre attendu "
+                        "(publié) : distance entre les fourchettes que permettent les deux chiffres, en % du "
+                        "chiffre attendu, 0 quand ils sont compatibles (« environ » lu comme ±5 %) ; sous chaque "
+                        "constat : attendu → observé (sources)"),
         "audit_xlabel": "Écart au chiffre attendu",
         "selection_title": "Outils candidats classés par l'aide au choix",
         "selection_units": ("Score : moyenne pondérée des notes de la collectivité (0 à 5) ; segments : "
@@ -194,6 +198,11 @@ TEXTS["en"].update({
     "fd_survey_universe_vs_official": "{subject}: the survey divides by {observed} ({observed_source}); the official count of the same scope ({expected_as_of}) is {expected} ({expected_source})",
     "subject_concerned": "Concerned by the law",
     "reason": "reason",
+    "no_share_bar": "no share (count {count}): {reason}",
+    "universe_note_departement": ("Départements: the official count (101 INSEE geographic codes, LC) is a weak "
+                                  "source; LSN's 33.6 % of départements implies about 98"),
+    "illustration": "Illustration: hypothetical tools and ratings, not data from a source",
+    "not_joined": "points of different sources are not joined: they are not one series",
 })
 TEXTS["fr"].update({
     "no_share_no_count": "la source publie une part, pas un effectif",
@@ -215,6 +224,11 @@ TEXTS["fr"].update({
     "fd_survey_universe_vs_official": "{subject} : l'enquête divise par {observed} ({observed_source}) ; l'effectif officiel de même périmètre ({expected_as_of}) est {expected} ({expected_source})",
     "subject_concerned": "Concernées par la loi",
     "reason": "raison",
+    "no_share_bar": "pas de part (effectif {count}) : {reason}",
+    "universe_note_departement": ("Départements : l'effectif officiel (101 codes géographiques INSEE, LC) est une "
+                                  "source fragile ; les 33,6 % de départements de LSN en supposent environ 98"),
+    "illustration": "Illustration : outils et notes fictifs, pas des données d'une source",
+    "not_joined": "les points de sources différentes ne sont pas reliés : ils ne forment pas une série",
 })
 
 # French typography: a no-break space before ";" and ":", inside « ».

@@ -38,36 +38,15 @@ from civicstats.format import (  # noqa: F401  (re-exported: the charts' public 
     LANGS, MINUS, MONTHS, NBSP, NNBSP, _check_lang, as_of_date, format_as_of, format_number, format_percent,
 )
 from civicstats.labels import LABEL_TABLES, TEXTS, _labels, _text, label  # noqa: F401
-from civicstats.charts.style import (  # noqa: F401
-    GREY, LIGHT_GREY, OKABE_ITO, PALETTE, STYLE, TEXT_GREY, _LABEL_BOX, _LEADER, _bare_value_axis, _new_figure, _tick_formatter, house_style,
-)
-from civicstats.charts.stamp import (  # noqa: F401
-    _LINE, _MARGIN_X, _SOURCE_PT, _TITLE_PT, _UNITS_PT, _declutter, _record, _restore_positions, _state, _text_width_in, _wrap, finish, source_line,
-)
-from civicstats.charts.save import (  # noqa: F401
-    _atomic_savefig, _figure_name, save_figure,
-)
-from civicstats.charts.common import (  # noqa: F401
-    _default, _grouped_hbar, _ids, _ids_text, _is_missing, _level_wave_bars, _order, _require, _waves, _waves_text,
-)
-from civicstats.charts.adoption import (  # noqa: F401
-    _civictech_levels, _denominator_text, adoption_by_level, adoption_shares, survey_total_gap,
-)
-from civicstats.charts.open_data import (  # noqa: F401
-    EPCI_TYPES, _span, open_data_by_level, open_data_waves,
-)
-from civicstats.charts.budgets import (  # noqa: F401
-    UNIT_MARKERS, participatory_budgets,
-)
-from civicstats.charts.tools import (  # noqa: F401
-    tool_landscape,
-)
-from civicstats.charts.audit import (  # noqa: F401
-    _finding_label, audit_findings,
-)
-from civicstats.charts.selection import (  # noqa: F401
-    selection_scores,
-)
+from civicstats.charts.style import GREY, LIGHT_GREY, OKABE_ITO, PALETTE, STYLE, TEXT_GREY, house_style  # noqa: F401
+from civicstats.charts.stamp import finish, source_line  # noqa: F401
+from civicstats.charts.save import save_figure  # noqa: F401
+from civicstats.charts.adoption import adoption_by_level, adoption_shares, survey_total_gap  # noqa: F401
+from civicstats.charts.open_data import EPCI_TYPES, open_data_by_level, open_data_waves  # noqa: F401
+from civicstats.charts.budgets import UNIT_MARKERS, participatory_budgets  # noqa: F401
+from civicstats.charts.tools import tool_landscape  # noqa: F401
+from civicstats.charts.audit import audit_findings  # noqa: F401
+from civicstats.charts.selection import selection_scores  # noqa: F401
 
 __all__ = [
     "adoption_by_level", "adoption_shares", "survey_total_gap", "open_data_waves",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from civicstats.format import NBSP, _check_lang, format_as_of, format_number, format_percent
-from civicstats.labels import _text, label
+from civicstats.labels import TEXTS, _text, label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,7 +17,8 @@ from civicstats.charts.stamp import _record, _wrap
 from civicstats.charts.style import OKABE_ITO, TEXT_GREY, _bare_value_axis, _new_figure, house_style
 
 
-def adoption_by_level(adoption: pd.DataFrame | None = None, lang: str = "en") -> Figure:
+def adoption_by_level(adoption: pd.DataFrame | None = None, lang: str = "en", *,
+                      register: pd.DataFrame | None = None) -> Figure:
     """Collectivities using civic tech by level: one bar per level, grouped by wave.
 
     ``adoption`` is ``cs.load("civictech_adoption")`` (the default) or rows of
@@ -33,6 +34,11 @@ def adoption_by_level(adoption: pd.DataFrame | None = None, lang: str = "en") ->
     codes = sorted(set(frame["level"]), key=lambda c: (order.get(c, len(order)), c))
     cats = [(c, label("levels", c, lang)) for c in codes]
     waves = _waves(frame["as_of"])
+    dup = frame[frame.duplicated(["level", "as_of"], keep=False)]
+    if len(dup):  # one bar per level and wave: never one source's row picked silently
+        raise ValueError(f"adoption_by_level draws one row per level and wave; {dup['level'].iloc[0]} "
+                         f"{dup['as_of'].iloc[0]} has several (sources {', '.join(map(str, dup['source']))}): "
+                         "pass the rows of one source")
     cells = {(r.level, r.as_of): r for r in frame.itertuples(index=False)}
 
     def cell(code, wave):
@@ -42,80 +48,87 @@ def adoption_by_level(adoption: pd.DataFrame | None = None, lang: str = "en") ->
     with house_style():
         fig, _ax = _level_wave_bars(cats, waves, cell, "count", lang, _text("wave", lang), 1.12)
     title = _text("adoption_title", lang, waves=_waves_text(waves, lang))
-    return _record(fig, title=title, units=_text("adoption_units", lang), sources=_ids(frame["source"]), lang=lang)
+    return _record(fig, title=title, units=_text("adoption_units", lang), sources=_ids(frame["source"]), lang=lang,
+                   register=register)
 
 
-def _denominator_text(text: object, lang: str) -> str:
-    from civicstats.analysis.rates import DENOMINATORS
-
-    for key, english in DENOMINATORS.items():
-        if str(text) == english:
-            return _text(f"den_{key}", lang)
-    return str(text)
-
-
-def adoption_shares(rates: pd.DataFrame | None = None, lang: str = "en") -> Figure:
+def adoption_shares(rates: pd.DataFrame | None = None, lang: str = "en", *,
+                    register: pd.DataFrame | None = None) -> Figure:
     """Shares of adopters by level, from :func:`civicstats.adoption_rates`.
 
-    The denominator the rates name is printed in the units line; a level
-    without a universe is written "no universe", never drawn as zero. Bars are
-    labelled with the share and "count of universe"; a level whose universe
-    carries a note (e.g. the official count covers a wider set) is starred and
-    the note printed.
+    ``rates`` is the frame :func:`civicstats.adoption_rates` returns (when not
+    given: the shipped civic-tech counts over same-scope official counts).
+    Its ``measure`` column (the table counted) sets the title; its
+    ``denominator`` codes are named in the units line. Each bar is labelled
+    with the share, "count of universe" and the universe's year; a level
+    without a share is written with the reason (``no_share``), never drawn as
+    zero; a share published by a source is printed beside the computed one.
+    ``register`` is the source register for the source line (see
+    :func:`civicstats.charts.source_line`).
     """
+    from civicstats.format import format_qualified
+    from civicstats.labels import reason_text
+
     _check_lang(lang)
     if rates is None:
         from civicstats.analysis.rates import adoption_rates
 
         rates = adoption_rates("civictech_adoption", denominator="official")
-    rates = _default(rates, "civictech_adoption")
-    _require(rates, ("as_of", "level", "count", "universe", "share", "denominator", "source"), "adoption_shares")
+    _require(rates, ("as_of", "level", "measure", "count", "universe", "share", "denominator", "no_share", "source"),
+             "adoption_shares")
     frame = rates.assign(level=rates["level"].astype(str), as_of=rates["as_of"].astype(str))
+    dup = frame[frame.duplicated(["level", "as_of"], keep=False)]
+    if len(dup):
+        raise ValueError(f"adoption_shares draws one row per level and date; {dup['level'].iloc[0]} "
+                         f"{dup['as_of'].iloc[0]} has {int((dup['level'] == dup['level'].iloc[0]).sum())} "
+                         "(several sources): pass the rows of one source")
     order = _order("levels")
     codes = sorted(set(frame["level"]), key=lambda c: (order.get(c, len(order)), c))
     waves = _waves(frame["as_of"])
     cells = {(r.level, r.as_of): r for r in frame.itertuples(index=False)}
-    has_note = "universe_note" in frame.columns
-    notes: dict[str, str] = {}
+    notes: list[str] = []
 
     def cell(code, wave):
         rec = cells.get((code, wave))
         if rec is None:
             return None
-        if _is_missing(rec.universe) or _is_missing(rec.share):
-            return None, _text("no_universe", lang, count=format_number(rec.count, lang))
-        star = ""
-        if has_note and not _is_missing(rec.universe_note):
-            notes.setdefault(code, str(rec.universe_note))
-            star = NBSP + "*"
-        text = (f"{format_percent(rec.share, lang)} ("
-                + _text("count_of", lang, count=format_number(rec.count, lang), universe=format_number(rec.universe, lang))
-                + ")" + star)
+        published = ""
+        if "published_share" in frame.columns and not _is_missing(rec.published_share):
+            published = "; " + _text("published", lang) + " " + format_qualified(
+                rec.published_share, getattr(rec, "published_share_qualifier", "exact"), lang, percent=True)
+        if _is_missing(rec.share):
+            count = "–" if _is_missing(rec.count) else format_number(rec.count, lang)
+            return None, _text("no_share_bar", lang, count=count, reason=reason_text(rec.no_share, lang)) + published
+        year = str(rec.universe_as_of)[:4] if "universe_as_of" in frame.columns and not _is_missing(rec.universe_as_of) \
+            else ""
+        universe = format_qualified(rec.universe, getattr(rec, "universe_qualifier", "exact"), lang)
+        share = format_qualified(rec.share, getattr(rec, "share_qualifier", "exact"), lang, percent=True)
+        text = f"{share} (" + _text("count_of", lang, count=format_number(rec.count, lang), universe=universe) \
+            + (f", {year}" if year else "") + ")" + published
+        note_key = f"universe_note_{code}"
+        if note_key in TEXTS[lang] and _text(note_key, lang) not in notes:
+            notes.append(_text(note_key, lang))
+            text += NBSP + "*"
         return 100 * float(rec.share), text
 
     cats = [(c, label("levels", c, lang)) for c in codes]
     with house_style():
-        fig, _ax = _level_wave_bars(cats, waves, cell, "share", lang, _text("as_of", lang), 1.45)
-    denominators = "; ".join(dict.fromkeys(_denominator_text(d, lang) for d in frame["denominator"].dropna()))
+        fig, _ax = _level_wave_bars(cats, waves, cell, "share", lang, _text("as_of", lang), 1.6)
+    denominators = "; ".join(_text(f"den_{d}", lang) for d in dict.fromkeys(frame["denominator"].dropna()))
     units = _text("shares_units", lang, denominator=denominators)
-    for code, note in notes.items():
-        units += "\n" + _text("note_prefix", lang, level=label("levels", code, lang), note=note)
-    civic = set(codes) <= set(_civictech_levels())
-    title = _text("shares_title" if civic else "shares_title_open", lang,
+    for note in notes:
+        units += "\n*" + NBSP + note
+    measures = set(frame["measure"].dropna())
+    title = _text("shares_title" if measures == {"civictech_adoption"} else "shares_title_open", lang,
                   waves=_waves_text(waves, lang))
     drawn_universe = frame[frame["universe"].notna()] if "universe_source" in frame.columns else frame.iloc[0:0]
     sources = _ids(frame["source"], drawn_universe.get("universe_source", []))
-    return _record(fig, title=title, units=units, sources=sources, lang=lang)
-
-
-def _civictech_levels() -> list[str]:
-    from civicstats.schema import spec
-
-    return list(spec("civictech_adoption").field("level").enum or ())
+    return _record(fig, title=title, units=units, sources=sources, lang=lang, register=register)
 
 
 def survey_total_gap(adoption: pd.DataFrame | None = None, published: pd.DataFrame | None = None,
-                     lang: str = "en", *, as_of: str | None = None) -> Figure:
+                     lang: str = "en", *, as_of: str | None = None,
+                     register: pd.DataFrame | None = None) -> Figure:
     """The survey's rows added up against the published total, the gap marked.
 
     ``published`` is ``cs.load("published_figures")`` (the default); its
@@ -187,4 +200,4 @@ def survey_total_gap(adoption: pd.DataFrame | None = None, published: pd.DataFra
     title = _text("gap_title", lang, sum=format_number(summed, lang), published=format_number(total, lang),
                   as_of=format_as_of(as_of, lang))
     return _record(fig, title=title, units=_text("gap_units", lang),
-                   sources=_ids(rows["source"], total_row["source"]), lang=lang)
+                   sources=_ids(rows["source"], total_row["source"]), lang=lang, register=register)

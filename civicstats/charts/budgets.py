@@ -21,7 +21,8 @@ from civicstats.charts.style import GREY, PALETTE, _LABEL_BOX, _LEADER, _new_fig
 UNIT_MARKERS = {"communes": "o", "villes": "s", "collectivites": "D"}
 
 
-def participatory_budgets(budgets: pd.DataFrame | None = None, lang: str = "en") -> Figure:
+def participatory_budgets(budgets: pd.DataFrame | None = None, lang: str = "en", *,
+                          register: pd.DataFrame | None = None) -> Figure:
     """Participatory budgets per year: one marker per source, side by side.
 
     Where sources disagree for a year (2016: 25 and 26; 2017: 47 and 67) each
@@ -79,4 +80,4 @@ def participatory_budgets(budgets: pd.DataFrame | None = None, lang: str = "en")
         ax.grid(axis="y")
         ax.legend(title=_text("counted_as", lang), loc="upper left")
     return _record(fig, title=_text("budgets_title", lang), units=_text("budgets_units", lang),
-                   sources=_ids(frame["source"]), lang=lang, declutter=labels)
+                   sources=_ids(frame["source"]), lang=lang, declutter=labels, register=register)

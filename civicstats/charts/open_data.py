@@ -29,7 +29,8 @@ def _span(as_of: str) -> tuple[date, date] | None:
     return None
 
 
-def open_data_waves(open_data: pd.DataFrame | None = None, lang: str = "en") -> Figure:
+def open_data_waves(open_data: pd.DataFrame | None = None, lang: str = "en", *,
+                    register: pd.DataFrame | None = None) -> Figure:
     """Every published total of collectivities opening their data, over time.
 
     Draws the ``all`` rows of ``open_data_adopters``: the count of each wave
@@ -37,8 +38,14 @@ def open_data_waves(open_data: pd.DataFrame | None = None, lang: str = "en") -> 
     the law, so the gap to the obligation shows. Each point is labelled with
     its value and source ids; two sources for the same date are both drawn.
     Dates: see :func:`as_of_date` (a year alone sits at mid-year, with a line
-    spanning the year).
+    spanning the year). The points come from different sources, so no line
+    joins them: they are not one series. Qualified figures keep their
+    qualifier ("about 4,500"); the number concerned cites its own sources
+    (``concerned_source``, else ``source``). ``register``: see
+    :func:`civicstats.charts.source_line`.
     """
+    from civicstats.format import format_qualified
+
     _check_lang(lang)
     open_data = _default(open_data, "open_data_adopters")
     _require(open_data, ("as_of", "level", "count", "concerned", "source"), "open_data_waves")
@@ -48,12 +55,15 @@ def open_data_waves(open_data: pd.DataFrame | None = None, lang: str = "en") -> 
     if rows.empty:
         raise ValueError("open_data_waves draws the rows of level 'all'; there are none")
     bound = rows["concerned_bound"] if "concerned_bound" in rows.columns else [None] * len(rows)
+    concerned_source = [c if isinstance(c, str) and c else s for c, s in zip(
+        rows["concerned_source"].astype("object") if "concerned_source" in rows.columns else [None] * len(rows),
+        rows["source"])]
     series = [
-        ("with_open_data", [(r.as_of, int(r.count), r.source, "") for r in rows.itertuples(index=False)
-                            if not _is_missing(r.count)], OKABE_ITO["blue"], "o", "-"),
-        ("concerned", [(r.as_of, int(r.concerned), r.source, "≈" if str(b) == "about" else "")
-                       for r, b in zip(rows.itertuples(index=False), bound) if not _is_missing(r.concerned)],
-         OKABE_ITO["vermillion"], "s", ":"),
+        ("with_open_data", [(r.as_of, int(r.count), r.source, "exact") for r in rows.itertuples(index=False)
+                            if not _is_missing(r.count)], OKABE_ITO["blue"], "o"),
+        ("concerned", [(r.as_of, int(r.concerned), cs, b) for r, b, cs in
+                       zip(rows.itertuples(index=False), bound, concerned_source) if not _is_missing(r.concerned)],
+         OKABE_ITO["vermillion"], "s"),
     ]
     from matplotlib.lines import Line2D
 
@@ -62,19 +72,18 @@ def open_data_waves(open_data: pd.DataFrame | None = None, lang: str = "en") -> 
         fig, ax = _new_figure(8, 4.6)
         largest = 0
         span_drawn = False
-        for key, points, color, marker, style in series:
+        for key, points, color, marker in series:
             if not points:
                 continue
             xs = [as_of_date(p[0]) for p in points]
             ys = [p[1] for p in points]
-            ax.plot(xs, ys, linestyle=style, color=color, linewidth=1.3, zorder=2)
             ax.scatter(xs, ys, marker=marker, color=color, s=36, zorder=3, gid=f"{key}", label=_text(key, lang))
-            for (as_of, value, source, prefix), x in zip(points, xs):
+            for (as_of, value, source, qualifier), x in zip(points, xs):
                 span = _span(as_of)
                 if span:
                     ax.hlines(value, span[0], span[1], color=color, linewidth=2.2, alpha=0.45, zorder=1)
                     span_drawn = True
-                text = f"{prefix}{format_number(value, lang)} ({_ids_text(source)})"
+                text = f"{format_qualified(value, qualifier, lang)} ({_ids_text(source)})"
                 labels.append(ax.annotate(text, (x, value), xytext=(0, 7), textcoords="offset points",
                                           ha="center", va="bottom", fontsize=8.5, color="#222222",
                                           arrowprops=_LEADER, bbox=_LABEL_BOX))
@@ -93,12 +102,14 @@ def open_data_waves(open_data: pd.DataFrame | None = None, lang: str = "en") -> 
             handles.append(Line2D([], [], color=GREY, linewidth=2.2, alpha=0.6))
             texts.append(_text("year_only", lang))
         ax.legend(handles, texts, loc="center left", bbox_to_anchor=(0, 0.55))
-    sources = _ids(rows["source"])
-    return _record(fig, title=_text("waves_title", lang), units=_text("waves_units", lang), sources=sources,
-                   lang=lang, declutter=labels)
+    sources = _ids(rows["source"], [p[2] for p in series[1][1]])
+    units = _text("waves_units", lang) + _text("semicolon", lang) + _text("not_joined", lang)
+    return _record(fig, title=_text("waves_title", lang), units=units, sources=sources,
+                   lang=lang, declutter=labels, register=register)
 
 
-def open_data_by_level(open_data: pd.DataFrame | None = None, as_of: str = "2018-03", lang: str = "en") -> Figure:
+def open_data_by_level(open_data: pd.DataFrame | None = None, as_of: str = "2018-03", lang: str = "en", *,
+                       register: pd.DataFrame | None = None) -> Figure:
     """Collectivities opening their data by level, for one wave.
 
     First panel: the total (``all``) and the levels (région, département,
@@ -106,6 +117,8 @@ def open_data_by_level(open_data: pd.DataFrame | None = None, as_of: str = "2018
     written, not drawn. Second panel, when the wave details them: the EPCI
     sub-types, with what they add up to against the published EPCI count.
     """
+    from civicstats.format import format_qualified
+
     _check_lang(lang)
     open_data = _default(open_data, "open_data_adopters")
     _require(open_data, ("as_of", "level", "count", "source"), "open_data_by_level")
@@ -126,7 +139,8 @@ def open_data_by_level(open_data: pd.DataFrame | None = None, as_of: str = "2018
         for i, rec in enumerate(recs):
             colour = "#4D4D4D" if rec.level == "all" else color
             if _is_missing(rec.count):
-                share = format_percent(rec.share_pct / 100, lang) if has_share and not _is_missing(rec.share_pct) else "–"
+                share = (format_qualified(rec.share_pct / 100, getattr(rec, "share_bound", "exact"), lang, percent=True)
+                         if has_share and not _is_missing(rec.share_pct) else "–")
                 ax.annotate(_text("share_only", lang, share=share), (0, i), xytext=(3, 0), textcoords="offset points",
                             va="center", fontsize=9.5, color=GREY, fontstyle="italic")
                 continue
@@ -164,4 +178,5 @@ def open_data_by_level(open_data: pd.DataFrame | None = None, as_of: str = "2018
                          fontsize=9.5, color=OKABE_ITO["vermillion"]
                          if summed not in set(int(v) for v in epci["count"]) else TEXT_GREY, va="top")
     title = _text("by_level_title", lang, as_of=format_as_of(str(as_of), lang))
-    return _record(fig, title=title, units=_text("by_level_units", lang), sources=_ids(wave["source"]), lang=lang)
+    return _record(fig, title=title, units=_text("by_level_units", lang), sources=_ids(wave["source"]), lang=lang,
+                   register=register)

@@ -12,20 +12,28 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-from civicstats.charts.common import _default, _ids, _is_missing, _order, _require
+from civicstats.charts.common import _is_missing, _order, _require
 from civicstats.charts.stamp import _record
 from civicstats.charts.style import GREY, OKABE_ITO, PALETTE, TEXT_GREY, _new_figure, _tick_formatter, house_style
 
 
-def selection_scores(ranked: pd.DataFrame, lang: str = "en") -> Figure:
+def selection_scores(ranked: pd.DataFrame, lang: str = "en", *, note: str | None = None) -> Figure:
     """Each candidate tool's score from :func:`civicstats.select_tools`, split by question.
 
     Stacked horizontal bars, best first: each segment is one question's
     contribution (weight share × rating), so the bar's length is the score
     (0–5). Tools that fail a watch point are greyed and say why.
+
+    The tools and ratings are the caller's, not figures from a source, so the
+    chart cites none: its bottom line is ``note``, by default "Illustration:
+    hypothetical tools and ratings..." (pass your own words when the ratings
+    are a real collectivity's).
     """
+    import pandas as pd
+
     _check_lang(lang)
-    ranked = _default(ranked, "selection_criteria")
+    if not isinstance(ranked, pd.DataFrame):
+        raise ValueError("selection_scores draws the frame civicstats.select_tools returns")
     _require(ranked, ("tool", "score", "eligible", "excluded_because"), "selection_scores")
     if "rank" in ranked.columns:
         ranked = ranked.sort_values("rank", kind="stable")
@@ -77,9 +85,5 @@ def selection_scores(ranked: pd.DataFrame, lang: str = "en") -> Figure:
         handles = [Patch(color=colors[q], label=label("selection_criteria", q, lang)) for q in questions]
         ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=min(len(handles), 5),
                   fontsize=9, handlelength=1.2, columnspacing=1.0, borderaxespad=0.2)
-    from civicstats.tables import load
-
-    criteria = load("selection_criteria")
-    used = criteria[criteria["id"].astype(str).isin(questions) | (criteria["kind"].astype(str) == "watch_point")]
     return _record(fig, title=_text("selection_title", lang), units=_text("selection_units", lang),
-                   sources=_ids(used["source"]), lang=lang)
+                   sources=[], lang=lang, source_text=note if note is not None else _text("illustration", lang))

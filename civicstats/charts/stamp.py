@@ -18,18 +18,26 @@ from civicstats.charts.common import _ids, _is_missing
 from civicstats.charts.style import STYLE, TEXT_GREY, house_style
 
 
-def source_line(sources: Sequence[str], lang: str = "en") -> str:
+def source_line(sources: Sequence[str], lang: str = "en", register: pd.DataFrame | None = None) -> str:
     """The line printed under a chart: source ids, grouped by publisher.
+
+    ``register`` is the source register (the ``sources`` table: ``id``,
+    ``title``, ``publisher``) the ids are looked up in: pass the one loaded
+    with the data drawn (``cs.load("sources", data)``). Only when it is not
+    given is the shipped register used. An id the register lacks is printed
+    alone.
 
     >>> source_line(["NL", "LOC", "LOC2"])
     'Sources: NL — Villes de France; LOC, LOC2 — Localtis / Banque des Territoires'
     >>> source_line(["BEZ"], "fr") == "Source\\u00a0: BEZ — Antoine Bézard"
     True
     """
-    from civicstats.tables import load
-
     _check_lang(lang)
-    register = load("sources").set_index("id")
+    if register is None:
+        from civicstats.tables import load
+
+        register = load("sources")
+    register = register.assign(id=register["id"].astype(str)).set_index("id")
     groups: dict[str, list[str]] = {}
     for sid in sources:
         if sid in register.index:
@@ -82,8 +90,14 @@ def _state(fig: Figure) -> dict[str, Any]:
 
 
 def finish(fig: Figure, *, title: str | None = None, units: str | None = None,
-           sources: Sequence[str] | None = None, lang: str | None = None) -> Figure:
+           sources: Sequence[str] | None = None, lang: str | None = None,
+           register: pd.DataFrame | None = None, source_text: str | None = None) -> Figure:
     """Stamp the title (top left), the units (subtitle) and the source line (bottom).
+
+    ``register`` (the ``sources`` table the ids are looked up in, see
+    :func:`source_line`) is kept for later stampings. ``source_text``
+    replaces the source line, for a chart that draws no sourced data (an
+    illustration says so instead of citing a source).
 
     The arguments override what ``fig.civicstats`` records, and are recorded;
     ``lang`` sets the language of the source line (the chart's own labels keep
@@ -103,9 +117,13 @@ def finish(fig: Figure, *, title: str | None = None, units: str | None = None,
     meta.setdefault("lang", "en")
     meta.setdefault("sources", [])
     _check_lang(meta["lang"])
-    if not meta["sources"]:
-        warnings.warn("this figure names no source: pass sources=[...] (ids of the sources table)", stacklevel=2)
     state = _state(fig)
+    if register is not None:
+        state["register"] = register
+    if source_text is not None:
+        state["source_text"] = source_text
+    if not meta["sources"] and not state.get("source_text"):
+        warnings.warn("this figure names no source: pass sources=[...] (ids of the sources table)", stacklevel=2)
     # where the axes started: every layout starts again from here (see _restore_positions)
     state.setdefault("positions", [(ax, ax.get_position(original=True).frozen()) for ax in fig.axes])
     for artist in state.get("stamps", []):
@@ -115,8 +133,9 @@ def finish(fig: Figure, *, title: str | None = None, units: str | None = None,
     with house_style():
         title_lines = _wrap(meta["title"], usable, _TITLE_PT, "bold") if meta.get("title") else []
         units_lines = _wrap(meta["units"], usable, _UNITS_PT) if meta.get("units") else []
-        source_lines = (_wrap(source_line(meta["sources"], meta["lang"]), usable, _SOURCE_PT)
-                        if meta["sources"] else [])
+        bottom_line = state.get("source_text") or (
+            source_line(meta["sources"], meta["lang"], state.get("register")) if meta["sources"] else "")
+        source_lines = _wrap(bottom_line, usable, _SOURCE_PT) if bottom_line else []
 
         def height(lines: list[str], pt: float) -> float:
             return len(lines) * pt * _LINE / 72
@@ -168,10 +187,11 @@ def _restore_positions(fig: Figure) -> None:
 
 
 def _record(fig: Figure, *, title: str, units: str, sources: Sequence[str], lang: str,
-            declutter: Sequence[Any] = ()) -> Figure:
+            declutter: Sequence[Any] = (), register: pd.DataFrame | None = None,
+            source_text: str | None = None) -> Figure:
     fig.civicstats = {"title": title, "units": units, "sources": _ids(list(sources)), "lang": lang}
     _state(fig)["declutter"] = [(a, tuple(a.xyann)) for a in declutter]
-    return finish(fig)
+    return finish(fig, register=register, source_text=source_text)
 
 
 def _declutter(fig: Figure, pad_pt: float = 1.5, marker_pt: float = 8.0) -> None:

@@ -18,7 +18,7 @@ from civicstats.charts.style import GREY, OKABE_ITO, TEXT_GREY, _bare_value_axis
 
 
 def tool_landscape(categories: pd.DataFrame | None = None, tools: pd.DataFrame | None = None,
-                   lang: str = "en") -> Figure:
+                   lang: str = "en", *, register: pd.DataFrame | None = None) -> Figure:
     """The six categories, each with the number of example tools named in public sources.
 
     The tools are examples found in public sources (``civictech_tools``), not
@@ -64,4 +64,4 @@ def tool_landscape(categories: pd.DataFrame | None = None, tools: pd.DataFrame |
             ann.set_text("\n".join(_wrap(ann.get_text(), room, 8.5)))
     drawn = tools[tools["category"].isin(cats)]
     return _record(fig, title=_text("tools_title", lang), units=_text("tools_units", lang),
-                   sources=_ids(drawn["source"], categories["source"]), lang=lang)
+                   sources=_ids(drawn["source"], categories["source"]), lang=lang, register=register)
