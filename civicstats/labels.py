@@ -15,7 +15,8 @@ from functools import cache
 
 from civicstats.format import NBSP, check_lang
 
-__all__ = ["TEXTS", "LABEL_TABLES", "text", "label", "subject_label", "finding_text", "reason_text"]
+__all__ = ["TEXTS", "LABEL_TABLES", "text", "label", "subject_label", "finding_text", "reason_text", "share_line",
+           "ids_text"]
 
 #: Fixed texts of the charts, by language.
 TEXTS: dict[str, dict[str, str]] = {
@@ -26,11 +27,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "wave": "Survey wave", "as_of": "As of",
         "shares_title": "Share of collectivities using civic tech, by level ({waves})",
         "shares_title_open": "Share of collectivities opening their data ({waves})",
-        "shares_units": "% of the collectivities of each level; denominator: {denominator}",
+        "shares_units": "% of the collectivities of each level; denominator: {denominator}; the universe's year beside each bar",
         "no_universe": "no universe (count {count})",
         "count_of": "{count} of {universe}",
         "note_prefix": "*" + NBSP + "{level}: {note}",
-        "den_official": "official count of collectivities of the same scope (year shown per level)",
+        "den_official": "official count of the same scope",
         "den_survey": "the survey's own (older data, LOC)",
         "den_law": "collectivities concerned by the open-data obligation",
         "gap_title": "The survey's levels add up to {sum}, not the published {published} ({as_of})",
@@ -105,11 +106,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "wave": "Vague d'enquête", "as_of": "Date",
         "shares_title": "Part des collectivités utilisant la civic tech, par niveau ({waves})",
         "shares_title_open": "Part des collectivités ouvrant leurs données ({waves})",
-        "shares_units": "% des collectivités de chaque niveau ; dénominateur" + NBSP + ": {denominator}",
+        "shares_units": ("% des collectivités de chaque niveau ; dénominateur" + NBSP + ": {denominator} ; "
+                         "l'année de l'univers à côté de chaque barre"),
         "no_universe": "sans univers (effectif {count})",
         "count_of": "{count} sur {universe}",
         "note_prefix": "*" + NBSP + "{level} : « {note} »",
-        "den_official": "effectif officiel des collectivités de même périmètre (année indiquée par niveau)",
+        "den_official": "effectif officiel de même périmètre",
         "den_survey": "celui de l'enquête (données plus anciennes, LOC)",
         "den_law": "collectivités concernées par l'obligation d'open data",
         "gap_title": "Somme des niveaux de l'enquête : {sum} ; total publié : {published} ({as_of})",
@@ -203,6 +205,29 @@ TEXTS["en"].update({
                                   "source; LSN's 33.6 % of départements implies about 98"),
     "illustration": "Illustration: hypothetical tools and ratings, not data from a source",
     "not_joined": "points of different sources are not joined: they are not one series",
+    # notebook sentences (printed by code, so they follow the data)
+    "nb_wave_total": "In the {wave} wave, {total} collectivities are counted across {n} levels; the largest group is {level} ({count}).",
+    "nb_share_line": "{level}: {count} of {universe} ({share}; {denominator}, {year}; sources: {sources})",
+    "nb_no_share_line": "{level}: {count}, no share: {reason}",
+    "nb_ranking": "Highest share: {top}; lowest: {bottom}. Each share has its own denominator and year (table above).",
+    "nb_gap": "The levels add up to {sum}, {gap} short of the published total of {total} ({sources}); no source explains the gap.",
+    "nb_gap_excess": "The levels add up to {sum}, {gap} more than the published total of {total} ({sources}).",
+    "nb_gap_none": "The levels add up to the published total of {total} ({sources}).",
+    "nb_one_wave": "Only one wave in this data ({wave}): add a wave to see the change (see the README, 'Re-running the analyses').",
+    "nb_law_line": "{as_of}: {count} of {universe} collectivities concerned ({share}, computed here)",
+    "nb_law_published": "; published: {published} ({sources})",
+    "nb_obligation": "Concerned: at least {population} inhabitants AND at least {agents} full-time-equivalent agents; full obligation from {date}.",
+    "nb_budgets_range": "From {first} {first_unit} in {first_year} ({first_sources}) to {last} {last_unit} in {last_year} ({last_sources}).",
+    "nb_units": "Units counted by the sources: {units}.",
+    "nb_figure_line": "{what}: {value} ({sources})",
+    "nb_findings": "{n} disagreements found by {kinds} kinds of check.",
+    "nb_none": "None in this data.",
+    "col_finding": "Finding", "col_universe_as_of": "Universe as of", "col_universe_source": "Universe sources",
+    "col_no_share": "Why no share", "col_published_share": "Published share", "col_concerned_source": "Sources (concerned)",
+    "col_concerned_bound": "Qualifier", "col_bound": "Qualifier", "col_universe_qualifier": "Qualifier",
+    "col_case": "Case", "col_population": "Population", "col_agents": "Agents (FTE)", "col_kind": "Kind",
+    "col_criterion": "Criterion", "col_eligible": "Eligible", "col_excluded_because": "Excluded because",
+    "col_change": "Change", "col_rows": "Rows", "col_name": "Table",
 })
 TEXTS["fr"].update({
     "no_share_no_count": "la source publie une part, pas un effectif",
@@ -229,6 +254,28 @@ TEXTS["fr"].update({
                                   "source fragile ; les 33,6 % de départements de LSN en supposent environ 98"),
     "illustration": "Illustration : outils et notes fictifs, pas des données d'une source",
     "not_joined": "les points de sources différentes ne sont pas reliés : ils ne forment pas une série",
+    "nb_wave_total": "Vague {wave} : {total} collectivités comptées sur {n} niveaux ; le groupe le plus nombreux : {level} ({count}).",
+    "nb_share_line": "{level} : {count} sur {universe} ({share} ; {denominator}, {year} ; sources : {sources})",
+    "nb_no_share_line": "{level} : {count}, pas de part : {reason}",
+    "nb_ranking": "Part la plus élevée : {top} ; la plus faible : {bottom}. Chaque part a son dénominateur et son année (tableau ci-dessus).",
+    "nb_gap": "Les niveaux totalisent {sum}, {gap} de moins que le total publié de {total} ({sources}) ; aucune source n'explique l'écart.",
+    "nb_gap_excess": "Les niveaux totalisent {sum}, {gap} de plus que le total publié de {total} ({sources}).",
+    "nb_gap_none": "Les niveaux totalisent le total publié de {total} ({sources}).",
+    "nb_one_wave": "Une seule vague dans ces données ({wave}) : ajoutez une vague pour voir l'évolution (voir le README).",
+    "nb_law_line": "{as_of} : {count} sur {universe} collectivités concernées ({share}, calculé ici)",
+    "nb_law_published": " ; publié : {published} ({sources})",
+    "nb_obligation": "Concernée : au moins {population} habitants ET au moins {agents} agents en équivalent temps plein ; obligation pleine à partir du {date}.",
+    "nb_budgets_range": "De {first} {first_unit} en {first_year} ({first_sources}) à {last} {last_unit} en {last_year} ({last_sources}).",
+    "nb_units": "Unités comptées par les sources : {units}.",
+    "nb_figure_line": "{what} : {value} ({sources})",
+    "nb_findings": "{n} divergences trouvées par {kinds} types de contrôle.",
+    "nb_none": "Aucun dans ces données.",
+    "col_finding": "Constat", "col_universe_as_of": "Date de l'univers", "col_universe_source": "Sources de l'univers",
+    "col_no_share": "Pourquoi pas de part", "col_published_share": "Part publiée", "col_concerned_source": "Sources (concernées)",
+    "col_concerned_bound": "Qualificatif", "col_bound": "Qualificatif", "col_universe_qualifier": "Qualificatif",
+    "col_case": "Cas", "col_population": "Population", "col_agents": "Agents (ETP)", "col_kind": "Type",
+    "col_criterion": "Critère", "col_eligible": "Éligible", "col_excluded_because": "Exclu car",
+    "col_change": "Évolution", "col_rows": "Lignes", "col_name": "Table",
 })
 
 # French typography: a no-break space before ";" and ":", inside « ».
@@ -318,6 +365,31 @@ def finding_text(finding: object, lang: str = "en") -> str:
     if tolerance is not None and tolerance == tolerance:
         verdict += f" ({text('tolerance', lang, tolerance=format_percent(float(tolerance), lang))})"
     return sentence + text("semicolon", lang) + verdict
+
+
+def ids_text(cell: object) -> str:
+    """Source ids of a cell ("NL;LOC") for readers: "NL, LOC"."""
+    return ", ".join(i for i in str(cell).split(";") if i and i not in ("nan", "<NA>", "None"))
+
+
+def share_line(rec: object, lang: str = "en") -> str:
+    """One row of ``adoption_rates`` as a sentence: its share, denominator, year and sources, or why it has none."""
+    from civicstats.format import format_number, format_qualified
+
+    get = rec.get if hasattr(rec, "get") else lambda k: getattr(rec, k)
+    level = label("levels", str(get("level")), lang)
+    count = get("count")
+    count_text = "–" if count is None or count != count or str(count) == "<NA>" else format_number(count, lang)
+    share = get("share")
+    if share is None or share != share:
+        return text("nb_no_share_line", lang, level=level, count=count_text, reason=reason_text(get("no_share"), lang))
+    year = get("universe_as_of")
+    return text("nb_share_line", lang, level=level, count=count_text,
+                universe=format_qualified(get("universe"), get("universe_qualifier"), lang),
+                share=format_qualified(share, get("share_qualifier"), lang, percent=True),
+                denominator=text(f"den_{get('denominator')}", lang),
+                year=str(year)[:4] if isinstance(year, str) else "–",
+                sources=ids_text(";".join(str(c) for c in (get("source"), get("universe_source")) if isinstance(c, str))))
 
 
 def reason_text(code: object, lang: str = "en") -> str:

@@ -125,7 +125,7 @@ def test_adoption_shares_names_the_denominator_and_never_draws_a_missing_univers
     shown = texts(fig)
     assert "50% (9 of 18, 2018)" in shown
     assert "0.058% (19 of 32,798, 2019)" in shown  # same scope, its year named; never 19 of 35,357
-    assert "official count of collectivities of the same scope" in fig.civicstats["units"]
+    assert "official count of the same scope" in fig.civicstats["units"]
     assert "collectivity_universe" not in fig.civicstats["units"]  # no internal names
     assert set(fig.civicstats["sources"]) == {"NL", "LOC", "LC", "DGCL18", "VP18", "DA19"}
 
