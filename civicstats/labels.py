@@ -228,6 +228,7 @@ TEXTS["en"].update({
     "col_case": "Case", "col_population": "Population", "col_agents": "Agents (FTE)", "col_kind": "Kind",
     "col_criterion": "Criterion", "col_eligible": "Eligible", "col_excluded_because": "Excluded because",
     "col_change": "Change", "col_rows": "Rows", "col_name": "Table",
+    "kind_question": "question", "kind_watch_point": "watch point", "col_computed": "Share computed here",
 })
 TEXTS["fr"].update({
     "no_share_no_count": "la source publie une part, pas un effectif",
@@ -276,6 +277,7 @@ TEXTS["fr"].update({
     "col_case": "Cas", "col_population": "Population", "col_agents": "Agents (ETP)", "col_kind": "Type",
     "col_criterion": "Critère", "col_eligible": "Éligible", "col_excluded_because": "Exclu car",
     "col_change": "Évolution", "col_rows": "Lignes", "col_name": "Table",
+    "kind_question": "question", "kind_watch_point": "point de vigilance", "col_computed": "Part calculée ici",
 })
 
 # French typography: a no-break space before ";" and ":", inside « ».
@@ -364,6 +366,7 @@ def finding_text(finding: object, lang: str = "en") -> str:
     tolerance = get("tolerance")
     if tolerance is not None and tolerance == tolerance:
         verdict += f" ({text('tolerance', lang, tolerance=format_percent(float(tolerance), lang))})"
+    sentence = sentence[:1].upper() + sentence[1:]  # a French month starts the sentence in lower case
     return sentence + text("semicolon", lang) + verdict
 
 
