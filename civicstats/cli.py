@@ -29,11 +29,12 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from civicstats.analysis.audit import audit
+    from civicstats.labels import finding_text
 
     findings = audit(args.data, include_consistent=args.all)
     for rec in findings.itertuples(index=False):
         mark = "ok  " if rec.consistent else "DIFF"
-        print(f"{mark} {rec.check} [{rec.dataset}] {rec.message} [{rec.sources}]")
+        print(f"{mark} {rec.check} [{rec.dataset}] {finding_text(rec)}")
     disagreements = int((~findings["consistent"].astype(bool)).sum())
     print(f"{disagreements} disagreement{'s' if disagreements != 1 else ''} between sources"
           + (f", {len(findings) - disagreements} consistent checks" if args.all else ""))

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["LANGS", "NBSP", "NNBSP", "MINUS", "MONTHS", "check_lang", "format_number", "format_percent",
-           "as_of_date", "format_as_of"]
+           "as_of_date", "format_as_of", "QUALIFIER_WORDS", "format_qualified"]
 
 LANGS = ("en", "fr")
 NNBSP = "\u202f"  # narrow no-break space: French thousands separator
@@ -145,6 +145,36 @@ def format_as_of(as_of: str, lang: str = "en") -> str:
     day = int(parts[2])
     day_text = "1er" if lang == "fr" and day == 1 else str(day)
     return f"{day_text} {month} {parts[0]}"
+
+
+#: How a qualified figure reads (``exact`` adds nothing).
+QUALIFIER_WORDS = {
+    "en": {"exact": "", "about": "about ", "more_than": "more than ", "at_least": "at least ",
+           "less_than": "less than ", "at_most": "at most "},
+    "fr": {"exact": "", "about": "environ ", "more_than": "plus de ", "at_least": "au moins ",
+           "less_than": "moins de ", "at_most": "au plus "},
+}
+
+
+def format_qualified(value: float, qualifier: object = "exact", lang: str = "en", *, percent: bool = False,
+                     decimals: int | None = None) -> str:
+    """A figure with its qualifier: ``about 4,500``, ``more than 74``, ``less than 8%``.
+
+    ``qualifier`` is a code (``exact``, ``about``, ``more_than``, ``at_least``,
+    ``less_than``, ``at_most``; empty or missing is ``exact``). ``percent``
+    formats ``value`` (a fraction) as a percentage.
+
+    >>> format_qualified(4500, "about"), format_qualified(74, "more_than")
+    ('about 4,500', 'more than 74')
+    >>> format_qualified(0.08, "less_than", "fr", percent=True) == "moins de 8\u00a0%"
+    True
+    """
+    check_lang(lang)
+    code = "exact" if qualifier is None or str(qualifier) in ("", "nan", "<NA>") else str(qualifier)
+    if code not in QUALIFIER_WORDS[lang]:
+        raise ValueError(f"unknown qualifier {qualifier!r}; qualifiers: {', '.join(QUALIFIER_WORDS[lang])}")
+    number = format_percent(value, lang, decimals) if percent else format_number(value, lang, decimals)
+    return QUALIFIER_WORDS[lang][code] + number
 
 
 _check_lang = check_lang

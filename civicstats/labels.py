@@ -15,7 +15,8 @@ from functools import cache
 
 from civicstats.format import NBSP, check_lang
 
-__all__ = ["TEXTS", "LABEL_TABLES", "text", "label"]
+__all__ = ["TEXTS", "LABEL_TABLES", "text", "label", "subject_label", "finding_text", "reason_text", "share_line",
+           "ids_text"]
 
 #: Fixed texts of the charts, by language.
 TEXTS: dict[str, dict[str, str]] = {
@@ -26,13 +27,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "wave": "Survey wave", "as_of": "As of",
         "shares_title": "Share of collectivities using civic tech, by level ({waves})",
         "shares_title_open": "Share of collectivities opening their data ({waves})",
-        "shares_units": "% of the collectivities of each level; denominator: {denominator}",
+        "shares_units": "% of the collectivities of each level; denominator: {denominator}; the universe's year beside each bar",
         "no_universe": "no universe (count {count})",
         "count_of": "{count} of {universe}",
         "note_prefix": "*" + NBSP + "{level}: {note}",
-        "den_official": "official count of collectivities of this level (collectivity_universe)",
-        "den_survey": "the survey's own (universe column, older data)",
-        "den_law": "collectivities concerned by the open-data obligation (concerned column)",
+        "den_official": "official count of the same scope",
+        "den_survey": "the survey's own (older data, LOC)",
+        "den_law": "collectivities concerned by the open-data obligation",
         "gap_title": "The survey's levels add up to {sum}, not the published {published} ({as_of})",
         "gap_units": "Number of collectivities using digital participation tools (open data excluded)",
         "sum_of_levels": "Sum of the {n} levels",
@@ -61,8 +62,10 @@ TEXTS: dict[str, dict[str, str]] = {
                         "inventory (its list was not found)"),
         "no_example": "no example in the sources",
         "audit_title": "Where the published figures disagree",
-        "audit_units": ("Observed figure (computed or competing) against the expected one (published), "
-                        "% difference; under each finding: expected → observed (sources)"),
+        "audit_units": ("How far the observed figure (computed or competing) is from the expected one "
+                        "(published): the gap between the ranges the two figures allow, in % of the expected "
+                        "one, 0 when they are compatible (« about » read as ±5%); under each finding: "
+                        "expected → observed (sources)"),
         "audit_xlabel": "Difference from the expected figure",
         "selection_title": "Candidate tools ranked by the selection aid",
         "selection_units": ("Score: weighted mean of the collectivity's ratings (0–5); segments: each "
@@ -103,13 +106,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "wave": "Vague d'enquête", "as_of": "Date",
         "shares_title": "Part des collectivités utilisant la civic tech, par niveau ({waves})",
         "shares_title_open": "Part des collectivités ouvrant leurs données ({waves})",
-        "shares_units": "% des collectivités de chaque niveau ; dénominateur" + NBSP + ": {denominator}",
+        "shares_units": ("% des collectivités de chaque niveau ; dénominateur" + NBSP + ": {denominator} ; "
+                         "l'année de l'univers à côté de chaque barre"),
         "no_universe": "sans univers (effectif {count})",
         "count_of": "{count} sur {universe}",
         "note_prefix": "*" + NBSP + "{level} : « {note} »",
-        "den_official": "effectif officiel des collectivités de ce niveau (collectivity_universe)",
-        "den_survey": "celui de l'enquête (colonne universe, données plus anciennes)",
-        "den_law": "collectivités concernées par l'obligation d'open data (colonne concerned)",
+        "den_official": "effectif officiel de même périmètre",
+        "den_survey": "celui de l'enquête (données plus anciennes, LOC)",
+        "den_law": "collectivités concernées par l'obligation d'open data",
         "gap_title": "Somme des niveaux de l'enquête : {sum} ; total publié : {published} ({as_of})",
         "gap_units": "Nombre de collectivités utilisant des outils numériques de participation (open data exclu)",
         "sum_of_levels": "Somme des {n} niveaux",
@@ -138,8 +142,10 @@ TEXTS: dict[str, dict[str, str]] = {
                         "l'inventaire du guide (sa liste est introuvable)"),
         "no_example": "aucun exemple dans les sources",
         "audit_title": "Où les chiffres publiés divergent",
-        "audit_units": ("Chiffre observé (calculé ou concurrent) face au chiffre attendu (publié), écart "
-                        "en % ; sous chaque constat : attendu → observé (sources)"),
+        "audit_units": ("Écart entre le chiffre observé (calculé ou concurrent) et le chiffre attendu "
+                        "(publié) : distance entre les fourchettes que permettent les deux chiffres, en % du "
+                        "chiffre attendu, 0 quand ils sont compatibles (« environ » lu comme ±5 %) ; sous chaque "
+                        "constat : attendu → observé (sources)"),
         "audit_xlabel": "Écart au chiffre attendu",
         "selection_title": "Outils candidats classés par l'aide au choix",
         "selection_units": ("Score : moyenne pondérée des notes de la collectivité (0 à 5) ; segments : "
@@ -172,6 +178,107 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_id": "Identifiant", "col_score": "Score", "col_rank": "Rang",
     },
 }
+
+# --- area "truth": shares, reasons for no share, audit findings (EN and FR) ---
+TEXTS["en"].update({
+    "no_share_no_count": "the source publishes a share, not a count",
+    "no_share_respondents": "a count among survey respondents, not among all collectivities of the level",
+    "no_share_no_same_scope_universe": "no official count of the same scope in the sources",
+    "no_share_no_survey_universe": "the survey gives no denominator for this level",
+    "no_share_not_all_levels": "the number concerned by the law covers every level, not this one",
+    "no_share_no_concerned": "no number concerned by the law for this date",
+    "share_of": "{count} of {universe} ({share}; {denominator}, {year}, {sources})",
+    "published_vs_computed": "published: {published} ({sources}); computed here: {computed}",
+    "published": "published", "computed": "computed here",
+    "consistent": "consistent", "disagree": "they disagree",
+    "tolerance": "« about » read as ±{tolerance}",
+    "fd_survey_total": "{subject} {as_of}: published {expected} ({expected_source}); the levels add up to {observed} ({observed_source})",
+    "fd_published_sum": "{subject} {as_of}: published {expected} ({expected_source}); the levels add up to {observed} ({observed_source})",
+    "fd_detail_vs_total": "{subject} {as_of}: published {expected} ({expected_source}); its detail adds up to {observed} ({observed_source})",
+    "fd_conflicting_figures": "{subject} {as_of}: {expected} ({expected_source}) against {observed} ({observed_source})",
+    "fd_published_share": "{as_of}: published share {expected} ({expected_source}); count ÷ concerned computed here: {observed}",
+    "fd_survey_universe_vs_official": "{subject}: the survey divides by {observed} ({observed_source}); the official count of the same scope ({expected_as_of}) is {expected} ({expected_source})",
+    "subject_concerned": "Concerned by the law",
+    "reason": "reason",
+    "no_share_bar": "no share (count {count}): {reason}",
+    "universe_note_departement": ("Départements: the official count (101 INSEE geographic codes, LC) is a weak "
+                                  "source; LSN's 33.6 % of départements implies about 98"),
+    "illustration": "Illustration: hypothetical tools and ratings, not data from a source",
+    "not_joined": "points of different sources are not joined: they are not one series",
+    # notebook sentences (printed by code, so they follow the data)
+    "nb_wave_total": "In the {wave} wave, {total} collectivities are counted across {n} levels; the largest group is {level} ({count}).",
+    "nb_share_line": "{level}: {count} of {universe} ({share}; {denominator}, {year}; sources: {sources})",
+    "nb_no_share_line": "{level}: {count}, no share: {reason}",
+    "nb_ranking": "Highest share: {top}; lowest: {bottom}. Each share has its own denominator and year (table above).",
+    "nb_gap": "The levels add up to {sum}, {gap} short of the published total of {total} ({sources}); no source explains the gap.",
+    "nb_gap_excess": "The levels add up to {sum}, {gap} more than the published total of {total} ({sources}).",
+    "nb_gap_none": "The levels add up to the published total of {total} ({sources}).",
+    "nb_one_wave": "Only one wave in this data ({wave}): add a wave to see the change (see the README, 'Re-running the analyses').",
+    "nb_law_line": "{as_of}: {count} of {universe} collectivities concerned ({share}, computed here)",
+    "nb_law_published": "; published: {published} ({sources})",
+    "nb_obligation": "Concerned: at least {population} inhabitants AND at least {agents} full-time-equivalent agents; full obligation from {date}.",
+    "nb_budgets_range": "From {first} {first_unit} in {first_year} ({first_sources}) to {last} {last_unit} in {last_year} ({last_sources}).",
+    "nb_units": "Units counted by the sources: {units}.",
+    "nb_figure_line": "{what}: {value} ({sources})",
+    "nb_findings": "{n} disagreements found by {kinds} kinds of check.",
+    "nb_none": "None in this data.",
+    "col_finding": "Finding", "col_universe_as_of": "Universe as of", "col_universe_source": "Universe sources",
+    "col_no_share": "Why no share", "col_published_share": "Published share", "col_concerned_source": "Sources (concerned)",
+    "col_concerned_bound": "Qualifier", "col_bound": "Qualifier", "col_universe_qualifier": "Qualifier",
+    "col_case": "Case", "col_population": "Population", "col_agents": "Agents (FTE)", "col_kind": "Kind",
+    "col_criterion": "Criterion", "col_eligible": "Eligible", "col_excluded_because": "Excluded because",
+    "col_change": "Change", "col_rows": "Rows", "col_name": "Table",
+    "kind_question": "question", "kind_watch_point": "watch point", "col_computed": "Share computed here",
+})
+TEXTS["fr"].update({
+    "no_share_no_count": "la source publie une part, pas un effectif",
+    "no_share_respondents": "effectif parmi les répondants à l'enquête, pas parmi toutes les collectivités du niveau",
+    "no_share_no_same_scope_universe": "aucun effectif officiel de même périmètre dans les sources",
+    "no_share_no_survey_universe": "l'enquête ne donne pas de dénominateur pour ce niveau",
+    "no_share_not_all_levels": "le nombre de collectivités concernées par la loi couvre tous les niveaux, pas celui-ci",
+    "no_share_no_concerned": "aucun nombre de collectivités concernées par la loi à cette date",
+    "share_of": "{count} sur {universe} ({share} ; {denominator}, {year}, {sources})",
+    "published_vs_computed": "publiée : {published} ({sources}) ; calculée ici : {computed}",
+    "published": "publiée", "computed": "calculée ici",
+    "consistent": "cohérents", "disagree": "ils divergent",
+    "tolerance": "« environ » lu comme ±{tolerance}",
+    "fd_survey_total": "{subject} {as_of} : total publié {expected} ({expected_source}) ; les niveaux totalisent {observed} ({observed_source})",
+    "fd_published_sum": "{subject} {as_of} : publié {expected} ({expected_source}) ; les niveaux totalisent {observed} ({observed_source})",
+    "fd_detail_vs_total": "{subject} {as_of} : publié {expected} ({expected_source}) ; le détail totalise {observed} ({observed_source})",
+    "fd_conflicting_figures": "{subject} {as_of} : {expected} ({expected_source}) contre {observed} ({observed_source})",
+    "fd_published_share": "{as_of} : part publiée {expected} ({expected_source}) ; effectif ÷ concernées calculé ici : {observed}",
+    "fd_survey_universe_vs_official": "{subject} : l'enquête divise par {observed} ({observed_source}) ; l'effectif officiel de même périmètre ({expected_as_of}) est {expected} ({expected_source})",
+    "subject_concerned": "Concernées par la loi",
+    "reason": "raison",
+    "no_share_bar": "pas de part (effectif {count}) : {reason}",
+    "universe_note_departement": ("Départements : l'effectif officiel (101 codes géographiques INSEE, LC) est une "
+                                  "source fragile ; les 33,6 % de départements de LSN en supposent environ 98"),
+    "illustration": "Illustration : outils et notes fictifs, pas des données d'une source",
+    "not_joined": "les points de sources différentes ne sont pas reliés : ils ne forment pas une série",
+    "nb_wave_total": "Vague {wave} : {total} collectivités comptées sur {n} niveaux ; le groupe le plus nombreux : {level} ({count}).",
+    "nb_share_line": "{level} : {count} sur {universe} ({share} ; {denominator}, {year} ; sources : {sources})",
+    "nb_no_share_line": "{level} : {count}, pas de part : {reason}",
+    "nb_ranking": "Part la plus élevée : {top} ; la plus faible : {bottom}. Chaque part a son dénominateur et son année (tableau ci-dessus).",
+    "nb_gap": "Les niveaux totalisent {sum}, {gap} de moins que le total publié de {total} ({sources}) ; aucune source n'explique l'écart.",
+    "nb_gap_excess": "Les niveaux totalisent {sum}, {gap} de plus que le total publié de {total} ({sources}).",
+    "nb_gap_none": "Les niveaux totalisent le total publié de {total} ({sources}).",
+    "nb_one_wave": "Une seule vague dans ces données ({wave}) : ajoutez une vague pour voir l'évolution (voir le README).",
+    "nb_law_line": "{as_of} : {count} sur {universe} collectivités concernées ({share}, calculé ici)",
+    "nb_law_published": " ; publié : {published} ({sources})",
+    "nb_obligation": "Concernée : au moins {population} habitants ET au moins {agents} agents en équivalent temps plein ; obligation pleine à partir du {date}.",
+    "nb_budgets_range": "De {first} {first_unit} en {first_year} ({first_sources}) à {last} {last_unit} en {last_year} ({last_sources}).",
+    "nb_units": "Unités comptées par les sources : {units}.",
+    "nb_figure_line": "{what} : {value} ({sources})",
+    "nb_findings": "{n} divergences trouvées par {kinds} types de contrôle.",
+    "nb_none": "Aucun dans ces données.",
+    "col_finding": "Constat", "col_universe_as_of": "Date de l'univers", "col_universe_source": "Sources de l'univers",
+    "col_no_share": "Pourquoi pas de part", "col_published_share": "Part publiée", "col_concerned_source": "Sources (concernées)",
+    "col_concerned_bound": "Qualificatif", "col_bound": "Qualificatif", "col_universe_qualifier": "Qualificatif",
+    "col_case": "Cas", "col_population": "Population", "col_agents": "Agents (ETP)", "col_kind": "Type",
+    "col_criterion": "Critère", "col_eligible": "Éligible", "col_excluded_because": "Exclu car",
+    "col_change": "Évolution", "col_rows": "Lignes", "col_name": "Table",
+    "kind_question": "question", "kind_watch_point": "point de vigilance", "col_computed": "Part calculée ici",
+})
 
 # French typography: a no-break space before ";" and ":", inside « ».
 TEXTS["fr"] = {k: v.replace(" ;", NBSP + ";").replace(" :", NBSP + ":").replace("« ", "«" + NBSP)
@@ -216,6 +323,83 @@ def label(table: str, code: str, lang: str = "en") -> str:
     if str(code) not in labels:
         raise ValueError(f"no label for {str(code)!r} in {table}")
     return labels[str(code)][0 if lang == "en" else 1]
+
+
+def subject_label(subject: str, lang: str = "en") -> str:
+    """The words for an audit finding's ``subject``: a level, a published measure, a unit or "concerned"."""
+    key = f"m_{subject}" if f"m_{subject}" in TEXTS[check_lang(lang)] else f"unit_{subject}"
+    if key in TEXTS[lang]:
+        words = TEXTS[lang][key]
+        return words[:1].upper() + words[1:]
+    if f"subject_{subject}" in TEXTS[lang]:
+        return TEXTS[lang][f"subject_{subject}"]
+    return label("levels", subject, lang)
+
+
+def finding_text(finding: object, lang: str = "en") -> str:
+    """One audit finding (a row of ``cs.audit()``, as a mapping or namedtuple) as a sentence.
+
+    >>> from civicstats.analysis.audit import audit
+    >>> f = audit(include_consistent=True)
+    >>> print(finding_text(f[f["subject"] == "civictech_tools_inventoried"].iloc[0]))
+    Tools inventoried 2018: more than 74 (NL) against 79 (OCZ); consistent
+    """
+    from civicstats.format import format_as_of, format_percent, format_qualified
+
+    get = finding.get if hasattr(finding, "get") else lambda k: getattr(finding, k)
+    share = get("check") == "published_share"
+
+    def number(value: object, qual: object) -> str:
+        return format_qualified(float(value) / 100 if share else float(value), qual, lang, percent=share)
+
+    def ids(cell: object) -> str:
+        return ", ".join(i for i in str(cell).split(";") if i and i not in ("nan", "<NA>", "None"))
+
+    expected_as_of = get("expected_as_of")
+    sentence = text(f"fd_{get('check')}", lang, subject=subject_label(str(get("subject")), lang),
+                    as_of=format_as_of(str(get("as_of")), lang),
+                    expected=number(get("expected"), get("expected_qualifier")),
+                    observed=number(get("observed"), get("observed_qualifier")),
+                    expected_source=ids(get("expected_source")), observed_source=ids(get("observed_source")),
+                    expected_as_of=format_as_of(str(expected_as_of), lang) if isinstance(expected_as_of, str) else "")
+    verdict = text("consistent" if bool(get("consistent")) else "disagree", lang)
+    tolerance = get("tolerance")
+    if tolerance is not None and tolerance == tolerance:
+        verdict += f" ({text('tolerance', lang, tolerance=format_percent(float(tolerance), lang))})"
+    sentence = sentence[:1].upper() + sentence[1:]  # a French month starts the sentence in lower case
+    return sentence + text("semicolon", lang) + verdict
+
+
+def ids_text(cell: object) -> str:
+    """Source ids of a cell ("NL;LOC") for readers: "NL, LOC"."""
+    return ", ".join(i for i in str(cell).split(";") if i and i not in ("nan", "<NA>", "None"))
+
+
+def share_line(rec: object, lang: str = "en") -> str:
+    """One row of ``adoption_rates`` as a sentence: its share, denominator, year and sources, or why it has none."""
+    from civicstats.format import format_number, format_qualified
+
+    get = rec.get if hasattr(rec, "get") else lambda k: getattr(rec, k)
+    level = label("levels", str(get("level")), lang)
+    count = get("count")
+    count_text = "–" if count is None or count != count or str(count) == "<NA>" else format_number(count, lang)
+    share = get("share")
+    if share is None or share != share:
+        return text("nb_no_share_line", lang, level=level, count=count_text, reason=reason_text(get("no_share"), lang))
+    year = get("universe_as_of")
+    return text("nb_share_line", lang, level=level, count=count_text,
+                universe=format_qualified(get("universe"), get("universe_qualifier"), lang),
+                share=format_qualified(share, get("share_qualifier"), lang, percent=True),
+                denominator=text(f"den_{get('denominator')}", lang),
+                year=str(year)[:4] if isinstance(year, str) else "–",
+                sources=ids_text(";".join(str(c) for c in (get("source"), get("universe_source")) if isinstance(c, str))))
+
+
+def reason_text(code: object, lang: str = "en") -> str:
+    """Why a row has no share (a ``no_share`` code of ``adoption_rates``), in words; "" for none."""
+    if code is None or str(code) in ("", "nan", "<NA>"):
+        return ""
+    return text(f"no_share_{code}", lang)
 
 
 _text = text

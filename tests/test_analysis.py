@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
 import civicstats as cs
@@ -32,18 +33,96 @@ def test_rates_name_their_denominator():
     assert official.loc["region", "universe"] == 18
     assert math.isclose(official.loc["region", "share"], 9 / 18)
     assert official.loc["departement", "universe"] == 101
-    assert "official" in official["denominator"].iloc[0]
+    assert set(official["denominator"]) == {"official"}
     assert survey.loc["intercommunalite", "universe"] == 2581
+    assert survey.loc["intercommunalite", "universe_source"] == "LOC"
     assert math.isclose(survey.loc["ville_plus_100k", "share"], 11 / 37)
-    assert survey["denominator"].iloc[0] != official["denominator"].iloc[0]
+    assert set(survey["denominator"]) == {"survey"}
     law = cs.adoption_rates("open_data_adopters", denominator="law")
-    assert law["universe"].tolist() == [4411, 4500, 4510, 4510, 5000]
+    assert law["universe"].dropna().tolist() == [4411, 4500, 4510, 4510, 5000]
+    assert law.loc[law["universe"] == 4500, ["universe_qualifier", "share_qualifier", "universe_source"]].values.tolist() \
+        == [["about", "about", "LOC2"]]
+
+
+def test_official_shares_use_a_universe_of_the_same_scope_and_name_its_year():
+    """Issue 10: communes under 5,000 are not divided by all communes, nor intercommunalités by EPCI with métropoles."""
+    levels = cs.load("levels").set_index("level")
+    universe = cs.load("collectivity_universe")
+    r = cs.adoption_rates(denominator="official").set_index("level")
+    for level, rec in r.iterrows():
+        if pd.isna(rec["universe"]):
+            assert isinstance(rec["no_share"], str) and math.isnan(rec["share"])
+            continue
+        assert rec["universe_level"] == levels.loc[level, "official_level"]
+        scope = ["kind", "population_min", "population_max", "metropoles", "territory"]
+        assert levels.loc[level, scope].astype(str).tolist() == levels.loc[rec["universe_level"], scope].astype(str).tolist()
+        assert isinstance(rec["universe_as_of"], str) and rec["universe_as_of"][:4] in ("2018", "2019")
+    assert r.loc["commune_moins_5k", "universe"] != 35357
+    assert (r.loc["commune_moins_5k", "universe_source"], r.loc["commune_moins_5k", "universe_as_of"]) == ("DA19", "2019-01-01")
+    expected = universe[(universe["level"] == "intercommunalite")]["count"].iloc[0]
+    assert r.loc["intercommunalite", "universe"] == expected != 1263
+
+
+def test_a_level_without_a_same_scope_count_gets_no_share_and_a_reason(data_copy):
+    universe = data_copy / "collectivity_universe.csv"
+    universe.write_text("\n".join(line for line in universe.read_text(encoding="utf-8").splitlines()
+                                  if ",commune_moins_5k," not in line) + "\n", encoding="utf-8")
+    r = cs.adoption_rates(denominator="official", source=data_copy).set_index("level")
+    assert pd.isna(r.loc["commune_moins_5k", "universe"]) and math.isnan(r.loc["commune_moins_5k", "share"])
+    assert r.loc["commune_moins_5k", "no_share"] == "no_same_scope_universe"
+    from civicstats.labels import reason_text
+    assert "same scope" in reason_text(r.loc["commune_moins_5k", "no_share"], "en")
+    assert "même périmètre" in reason_text(r.loc["commune_moins_5k", "no_share"], "fr")
 
 
 def test_rates_pick_the_official_count_of_the_closest_earlier_date():
     r = cs.adoption_rates("open_data_adopters", denominator="official").set_index(["as_of", "level"])
     assert r.loc[("2018-10-01", "commune"), "universe"] == 35357
     assert r.loc[("2019-10", "commune"), "universe"] == 34970
+
+
+def test_rows_with_a_share_but_no_count_are_kept_with_the_published_share():
+    """Issue 9, bug 10: rows with a published share and no count vanished from adoption_rates."""
+    for denominator in ("official", "law"):
+        r = cs.adoption_rates("open_data_adopters", denominator=denominator).set_index(["as_of", "level"])
+        row = r.loc[("2018-01", "departement")]
+        assert pd.isna(row["count"]) and math.isclose(row["published_share"], 0.336)
+        assert row["no_share"] == "no_count"
+        assert r.loc[("2018-10-01", "all"), "published_share_qualifier"] == "less_than"
+
+
+def test_published_and_computed_shares_side_by_side():
+    r = cs.adoption_rates("open_data_adopters", denominator="law").set_index(["as_of", "level"])
+    row = r.loc[("2018-01", "all")]
+    assert math.isclose(row["published_share"], 0.065) and math.isclose(row["share"], 257 / 4411)
+
+
+@pytest.mark.parametrize("as_of", [2018, "2018"])
+def test_as_of_accepts_a_year_as_int_or_text(as_of):
+    """Issue 9, bug 11: as_of=2018 (an int) silently returned no rows."""
+    r = cs.adoption_rates(denominator="official", as_of=as_of)
+    assert len(r) == 7 and set(r["as_of"]) == {"2018"}
+
+
+def test_as_of_absent_or_malformed_is_a_clear_error():
+    with pytest.raises(ValueError, match="no rows as of '1999'.*2018"):
+        cs.adoption_rates(as_of=1999)
+    with pytest.raises(ValueError, match="as_of must be"):
+        cs.adoption_rates(as_of=2018.0)
+
+
+def test_respondents_are_not_divided_by_the_national_universe(tmp_path):
+    """Issue 9, bug 3: a responses wave (three respondents) got "1 of 18 régions (5.6 %)"."""
+    header = "as_of,siren,name,level,population,dialogue_concertation,participatory_mapping,reporting," \
+             "participatory_budgeting,crowdfunding,open_data_portal,tools,source\n"
+    rows = ["2026,200000001,Région A,region,,oui,,,,,,,NL", "2026,200000002,Région B,region,,,,,,,,,NL",
+            "2026,200000003,Région C,region,,,,,,,,,NL"]
+    folder = tmp_path / "update"
+    folder.mkdir()
+    (folder / "responses.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    r = cs.adoption_rates(denominator="official", source=folder, as_of="2026").set_index("level")
+    assert r.loc["region", "count"] == 1
+    assert math.isnan(r.loc["region", "share"]) and r.loc["region", "no_share"] == "respondents"
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -63,9 +142,11 @@ def finding(findings, check, **where):
     return rows.iloc[0]
 
 
-def test_audit_reports_the_five_known_disagreements():
+def test_audit_reports_the_known_disagreements():
     f = cs.audit()
-    assert set(f.columns) >= {"check", "dataset", "expected", "observed", "sources", "message"}
+    assert set(f.columns) >= {"check", "dataset", "subject", "expected", "expected_qualifier", "observed",
+                              "observed_qualifier", "sources", "tolerance", "consistent", "gap"}
+    assert "message" not in f.columns  # analysis returns codes and numbers, labels write the sentences
     total = finding(f, "survey_total")
     assert (total["expected"], total["observed"]) == (157, 156)
     epci = finding(f, "detail_vs_total", as_of="2018-03")
@@ -73,11 +154,65 @@ def test_audit_reports_the_five_known_disagreements():
     budgets = finding(f, "conflicting_figures", dataset="participatory_budgets", as_of="2017")
     assert {budgets["expected"], budgets["observed"]} == {47, 67}
     assert set(budgets["sources"].split(";")) == {"BEZ", "NL", "LOC"}
-    tools = finding(f, "conflicting_figures", dataset="published_figures")
-    assert {tools["expected"], tools["observed"]} == {74, 79}
     universes = f[f["check"] == "survey_universe_vs_official"]
-    assert {(int(e), int(o)) for e, o in zip(universes["expected"], universes["observed"])} == {(1263, 2581), (35357, 34672)}
+    assert {(int(e), int(o)) for e, o in zip(universes["expected"], universes["observed"])} == \
+        {(1237, 2581), (32798, 34672), (42, 37)}
+    assert set(universes["expected_as_of"]) == {"2019-01-01"}
     assert not f["consistent"].any()
+
+
+def test_audit_compares_intervals_so_compatible_figures_are_consistent():
+    """Issue 10: "more than 74" and 79 are compatible; "about 4,500" carries its tolerance."""
+    f = cs.audit(include_consistent=True)
+    tools = finding(f, "conflicting_figures", dataset="published_figures")
+    assert (tools["expected"], tools["expected_qualifier"], tools["observed"]) == (74, "more_than", 79)
+    assert bool(tools["consistent"]) is True
+    assert not ((f["subject"] == "civictech_tools_inventoried") & ~f["consistent"]).any()
+    about = f[(f["subject"] == "concerned") & (f["observed_qualifier"] == "about")]
+    assert len(about) and (about["tolerance"] == 0.05).all()
+    assert set(f["expected_qualifier"]) | set(f["observed_qualifier"]) <= {"exact", "about", "more_than", "at_least",
+                                                                           "less_than", "at_most"}
+    from civicstats.labels import finding_text
+    assert "more than 74 (NL) against 79 (OCZ); consistent" in finding_text(tools, "en")
+    assert "plus de 74 (NL) contre 79 (OCZ)" in finding_text(tools, "fr")
+
+
+def test_audit_never_compares_figures_of_different_scope():
+    f = cs.audit(include_consistent=True)
+    universes = f[f["check"] == "survey_universe_vs_official"]
+    assert 35357 not in set(universes["expected"]) and 1263 not in set(universes["expected"])
+
+
+def test_sources_of_257_and_about_4500_are_loc2_only():
+    od = cs.load("open_data_adopters")
+    row = od[(od["as_of"] == "2018-03") & (od["level"] == "all")].iloc[0]
+    assert row["source"] == "LOC2" and row["concerned"] == 4500 and row["concerned_bound"] == "about"
+    adoption = cs.load("civictech_adoption").set_index("level")
+    assert adoption.loc["commune_moins_5k", "universe_source"] == "LOC"
+    assert adoption.loc["intercommunalite", "universe_source"] == "LOC"
+
+
+def test_detail_vs_total_does_not_add_a_second_sources_row(data_copy):
+    """Issue 9, bug 2: a second source's commune row made "257 published, detail adds up to 407"."""
+    od = data_copy / "open_data_adopters.csv"
+    od.write_text(od.read_text(encoding="utf-8") + "2018-03,commune,150,,,,,,URB,another source\n",
+                  encoding="utf-8")
+    f = cs.audit(data_copy, include_consistent=True)
+    whole = finding(f, "detail_vs_total", as_of="2018-03", subject="all")
+    assert (whole["expected"], whole["observed"]) == (257, 257) and bool(whole["consistent"])
+
+
+def test_wave_changes_never_picks_the_first_source():
+    """Issue 9, bug 1: aggfunc="first" kept whichever source came first."""
+    t = pd.DataFrame({"as_of": ["2018", "2018", "2026"], "level": ["region", "region", "region"],
+                      "count": [9, 12, 14], "source": ["NL", "XX", "W26"]})
+    with pytest.raises(ValueError, match="same level and wave.*9 \\(NL\\), 12 \\(XX\\)"):
+        cs.wave_changes(t)
+    both = cs.wave_changes(t, conflicts="by_source")
+    assert both[["level", "source"]].values.tolist() == [["region", "NL"], ["region", "W26"], ["region", "XX"]]
+    assert both["2018"].tolist()[0::2] == [9, 12] and pd.isna(both["2018"].iloc[1])
+    assert cs.wave_changes(t, conflicts="max").loc[0, "2018"] == 12
+    assert cs.wave_changes(t, conflicts="min").loc[0, "change"] == 5
 
 
 def test_audit_checks_against_data_not_literals(data_copy):
@@ -93,3 +228,39 @@ def test_audit_include_consistent_adds_passing_checks():
     f = cs.audit(include_consistent=True)
     assert finding(f, "published_sum")["consistent"]
     assert finding(f, "detail_vs_total", as_of="2018-03", expected=257)["consistent"]
+
+
+def test_derive_official_counts_on_a_tiny_fixture(tmp_path):
+    """scripts/derive_official_counts.py: bands, current communes only, EPCI types, rows of DA19 replaced."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    script = Path(__file__).parents[1] / "scripts" / "derive_official_counts.py"
+    spec = importlib.util.spec_from_file_location("derive_official_counts", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    communes = [{"code": "1", "type": "commune-actuelle", "population": 4999},
+                {"code": "2", "type": "commune-actuelle", "population": 5000},
+                {"code": "3", "type": "commune-actuelle", "population": 100000},
+                {"code": "4", "type": "commune-actuelle", "population": 100001},
+                {"code": "5", "type": "commune-deleguee", "population": 10},
+                {"code": "6", "type": "commune-actuelle"}]
+    epci = [{"code": "a", "type": "METRO"}, {"code": "b", "type": "CA"}, {"code": "c", "type": "CC"},
+            {"code": "d", "type": "MET69"}]
+    package = tmp_path / "package"
+    (package / "data").mkdir(parents=True)
+    (package / "data" / "communes.json").write_text(json.dumps(communes), encoding="utf-8")
+    (package / "data" / "epci.json").write_text(json.dumps(epci), encoding="utf-8")
+    (package / "package.json").write_text(json.dumps({"version": "0.7.0"}), encoding="utf-8")
+    target = tmp_path / "collectivity_universe.csv"
+    target.write_text("as_of,level,count,source,note\n2018-01-01,commune,35357,DGCL18,\n"
+                      "2019-01-01,intercommunalite,999,DA19,old\n", encoding="utf-8")
+    assert module.main([str(package), "--write", str(target)]) == 0
+    rows = {r.split(",")[1]: r.split(",") for r in target.read_text(encoding="utf-8").splitlines()[1:]}
+    counts = {level: int(r[2]) for level, r in rows.items()}
+    assert counts == {"commune": 35357, "commune_moins_5k": 1, "ville_5k_100k": 2, "ville_plus_100k": 1,
+                      "intercommunalite": 2, "metropole": 1, "communaute_urbaine": 0,
+                      "communaute_agglomeration": 1, "communaute_communes": 1}
+    assert all(r[3] == "DA19" for level, r in rows.items() if level != "commune")
+    assert "1 without population" in target.read_text(encoding="utf-8")

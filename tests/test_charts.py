@@ -15,9 +15,10 @@ from civicstats import charts
 NNBSP, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
 
 LEVELS_EN = ["Regions", "Departments", "Metropolises", "Cities over 100,000", "Towns of 5,000–100,000",
-             "Communes under 5,000", "Intercommunal bodies"]
+             "Communes under 5,000", "Intercommunal bodies (métropoles excluded)"]
 LEVELS_FR = ["Régions", "Départements", "Métropoles", "Villes de plus de 100 000 habitants",
-             "Villes de 5 000 à 100 000 habitants", "Communes de moins de 5 000 habitants", "Intercommunalités"]
+             "Villes de 5 000 à 100 000 habitants", "Communes de moins de 5 000 habitants",
+             "Intercommunalités (hors métropoles)"]
 
 
 def bars(ax, prefix):
@@ -113,7 +114,7 @@ def test_adoption_by_level_groups_several_waves():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2018", "2020"]
 
 
-def test_adoption_shares_names_the_denominator_and_never_draws_a_missing_universe():
+def test_adoption_shares_names_the_denominator_and_never_draws_a_missing_universe(data_copy):
     rates = cs.adoption_rates(denominator="official")
     fig = charts.adoption_shares(rates)
     ax = fig.axes[0]
@@ -121,16 +122,48 @@ def test_adoption_shares_names_the_denominator_and_never_draws_a_missing_univers
     expected = {r.level: 100 * r.share for r in rates.itertuples() if not math.isnan(r.share)}
     assert drawn.keys() == expected.keys()
     assert all(math.isclose(drawn[k], expected[k]) for k in drawn)
-    assert "ville_plus_100k" not in drawn and "ville_5k_100k" not in drawn
     shown = texts(fig)
-    assert "no universe (count 11)" in shown and "no universe (count 76)" in shown
-    assert "50% (9 of 18)" in shown
-    assert "official count" in fig.civicstats["units"]
-    assert set(fig.civicstats["sources"]) == {"NL", "LOC", "LC", "DGCL18", "VP18"}
+    assert "50% (9 of 18, 2018)" in shown
+    assert "0.058% (19 of 32,798, 2019)" in shown  # same scope, its year named; never 19 of 35,357
+    assert "official count of the same scope" in fig.civicstats["units"]
+    assert "collectivity_universe" not in fig.civicstats["units"]  # no internal names
+    assert set(fig.civicstats["sources"]) == {"NL", "LOC", "LC", "DGCL18", "VP18", "DA19"}
 
     fr = charts.adoption_shares(rates, lang="fr")
-    assert f"50{NBSP}% (9 sur 18)" in texts(fr)
-    assert f"0,054{NBSP}% (19 sur 35{NNBSP}357){NBSP}*" in texts(fr)
+    assert f"50{NBSP}% (9 sur 18, 2018)" in texts(fr)
+    assert "LSN" in fr.civicstats["units"] and "source fragile" in fr.civicstats["units"]
+
+    # a level without a same-scope universe: written with its reason, never drawn
+    universe = data_copy / "collectivity_universe.csv"
+    universe.write_text("\n".join(line for line in universe.read_text(encoding="utf-8").splitlines()
+                                  if ",ville_5k_100k," not in line) + "\n", encoding="utf-8")
+    fewer = cs.adoption_rates(denominator="official", source=data_copy)
+    fig = charts.adoption_shares(fewer)
+    assert "ville_5k_100k" not in {p.get_gid().split(":")[1] for p in bars(fig.axes[0], "share:")}
+    assert "no share (count 76): no official count of the same scope in the sources" in texts(fig)
+
+
+def test_adoption_shares_title_follows_the_measure_not_the_level_codes():
+    """Issue 9: an open-data share chart got the civic-tech title."""
+    rates = cs.adoption_rates("open_data_adopters", denominator="official")
+    rates = rates[rates["level"].isin(["region", "departement"]) & rates["as_of"].isin(["2018-03"])]
+    fig = charts.adoption_shares(rates)
+    assert fig.civicstats["title"].startswith("Share of collectivities opening their data")
+    law = cs.adoption_rates("open_data_adopters", denominator="law")
+    fig = charts.adoption_shares(law[law["level"] == "all"])
+    shown = texts(fig)
+    assert "5.8% (257 of 4,411, 2018); published 6.5%" in shown  # published and computed side by side
+    assert "about 5.7% (257 of about 4,500, 2018)" in shown
+
+
+def test_charts_use_the_register_they_are_given():
+    import pandas as pd
+
+    register = pd.DataFrame({"id": ["NL", "LOC"], "title": ["t", "t"], "publisher": ["My publisher", "Other"],
+                             "date": [None, None], "url": [None, None]})
+    fig = charts.adoption_by_level(register=register)
+    assert "Sources: NL — My publisher; LOC — Other" in texts(fig)
+    assert charts.source_line(["WAVE26"], register=register) == "Source: WAVE26"
 
 
 def test_survey_total_gap_shows_156_against_157():
@@ -152,11 +185,12 @@ def test_open_data_waves_plots_every_total_and_the_number_concerned():
     series = {c.get_gid(): c.get_offsets() for c in ax.collections if c.get_gid()}
     assert list(series["with_open_data"][:, 1]) == [142, 257, 257, 343, 460, 589, 868]
     assert list(series["concerned"][:, 1]) == [4411, 4500, 4510, 4510, 5000]
+    assert not fig.axes[0].get_lines()  # figures of different sources are not joined as a trend
     first = mdates.num2date(series["with_open_data"][0, 0]).date()
     assert first == date(2017, 7, 1)  # a year alone sits at mid-year
     shown = texts(fig)
-    assert "257 (LSN)" in shown and "257 (NL, LOC2)" in shown  # two sources, both shown
-    assert "≈4,500 (NL, LOC2)" in shown
+    assert "257 (LSN)" in shown and "257 (LOC2)" in shown  # two sources, both shown
+    assert "about 4,500 (LOC2)" in shown  # the qualifier and the figure's own source
     rows = cs.load("open_data_adopters")
     assert set(fig.civicstats["sources"]) == ids(rows.loc[rows["level"] == "all", "source"])
 
@@ -167,7 +201,7 @@ def test_open_data_by_level_draws_levels_and_epci_types():
     assert [p.get_width() for p in bars(levels_ax, "count:")] == [257, 12, 33, 62, 150]
     assert [p.get_width() for p in bars(types_ax, "count:")] == [15, 2, 24, 19]
     assert "The types add up to 60; EPCI published: 62" in texts(fig)
-    assert fig.civicstats["sources"] == ["NL", "LOC2"]
+    assert set(fig.civicstats["sources"]) == {"NL", "LOC2"}
 
     october = charts.open_data_by_level(as_of="2018-10-01", lang="fr")
     assert len(october.axes) == 1
@@ -211,12 +245,14 @@ def test_audit_findings_draws_observed_against_expected():
     fig = charts.audit_findings(findings)
     ax = fig.axes[0]
     drawn = [c.get_offsets()[0][0] for c in ax.collections if (c.get_gid() or "").startswith("finding:")]
-    expected = [100 * (o / e - 1) for e, o in zip(findings["expected"], findings["observed"])]
     assert len(drawn) == len(findings)
-    assert all(math.isclose(a, b) for a, b in zip(drawn, expected))
+    assert all(math.isclose(a, 100 * g) for a, g in zip(drawn, findings["gap"]))
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert any("157 → 156" in t and "Survey total" in t for t in ticks)
-    assert any("1,263 → 2,581" in t for t in ticks)
+    assert any("32,798 → 34,672" in t for t in ticks)
+    every = charts.audit_findings(cs.audit(include_consistent=True), lang="fr")
+    ticks = [t.get_text() for t in every.axes[0].get_yticklabels()]
+    assert any("plus de 74 → 79" in t for t in ticks) and any("environ 4" in t for t in ticks)
     assert set(fig.civicstats["sources"]) == ids(findings["sources"])
 
 
@@ -233,7 +269,9 @@ def test_selection_scores_draws_the_contributions_and_greys_excluded_tools():
     assert all(r == g == b for r, g, b, _ in grey)  # excluded: greyed
     assert "excluded: fails reversibility" in texts(fig)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1. A", "2. B"]
-    assert fig.civicstats["sources"] == ["NL"]
+    assert fig.civicstats["sources"] == []  # hypothetical tools and ratings: no source cited
+    assert any(t.startswith("Illustration: hypothetical tools") for t in texts(fig))
+    assert not any(t.startswith("Source") for t in texts(fig))
 
 
 # ---------------------------------------------------------------- save_figure

@@ -83,10 +83,20 @@ def test_every_notebook_executes(shipped_build: Path):
 
 
 def test_the_reports_print_the_survey_figures(shipped_build: Path):
-    assert "156 collectivities are counted across 7 levels" in printed(shipped_build, "01-civic-tech-adoption")
-    assert "257 of 4411" in printed(shipped_build, "02-open-data")
-    assert "11 disagreements found" in printed(shipped_build, "05-source-audit")
-    assert "11 disagreements found" in html(shipped_build, "05-source-audit")
+    import civicstats as cs
+
+    text = printed(shipped_build, "01-civic-tech-adoption")
+    assert "156 collectivities are counted across 7 levels" in text
+    # issue 10: the gap sentence is printed from the data (see the updated build for the other branch)
+    assert "The levels add up to 156, 1 short of the published total of 157 (NL, LOC)" in text
+    assert "Communes under 5,000: 19 of 32,798 (0.058%; official count of the same scope, 2019" in text
+    assert "35,357" not in text  # never a share of all communes for a population band
+    assert "257 of 4,411 collectivities concerned (5.8%, computed here); published: 6.5% (LSN)" in printed(
+        shipped_build, "02-open-data")
+    disagreements = f"{len(cs.audit())} disagreements found"
+    assert disagreements in printed(shipped_build, "05-source-audit")
+    assert disagreements in html(shipped_build, "05-source-audit")
+    assert "more than 74 (NL) against 79 (OCZ); consistent" in printed(shipped_build, "05-source-audit")
 
 
 def project_outputs() -> dict[str, bytes]:
@@ -134,9 +144,14 @@ def test_updated_data_reaches_the_rendered_notebooks(updated_build):
     text = printed(out, "01-civic-tech-adoption")
     # the new 2026 wave computed from the responses, and the change since 2018
     assert "In the 2026 wave, 3 collectivities are counted across 3 levels" in text
-    assert "Only one wave" not in text and "change" in text
+    assert "Only one wave" not in text and "Change" in text
     # the corrected 2018 count
-    assert "region: 10 of 18" in text
+    assert "Regions: 10 of 18" in text
+    # the respondents of 2026 are not divided by the national universe (issue 9, bug 3)
+    assert "a count among survey respondents, not among all collectivities of the level" in text
+    # issue 10: the corrected count closes the 156/157 gap, and the printed sentence follows the data
+    assert "The levels add up to the published total of 157 (NL, LOC)." in text
+    assert "short of the published total" not in text
     assert "In the 2026 wave" in html(out, "01-civic-tech-adoption")
     nb = json.loads((out / "notebooks" / "01-civic-tech-adoption.ipynb").read_text(encoding="utf-8"))
     injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]

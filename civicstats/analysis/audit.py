@@ -1,10 +1,25 @@
-"""The source audit: where the published figures disagree with each other.
+"""The source audit: where the published figures agree or disagree with each other.
 
 Every check compares figures that are all data (published totals live in the
-``published_figures`` table, with their sources) and returns one row per
-finding: ``check``, ``dataset``, ``expected`` (the published or reference
-figure), ``observed`` (the computed or competing figure), ``sources``,
-``message``, and ``consistent`` (False for a disagreement).
+``published_figures`` table, with their sources and qualifiers) and returns
+one row per finding, codes and numbers only (``civicstats.labels.finding_text``
+writes the sentence):
+
+- ``check``, ``dataset``, ``as_of``, ``subject`` (a level or measure code);
+- ``expected`` (the published or reference figure) and ``observed`` (the
+  computed or competing one), each with its ``*_qualifier`` (``exact``,
+  ``about``, ``more_than``, ...), its interval (``*_low``, ``*_high``) and its
+  sources (``expected_source``, ``observed_source``; ``sources``: both);
+- ``tolerance``: the relative half-width used for an ``about`` figure (missing
+  when no figure is ``about``); published shares given to one decimal are read
+  as the interval they round from;
+- ``consistent``: the two intervals overlap (compatible figures: "more than
+  74" and 79 are consistent); ``gap``: the distance between the intervals
+  relative to the expected figure (0 when consistent, signed).
+
+Figures of different scope are never compared: the survey's universes are
+compared with official counts of the same scope (``levels.official_level``),
+whatever their year (``expected_as_of`` gives the official count's date).
 
 >>> findings = audit()
 >>> sorted(set(findings["check"]))[:3]
@@ -16,7 +31,9 @@ figure), ``observed`` (the computed or competing figure), ``sources``,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from civicstats.tables import Source, load
@@ -24,7 +41,9 @@ from civicstats.tables import Source, load
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMNS = ["check", "dataset", "as_of", "expected", "observed", "sources", "message", "consistent"]
+COLUMNS = ["check", "dataset", "as_of", "subject", "expected", "expected_qualifier", "expected_low",
+           "expected_high", "expected_source", "observed", "observed_qualifier", "observed_low", "observed_high",
+           "observed_source", "expected_as_of", "sources", "tolerance", "consistent", "gap"]
 
 #: Published figures that are the sum of levels of a table: measure → (table, levels).
 PUBLISHED_SUMS: dict[str, tuple[str, tuple[str, ...] | None]] = {
@@ -37,19 +56,117 @@ OPEN_DATA_PARTS: dict[str, tuple[str, ...]] = {
     "epci": ("metropole", "communaute_urbaine", "communaute_agglomeration", "communaute_communes"),
     "all": ("region", "departement", "epci", "commune", "etablissement_public_territorial"),
 }
-#: How far (percentage points) a published share may be from the computed one.
-SHARE_TOLERANCE = {"": 0.05, "about": 1.0, "under": 0.0}
+#: "About" a figure: within this fraction of it, either way (« environ 4 500 » → 4,275–4,725).
+ABOUT_TOLERANCE = 0.05
 
 Finding = dict
+Interval = tuple[float, bool, float, bool]  # low, low open, high, high open
+
+
+def _q(value: object) -> str:
+    from civicstats.analysis.rates import qualifier
+
+    return qualifier(value)
+
+
+def interval(value: float, qual: str = "exact", *, rounded: bool = False) -> Interval:
+    """The values a qualified figure allows.
+
+    ``rounded`` reads an exact figure as the interval it rounds from (a share
+    published as 6.5 is 6.45–6.55).
+
+    >>> interval(74, "more_than")
+    (74.0, True, inf, False)
+    >>> interval(4500, "about")
+    (4275.0, False, 4725.0, False)
+    >>> interval(6.5, rounded=True)
+    (6.45, False, 6.55, False)
+    """
+    v = float(value)
+    if qual == "about":
+        return (v * (1 - ABOUT_TOLERANCE), False, v * (1 + ABOUT_TOLERANCE), False)
+    if qual == "more_than":
+        return (v, True, math.inf, False)
+    if qual == "at_least":
+        return (v, False, math.inf, False)
+    if qual == "less_than":
+        return (-math.inf, False, v, True)
+    if qual == "at_most":
+        return (-math.inf, False, v, False)
+    if qual != "exact":
+        raise ValueError(f"unknown qualifier {qual!r}")
+    if rounded:
+        exponent = Decimal(repr(v)).normalize().as_tuple().exponent
+        half = 0.5 * 10 ** min(0, int(exponent))
+        return (round(v - half, 10), False, round(v + half, 10), False)
+    return (v, False, v, False)
+
+
+def overlap(a: Interval, b: Interval) -> bool:
+    """True when two intervals share a value."""
+    lo, lo_open = (a[0], a[1]) if a[0] > b[0] else (b[0], b[1]) if b[0] > a[0] else (a[0], a[1] or b[1])
+    hi, hi_open = (a[2], a[3]) if a[2] < b[2] else (b[2], b[3]) if b[2] < a[2] else (a[2], a[3] or b[3])
+    return lo < hi or (lo == hi and not lo_open and not hi_open)
+
+
+def _gap(expected: Interval, observed: Interval, reference: float) -> float:
+    if overlap(expected, observed):
+        return 0.0
+    distance = observed[0] - expected[2] if observed[0] >= expected[2] else observed[2] - expected[0]
+    return distance / reference if reference else math.nan
 
 
 def _sources(*cells: object) -> str:
     ids: list[str] = []
     for cell in cells:
         for i in str(cell).split(";"):
-            if i and i != "<NA>" and i not in ids:
+            if i and i not in ("<NA>", "nan") and i not in ids:
                 ids.append(i)
     return ";".join(ids)
+
+
+def _finding(check: str, dataset: str, as_of: object, subject: str, expected: float, expected_q: str,
+             expected_source: object, observed: float, observed_q: str, observed_source: object, *,
+             expected_iv: Interval | None = None, observed_iv: Interval | None = None,
+             expected_as_of: object = None) -> Finding:
+    e = expected_iv or interval(expected, expected_q)
+    o = observed_iv or interval(observed, observed_q)
+    return {
+        "check": check, "dataset": dataset, "as_of": str(as_of), "subject": subject,
+        "expected": expected, "expected_qualifier": expected_q, "expected_low": e[0], "expected_high": e[2],
+        "expected_source": _sources(expected_source),
+        "observed": observed, "observed_qualifier": observed_q, "observed_low": o[0], "observed_high": o[2],
+        "observed_source": _sources(observed_source),
+        "expected_as_of": None if expected_as_of is None else str(expected_as_of),
+        "sources": _sources(expected_source, observed_source),
+        "tolerance": ABOUT_TOLERANCE if "about" in (expected_q, observed_q) else math.nan,
+        "consistent": overlap(e, o), "gap": _gap(e, o, float(expected)),
+    }
+
+
+def _shares_source(cell: object, whole: set[str]) -> bool:
+    return bool(set(str(cell).split(";")) & whole)
+
+
+def _parts_sum(parts: pd.DataFrame, whole_source: object) -> tuple[float, float, str] | None:
+    """The parts summed, level by level: (low, high, sources), or None without parts.
+
+    For each level, the rows citing a source of the whole are used when there
+    are any, else every row of the level. When a level still has several rows
+    (sources), the sum is an interval (smallest to largest): a second source's
+    row is never added to the first's, nor one of them picked silently.
+    """
+    if parts.empty:
+        return None
+    whole = set(str(whole_source).split(";"))
+    low = high = 0.0
+    ids = []
+    for _, rows in parts.groupby(parts["level"].astype(str), sort=False):
+        mine = rows[rows["source"].map(lambda c: _shares_source(c, whole))]
+        use = mine if len(mine) else rows
+        low, high = low + float(use["count"].min()), high + float(use["count"].max())
+        ids.extend(use["source"])
+    return low, high, _sources(*ids)
 
 
 def survey_total(source: Source = None) -> Iterator[Finding]:
@@ -58,119 +175,95 @@ def survey_total(source: Source = None) -> Iterator[Finding]:
     for measure, (dataset, levels) in PUBLISHED_SUMS.items():
         table = load(dataset, source)
         for rec in published[published["measure"] == measure].itertuples(index=False):
-            rows = table[table["as_of"] == rec.as_of]
+            rows = table[table["as_of"].astype(str) == str(rec.as_of)]
             if levels is not None:
                 rows = rows[rows["level"].astype(str).isin(levels)]
-            if rows.empty:
+            summed = _parts_sum(rows, rec.source) if len(rows) else None
+            if summed is None:
                 continue
-            total = int(rows["count"].sum())
-            what = "all levels" if levels is None else " + ".join(levels)
-            yield {
-                "check": "survey_total" if levels is None else "published_sum",
-                "dataset": dataset, "as_of": rec.as_of, "expected": int(rec.value), "observed": total,
-                "sources": _sources(rec.source, *rows["source"]),
-                "message": (f"{measure}: the source publishes {rec.value}, the rows ({what}) add up to {total}"
-                            + ("" if total == rec.value else f", a gap of {int(rec.value) - total:+d} that no source explains")),
-                "consistent": total == rec.value,
-            }
+            low, high, ids = summed
+            yield _finding("survey_total" if levels is None else "published_sum", dataset, rec.as_of, measure,
+                           int(rec.value), _q(rec.bound), rec.source, int(low), "exact", ids,
+                           observed_iv=(low, False, high, False))
 
 
 def detail_vs_total(source: Source = None) -> Iterator[Finding]:
-    """Open-data detail (EPCI sub-types, levels) against the published whole."""
+    """Open-data detail (EPCI sub-types, levels) against the published whole, source by source."""
     table = load("open_data_adopters", source)
     table = table[table["count"].notna()]
     for as_of, wave in table.groupby("as_of", sort=True):
         by_level = wave.assign(level=wave["level"].astype(str))
         for whole, parts in OPEN_DATA_PARTS.items():
-            whole_rows = by_level[by_level["level"] == whole]
-            part_rows = by_level[by_level["level"].isin(parts)]
-            present = set(part_rows["level"])
-            # compare only when the detail is complete enough to be meant as one
-            needed = set(parts) - {"etablissement_public_territorial"}
-            if whole_rows.empty or not needed <= present:
-                continue
-            total = int(part_rows["count"].sum())
-            for rec in whole_rows.itertuples(index=False):
-                yield {
-                    "check": "detail_vs_total", "dataset": "open_data_adopters", "as_of": as_of,
-                    "expected": int(rec.count), "observed": total,
-                    "sources": _sources(rec.source, *part_rows["source"]),
-                    "message": f"{as_of}: {whole} published as {rec.count}; its detail ({', '.join(sorted(present))}) adds up to {total}",
-                    "consistent": total == rec.count,
-                }
+            for rec in by_level[by_level["level"] == whole].itertuples(index=False):
+                part_rows = by_level[by_level["level"].isin(parts)]
+                # compare only when the detail is complete enough to be meant as one
+                needed = set(parts) - {"etablissement_public_territorial"}
+                if not needed <= set(part_rows["level"]):
+                    continue
+                low, high, part_ids = _parts_sum(part_rows, rec.source)
+                yield _finding("detail_vs_total", "open_data_adopters", as_of, whole, int(rec.count), "exact",
+                               rec.source, int(low), "exact", part_ids, observed_iv=(low, False, high, False))
 
 
 def conflicting_figures(source: Source = None) -> Iterator[Finding]:
-    """Different figures published for the same thing at the same date."""
-    groups: list[tuple[str, pd.DataFrame, list[str], str, str]] = [
-        ("participatory_budgets", load("participatory_budgets", source), ["year"], "count", "unit"),
-        ("published_figures", load("published_figures", source), ["measure", "as_of"], "value", "bound"),
-    ]
+    """Figures published for the same thing at the same date, compared pairwise (with their qualifiers)."""
+    budgets = load("participatory_budgets", source)
+    figures = load("published_figures", source)
     law = load("open_data_adopters", source)
-    law = law[law["concerned"].notna()].assign(year=law["as_of"].str[:4], what="concerned by the law")
-    groups.append(("open_data_adopters", law, ["year", "what"], "concerned", "concerned_bound"))
-    for dataset, table, keys, value, qualifier in groups:
-        for key, rows in table.groupby(keys, sort=True):
-            values = rows.drop_duplicates(value)
-            if len(values) < 2:
-                continue
-            key = key if isinstance(key, tuple) else (key,)
-            recs = list(values.itertuples(index=False))
-            first = recs[0]
-            for other in recs[1:]:
-                def show(r):
-                    q = getattr(r, qualifier)
-                    prefix = {"more_than": "more than ", "about": "about ", "under": "under "}.get(str(q), "")
-                    return f"{prefix}{getattr(r, value)} ({r.source})"
-                yield {
-                    "check": "conflicting_figures", "dataset": dataset,
-                    "as_of": str(key[1] if dataset == "published_figures" else key[0]),
-                    "expected": int(getattr(first, value)), "observed": int(getattr(other, value)),
-                    "sources": _sources(first.source, other.source),
-                    "message": f"{' '.join(str(k) for k in key)}: {show(first)} against {show(other)}",
-                    "consistent": False,
-                }
+    law = law[law["concerned"].notna()]
+    groups = [
+        ("participatory_budgets", budgets.assign(as_of=budgets["year"].astype(str), subject=budgets["unit"].astype(str),
+                                                 value=budgets["count"], q="exact")),
+        ("published_figures", figures.assign(subject=figures["measure"].astype(str), value=figures["value"],
+                                             q=figures["bound"].map(_q))),
+        ("open_data_adopters", law.assign(as_of=law["as_of"].astype(str).str[:4], subject="concerned",
+                                          value=law["concerned"], q=law["concerned_bound"].map(_q),
+                                          source=[c if isinstance(c, str) and c else s for c, s in
+                                                  zip(law["concerned_source"].astype("object").fillna(""), law["source"])])),
+    ]
+    for dataset, table in groups:
+        for (subject, as_of), rows in table.groupby(["subject", "as_of"], sort=True):
+            recs = rows.drop_duplicates(["value", "q"]).to_dict("records")
+            for i, first in enumerate(recs):
+                for other in recs[i + 1:]:
+                    yield _finding("conflicting_figures", dataset, as_of, subject, int(first["value"]), first["q"],
+                                   first["source"], int(other["value"]), other["q"], other["source"])
 
 
 def published_share(source: Source = None) -> Iterator[Finding]:
-    """Published shares against count ÷ collectivities concerned by the law."""
+    """Published shares against count ÷ collectivities concerned by the law (both as intervals, in %)."""
     table = load("open_data_adopters", source)
     rows = table[table["count"].notna() & table["share_pct"].notna() & table["concerned"].notna()]
     for rec in rows.itertuples(index=False):
+        share_q, concerned_q = _q(rec.share_bound), _q(rec.concerned_bound)
+        low_c, _, high_c, _ = interval(rec.concerned, concerned_q)
         computed = 100 * rec.count / rec.concerned
-        bound = "" if rec.share_bound is None or str(rec.share_bound) == "nan" else str(rec.share_bound)
-        if bound == "under":
-            ok = computed < rec.share_pct
-        else:
-            ok = abs(computed - rec.share_pct) <= SHARE_TOLERANCE.get(bound, 0.05)
-        qual = {"about": "about ", "under": "under "}.get(bound, "")
-        yield {
-            "check": "published_share", "dataset": "open_data_adopters", "as_of": rec.as_of,
-            "expected": float(rec.share_pct), "observed": round(computed, 1), "sources": _sources(rec.source),
-            "message": (f"{rec.as_of}: published share {qual}{rec.share_pct:g} %; {rec.count} ÷ {rec.concerned} = {computed:.1f} %"
-                        + ("" if ok else " does not match it")),
-            "consistent": bool(ok),
-        }
+        observed_iv = (100 * rec.count / high_c if high_c > 0 else math.inf, False,
+                       100 * rec.count / low_c if low_c > 0 else math.inf, False)
+        concerned_source = rec.concerned_source if isinstance(rec.concerned_source, str) and rec.concerned_source \
+            else rec.source
+        from civicstats.analysis.rates import SHARE_QUALIFIER
+
+        yield _finding("published_share", "open_data_adopters", rec.as_of, "all", float(rec.share_pct), share_q,
+                       rec.source, round(computed, 1), SHARE_QUALIFIER[concerned_q],
+                       _sources(rec.source, concerned_source),
+                       expected_iv=interval(rec.share_pct, share_q, rounded=share_q == "exact"),
+                       observed_iv=observed_iv)
 
 
 def survey_universe_vs_official(source: Source = None) -> Iterator[Finding]:
-    """The survey's own denominators against the official counts of 2018."""
+    """The survey's own denominators against official counts of the same scope (their year named)."""
     from civicstats.analysis.rates import adoption_rates
 
     survey = adoption_rates("civictech_adoption", "survey", source=source)
     official = adoption_rates("civictech_adoption", "official", source=source)
-    merged = survey.merge(official, on=["as_of", "level"], suffixes=("_survey", "_official"))
+    merged = survey.merge(official, on=["as_of", "level", "source"], suffixes=("_survey", "_official"))
     merged = merged[merged["universe_survey"].notna() & merged["universe_official"].notna()]
     for rec in merged.itertuples(index=False):
-        note = f" ({rec.universe_note_official})" if isinstance(rec.universe_note_official, str) else ""
-        yield {
-            "check": "survey_universe_vs_official", "dataset": "civictech_adoption", "as_of": rec.as_of,
-            "expected": int(rec.universe_official), "observed": int(rec.universe_survey),
-            "sources": _sources(rec.source_survey, rec.universe_source_official),
-            "message": (f"{rec.level}: the survey divides by {rec.universe_survey}, the official count of "
-                        f"{rec.universe_as_of_official} is {rec.universe_official}{note}"),
-            "consistent": rec.universe_survey == rec.universe_official,
-        }
+        yield _finding("survey_universe_vs_official", "civictech_adoption", rec.as_of, rec.level,
+                       int(rec.universe_official), "exact", rec.universe_source_official,
+                       int(rec.universe_survey), "exact", rec.universe_source_survey,
+                       expected_as_of=rec.universe_as_of_official)
 
 
 CHECKS: tuple[Callable[[Source], Iterator[Finding]], ...] = (
@@ -179,11 +272,11 @@ CHECKS: tuple[Callable[[Source], Iterator[Finding]], ...] = (
 
 
 def audit(source: Source = None, *, include_consistent: bool = False) -> pd.DataFrame:
-    """Every consistency finding across the tables, as a DataFrame.
+    """Every consistency finding across the tables, as a DataFrame of codes and numbers.
 
-    ``source`` audits updated data (tables it lacks come from the shipped
-    data). By default only disagreements are listed; ``include_consistent``
-    adds the checks that passed.
+    ``source`` audits updated data. By default only disagreements are
+    listed; ``include_consistent`` adds the checks that passed.
+    ``civicstats.labels.finding_text(row, lang)`` writes a finding as a sentence.
     """
     import pandas as pd
 
@@ -192,6 +285,7 @@ def audit(source: Source = None, *, include_consistent: bool = False) -> pd.Data
     for column in ("expected", "observed"):  # counts stay whole numbers, shares keep their decimals
         frame[column] = pd.Series([int(v) if float(v).is_integer() else float(v) for v in frame[column]],
                                   index=frame.index, dtype="object")
+    frame["consistent"] = frame["consistent"].astype(bool)
     if not include_consistent:
-        frame = frame[~frame["consistent"].astype(bool)]
-    return frame.sort_values(["check", "dataset", "as_of"], kind="stable").reset_index(drop=True)
+        frame = frame[~frame["consistent"]]
+    return frame.sort_values(["check", "dataset", "as_of", "subject"], kind="stable").reset_index(drop=True)

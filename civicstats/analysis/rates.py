@@ -1,19 +1,36 @@
-"""Adoption rates: counts divided by a universe the caller names.
+"""Adoption rates: counts divided by a universe the caller names, of the same scope.
 
 A share only means something with its denominator, and the sources offer
-three: the official counts of collectivities (``collectivity_universe``), the
-survey's own denominators (the ``universe`` column of ``civictech_adoption``,
-from older data), and the collectivities concerned by the open-data law (the
-``concerned`` column of ``open_data_adopters``). The result names the one used
-on every row.
+three (the ``denominator`` codes):
+
+- ``official``: official counts of collectivities (``collectivity_universe``)
+  of the *same scope* as the count: ``levels.official_level`` names, for each
+  level, the universe level with the same kind, population band, métropoles
+  and territory (``levels`` states each level's scope). Where none exists
+  there is no share, never a share of another scope;
+- ``survey``: the survey's own denominators (``universe`` of
+  ``civictech_adoption``, from older data, its sources in ``universe_source``);
+- ``law``: the collectivities concerned by the open-data law (``concerned`` of
+  ``open_data_adopters``), a count of every level: only the ``all`` rows get
+  a share.
+
+Every row names its denominator, the universe's level, date and sources, and
+its qualifier (``about 4,500`` gives an ``about`` share). A row without a
+share says why in ``no_share``, a code (:data:`NO_SHARE`) that
+``civicstats.labels`` turns into words. Shares published by a source are kept
+beside the computed ones (``published_share``, ``published_share_qualifier``):
+rows with a published share and no count are kept too.
 
 >>> r = adoption_rates("civictech_adoption", denominator="official")
->>> r.loc[r["level"] == "region", ["count", "universe", "share"]].round(2).to_dict("records")
-[{'count': 9, 'universe': 18, 'share': 0.5}]
+>>> r.loc[r["level"] == "region", ["count", "universe", "universe_as_of", "share"]].round(2).to_dict("records")
+[{'count': 9, 'universe': 18, 'universe_as_of': '2018-01-01', 'share': 0.5}]
+>>> r.loc[r["level"] == "commune_moins_5k", ["universe", "universe_as_of", "universe_source"]].to_dict("records")
+[{'universe': 32798, 'universe_as_of': '2019-01-01', 'universe_source': 'DA19'}]
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Literal
 
 from civicstats.tables import Source, load
@@ -22,97 +39,199 @@ if TYPE_CHECKING:
     import pandas as pd
 
 Denominator = Literal["official", "survey", "law"]
-DENOMINATORS: dict[str, str] = {
-    "official": "official count of collectivities of this level (collectivity_universe)",
-    "survey": "the survey's own denominator (universe column, older data)",
-    "law": "collectivities concerned by the open-data obligation (concerned column)",
-}
-COLUMNS = ["as_of", "level", "count", "universe", "share", "denominator",
-           "universe_as_of", "universe_source", "universe_note", "source"]
+#: The denominator codes (labels: ``den_<code>`` in ``civicstats.labels``).
+DENOMINATORS = ("official", "survey", "law")
+#: Why a row has no share (labels: ``no_share_<code>``).
+NO_SHARE = (
+    "no_count",                # the source publishes a share, not a count
+    "respondents",             # the count is among respondents to a survey, not among all collectivities
+    "no_same_scope_universe",  # no official count of the level's scope
+    "no_survey_universe",      # the survey gives no denominator for this level
+    "not_all_levels",          # the law's "concerned" counts every level: only the whole has a share
+    "no_concerned",            # no number concerned by the law for this date
+)
+#: A qualified denominator turns into a qualified share: count ÷ "more than X" is "less than" the quotient.
+SHARE_QUALIFIER = {"exact": "exact", "about": "about", "more_than": "less_than", "at_least": "at_most",
+                   "less_than": "more_than", "at_most": "at_least"}
+QUALIFIERS = tuple(SHARE_QUALIFIER)
+COLUMNS = ["as_of", "level", "measure", "count", "universe", "universe_qualifier", "share", "share_qualifier",
+           "denominator", "universe_level", "universe_as_of", "universe_source", "universe_note", "no_share",
+           "published_share", "published_share_qualifier", "source"]
+TABLES = ("civictech_adoption", "open_data_adopters")
+_AS_OF = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
 def _date_key(as_of: str) -> str:
-    """An ISO partial date padded so that string order is date order."""
+    """An ISO partial date padded to its period's end, so that string order is date order."""
     return (str(as_of) + "-12-31")[:10] if len(str(as_of)) == 4 else (str(as_of) + "-31")[:10]
 
 
-def _official(counts: pd.DataFrame, source: Source) -> pd.DataFrame:
+def check_as_of(as_of: object) -> str:
+    """``as_of`` as the text a table holds: a year (int or text), year-month or date.
+
+    >>> check_as_of(2018), check_as_of("2018-03")
+    ('2018', '2018-03')
+    >>> check_as_of(18.5)
+    Traceback (most recent call last):
+    ValueError: as_of must be a year (2018 or "2018"), a year-month ("2018-03") or a date ("2018-10-01"), not 18.5
+    """
+    if isinstance(as_of, int) and not isinstance(as_of, bool):
+        as_of = str(as_of)
+    if not isinstance(as_of, str) or not _AS_OF.match(as_of.strip()):
+        raise ValueError('as_of must be a year (2018 or "2018"), a year-month ("2018-03") or a date '
+                         f'("2018-10-01"), not {as_of!r}')
+    return as_of.strip()
+
+
+def qualifier(value: object) -> str:
+    """A qualifier cell as a code: empty is ``exact``."""
     import pandas as pd
 
-    table = load("levels")
-    table = table.set_index(table["level"].astype(str))
-    notes, levels = table["note"], table["official_level"]
-    universe = load("collectivity_universe", source)  # the shipped one when source has none
-    universe = universe.assign(level=universe["level"].astype(str), key=universe["as_of"].map(_date_key))
-    rows = []
-    for rec in counts.itertuples(index=False):
-        level = str(rec.level)
-        official = levels.get(level)
-        match = universe[universe["level"] == official] if isinstance(official, str) else universe.iloc[0:0]
-        if len(match):
-            before = match[match["key"] <= _date_key(rec.as_of)]
-            pick = (before if len(before) else match).sort_values("key").iloc[-1 if len(before) else 0]
-            rows.append((int(pick["count"]), pick["as_of"], pick["source"], notes.get(level)))
-        else:
-            rows.append((pd.NA, pd.NA, pd.NA, notes.get(level) if isinstance(notes.get(level), str) else "no official count of this level in the sources"))
-    extra = pd.DataFrame(rows, columns=["universe", "universe_as_of", "universe_source", "universe_note"], index=counts.index)
-    return counts.drop(columns=[c for c in ("universe",) if c in counts]).join(extra)
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value) or str(value) == "":
+        return "exact"
+    return str(value)
+
+
+def _cell(value: object) -> object:
+    import pandas as pd
+
+    return pd.NA if value is None or value is pd.NA or (isinstance(value, float) and value != value) \
+        or str(value) == "" else value
+
+
+def _pick_universe(universe: pd.DataFrame, level: str | None, as_of: str) -> object:
+    """The official count of ``level`` dated last on or before ``as_of``, else the earliest after; or None."""
+    if level is None:
+        return None
+    match = universe[universe["level"] == level]
+    if match.empty:
+        return None
+    before = match[match["key"] <= _date_key(as_of)]
+    return (before.sort_values("key").iloc[-1] if len(before) else match.sort_values("key").iloc[0])
 
 
 def adoption_rates(
     table: str = "civictech_adoption",
     denominator: Denominator = "official",
     *,
-    as_of: str | None = None,
+    as_of: str | int | None = None,
     source: Source = None,
+    counts: pd.DataFrame | None = None,
+    universe: pd.DataFrame | None = None,
+    levels: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Counts of ``table`` joined to a universe, with the share of adopters.
+    """Counts of ``table`` joined to a universe of the same scope, with the share of adopters.
 
-    ``denominator`` is ``"official"`` (official counts, the closest earlier
-    date), ``"survey"`` (the survey's own universe, ``civictech_adoption``
-    only) or ``"law"`` (collectivities concerned by the open-data obligation,
-    ``open_data_adopters`` only). ``share`` is a fraction (0–1), missing where
-    there is no universe; ``denominator`` and ``universe_source`` say where the
-    universe comes from.
+    ``table`` is ``civictech_adoption`` or ``open_data_adopters``; its rows
+    are ``counts`` when given, else ``load(table, source)``. ``universe``
+    (official counts) and ``levels`` (scopes) are likewise taken as given or
+    loaded (``universe`` from ``source``, ``levels`` from the shipped
+    vocabulary). ``as_of`` (a year as int or text, a year-month or a date)
+    keeps one wave; a wave the table does not hold is an error naming those
+    it holds.
 
-    >>> r = adoption_rates("open_data_adopters", denominator="law")
-    >>> r.loc[r["as_of"] == "2019-10", ["count", "universe", "share"]].round(3).to_dict("records")
-    [{'count': 460, 'universe': 4510, 'share': 0.102}]
+    ``denominator``: ``official`` (same-scope official count, the latest on
+    or before the count's date, else the earliest after: ``universe_as_of``
+    says which year), ``survey`` (the survey's own, ``civictech_adoption``
+    only) or ``law`` (collectivities concerned by the open-data obligation,
+    ``open_data_adopters`` only).
+
+    Returns one row per row of the table (two sources for the same level and
+    date stay two rows): the columns of :data:`COLUMNS`. ``share`` is a
+    fraction (0–1), missing where ``no_share`` gives the reason;
+    ``published_share`` is the share a source published (fraction), with its
+    qualifier.
+
+    >>> r = adoption_rates("open_data_adopters", denominator="law", as_of="2019-10")
+    >>> r.loc[r["level"] == "all", ["count", "universe", "share", "published_share"]].round(3).to_dict("records")
+    [{'count': 460, 'universe': 4510, 'share': 0.102, 'published_share': 0.102}]
     >>> adoption_rates("participatory_budgets")
     Traceback (most recent call last):
     ValueError: adoption_rates works on civictech_adoption or open_data_adopters, not 'participatory_budgets'
     """
     import pandas as pd
 
-    if table not in ("civictech_adoption", "open_data_adopters"):
+    if table not in TABLES:
         raise ValueError(f"adoption_rates works on civictech_adoption or open_data_adopters, not {table!r}")
     if denominator not in DENOMINATORS:
         raise ValueError(f"denominator must be one of {', '.join(DENOMINATORS)}, not {denominator!r}")
-    counts = load(table, source)
+    if denominator == "survey" and table != "civictech_adoption":
+        raise ValueError("the survey's own denominators exist only for civictech_adoption")
+    if denominator == "law" and table != "open_data_adopters":
+        raise ValueError("the number of collectivities concerned by the law exists only for open_data_adopters")
+    rows = load(table, source) if counts is None else counts
     if as_of is not None:
-        counts = counts[counts["as_of"] == as_of]
-    counts = counts[counts["count"].notna()].copy()
+        wanted = check_as_of(as_of)
+        held = sorted({str(v) for v in rows["as_of"].dropna()})
+        if wanted not in held:
+            raise ValueError(f"{table} has no rows as of {wanted!r}; its dates: {', '.join(held) or 'none'}")
+        rows = rows[rows["as_of"].astype(str) == wanted]
+    share_pct = rows["share_pct"] if "share_pct" in rows else pd.Series(pd.NA, index=rows.index)
+    rows = rows[rows["count"].notna() | share_pct.notna()]
 
-    if denominator == "survey":
-        if table != "civictech_adoption":
-            raise ValueError("the survey's own denominators exist only for civictech_adoption")
-        out = counts.assign(universe_as_of=pd.NA, universe_source=counts["source"],
-                            universe_note=pd.NA)
-    elif denominator == "law":
-        if table != "open_data_adopters":
-            raise ValueError("the number of collectivities concerned by the law exists only for open_data_adopters")
-        counts = counts[counts["concerned"].notna()]
-        out = counts.assign(universe=counts["concerned"], universe_as_of=counts["as_of"],
-                            universe_source=counts["source"],
-                            universe_note=counts["concerned_bound"].astype("object").map(
-                                lambda b: "approximate (« about »)" if b == "about" else pd.NA))
-    else:
-        out = _official(counts, source)
-    out["universe"] = out["universe"].astype("Int64")
-    out["count"] = out["count"].astype("Int64")
-    share = out["count"].astype("Float64") / out["universe"].astype("Float64")
-    out["share"] = share.astype("float64")
-    out["denominator"] = DENOMINATORS[denominator]
-    for c in ("universe_as_of", "universe_source", "universe_note"):
-        out[c] = out[c].astype("string")
-    return out[COLUMNS].reset_index(drop=True)
+    if denominator == "official":
+        scopes = load("levels") if levels is None else levels
+        official = {str(k): (None if pd.isna(v) else str(v)) for k, v in zip(scopes["level"], scopes["official_level"])}
+        notes = {str(k): _cell(v) for k, v in zip(scopes["level"], scopes["note"])}
+        uni = load("collectivity_universe", source) if universe is None else universe
+        uni = uni.assign(level=uni["level"].astype(str), key=uni["as_of"].astype(str).map(_date_key))
+
+    out = []
+    for rec in rows.to_dict("records"):
+        level, when = str(rec["level"]), str(rec["as_of"])
+        count = _cell(rec.get("count"))
+        row = {"as_of": when, "level": level, "measure": table, "count": count, "universe": pd.NA,
+               "universe_qualifier": pd.NA, "share": float("nan"), "share_qualifier": pd.NA,
+               "denominator": denominator, "universe_level": pd.NA, "universe_as_of": pd.NA,
+               "universe_source": pd.NA, "universe_note": pd.NA, "no_share": pd.NA,
+               "published_share": float("nan"), "published_share_qualifier": pd.NA,
+               "source": _cell(rec.get("source"))}
+        if _cell(rec.get("share_pct")) is not pd.NA:
+            row["published_share"] = float(rec["share_pct"]) / 100
+            row["published_share_qualifier"] = qualifier(rec.get("share_bound"))
+        if denominator == "official":
+            pick = _pick_universe(uni, official.get(level), when)
+            row["universe_note"] = notes.get(level, pd.NA)
+            if pick is not None:
+                row.update(universe=int(pick["count"]), universe_qualifier="exact", universe_level=str(pick["level"]),
+                           universe_as_of=str(pick["as_of"]), universe_source=_cell(pick["source"]))
+            if _cell(rec.get("respondents")) is not pd.NA:
+                row["no_share"] = "respondents"
+            elif pick is None:
+                row["no_share"] = "no_same_scope_universe"
+        elif denominator == "survey":
+            if _cell(rec.get("universe")) is not pd.NA:
+                row.update(universe=int(rec["universe"]), universe_qualifier="exact", universe_level=level,
+                           universe_source=_cell(rec.get("universe_source")) if _cell(rec.get("universe_source"))
+                           is not pd.NA else row["source"])
+            else:
+                row["no_share"] = "no_survey_universe"
+        else:  # law
+            if _cell(rec.get("concerned")) is not pd.NA:
+                row.update(universe=int(rec["concerned"]), universe_qualifier=qualifier(rec.get("concerned_bound")),
+                           universe_level="all", universe_as_of=when,
+                           universe_source=_cell(rec.get("concerned_source")) if _cell(rec.get("concerned_source"))
+                           is not pd.NA else row["source"])
+            if level != "all":
+                row.update(universe=pd.NA, universe_qualifier=pd.NA, universe_level=pd.NA, universe_as_of=pd.NA,
+                           universe_source=pd.NA, no_share="not_all_levels")
+            elif row["universe"] is pd.NA:
+                row["no_share"] = "no_concerned"
+        if count is pd.NA:
+            row["no_share"] = "no_count"
+        if row["no_share"] is pd.NA and row["universe"] is not pd.NA:
+            row["share"] = int(count) / int(row["universe"])
+            row["share_qualifier"] = SHARE_QUALIFIER.get(str(row["universe_qualifier"]), "exact")
+        elif row["no_share"] is pd.NA:
+            row["no_share"] = "no_same_scope_universe"
+        out.append(row)
+
+    frame = pd.DataFrame(out, columns=COLUMNS)
+    for c in ("count", "universe"):
+        frame[c] = frame[c].astype("Int64")
+    for c in ("share", "published_share"):
+        frame[c] = frame[c].astype("float64")
+    for c in COLUMNS:
+        if c not in ("count", "universe", "share", "published_share"):
+            frame[c] = frame[c].astype("string")
+    return frame.reset_index(drop=True)

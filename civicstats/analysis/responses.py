@@ -148,6 +148,7 @@ def aggregate_responses(responses: pd.DataFrame, *, respondents_as_universe: boo
     adoption = pd.DataFrame({
         "as_of": as_of, "level": level, "count": users,
         "universe": respondents if respondents_as_universe else pd.array([pd.NA] * len(keys), dtype="Int64"),
+        "respondents": respondents,
         "source": sources,
         "note": [f"computed from {n} response{'s' if n != 1 else ''} ({basis}); open-data portals excluded"
                  for n in respondents],

@@ -3,19 +3,27 @@
 >>> import pandas as pd
 >>> t = pd.DataFrame({"as_of": ["2018", "2018", "2026", "2026"],
 ...                   "level": ["region", "commune", "region", "commune"],
-...                   "count": [9, 19, 12, 25]})
+...                   "count": [9, 19, 12, 25], "source": ["NL", "NL", "W26", "W26"]})
 >>> wave_changes(t)
      level  2018  2026  change
 0   region     9    12       3
 1  commune    19    25       6
+
+Two sources giving a figure for the same level and wave are never resolved
+silently: by default that is an error naming them; ``conflicts="by_source"``
+keeps one row per level and source, ``"min"``/``"max"`` keep the smaller or
+larger figure (the caller's policy, stated in the result's ``attrs``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     import pandas as pd
+
+Conflicts = Literal["error", "by_source", "min", "max"]
+CONFLICTS = ("error", "by_source", "min", "max")
 
 
 def waves(table: pd.DataFrame) -> list[str]:
@@ -23,26 +31,55 @@ def waves(table: pd.DataFrame) -> list[str]:
     return sorted({str(v) for v in table["as_of"].dropna()})
 
 
-def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | None = None) -> pd.DataFrame:
+def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | None = None, *,
+                 conflicts: Conflicts = "error") -> pd.DataFrame:
     """Counts per level for every wave, and the change from the first to the last.
 
     Levels keep the table's order (ordered categoricals stay in their order).
     ``change`` is missing where a level is absent from the first or last wave.
+    ``conflicts`` says what to do when several rows (sources) give a figure
+    for the same level and wave: ``"error"`` (the default) raises a
+    ``ValueError`` naming them, ``"by_source"`` keeps one row per level and
+    source (a ``source`` column is added), ``"min"``/``"max"`` keep the
+    smaller/larger figure.
     """
     import pandas as pd
 
+    if conflicts not in CONFLICTS:
+        raise ValueError(f"conflicts must be one of {', '.join(CONFLICTS)}, not {conflicts!r}")
     rows = table[table[value].notna()]
     if levels is not None:
         rows = rows[rows["level"].astype(str).isin(levels)]
     ordered = rows.sort_values("level", kind="stable") if isinstance(rows["level"].dtype, pd.CategoricalDtype) else rows
     order = list(dict.fromkeys(ordered["level"].astype(str)))
-    pivot = (rows.assign(level=rows["level"].astype(str), as_of=rows["as_of"].astype(str))
-             .pivot_table(index="level", columns="as_of", values=value, aggfunc="first")
-             .reindex(order))
+    flat = rows.assign(level=rows["level"].astype(str), as_of=rows["as_of"].astype(str))
+    has_source = "source" in flat.columns
+    if has_source:
+        flat = flat.assign(source=flat["source"].astype(str))
+    index = ["level"]
+    if conflicts == "by_source":
+        if not has_source:
+            raise ValueError('conflicts="by_source" needs a source column')
+        index = ["level", "source"]
+    dup = flat[flat.duplicated(["level", "as_of"] + index[1:], keep=False)]
+    if len(dup) and conflicts == "error":
+        first = dup.iloc[0]
+        same = dup[(dup["level"] == first["level"]) & (dup["as_of"] == first["as_of"])]
+        given = ", ".join(f"{v} ({s})" for v, s in zip(same[value], same["source"] if has_source else ["?"] * len(same)))
+        raise ValueError(f"{len(dup)} rows give a {value} for the same level and wave (e.g. {first['level']} "
+                         f"{first['as_of']}: {given}); pass conflicts='by_source' to keep each source's row, or "
+                         "'min'/'max' to choose")
+    aggfunc = {"error": "sum", "by_source": "sum", "min": "min", "max": "max"}[conflicts]  # "sum" sees one row
+    pivot = flat.pivot_table(index=index, columns="as_of", values=value, aggfunc=aggfunc)
+    if conflicts == "by_source":
+        pivot = pivot.reindex(sorted(pivot.index, key=lambda k: (order.index(k[0]), k[1])))
+    else:
+        pivot = pivot.reindex(order)
     pivot = pivot.astype("Int64")
     pivot.columns = [str(c) for c in pivot.columns]
     if len(pivot.columns) > 1:
         pivot["change"] = pivot[pivot.columns[-1]] - pivot[pivot.columns[0]]
     out = pivot.reset_index()
     out.columns.name = None
+    out.attrs["conflicts"] = conflicts
     return out

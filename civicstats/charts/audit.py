@@ -1,0 +1,103 @@
+"""Chart of the source audit's findings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from civicstats.format import _check_lang, format_as_of, format_percent
+from civicstats.labels import _text, subject_label
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+from civicstats.charts.common import _ids, _ids_text, _is_missing, _require
+from civicstats.charts.stamp import _record
+from civicstats.charts.style import LIGHT_GREY, OKABE_ITO, _new_figure, _tick_formatter, house_style
+
+
+def _finding_label(rec: Any, lang: str) -> str:
+    """A finding's short label, from its codes (check, dataset, subject, as_of)."""
+    check, dataset, subject = str(rec.check), str(rec.dataset), str(rec.subject)
+    as_of = format_as_of(str(rec.as_of), lang)
+    what = subject_label(subject, lang)
+    if check == "survey_total":
+        return _text("f_survey_total", lang, as_of=as_of)
+    if check == "published_sum":
+        return _text("f_published_sum", lang, measure=what, as_of=as_of)
+    if check == "detail_vs_total":
+        return _text("f_detail_vs_total", lang, level=what, as_of=as_of)
+    if check == "conflicting_figures":
+        if dataset == "participatory_budgets":
+            return _text("f_conflict_budgets", lang, as_of=as_of)
+        if dataset == "open_data_adopters":
+            return _text("f_conflict_law", lang, as_of=as_of)
+        return _text("f_conflict_figures", lang, measure=what, as_of=as_of)
+    if check == "published_share":
+        return _text("f_published_share", lang, as_of=as_of)
+    return _text("f_universe", lang, level=what)
+
+
+def audit_findings(findings: pd.DataFrame | None = None, lang: str = "en", *,
+                   register: pd.DataFrame | None = None) -> Figure:
+    """Each finding of :func:`civicstats.audit`: how far the observed figure is from the expected one.
+
+    The figures range from 6.5 (a share) to 34,672 (communes), so each
+    finding is drawn on a relative scale: its ``gap``, the distance between
+    the two figures' ranges (their qualifiers: "about", "more than"...)
+    relative to the expected figure, 0 when they are compatible. The values,
+    with their qualifiers, and the sources are written under each label.
+    ``findings`` defaults to ``cs.audit()`` of the shipped data; ``register``:
+    see :func:`civicstats.charts.source_line`.
+    """
+    from civicstats.format import format_qualified
+    _check_lang(lang)
+    if findings is None:
+        from civicstats.analysis.audit import audit
+
+        findings = audit()
+    _require(findings, ("check", "dataset", "as_of", "subject", "expected", "expected_qualifier", "observed",
+                        "observed_qualifier", "sources", "gap"), "audit_findings")
+    recs = list(findings.itertuples(index=False))
+    if not recs:
+        raise ValueError("no findings to draw")
+    with house_style():
+        fig, ax = _new_figure(8, 0.7 + 0.56 * len(recs))
+        rels = []
+        ticks = []
+        for i, rec in enumerate(recs):
+            consistent = getattr(rec, "consistent", False)
+            colour = OKABE_ITO["blue"] if not _is_missing(consistent) and bool(consistent) else OKABE_ITO["vermillion"]
+            share = str(rec.check) == "published_share"  # these two figures are percentages
+
+            def fmt(v, q):
+                return format_qualified(float(v) / 100 if share else float(v), q, lang, percent=share)
+            ticks.append(f"{_finding_label(rec, lang)}\n{fmt(rec.expected, rec.expected_qualifier)} → "
+                         f"{fmt(rec.observed, rec.observed_qualifier)}  ({_ids_text(rec.sources)})")
+            if _is_missing(rec.gap):
+                continue
+            rel = 100 * float(rec.gap)
+            rels.append(rel)
+            ax.hlines(i, 0, rel, color=LIGHT_GREY, linewidth=2.5, zorder=1)
+            ax.scatter([0], [i], s=34, facecolor="white", edgecolor="#333333", zorder=2)
+            ax.scatter([rel], [i], s=40, color=colour, zorder=3, gid=f"finding:{i}")
+            ax.annotate(format_percent(rel / 100, lang, 1 if abs(rel) < 10 else 0, sign=True), (max(rel, 0), i),
+                        xytext=(7, 0), textcoords="offset points", va="center", ha="left", fontsize=9,
+                        color=colour)
+        ax.set_yticks(range(len(recs)), ticks, fontsize=9.5, linespacing=1.35)
+        ax.tick_params(axis="y", length=0)
+        ax.set_ylim(len(recs) - 0.5, -0.5)
+        low, high = min(rels + [0]), max(rels + [0])
+        span = max(high - low, 10)
+        ax.set_xlim(low - 0.08 * span, high + 0.22 * span)
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+        ax.axvline(0, color="#333333", linewidth=0.8, zorder=0)
+        ax.xaxis.set_major_formatter(_tick_formatter(lang, percent=True, sign=True))
+        ax.grid(axis="x")
+        ax.spines["left"].set_visible(False)
+        ax.set_xlabel(_text("audit_xlabel", lang))
+    return _record(fig, title=_text("audit_title", lang), units=_text("audit_units", lang),
+                   sources=_ids(findings["sources"]), lang=lang, register=register)

@@ -1,0 +1,140 @@
+"""Helpers shared by the story modules: source ids, level order, argument checks, grouped bars."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from civicstats.format import as_of_date, format_as_of
+from civicstats.labels import _labels
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+from civicstats.charts.style import GREY, OKABE_ITO, PALETTE, _bare_value_axis, _new_figure
+
+
+def _order(table: str) -> dict[str, int]:
+    return {code: i for i, code in enumerate(_labels(table))}
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _ids(*cells: object) -> list[str]:
+    """Source ids in ``cells`` (each ``"NL;LOC"``, an iterable of them, or missing), first seen first."""
+    ids: list[str] = []
+    stack = list(cells)
+    while stack:
+        cell = stack.pop(0)
+        if not isinstance(cell, str) and isinstance(cell, Iterable):
+            stack[0:0] = list(cell)
+            continue
+        if _is_missing(cell):
+            continue
+        for part in str(cell).split(";"):
+            part = part.strip()
+            if part and part not in ids:
+                ids.append(part)
+    return ids
+
+
+def _ids_text(cell: object) -> str:
+    return ", ".join(_ids(cell))
+
+
+def _default(frame: Any, table: str) -> pd.DataFrame:
+    import pandas as pd
+
+    from civicstats.tables import load
+
+    if frame is None:
+        return load(table)
+    return frame.copy() if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
+
+
+def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} needs the column(s) {', '.join(missing)}; columns found: {', '.join(map(str, frame.columns))}")
+
+
+def _waves(values: Iterable[object]) -> list[str]:
+    return sorted({str(v) for v in values}, key=lambda v: (as_of_date(v), v))
+
+
+def _grouped_hbar(ax: Axes, cats: list[tuple[str, str]], groups: list[tuple[str, str]],
+                  cell: Any, colors: list[str], gid: Any) -> float:
+    """Horizontal bars, one row per category, one bar per group; returns the largest value.
+
+    ``cats`` and ``groups`` are (code, label) pairs; ``cell(code, group)``
+    gives ``None`` (no row), or ``(value, text)`` where ``value`` may be
+    ``None`` (row without a value: ``text`` printed at 0); ``gid(code, group)``
+    names each bar.
+    """
+    n = len(groups)
+    height = 0.72 / n
+    largest = 0.0
+    labelled: set[str] = set()
+    for j, (group, group_label) in enumerate(groups):
+        offset = (j - (n - 1) / 2) * height
+        for i, (code, _lab) in enumerate(cats):
+            got = cell(code, group)
+            if got is None:
+                continue
+            value, text = got
+            y = i + offset
+            if value is None:
+                ax.annotate(text, (0, y), xytext=(3, 0), textcoords="offset points", va="center",
+                            ha="left", fontsize=9.5, color=GREY, fontstyle="italic")
+                continue
+            bars = ax.barh([y], [value], height=height * 0.92, color=colors[j % len(colors)],
+                           label=None if group in labelled else group_label)
+            labelled.add(group)
+            bars.patches[0].set_gid(gid(code, group))
+            ax.bar_label(bars, labels=[text], padding=3, fontsize=9.5, color="#222222")
+            largest = max(largest, float(value))
+    ax.set_yticks(range(len(cats)), [lab for _code, lab in cats])
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(len(cats) - 0.5, -0.5)  # first category on top
+    return largest
+
+
+def _waves_text(waves: list[str], lang: str) -> str:
+    words = [format_as_of(w, lang) for w in waves]
+    return ", ".join(words) if len(words) <= 2 else f"{words[0]} – {words[-1]}"
+
+
+def _level_wave_bars(cats: list[tuple[str, str]], waves: list[str], cell: Any, kind: str, lang: str,
+                     legend_title: str, room: float):
+    """Bars by level and wave: one bar per level (one wave), one per wave (one level), or grouped."""
+    wave_pairs = [(w, format_as_of(w, lang)) for w in waves]
+    fig, ax = None, None
+    if len(waves) == 1 or len(cats) == 1:
+        transposed = len(waves) > 1
+        rows = wave_pairs if transposed else cats
+        fig, ax = _new_figure(7.5, 0.7 + 0.42 * len(rows))
+        if transposed:  # one level over several waves: the waves are the rows
+            largest = _grouped_hbar(ax, wave_pairs, [cats[0]], lambda w, lv: cell(lv, w),
+                                    [OKABE_ITO["blue"]], lambda w, lv: f"{kind}:{lv}:{w}")
+            ax.set_title(cats[0][1], fontsize=10.5)
+        else:
+            largest = _grouped_hbar(ax, cats, wave_pairs, cell, [OKABE_ITO["blue"]],
+                                    lambda lv, w: f"{kind}:{lv}:{w}")
+    else:
+        fig, ax = _new_figure(7.5, 0.5 + (0.26 * len(waves) + 0.12) * len(cats))
+        largest = _grouped_hbar(ax, cats, wave_pairs, cell, PALETTE, lambda lv, w: f"{kind}:{lv}:{w}")
+        ax.legend(title=legend_title, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_xlim(0, largest * room or 1)
+    _bare_value_axis(ax)
+    return fig, ax

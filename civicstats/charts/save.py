@@ -1,0 +1,70 @@
+"""Saving a finished chart as SVG and PNG, atomically, under a stable name."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+from civicstats.charts.stamp import _restore_positions, finish
+from civicstats.charts.style import house_style
+
+
+def _figure_name(name: str) -> str:
+    stem = str(name)
+    for suffix in (".png", ".svg"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+    if not stem or stem in (".", "..") or "/" in stem or "\\" in stem or stem.startswith("."):
+        raise ValueError(f"a figure name is a plain file name without folders, not {name!r}")
+    return stem
+
+
+def _atomic_savefig(fig: Figure, target: Path, fmt: str, **kwargs: Any) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "xb") as fh:
+            fig.savefig(fh, format=fmt, **kwargs)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, title: str | None = None,
+                units: str | None = None, sources: Sequence[str] | None = None,
+                lang: str | None = None) -> list[Path]:
+    """Finish ``fig`` in the house style and write ``name.png`` and ``name.svg``.
+
+    Stamps the title, units and source line (from ``fig.civicstats``, or the
+    arguments, which override it; stamping again replaces the stamps), then
+    writes both files into ``out_dir`` or :func:`civicstats.paths.figures_dir`
+    (``$CIVICSTATS_FIGURES_DIR`` when a build sets it). The bytes depend only
+    on the figure: no timestamp or software version in the PNG, no date in the
+    SVG, fixed SVG ids, text drawn as paths. Each file is written to a
+    temporary file in the same folder, then renamed into place. Returns
+    ``[png_path, svg_path]``; display ``fig`` afterwards to see it stamped.
+    """
+    from civicstats import paths
+
+    stem = _figure_name(name)
+    folder = Path(out_dir) if out_dir is not None else paths.figures_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with house_style():
+        finish(fig, title=title, units=units, sources=sources, lang=lang)
+        written = []
+        for fmt, kwargs in (("png", {"dpi": 150, "metadata": {"Software": None}}),
+                            ("svg", {"metadata": {"Date": None}})):
+            target = folder / f"{stem}.{fmt}"
+            _restore_positions(fig)
+            _atomic_savefig(fig, target, fmt, facecolor="white", **kwargs)
+            written.append(target)
+    return written
