@@ -439,6 +439,9 @@ def validate(
         else:
             parsed[f.name] = pd.Series(pd.NA, index=raw.index, dtype="object")
     frame = pd.DataFrame(parsed, index=raw.index)
+    from civicstats.personal import personal_problems  # issue 13: every free-text column of every table
+
+    problems += personal_problems(frame, table, origin, rows)
 
     schema = _pandera_schema(table, present, official)
     import pandera.pandas as pa
