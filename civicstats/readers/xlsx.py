@@ -424,15 +424,15 @@ def _check_extent(scan: SheetScan) -> None:
     """Refuse a sheet whose farthest value makes it larger than :func:`max_cells`, or wider than the column cap."""
     rows, columns, limit = scan.rows, scan.columns, max_cells()
     letters = column_letter(columns - 1) if 0 < columns <= 1 << 20 else f"number {columns:,}"
-    if columns > MAX_COLUMNS:
-        raise _Refused(f"this sheet holds values as far as column {letters}: {columns:,} columns, over the limit of "
-                       f"{MAX_COLUMNS:,} (no table has that many); delete what lies beyond the table")
     if rows * columns > limit:
         raise _Refused(
             f"this sheet holds values as far as column {letters} and row {rows:,}: reading it means {rows:,} rows × "
             f"{columns:,} columns = {rows * columns:,} cells, over the limit of {limit:,}; delete what lies beyond "
             f"the table (in Excel, Ctrl+End goes to the last cell) or, if the sheet is genuine, raise the limit "
             f"with the environment variable {MAX_CELLS_ENV} (at most {HARD_MAX_CELLS:,})")
+    if columns > MAX_COLUMNS:
+        raise _Refused(f"this sheet holds values as far as column {letters}: {columns:,} columns, over the limit of "
+                       f"{MAX_COLUMNS:,} (no table has that many); delete what lies beyond the table")
 
 
 def read_header(path: str | Path, name: str) -> list[str]:
