@@ -45,7 +45,7 @@ SNIFF_LINES, SNIFF_CHARS = 20, 65_536
 #: Characters no spreadsheet writes in a cell: C0 controls but tab and line breaks, DEL, C1 controls.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: Windows-1252 characters that, next to a letter, mean the bytes were Mac Roman text (é → Ž, à → ˆ, ô → ™).
-MAC_ROMAN_SIGNS = re.compile("(?<=[^\\W\\d_])[ŽˆŠ˜šžŸƒ‰‹›†‡]|[ŽˆŠ˜šžŸƒ‰‹›†‡](?=[^\\W\\d_])|(?<=[^\\W\\d_])™(?=[a-z])")
+MAC_ROMAN_SIGNS = re.compile("(?<=[^\\W\\d_])[ŽˆŠ˜šžŸƒ‰‹›†‡‚„•]|[ŽˆŠ˜šžŸƒ‰‹›†‡‚„•](?=[^\\W\\d_])|(?<=[^\\W\\d_])™(?=[a-z])")
 TRIED = "tried: UTF-8, UTF-16 and UTF-32 with a byte-order mark, Windows-1252"
 SAVE_AS = "save it as CSV UTF-8 (in Excel: File > Save As > CSV UTF-8)"
 
@@ -125,7 +125,7 @@ def _check_no_nul(data: bytes, origin: Origin) -> None:
     if odd.count(0) > len(odd) * 0.6 or even.count(0) > len(even) * 0.6:
         raise _refuse(origin, f"this looks like UTF-16 text without a byte-order mark: its encoding is not certain "
                               f"({TRIED}): {SAVE_AS}")
-    if b"\x00" in head:
+    if head.count(b"\x00") > len(head) // 100:  # NULs everywhere: binary data
         raise _refuse(origin, "not a text file: this does not look like a CSV")
     line = data.count(b"\n", 0, data.index(b"\x00")) + 1
     raise _refuse(origin, "a NUL byte (a control character no spreadsheet writes): a damaged file, or not a text "
