@@ -27,6 +27,7 @@ a.csv, sheet 'x\\nok: all good', column '\\x1b]0;pwned\\x07': unknown column
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -39,6 +40,9 @@ MAX_TEXT_CHARS = 2_000
 #: separators, bidirectional and invisible format characters, lone surrogates.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
                      "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]")
+
+
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
 def _escaped(match: re.Match) -> str:
@@ -60,7 +64,11 @@ def escape(text: object, limit: int = MAX_TEXT_CHARS) -> str:
     text = str(text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return _UNSAFE.sub(_escaped, text)
+    text = _UNSAFE.sub(_escaped, text)
+    if not text.isascii():  # the rarer format characters (Arabic number signs, tags, ...): by category
+        text = "".join((f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+                       if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch for ch in text)
+    return text
 
 
 @dataclass(frozen=True)

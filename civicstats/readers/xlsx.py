@@ -20,6 +20,11 @@ What a cell shows is what is read, never silently something else:
   as a day; on the 1st of a month it is a problem, since Excel turns a typed
   ``2018-03`` into 1 March 2018 (type the text instead).
 
+Size: this module is over ~500 lines only while it still holds the
+sheet-naming policy (``known_sheets`` … ``renamed_problem``), which moves to
+:mod:`civicstats.discover` (issue 9); the safety pass is in
+:mod:`civicstats.readers.xlsx_safety`.
+
 Results are cached per file (path, size, modification time, inode), so the
 many ``load`` calls of a check or a build read a workbook once. Sheets that
 are not read as tables are only looked at through :func:`read_header`, which
