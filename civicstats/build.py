@@ -318,13 +318,14 @@ def build(
         )
     targets = _targets(out, notebooks_dir)
     if out is not None:
-        _check_out(Path(out).expanduser().resolve(), targets, notebooks_dir)
+        _check_out(Path(out).expanduser().resolve(), targets, notebooks_dir, data_path)
     if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
     if data_path is not None:
         _check_data(data_path, log)
 
     result = BuildResult()
+    _remove_stale_staging(_existing_parent(targets.notebooks))
     inputs = _inputs_digest(data_path, lang)
     todo: list[_Job] = []
     for source in _select(notebooks_dir, notebooks):
@@ -347,21 +348,118 @@ def build(
         return result
 
     staging_parent = _existing_parent(targets.notebooks)
-    staging = Path(tempfile.mkdtemp(prefix=".civicstats-build-", dir=staging_parent))
+    _check_writable(staging_parent, targets)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=staging_parent))
+    except OSError as error:
+        raise OutputError(_os_reason(error, staging_parent, "cannot create the build's staging folder in")) from None
     try:
         _execute_all(todo, data_path, lang, notebooks_dir, staging, jobs, log)
         _check_figure_owners(todo, targets, log)
-        if not any(job.error for job in todo):
-            _stage_outputs(todo, staging, log)
+        try:
+            if not any(job.error for job in todo):
+                _stage_outputs(todo, staging, log)
+        except OSError as error:
+            raise OutputError(_os_reason(error, staging_parent, "cannot write the build's outputs in")
+                              + "; nothing was written, earlier outputs are unchanged") from None
         failed = [job.name for job in todo if job.error]
         if failed:
             result.failed = failed
             return result
-        _commit(todo, staging, targets)
+        try:
+            _commit(todo, staging, targets)
+        except OSError as error:
+            raise OutputError(_os_reason(error, targets.notebooks.parent, "cannot move the build's outputs into")
+                              + "; some outputs may be new and others old: run the build again") from None
         result.built = [job.name for job in todo]
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+#: Staging folders are named ``.civicstats-build-<pid>-<random>``, beside the outputs.
+STAGING_PREFIX = ".civicstats-build-"
+#: A staging folder older than this is stale whatever its process id says (ids are reused).
+STALE_STAGING_SECONDS = 24 * 3600
+#: Free space a build needs before it starts (its outputs take a few MB).
+MIN_FREE_BYTES = 20 * 1024 * 1024
+
+
+class OutputError(OSError):
+    """The outputs cannot be written (a read-only folder, a full disk, ...): the environment, not the data."""
+
+
+def _os_reason(error: OSError, folder: Path, doing: str) -> str:
+    from civicstats.errors import escape
+
+    reason = error.strerror or str(error)
+    where = f" ({escape(error.filename)})" if error.filename and str(error.filename) != str(folder) else ""
+    return f"{doing} {escape(folder)}: {reason}{where}"
+
+
+def _remove_stale_staging(folder: Path) -> None:
+    """Remove the staging folders that builds killed before their end left in ``folder``.
+
+    A folder is stale when the process named in it is gone, or when it is
+    older than :data:`STALE_STAGING_SECONDS`; a running build's is kept.
+    """
+    try:
+        found = [p for p in folder.iterdir() if p.name.startswith(STAGING_PREFIX)]
+    except OSError:
+        return
+    for staging in found:
+        if staging.is_symlink() or not staging.is_dir():
+            continue
+        pid_text = staging.name[len(STAGING_PREFIX):].split("-", 1)[0]
+        try:
+            age = time.time() - staging.stat().st_mtime
+        except OSError:
+            continue
+        alive = True  # this process's own (a build running in another thread)
+        if pid_text.isdigit() and int(pid_text) != os.getpid():
+            try:
+                os.kill(int(pid_text), 0)
+                alive = True
+            except ProcessLookupError:
+                alive = False
+            except PermissionError:  # another user's live process
+                alive = True
+        elif not pid_text.isdigit():  # named before process ids were recorded
+            alive = age < 3600
+        if not alive or age > STALE_STAGING_SECONDS:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_writable(folder: Path, targets: _Targets) -> None:
+    """Refuse, before any notebook runs, outputs that cannot be written: read-only, full, or files in the way."""
+    for target in (targets.notebooks, targets.reports, targets.figures):
+        for path in (target, *target.parents):
+            if path == folder:
+                break
+            if path.exists() and not path.is_dir():
+                raise OutputError(f"{_escaped(path)} is a file, not a folder: the build writes its outputs into "
+                                  f"{_escaped(target)}; move the file or choose another --out")
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=f"{STAGING_PREFIX}probe-") as probe:
+            probe.write(b"civicstats")
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as error:
+        raise OutputError(_os_reason(error, folder, "cannot write the build's outputs in")
+                          + "; nothing was run, earlier outputs are unchanged") from None
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if free < MIN_FREE_BYTES:
+        raise OutputError(f"cannot write the build's outputs in {_escaped(folder)}: only {free:,} bytes free on its "
+                          f"disk, under the {MIN_FREE_BYTES:,} a build needs; nothing was run")
+
+
+def _escaped(path: Path) -> str:
+    from civicstats.errors import escape
+
+    return escape(path)
 
 
 def _check_data(data: Path, log: Callable[[str], None]) -> None:
@@ -393,13 +491,31 @@ def _existing_data(data: str | Path) -> Path:
 
 def _targets(out: str | Path | None, notebooks_dir: Path) -> _Targets:
     if out is None:
+        if not paths.IN_CHECKOUT:
+            raise ValueError("an installed civicstats builds into a folder of your own: give `out` (--out FOLDER); "
+                             "the shipped notebooks and figures are rebuilt from a checkout of the repository")
         return _Targets(notebooks_dir, paths.REPORTS_DIR, paths.FIGURES_DIR)
     root = Path(out).expanduser().resolve()
     return _Targets(root / "notebooks", root / "reports", root / "figures")
 
 
-def _check_out(out: Path, targets: _Targets, notebooks_dir: Path) -> None:
-    """Refuse an ``out`` whose outputs would land in the project's own folders, or outside ``out``."""
+def _check_out(out: Path, targets: _Targets, notebooks_dir: Path, data: Path | None = None) -> None:
+    """Refuse an ``out`` whose outputs would land in the project's own folders, in ``data``, or outside ``out``.
+
+    Outputs inside the data folder would be read back as data (and the next
+    build never be up to date); ``out`` being a file is refused here, before
+    anything runs.
+    """
+    from civicstats.errors import escape
+
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out={escape(out)} is a file, not a folder: choose a folder for the outputs")
+    if data is not None and data.is_dir():
+        written = (targets.notebooks, targets.reports, targets.figures)
+        if out.is_relative_to(data) or any(data.is_relative_to(t.resolve()) for t in written):
+            raise ValueError(f"out={escape(out)} is inside the data folder {escape(data)} (or the data inside a "
+                             "folder the build writes): outputs would be read back as data and the next build "
+                             "never be up to date; choose an output folder outside the data folder")
     protected = {p.resolve() for p in (*paths.protected_dirs(), paths.DATA_DIR, notebooks_dir)}
     for given in (out, targets.notebooks, targets.reports, targets.figures):
         path = given.resolve()  # where it points: out/figures may be a link to the project's figures/

@@ -11,13 +11,30 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from civicstats.errors import escape
+
 
 def _print_table(frame, columns: list[str] | None = None) -> None:
     import pandas as pd
 
     with pd.option_context("display.max_rows", None, "display.max_columns", None,
                            "display.width", 200, "display.max_colwidth", 90):
-        print((frame[columns] if columns else frame).to_string(index=False))
+        text = (frame[columns] if columns else frame).to_string(index=False)
+    for line in text.splitlines():
+        print(escape(line))
+
+
+#: Warnings printed by one command, at most; the rest are counted.
+MAX_WARNINGS = 50
+
+
+def _print_warnings(caught) -> None:
+    """One escaped line per warning (a name from a file cannot forge a line), at most :data:`MAX_WARNINGS`."""
+    for n, w in enumerate(caught):
+        if n == MAX_WARNINGS:
+            print(f"warning: {len(caught) - n:,} more warnings not shown", file=sys.stderr)
+            break
+        print(f"warning: {escape(w.message)}", file=sys.stderr)
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
@@ -34,7 +51,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     findings = audit(args.data, include_consistent=args.all)
     for rec in findings.itertuples(index=False):
         mark = "ok  " if rec.consistent else "DIFF"
-        print(f"{mark} {rec.check} [{rec.dataset}] {finding_text(rec)}")
+        print(escape(f"{mark} {rec.check} [{rec.dataset}] {finding_text(rec)}"))
     disagreements = int((~findings["consistent"].astype(bool)).sum())
     print(f"{disagreements} disagreement{'s' if disagreements != 1 else ''} between sources"
           + (f", {len(findings) - disagreements} consistent checks" if args.all else ""))
@@ -49,18 +66,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         report = check(args.path, table=args.table)
-    for w in caught:
-        print(f"warning: {w.message}", file=sys.stderr)
+    _print_warnings(caught)
     for line in report.problem_lines():
-        print(line, file=sys.stderr)
-    print(report.summary())
+        print(escape(line), file=sys.stderr)
+    print(escape(report.summary()))
     return 0 if report.ok else 1
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from civicstats.build import build
 
-    result = build(data=args.data, out=args.out, lang=args.lang, jobs=args.jobs, force=args.force)
+    result = build(data=args.data, out=args.out, lang=args.lang, jobs=args.jobs, force=args.force,
+                   log=lambda line: print(escape(line), flush=True))
     if not result.ok:
         print(f"build failed ({len(result.failed)} notebook{'s' if len(result.failed) != 1 else ''}): "
               "nothing was written, earlier outputs are unchanged", file=sys.stderr)
@@ -73,7 +90,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     from civicstats.workbook import write_template
 
     path = write_template(args.path, overwrite=args.force)
-    print(f"wrote {path}: fill it in (its README sheet says how), then run: civicstats check {path}")
+    print(f"wrote {escape(path)}: fill it in (its README sheet says how), then run: civicstats check {path}")
     return 0
 
 
@@ -122,18 +139,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except DataError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(escape(problem), file=sys.stderr)  # already escaped: escape() is idempotent on it
         print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} found; nothing was written",
               file=sys.stderr)
         return 1
     except (FileExistsError, FileNotFoundError, ValueError, KeyError) as exc:
-        print(f"civicstats {args.command}: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        print(f"civicstats {args.command}: {escape(exc.args[0] if exc.args else exc)}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the environment (read-only folder, full disk), not the data nor a bug
+        reason = str(exc) if type(exc).__name__ == "OutputError" else (
+            f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+        print(f"civicstats {args.command}: {escape(reason)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI promises never to show a traceback
-        print(f"civicstats {args.command}: internal error: {type(exc).__name__}: {exc} "
+        print(f"civicstats {args.command}: internal error: {type(exc).__name__}: {escape(exc)} "
               "(please report it with the file that caused it)", file=sys.stderr)
         return 3
 

@@ -1,10 +1,16 @@
 """Where civicstats finds its shipped data and writes its outputs.
 
-Every path in the project is built here from this file's location, so
-notebooks and scripts never need ``../data`` or ``sys.path`` edits.
+Every path in the project is built here, so notebooks and scripts never need
+``../data`` or ``sys.path`` edits. Two layouts are found:
 
->>> DATA_DIR.name
-'data'
+* a checkout (an editable install, or running from the repository):
+  ``data/``, ``notebooks/`` and ``figures/`` beside the package folder;
+* an installed wheel or sdist: the same folders shipped inside the package
+  as ``civicstats/_data``, ``_notebooks`` and ``_figures`` (see ``setup.py``),
+  found with :mod:`importlib.resources`.
+
+>>> DATA_DIR.name in ("data", "_data")
+True
 >>> DATAPACKAGE.name
 'datapackage.json'
 """
@@ -12,21 +18,34 @@ notebooks and scripts never need ``../data`` or ``sys.path`` edits.
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
 #: The package folder (``civicstats/``).
 PACKAGE_DIR = Path(__file__).resolve().parent
-#: The project root: the folder that holds ``pyproject.toml``.
-ROOT = PACKAGE_DIR.parent
-#: The shipped data package: one CSV per table and its descriptor.
-DATA_DIR = ROOT / "data"
+
+
+def _shipped(packaged: str, checkout: str) -> Path:
+    """The folder shipped in the package (an installed copy), else the checkout's."""
+    resource = files(__package__ or "civicstats").joinpath(packaged)
+    if isinstance(resource, Path) and resource.is_dir():
+        return resource
+    return PACKAGE_DIR.parent / checkout
+
+
+#: The shipped data package: one CSV per table, its descriptor, ``raw/`` files.
+DATA_DIR = _shipped("_data", "data")
+#: True in a checkout (the repository's folders are used), False in an installed copy.
+IN_CHECKOUT = DATA_DIR == PACKAGE_DIR.parent / "data"
+#: The project root in a checkout (the folder that holds ``pyproject.toml``); the package folder when installed.
+ROOT = PACKAGE_DIR.parent if IN_CHECKOUT else PACKAGE_DIR
 DATAPACKAGE = DATA_DIR / "datapackage.json"
 #: Committed, executed notebooks.
-NOTEBOOKS_DIR = ROOT / "notebooks"
+NOTEBOOKS_DIR = _shipped("_notebooks", "notebooks")
 #: Committed figures (PNG and SVG).
-FIGURES_DIR = ROOT / "figures"
-#: HTML renderings of the notebooks (not committed).
-REPORTS_DIR = ROOT / "reports"
+FIGURES_DIR = _shipped("_figures", "figures")
+#: HTML renderings of the notebooks (not committed; a checkout only: an installed copy builds into ``--out``).
+REPORTS_DIR = PACKAGE_DIR.parent / "reports" if IN_CHECKOUT else PACKAGE_DIR / "_reports"
 
 #: Environment variable a build sets so that ``save_figure`` writes into a
 #: staging folder instead of ``figures/``.

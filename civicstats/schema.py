@@ -459,6 +459,9 @@ def validate(
     if computed:
         frame, origin = _with_computed(frame, origin, computed, table, present)
     rows = pd.Series(frame.index, index=frame.index)
+    from civicstats.personal import personal_problems  # issue 13: every free-text column of every table
+
+    problems += personal_problems(frame, table, origin, rows)
 
     schema = _pandera_schema(table, present, official)
     import pandera.pandas as pa

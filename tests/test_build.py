@@ -361,3 +361,100 @@ def test_notebook_without_parameters_cell_fails_when_parameters_are_given(
     assert log[0].startswith("FAILED plain: no code cell tagged 'parameters'")
     assert json.loads((notebooks / "plain.ipynb").read_text())["cells"][0]["outputs"] == []
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------
+# The environment (issue 13): a clear message and exit 1 (2 for usage), before anything runs where possible
+
+
+def test_out_that_is_a_file_is_refused_before_anything_runs(built: Built, tmp_path: Path, no_kernel: None) -> None:
+    (tmp_path / "out").write_text("a file")
+    with pytest.raises(ValueError, match="is a file, not a folder"):
+        build(out=tmp_path / "out", notebooks_dir=built.notebooks, log=Log())
+    (tmp_path / "out2").mkdir()
+    (tmp_path / "out2" / "reports").write_text("a file where a folder goes")
+    with pytest.raises(build_module.OutputError, match="reports is a file, not a folder"):
+        build(out=tmp_path / "out2", notebooks_dir=built.notebooks, log=Log(), force=True)
+
+
+def test_out_inside_the_data_folder_is_refused(built: Built, data_copy: Path, no_kernel: None) -> None:
+    for out in (data_copy, data_copy / "out"):
+        with pytest.raises(ValueError, match="inside the data folder"):
+            build(data=data_copy, out=out, notebooks_dir=built.notebooks, log=Log())
+    assert not (data_copy / "out").exists()
+
+
+def test_out_inside_data_through_the_command_is_usage(data_copy: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "civicstats", "build", "--data", str(data_copy),
+                           "--out", str(data_copy / "reports")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "inside the data folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("code, words", [(30, "Read-only file system"), (13, "Permission denied")])
+def test_an_unwritable_out_is_refused_before_any_notebook_runs(built: Built, tmp_path: Path, monkeypatch, no_kernel,
+                                                               code: int, words: str) -> None:
+    import os
+
+    def refuse(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(build_module.tempfile, "TemporaryFile", refuse)
+    with pytest.raises(build_module.OutputError, match=f"cannot write the build's outputs in .*{words}.*nothing was run"):
+        build(out=tmp_path / "out", notebooks_dir=built.notebooks, log=Log(), force=True)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_full_disk_while_staging_writes_nothing_and_says_so(copy: Built, monkeypatch) -> None:
+    import errno
+    import os
+
+    real = Path.write_bytes
+
+    def full(self: Path, data: bytes) -> int:
+        if build_module.STAGING_PREFIX in str(self):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(build_module.OutputError, match="No space left on device.*earlier outputs are unchanged"):
+        build(out=copy.out, notebooks_dir=copy.notebooks, log=Log(), force=True, notebooks=["alpha"])
+    assert snapshot(copy.out) == copy.files
+    assert not list(copy.out.parent.glob(".civicstats-build-*")) and not list(copy.out.glob(".civicstats-build-*"))
+
+
+def test_a_full_disk_is_exit_1_with_a_message(built: Built, tmp_path: Path, monkeypatch, no_kernel, capsys) -> None:
+    import errno
+    import os
+
+    from civicstats.cli import main
+
+    monkeypatch.setattr(build_module.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 1000))
+    with pytest.raises(build_module.OutputError, match="only 1,000 bytes free"):
+        build(out=tmp_path / "out", notebooks_dir=built.notebooks, log=Log(), force=True)
+
+    def full(*args, **kwargs):
+        raise build_module.OutputError(errno.ENOSPC, "cannot write the build's outputs in x: " + os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(build_module, "_check_writable", full)  # the shipped notebooks never start
+    code = main(["build", "--out", str(tmp_path / "out2"), "--force"])
+    err = capsys.readouterr().err
+    assert code == 1 and "No space left on device" in err and "internal error" not in err
+
+
+def test_stale_staging_folders_of_killed_builds_are_removed(copy: Built, no_kernel: None) -> None:
+    import os
+    import time
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    parent = copy.out  # out exists: staging goes beside out/notebooks
+    stale = parent / f".civicstats-build-{dead}-abc"
+    old = parent / ".civicstats-build-xyz"  # named before process ids were recorded
+    live = parent / f".civicstats-build-{os.getpid()}-def"
+    for folder in (stale, old, live):
+        (folder / "notebooks").mkdir(parents=True)
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    result = build(out=copy.out, notebooks_dir=copy.notebooks, log=Log())
+    assert result.ok and not result.built
+    assert not stale.exists() and not old.exists() and live.exists()

@@ -585,7 +585,9 @@ def test_a_csv_over_the_size_limit_is_refused_before_reading(tmp_path: Path, mon
         fh.truncate(300 * 1024 * 1024)
     result = refusal(path)
     assert result["seconds"] < 2 and result["growth_kb"] < 50 * 1024, result
-    rule = "over the 209,715,200-byte limit for CSV files; to read it anyway raise the limit with the " \
+    from civicstats.readers import MAX_CSV_BYTES
+
+    rule = f"over the {MAX_CSV_BYTES:,}-byte limit for CSV files; to read it anyway raise the limit with the " \
            "environment variable CIVICSTATS_MAX_CSV_BYTES"
     assert rule in result["load"] and len(result["check"]) == 1 and rule in result["check"][0]
     # the limit is read when a file is read, not when civicstats is imported
@@ -777,3 +779,290 @@ def test_no_other_spreadsheet_writer_exists():
     writers = sorted(str(p.relative_to(paths.PACKAGE_DIR)) for p in paths.PACKAGE_DIR.rglob("*.py")
                      if any(w in code(p) for w in (".to_excel(", ".to_csv(", "xlsxwriter", "Workbook(")))
     assert writers == ["workbook.py"], writers
+
+
+# --------------------------------------------------------------------------
+# Issue 13: the hostile corpus within budget, what a cell shows, safe output, personal data, check ⇒ build
+
+from tests.hostile import Hostile, hand_book, hostile_corpus, measure_corpus  # noqa: E402
+
+#: The budget of issue 13, over a trivial check: processor seconds and peak memory growth.
+BUDGET_SECONDS, BUDGET_KB = 2.0, 100 * 1024
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> list[tuple[Hostile, object]]:
+    files = hostile_corpus(tmp_path_factory.mktemp("hostile"))
+    return list(zip(files, measure_corpus(files)))
+
+
+def test_the_hostile_corpus_is_refused_early_or_read_within_budget(corpus):
+    assert len(corpus) >= 18
+    failures = []
+    for hostile, m in corpus:
+        if m.crashed:
+            failures.append(f"{hostile.name}: crashed: {m.crashed}")
+            continue
+        if m.seconds > BUDGET_SECONDS or m.growth_kb > BUDGET_KB:
+            failures.append(f"{hostile.name}: {m.seconds:.2f} s, {m.growth_kb / 1024:.0f} MB")
+        if hostile.expect == "ok":
+            if not m.ok:
+                failures.append(f"{hostile.name}: expected ok, got {m.lines}")
+        elif m.ok or not all(hostile.expect in line or not hostile.expect for line in m.lines[:1]):
+            failures.append(f"{hostile.name}: expected a refusal holding {hostile.expect!r}, got {m.lines}")
+        for line in m.lines:
+            if any(ch in line for ch in "\n\r\x1b\x07\x00"):
+                failures.append(f"{hostile.name}: unescaped output {line!r}")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_env_variable_cannot_lift_the_cell_cap_past_what_the_process_survives(corpus):
+    hostile, m = next((h, m) for h, m in corpus if h.name == "xlsx-far-cell-env-raised")
+    assert hostile.env["CIVICSTATS_MAX_XLSX_CELLS"] == str(10**12)
+    assert not m.crashed and "at most 20,000,000" in m.lines[0], m
+
+
+def test_an_ignored_sheet_is_read_no_further_than_its_header(tmp_path: Path):
+    far = b'<row r="1"><c r="A1" t="inlineStr"><is><t>year</t></is></c><c r="B1" t="inlineStr"><is><t>count</t>' \
+          b'</is></c></row>' + b"".join(b'<row r="%d"><c r="Z%d"><v>1</v></c></row>' % (r, r) for r in range(2, 30_000))
+    path = hand_book(tmp_path / "book.xlsx", {f"Notes {i}": far for i in range(20)})
+    found = measured(f"""
+        from civicstats.readers.xlsx import read_header
+        result = [read_header({str(path)!r}, f"Notes {{i}}") for i in range(20)]
+    """)
+    assert found["result"] == [["year", "count"]] * 20
+    assert found["seconds"] < 2 and found["growth_kb"] < 50 * 1024, found
+
+
+@pytest.mark.xfail(reason="renamed_sheets reads whole sheets; engineer input's discover.py should call "
+                          "xlsx.read_header (issue 13): passes once merged", strict=False)
+def test_a_check_never_reads_ignored_sheets_whole(tmp_path: Path):
+    rows = b"".join(b'<row r="%d"><c r="Z%d"><v>1</v></c></row>' % (r, r) for r in range(2, 38_000))
+    sheets = {"participatory_budgets": b'<row r="1">' + b"".join(
+        b'<c r="%s1" t="inlineStr"><is><t>%s</t></is></c>' % (c, n) for c, n in
+        zip(b"ABCD", (b"year", b"count", b"unit", b"source"))) + b"</row>" + b'<row r="2"><c r="A2"><v>2017</v></c>'
+        b'<c r="B2"><v>47</v></c><c r="C2" t="inlineStr"><is><t>villes</t></is></c><c r="D2" t="inlineStr"><is><t>BEZ'
+        b"</t></is></c></row>"}
+    sheets.update({f"Notes {i}": b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>' + rows
+                   for i in range(20)})
+    path = hand_book(tmp_path / "book.xlsx", sheets)
+    found = measured(f"""
+        from civicstats.check import check
+        result = check({str(path)!r}).ok
+    """)
+    assert found["seconds"] < 2 and found["growth_kb"] < 100 * 1024, found
+
+
+# what a cell shows is what is read
+
+
+PERCENT_STYLES = (b'<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                  b'<numFmts count="1"><numFmt numFmtId="164" formatCode="0.0&quot;%&quot;"/></numFmts>'
+                  b'<cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="10"/><xf numFmtId="164"/><xf numFmtId="9"/>'
+                  b"</cellXfs></styleSheet>")
+OPEN_DATA = ["as_of", "level", "count", "share_pct", "share_bound", "concerned", "concerned_bound", "source", "note"]
+
+
+def _od_book(path: Path, row: list, styles: dict[int, int]) -> Path:
+    from tests.hostile import _inline_row
+
+    return hand_book(path, {"open_data_adopters": _inline_row(1, OPEN_DATA) + _inline_row(2, row, styles)},
+                     PERCENT_STYLES)
+
+
+def test_a_percent_formatted_share_is_read_as_it_shows(tmp_path: Path):
+    path = _od_book(tmp_path / "book.xlsx", ["2018-10", "region", 5.0, 0.336, "", "", "", "ODF", ""], {3: 1})
+    assert xlsx.read_sheet(path, "open_data_adopters").frame.loc[2, "share_pct"] == "33.6"
+    # a text format that shows a literal "%" sign is not a percentage: the number is read as typed
+    path = _od_book(tmp_path / "literal.xlsx", ["2018-10", "region", 5.0, 33.6, "", "", "", "ODF", ""], {3: 2})
+    assert xlsx.read_sheet(path, "open_data_adopters").frame.loc[2, "share_pct"] == "33.6"
+
+
+def test_a_percent_format_on_a_count_is_a_located_problem(tmp_path: Path):
+    path = _od_book(tmp_path / "book.xlsx", ["2018-10", "region", 0.05, "", "", "", "", "ODF", ""], {2: 3})
+    with pytest.raises(DataError) as info:
+        cs.load("open_data_adopters", path)
+    p = next(p for p in info.value.problems if "percentage" in p.rule)
+    assert (p.sheet, p.row, p.column, p.value, p.cell) == ("open_data_adopters", 2, "count", "5 %", "C2")
+
+
+@pytest.mark.parametrize("day, shown", [(1, None), (15, "2018-03-15")])
+def test_an_excel_date_in_a_text_date_column(tmp_path: Path, day: int, shown: str | None):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "open_data_adopters"
+    import datetime
+
+    ws.append(OPEN_DATA)
+    ws.append([datetime.date(2018, 3, day), "region", 5, None, None, None, None, "ODF", None])
+    wb.save(tmp_path / "book.xlsx")
+    if shown:
+        assert xlsx.read_sheet(tmp_path / "book.xlsx", "open_data_adopters").frame.loc[2, "as_of"] == shown
+        return
+    with pytest.raises(DataError) as info:
+        cs.load("open_data_adopters", tmp_path / "book.xlsx")
+    p = info.value.problems[0]
+    assert (p.row, p.column, p.value, p.cell) == (2, "as_of", "2018-03-01", "A2") and "'2018-03" in p.rule
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "_x001B_", "\x7f", "\x85"])
+def test_control_characters_are_refused_in_any_workbook_cell(tmp_path: Path, char: str):
+    from tests.hostile import PB_HEADER, _inline_row
+
+    path = hand_book(tmp_path / "book.xlsx", {"participatory_budgets": _inline_row(1, PB_HEADER) + _inline_row(
+        2, [2017.0, 47.0, f"vil{char}les", "BEZ"])})
+    with pytest.raises(DataError) as info:
+        cs.load("participatory_budgets", path)
+    p = info.value.problems[0]
+    if char in "\x00\x1b":  # raw, not even well-formed XML: the sheet is refused whole (Excel writes _x001B_)
+        assert "corrupt" in p.rule
+        return
+    assert (p.row, p.column, p.cell) == (2, "unit", "C2") and "control character" in p.rule
+
+
+def test_control_characters_are_refused_in_any_csv_cell(tmp_path: Path):
+    path = tmp_path / "participatory_budgets.csv"
+    path.write_bytes(shipped_text("participatory_budgets").replace("BEZ", "B\x1bEZ", 1).encode())
+    with pytest.raises(DataError) as info:
+        cs.load("participatory_budgets", path)
+    assert [(p.row, p.column) for p in info.value.problems] == [(2, "source")]
+    assert "control character" in info.value.problems[0].rule and "\\x1b" in str(info.value)
+
+
+@pytest.mark.parametrize("encoding, words", [("utf-16-be", "UTF-16"), ("cp437", "not certain|neither")])
+def test_text_in_an_uncertain_encoding_is_refused_naming_the_encodings_tried(tmp_path: Path, encoding, words):
+    import re
+
+    path = tmp_path / "participatory_budgets.csv"
+    path.write_bytes(shipped_text("participatory_budgets").replace("villes", "collectivités", 1).encode(encoding, "replace"))
+    with pytest.raises(DataError) as info:
+        cs.load("participatory_budgets", path)
+    assert re.search(words, str(info.value)) and ("tried" in str(info.value)), str(info.value)
+
+
+def test_utf32_and_utf16_with_their_mark_are_read(tmp_path: Path):
+    for encoding in ("utf-32", "utf-16"):
+        path = tmp_path / encoding / "participatory_budgets.csv"
+        path.parent.mkdir()
+        path.write_bytes(shipped_text("participatory_budgets").encode(encoding))
+        assert len(cs.load("participatory_budgets", path)) == 8
+
+
+def test_latin1_french_text_is_still_read(tmp_path: Path):
+    text = shipped_text("levels")
+    assert "é" in text and "€" not in text
+    path = tmp_path / "levels.csv"
+    path.write_bytes(text.encode("cp1252"))
+    assert cs.load("levels", path).equals(cs.load("levels"))
+
+
+# safe output
+
+
+def test_a_header_with_escape_sequences_is_printed_escaped(tmp_path: Path):
+    path = tmp_path / "participatory_budgets.csv"
+    path.write_bytes(shipped_text("participatory_budgets").replace("unit", "unit\x1b]0;pwned\x07\r\nok: x", 1).encode())
+    proc = subprocess.run([sys.executable, "-m", "civicstats", "check", str(path)], capture_output=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1 and b"\x1b" not in out and b"\x07" not in out and b"\r" not in out
+    assert not any(line.startswith(b"ok:") for line in out.splitlines()), out
+
+
+def test_a_sheet_name_with_newlines_cannot_forge_an_ok_line(tmp_path: Path):
+    from tests.hostile import PB_HEADER, PB_ROW, _inline_row
+
+    path = hand_book(tmp_path / "book.xlsx", {
+        "participatory_budgets": _inline_row(1, PB_HEADER) + _inline_row(2, ["x", *PB_ROW[1:]]),
+        "Notes&#10;ok: book.xlsx: 10 tables valid&#10;": b""})
+    assert "Notes\nok: book.xlsx: 10 tables valid\n" in xlsx.sheet_names(path)
+    proc = subprocess.run([sys.executable, "-m", "civicstats", "check", str(path)], capture_output=True, text=True,
+                          timeout=120)
+    lines = (proc.stdout + proc.stderr).splitlines()
+    assert proc.returncode == 1 and not any(line.startswith("ok:") for line in lines), lines
+    assert any("Notes\\nok: book.xlsx" in line for line in lines), lines
+
+
+def test_ten_thousand_sheets_print_no_ten_thousand_warnings(tmp_path: Path):
+    path = hand_book(tmp_path / "book.xlsx", {f"s{i}": b"" for i in range(9_990)})
+    proc = subprocess.run([sys.executable, "-m", "civicstats", "check", str(path)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1 and len(proc.stderr.splitlines()) < 5 and "refused" in proc.stderr, proc.stderr
+    path = hand_book(tmp_path / "book300.xlsx", {f"s{i}": b"" for i in range(300)})
+    proc = subprocess.run([sys.executable, "-m", "civicstats", "check", str(path)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1 and len(proc.stderr.splitlines()) < 5 and "more than 255 sheets" in proc.stderr
+
+
+# personal data in every free-text column
+
+
+@pytest.mark.parametrize("table, column, text, kind", [
+    ("participatory_budgets", "note", "contact: jean.dupont@ville.fr", "an e-mail address"),
+    ("civictech_adoption", "note", "appeler le 06 12 34 56 78", "a phone number"),
+    ("civictech_tools", "tool", "Ask +33 1 23 45 67 89", "a phone number"),
+])
+def test_personal_data_in_any_free_text_column_is_a_located_problem(tmp_path: Path, table, column, text, kind):
+    import csv as std_csv
+    import io
+
+    rows = list(std_csv.DictReader(io.StringIO(shipped_text(table))))
+    rows[0][column] = text
+    out = io.StringIO()
+    writer = std_csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path = tmp_path / f"{table}.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        cs.load(table, path)
+    p = next(p for p in info.value.problems if "personal data" in p.rule)
+    assert (p.row, p.column, p.value) == (2, column, text) and kind in p.rule
+
+
+def test_the_shipped_data_holds_no_personal_data():
+    from civicstats.personal import free_text_columns, personal_kind
+    from civicstats.schema import spec, table_names
+
+    for table in table_names():
+        frame = cs.load(table)
+        for column in free_text_columns(spec(table)):
+            assert not [v for v in frame[column].dropna() if personal_kind(str(v))], (table, column)
+
+
+# check ⇒ build: text from data is never markup
+
+
+def test_a_tool_name_with_math_and_html_passes_check_and_builds(data_copy: Path, tmp_path: Path):
+    from civicstats.build import build
+
+    path = data_copy / "civictech_tools.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Cap Collectif", r"Pay $\foo{x}$ now <b>x</b>", 1), encoding="utf-8")
+    assert main(["check", str(data_copy)]) == 0
+    result = build(data=data_copy, out=tmp_path / "out", notebooks=["04-choosing-a-tool"], log=lambda line: None)
+    assert result.ok, result
+    html = (tmp_path / "out" / "reports" / "04-choosing-a-tool.html").read_text(encoding="utf-8")
+    assert "<b>x</b>" not in html
+    assert "Pay $\\foo{x}$ now &lt;b&gt;x&lt;/b&gt;" in html or "Pay $\\foo{x}$ now &amp;lt;b" in html
+
+
+@pytest.mark.xfail(reason="refusing symlinks in a data folder is engineer input's discover.py: passes once merged",
+                   strict=False)
+def test_a_data_file_that_links_outside_the_folder_is_refused(data_copy: Path, tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-FIRST-LINE,x\n1,2\n")
+    target = data_copy / "civictech_adoption.csv"
+    target.unlink()
+    target.symlink_to(secret)
+    proc = subprocess.run([sys.executable, "-m", "civicstats", "check", str(data_copy)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1 and "SECRET-FIRST-LINE" not in proc.stdout + proc.stderr
+    assert "link" in proc.stderr
+
+
+def test_open_data_obligation_of_an_absurd_number_is_a_value_error():
+    for population in (10**400, float("inf"), -(10**400)):
+        with pytest.raises(ValueError, match="finite|negative"):
+            cs.open_data_obligation(population, 50)
+    with pytest.raises(ValueError, match="finite"):
+        cs.open_data_obligation(5000, 10**400)

@@ -279,3 +279,56 @@ def test_a_workbook_with_mutated_xml(part: str, edits):
     assert part in dict(parts)
     changed = [(name, mutate(data, edits) if name == part else data) for name, data in parts]
     outcome("civictech_adoption", fresh("book.xlsx", rezip(changed)))
+
+
+# --------------------------------------------------------------------------
+# Issue 13: what is printed is one safe line; text is decoded only when certain
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(st.text(max_size=200))
+def test_escaped_text_is_one_printable_line_and_escaping_is_stable(text: str):
+    from civicstats.errors import Problem, escape
+
+    shown = escape(text)
+    assert "\n" not in shown and "\r" not in shown and "\x1b" not in shown
+    import unicodedata
+
+    # no control, format (bidirectional overrides, invisible marks), line or paragraph separator, surrogate
+    assert not [ch for ch in shown if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs")]
+    assert escape(shown) == shown
+    line = str(Problem(text, text, 3, text, text, text))
+    assert "\n" not in line and "\x1b" not in line and "\x00" not in line
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(st.text(alphabet=st.sampled_from(list(',;\t"\nab1 ')), max_size=4000))
+def test_the_separator_is_found_in_linear_time_whatever_the_text(text: str):
+    import time
+
+    from civicstats.readers.csv import sniff_separator
+
+    start = time.process_time()
+    assert sniff_separator(text) in (",", ";", "\t")
+    assert time.process_time() - start < 0.5
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(st.text(max_size=300), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32", "cp1252", "mac_roman",
+                                                "utf-16-le", "utf-32-be"]))
+def test_decoded_text_is_the_text_or_a_refusal(text: str, encoding: str):
+    from civicstats.readers.csv import decode
+    from civicstats.schema import Origin
+
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:
+        return
+    try:
+        got = decode(data, Origin("x.csv"))
+    except DataError as exc:
+        assert len(exc.problems) == 1 and "\n" not in str(exc.problems[0])
+        return
+    assert "\ufeff" not in got
+    if encoding in ("utf-8", "utf-8-sig", "utf-16", "utf-32") and "\ufeff" not in text:
+        assert got == text  # a certain encoding is never misread

@@ -280,7 +280,7 @@ def test_a_zip_bomb_is_refused_quickly_without_memory(tmp_path: Path):
     before = digest(path)
     result = peak_growth(path)
     assert result["seconds"] < 5 and result["growth_kb"] < 50 * 1024, result
-    assert len(result["rules"]) == 1 and "over the 209,715,200-byte limit" in result["rules"][0]
+    assert len(result["rules"]) == 1 and f"over the {xlsx.DEFAULT_MAX_BYTES:,}-byte limit" in result["rules"][0]
     assert digest(path) == before
 
 
@@ -432,14 +432,14 @@ PREFIXED_SHEET = (b'<?xml version="1.0"?><x:worksheet xmlns:x="urn:s"><x:sheetDa
     (PREFIXED_SHEET.replace(b' r="B3"', b""), 0),  # a cell without its reference (so in A3): parsed instead
     (PREFIXED_SHEET.replace(b"x:", b"").replace(b"xmlns:x", b"xmlns"), 1),  # no prefix
 ])
-def test_the_formula_scan_finds_what_a_parser_finds(tmp_path: Path, sheet_xml: bytes, copied_column: int):
+def test_the_sheet_scan_finds_formulas_errors_and_extent(tmp_path: Path, sheet_xml: bytes, copied_column: int):
     path = tmp_path / "b.xlsx"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("xl/worksheets/sheet1.xml", sheet_xml)
-    parsed = xlsx._parsed_marked_cells(path, "xl/worksheets/sheet1.xml")
-    assert parsed == [(2, 1, "formula", '=A1&"x"'), (3, copied_column, "formula", '=A1&"x" (copied)'),
-                      (3, 2, "error", "#N/A")]
-    assert xlsx._marked_cells(path, "xl/worksheets/sheet1.xml") == parsed
+    scan = xlsx.scan_sheet(path, "xl/worksheets/sheet1.xml")
+    assert scan.marked == [(2, 1, "formula", '=A1&"x"'), (3, copied_column, "formula", '=A1&"x" (copied)'),
+                           (3, 2, "error", "#N/A")]
+    assert (scan.rows, scan.columns) == (3, 4)
 
 
 def test_a_folder_with_responses_adds_their_wave(tmp_path: Path):

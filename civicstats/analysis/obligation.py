@@ -25,9 +25,15 @@ OBLIGATION_DATE = "2018-10-07"
 def _check(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a number, not {type(value).__name__} {value!r}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float (10**400): no collectivity is that large
+        number = math.inf
     if math.isnan(number):
         raise ValueError(f"{name} must be a number, not NaN")
+    if math.isinf(number):
+        shown = f"{value:.3g}" if isinstance(value, float) else f"a number of {len(str(abs(int(value)))):,} digits"
+        raise ValueError(f"{name} must be a finite count, not {shown}")
     if number < 0:
         raise ValueError(f"{name} cannot be negative (got {value!r})")
     return number
@@ -51,5 +57,8 @@ def open_data_obligation(population: float, agents: float) -> bool:
     >>> open_data_obligation("3500", 50)
     Traceback (most recent call last):
     TypeError: population must be a number, not str '3500'
+    >>> open_data_obligation(10**400, 50)
+    Traceback (most recent call last):
+    ValueError: population must be a finite count, not a number of 401 digits
     """
     return _check("population", population) >= MIN_POPULATION and _check("agents", agents) >= MIN_AGENTS

@@ -16,9 +16,9 @@ as ``.csv``, binary data) are refused with a message saying what they are.
 from __future__ import annotations
 
 import codecs
-import csv as _csv
 import io
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -30,63 +30,197 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def decode(data: bytes, origin: Origin) -> str:
-    """Bytes → text: BOMs honoured, UTF-8 if it decodes, else Windows-1252."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:  # a UTF-16 mark, then bytes that are not UTF-16: damaged
-            rule = (f"starts as UTF-16 text but byte {exc.start:,} is not UTF-16 (a damaged or truncated file?): "
-                    "save it again as CSV UTF-8")
-            raise DataError([origin.problem(None, None, None, rule)]) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        from charset_normalizer import from_bytes
+#: Widest header read: no table has more than a few dozen columns (a hard cap, for CSV and workbooks alike).
+MAX_COLUMNS = 1_000
+#: Longest cell read, in characters: Excel's own limit (a hard cap, for CSV and workbooks alike).
+MAX_CELL_CHARS = 32_767
+#: Most cells (rows × header columns) in one CSV file: what validation handles within its time and memory budget.
+MAX_CELLS_ENV = "CIVICSTATS_MAX_CSV_CELLS"
+DEFAULT_MAX_CELLS = 1_000_000
+#: Most cells whatever the environment says: beyond it a check needs gigabytes.
+HARD_MAX_CELLS = 20_000_000
+#: The part of the text the separator is detected from.
+SNIFF_LINES, SNIFF_CHARS = 20, 65_536
 
-        best = from_bytes(data[:1_000_000], cp_isolation=["cp1252", "latin_1", "utf_16"]).best()
-        encoding = best.encoding if best is not None else "cp1252"
-    except ImportError:  # pragma: no cover - charset-normalizer is a dependency
-        encoding = "cp1252"
+#: Characters no spreadsheet writes in a cell: C0 controls but tab and line breaks, DEL, C1 controls.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Windows-1252 characters that, next to a letter, mean the bytes were Mac Roman text (é → Ž, à → ˆ, ô → ™).
+MAC_ROMAN_SIGNS = re.compile("(?<=[^\\W\\d_])[ŽˆŠ˜šžŸƒ‰‹›†‡‚„•]|[ŽˆŠ˜šžŸƒ‰‹›†‡‚„•](?=[^\\W\\d_])|(?<=[^\\W\\d_])™(?=[a-z])")
+TRIED = "tried: UTF-8, UTF-16 and UTF-32 with a byte-order mark, Windows-1252"
+SAVE_AS = "save it as CSV UTF-8 (in Excel: File > Save As > CSV UTF-8)"
+
+
+def max_cells() -> int:
+    """Most cells of a CSV file: ``$CIVICSTATS_MAX_CSV_CELLS`` or 1 million, never over 20 million."""
+    text = os.environ.get(MAX_CELLS_ENV, "").strip().replace("_", "")
     try:
-        return data.decode(encoding)
-    except UnicodeDecodeError:
+        return min(int(text), HARD_MAX_CELLS) if text else DEFAULT_MAX_CELLS
+    except ValueError:
+        raise ValueError(f"environment variable {MAX_CELLS_ENV} must be a whole number, not {text!r}") from None
+
+
+def _refuse(origin: Origin, rule: str, row: int | None = None) -> DataError:
+    return DataError([origin.problem(row, None, None, rule)])
+
+
+def decode(data: bytes, origin: Origin) -> str:
+    """Bytes → text, only when the encoding is certain; else a :class:`DataError` naming the encodings tried.
+
+    A byte-order mark says UTF-8, UTF-16 or UTF-32; without one the text must
+    be UTF-8, or Windows-1252 (what French Excel writes as "CSV") showing no
+    sign of another encoding (Mac Roman's é read as Ž). A byte-order mark
+    anywhere but at the start (two files pasted together) is refused.
+
+    >>> decode("région".encode("cp1252"), Origin("a.csv"))
+    'région'
+    >>> decode("région".encode("mac_roman"), Origin("a.csv"))
+    Traceback (most recent call last):
+    civicstats.errors.DataError: 1 problem in a.csv:
+      a.csv: the encoding of this text is not certain: read as Windows-1252 it shows 'rŽgion', a sign of Mac Roman text (tried: UTF-8, UTF-16 and UTF-32 with a byte-order mark, Windows-1252): save it as CSV UTF-8 (in Excel: File > Save As > CSV UTF-8)
+    """
+    for bom, codec, name in ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+                             (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+                             (codecs.BOM_UTF16_BE, "utf-16", "UTF-16")):
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+                break
+            except UnicodeDecodeError as exc:  # a mark, then bytes that are not that encoding: damaged
+                raise _refuse(origin, f"starts as {name} text but byte {exc.start:,} is not {name} (a damaged or "
+                                      f"truncated file?): {SAVE_AS}") from None
+    else:
+        _check_no_nul(data, origin)
         try:
-            return data.decode("cp1252")
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise DataError([origin.problem(None, None, None, "not readable as text (neither UTF-8 nor Windows-1252): save it as CSV UTF-8")]) from None
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError as exc:
+                raise _refuse(origin, f"not readable as text: byte {exc.start:,} (0x{data[exc.start]:02X}) is neither "
+                                      f"UTF-8 nor Windows-1252, perhaps Mac Roman or another encoding ({TRIED}): "
+                                      f"{SAVE_AS}") from None
+            sign = MAC_ROMAN_SIGNS.search(text)
+            if sign:
+                around = (re.search(r"[^\s,;\"]{0,20}\Z", text[max(sign.start() - 20, 0):sign.start()])[0] + sign[0]
+                          + re.match(r"[^\s,;\"]{0,20}", text[sign.end():sign.end() + 20])[0])
+                raise _refuse(origin, f"the encoding of this text is not certain: read as Windows-1252 it shows "
+                                      f"{around!r}, a sign of Mac Roman text ({TRIED}): {SAVE_AS}")
+    if "\ufeff" in text:
+        line = text.count("\n", 0, text.index("\ufeff")) + 1
+        raise _refuse(origin, "a byte-order mark (an invisible encoding mark, U+FEFF) in the middle of the text: two "
+                              f"files pasted together? remove it (or {SAVE_AS[0].lower() + SAVE_AS[1:]})", row=line)
+    return text
+
+
+def _check_no_nul(data: bytes, origin: Origin) -> None:
+    """Refuse text with NUL bytes: UTF-16 or UTF-32 without a byte-order mark, or not text at all."""
+    head = data[:65536]
+    if b"\x00" not in data:
+        return
+    even, odd = head[0::2], head[1::2]
+    if head[0::4].count(0) == 0 and head[1::4].count(0) > len(head) // 4 * 0.6 and head[2::4].count(0) > len(head) // 4 * 0.6 \
+            or head[3::4].count(0) == 0 and head[0::4].count(0) > len(head) // 4 * 0.6:
+        raise _refuse(origin, f"this looks like UTF-32 text without a byte-order mark: its encoding is not certain "
+                              f"({TRIED}): {SAVE_AS}")
+    if odd.count(0) > len(odd) * 0.6 or even.count(0) > len(even) * 0.6:
+        raise _refuse(origin, f"this looks like UTF-16 text without a byte-order mark: its encoding is not certain "
+                              f"({TRIED}): {SAVE_AS}")
+    if head.count(b"\x00") > len(head) // 100:  # NULs everywhere: binary data
+        raise _refuse(origin, "not a text file: this does not look like a CSV")
+    line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+    raise _refuse(origin, "a NUL byte (a control character no spreadsheet writes): a damaged file, or not a text "
+                          "file: remove it", row=line)
 
 
 def sniff_separator(text: str) -> str:
-    """The separator of a CSV text: ``,``, ``;`` or tab.
+    """The separator of a CSV text: ``,``, ``;`` or tab, from its first lines (linear time, quotes skipped).
+
+    The separator found in the header that splits the most of the next lines
+    into as many cells wins; no backtracking parser sees the text.
 
     >>> sniff_separator("a;b;c\\n1,5;2;3\\n")
     ';'
     >>> sniff_separator("a,b\\n1,2\\n")
     ','
+    >>> sniff_separator('"x;y",b\\n"1;2",3\\n')
+    ','
     """
-    sample = "\n".join(text[:20_000].splitlines()[:20])
-    try:
-        return _csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except _csv.Error:
-        header = sample.splitlines()[0] if sample else ""
-        counts = {d: header.count(d) for d in (",", ";", "\t")}
-        return max(counts, key=counts.get) if any(counts.values()) else ","
+    counts: list[dict[str, int]] = []
+    current = {",": 0, ";": 0, "\t": 0}
+    quoted = False
+    for ch in text[:SNIFF_CHARS]:
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch in current:
+            current[ch] += 1
+        elif ch == "\n":
+            counts.append(current)
+            current = {",": 0, ";": 0, "\t": 0}
+            if len(counts) == SNIFF_LINES:
+                break
+    else:
+        counts.append(current)
+    header = counts[0]
+    candidates = [d for d in (";", "\t", ",") if header[d]]
+    if not candidates:
+        return ","
+    if len(candidates) == 1:
+        return candidates[0]
+    rows = [c for c in counts[1:] if any(c.values())]
+    return max(candidates, key=lambda d: (sum(r[d] == header[d] for r in rows), header[d]))
 
 
 def check_bytes(data: bytes, origin: Origin, what: str = "CSV") -> None:
     """Refuse bytes that are not a text table, saying what they look like."""
     if data.startswith(ZIP_MAGIC):
+        if b"mimetypeapplication/vnd.oasis.opendocument" in data[:200]:
+            raise _refuse(origin, f"this is an OpenDocument spreadsheet (.ods), not a {what}: save it as .xlsx or CSV")
         raise DataError([origin.problem(None, None, None, f"this is an Excel workbook (or another zip file), not a {what}: give it the .xlsx extension")])
     if data.startswith(OLE_MAGIC):
         raise DataError([origin.problem(None, None, None, "this is an old Excel .xls workbook: save it as .xlsx or as CSV")])
-    head = data[:8192]
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DataError([origin.problem(None, None, None, f"not a text file: this does not look like a {what}")])
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table", b"<!--")):
+        kind = "an XML file (an Excel 2003 XML spreadsheet?)" if head.startswith(b"<?xml") and b"<html" not in head \
+            else "a web page (HTML), as some portals export under a spreadsheet's name"
+        raise _refuse(origin, f"this is {kind}, not a {what}: open it in a spreadsheet and save it as .xlsx or CSV UTF-8")
+
+
+def screen_cells(frame, origin: Origin) -> tuple[object, list, set]:
+    """Cells no spreadsheet writes: control characters, cells over :data:`MAX_CELL_CHARS`.
+
+    Returns the frame (an over-long cell cut, so that no fuzzy matching ever
+    reads it whole), the located problems and the cells they cover. Header
+    names are screened too.
+    """
+    problems, covered = [], set()
+    for j, name in enumerate(frame.columns):
+        if CONTROL.search(str(name)):
+            problems.append(origin.problem(origin.header_row, None, str(name),
+                                           "a control character (invisible, no spreadsheet writes it) in this column's name: remove it"))
+    cut = {}
+    for j, name in enumerate(frame.columns):
+        column = frame.iloc[:, j]
+        joined = "\n".join(column.tolist())
+        long = len(joined) > MAX_CELL_CHARS and column.str.len().gt(MAX_CELL_CHARS)
+        bad = column.str.contains(CONTROL) if CONTROL.search(joined) else None
+        for mask, rule in ((bad, "a control character (invisible, no spreadsheet writes it) in this cell: a damaged "
+                                 "file, or text pasted from elsewhere: remove it"),
+                           (long if long is not False and long.any() else None,
+                            f"this cell is longer than {MAX_CELL_CHARS:,} characters, the most a spreadsheet cell holds")):
+            if mask is None or not mask.any():
+                continue
+            for r, v in zip(column.index[mask.to_numpy()], column[mask.to_numpy()]):
+                problems.append(origin.problem(int(r), str(name), v[:200], rule))
+                covered.add((origin.file, origin.sheet, int(r), str(name)))
+        if long is not False and long.any():
+            cut[j] = column.where(~long, column.str.slice(0, 100))
+    if cut:
+        frame = frame.copy()
+        for j, column in cut.items():
+            frame.iloc[:, j] = column
+    return frame, problems, covered
 
 
 def read_text_table(text: str, origin: Origin):
@@ -104,6 +238,16 @@ def read_text_table(text: str, origin: Origin):
     if not text.strip():
         raise DataError([origin.problem(None, None, None, "the file is empty: it needs a header row and at least one row of data")])
     sep = sniff_separator(text)
+    first = text[: text.find("\n") + 1 or len(text)]
+    width = first.count(sep) + 1
+    if width > MAX_COLUMNS:
+        raise _refuse(origin, f"the header has {width:,} columns, over the limit of {MAX_COLUMNS:,} (no table has "
+                              "that many): is this the right file?", row=origin.header_row)
+    cells, limit = (text.count("\n") + 1) * width, max_cells()
+    if cells > limit:
+        raise _refuse(origin, f"about {cells:,} cells ({text.count(chr(10)) + 1:,} lines × {width:,} columns), over "
+                              f"the limit of {limit:,}; if the file is genuine raise the limit with the environment "
+                              f"variable {MAX_CELLS_ENV} (at most {HARD_MAX_CELLS:,})")
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False, na_filter=False,
@@ -180,4 +324,5 @@ def read_csv(path: str | Path, max_bytes: int | None = None) -> RawTable:
     except OSError as exc:
         raise DataError([origin.problem(None, None, None, f"cannot be read: {exc.strerror or exc}")]) from None
     check_bytes(data, origin)
-    return RawTable(read_text_table(decode(data, origin), origin), origin)
+    frame, problems, covered = screen_cells(read_text_table(decode(data, origin), origin), origin)
+    return RawTable(frame, origin, problems, covered)

@@ -54,17 +54,9 @@ RESPONSES_COLUMNS = ("as_of", "siren", "name", "level", "population", *CATEGORIE
 YES = YES_TEXTS
 NO = NO_TEXTS | {""}
 
-#: Headers that name personal data (folded: lower case, no accents, words separated by spaces).
-PERSONAL_HEADER = re.compile(
-    r"\b(e ?mails?|mails?|courriels?|phones?|telephones?|tels?|fax|contacts?|prenoms?"
-    r"|(first|last|given|family|full) ?names?|surnames?|persons?|personnes?|people"
-    r"|respondents?|repondants?|repondantes?|interlocuteurs?|interlocutrices?|referents?)\b"
-)
-EMAIL = r"[^@\s<>()]+@[^@\s<>()]+\.[A-Za-z]{2,}"
-#: A French number (01 23 45 67 89, +33 1 23 45 67 89) or an international one (+, 8 to 15 digits).
-PHONE = r"(?:(?:\+|00)33[\s.\-]?(?:\(0\)[\s.\-]?)?|0)[1-9](?:[\s.\-]?\d{2}){4}|(?:\+|00)[1-9](?:[\s.\-]?\(?\d\)?){7,14}"
-#: Share of a column's non-blank cells that must look like e-mails or phones for it to be personal data.
-PERSONAL_SHARE = 0.5
+# personal data: see civicstats.personal (names kept importable from here)
+from civicstats.personal import EMAIL, PERSONAL_HEADER, PERSONAL_SHARE, PHONE, looks_personal  # noqa: E402,F401
+from civicstats.personal import personal_kind as _personal_kind  # noqa: E402
 
 
 # --------------------------------------------------------------------------
@@ -124,36 +116,6 @@ def _validation_spec() -> TableSpec:
 
 # --------------------------------------------------------------------------
 # Personal data
-
-
-def _fold_header(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", plain(text)).strip()
-
-
-def looks_personal(header: str, values: pd.Series | None = None) -> bool:
-    """Whether a column holds personal data, from its header or its cells.
-
-    >>> looks_personal("Courriel du répondant"), looks_personal("Nom du contact"), looks_personal("prénom")
-    (True, True, True)
-    >>> looks_personal("firstName"), looks_personal("level"), looks_personal("nom")
-    (True, False, False)
-    >>> import pandas as pd
-    >>> looks_personal("x", pd.Series(["a@b.fr", "01 23 45 67 89", ""]))
-    True
-    >>> looks_personal("x", pd.Series(["12000", "35", ""]))
-    False
-    """
-    folded = _fold_header(re.sub(r"([a-z])([A-Z])", r"\1 \2", str(header)))
-    if PERSONAL_HEADER.search(folded):
-        return True
-    if values is None:
-        return False
-    text = values.astype("str").str.strip()
-    text = text[text.ne("")]
-    if text.empty:
-        return False
-    personal = text.str.contains(EMAIL, regex=True) | text.str.fullmatch(PHONE)
-    return bool(personal.mean() > PERSONAL_SHARE)
 
 
 def _drop_personal(frame: pd.DataFrame, origin: Origin) -> pd.DataFrame:
@@ -263,18 +225,6 @@ def _no_spaces(text: str) -> str:
     return text if text.isdecimal() else "".join(text.split())
 
 
-_EMAIL_RE = re.compile(EMAIL)
-_PHONE_IN_TEXT_RE = re.compile(r"(?<![\d+])(?:" + PHONE + r")(?!\d)")
-_TWO_DIGITS_RE = re.compile(r"\d{2}")
-
-
-def _personal_kind(text: str) -> str | None:
-    """"an e-mail address" or "a phone number" when a cell holds one, else None."""
-    if "@" in text and _EMAIL_RE.search(text):
-        return "an e-mail address"
-    if _TWO_DIGITS_RE.search(text) and _PHONE_IN_TEXT_RE.search(text):
-        return "a phone number"
-    return None
 
 
 def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct], origin: Origin) -> tuple[list[Problem], dict[str, pd.Series]]:

@@ -1,44 +1,34 @@
 """Excel workbooks (.xlsx): refused when hostile, read fast, never evaluated.
 
-A workbook is a zip of XML files, and a file from outside can be built to
-hurt whoever opens it. So before any XML parser or spreadsheet library sees
-it, :func:`sheet_names` (which every other function goes through) checks it
-once, streaming:
+Every workbook first goes through the safety pass of
+:mod:`civicstats.readers.xlsx_safety` (size, zip bombs, XML entities, far
+cells, what the file really is), once per file. Values are then read by
+python-calamine, which never evaluates a formula, and turned into the text
+cells every reader returns (``12.0`` → ``"12"``, ``33.6`` → ``"33.6"``,
+dates → ``YYYY-MM-DD``, booleans → ``true``/``false``). A formula, an
+Excel error value, merged cells, a control character or a cell longer than
+a spreadsheet cell can be, in a sheet that is read, are problems located to
+the cell: the data must be typed values, one per cell.
 
-* it must be a zip (a CSV file renamed ``.xlsx``, an old ``.xls``, a
-  truncated download are each refused with a message saying what they are);
-* the file, and the sum of its members' sizes as the zip directory declares
-  them, must stay under ``CIVICSTATS_MAX_XLSX_BYTES`` (default 200 MB), and
-  no member larger than 1 MB may expand more than ``CIVICSTATS_MAX_XLSX_RATIO``
-  times (default 200; real sheets expand 5 to 30 times, zip bombs a
-  thousand);
-* the declared sizes are not trusted: every member is decompressed in
-  bounded chunks and refused as soon as it produces more than declared, or
-  when its length or checksum differs at the end;
-* no sheet may reach so far that reading it needs more than
-  ``CIVICSTATS_MAX_XLSX_CELLS`` cells (default 5 million): the reader
-  allocates the whole rectangle from A1 to the farthest cell holding a
-  value, so a few bytes naming cell XFD1048576 would ask for 500 GB (see
-  :class:`_Extent`); nor may the list of shared strings declare more
-  strings than its size can hold (the reader reserves room for them first);
-* XML with a document type declaration (``<!DOCTYPE``, ``<!ENTITY``: the
-  "billion laughs" and external-entity attacks) is refused; Excel never
-  writes one. The few XML parts parsed here (the list of sheets, cells
-  holding formulas) are parsed with :mod:`defusedxml`, and openpyxl, used
-  only to write the template, uses defusedxml too when it reads
-  (``openpyxl.xml.DEFUSEDXML``).
+What a cell shows is what is read, never silently something else:
 
-The same pass notes which sheets hold formulas or Excel error values (a
-byte search for ``f>`` and ``t="e"``, no parsing), so that reading the other
-sheets costs nothing more. Values are then read by python-calamine, which
-never evaluates a formula, and turned into the text cells every reader
-returns (``12.0`` → ``"12"``, ``33.6`` → ``"33.6"``, dates → ``YYYY-MM-DD``,
-booleans → ``true``/``false``). A formula, an error value or merged cells
-in a sheet that is read are problems located to the cell: the data must be
-typed values, one per cell.
+* a cell formatted as a percentage (``33,6 %``, stored as ``0.336``) is
+  read as ``33.6`` in a column of percentages (``*_pct``), and is a problem
+  in any other column;
+* a date in a column of text dates (``as_of``: a year, ``YYYY-MM`` or
+  ``YYYY-MM-DD``) is read as ``YYYY-MM-DD`` when its day says it was typed
+  as a day; on the 1st of a month it is a problem, since Excel turns a typed
+  ``2018-03`` into 1 March 2018 (type the text instead).
+
+Size: this module is over ~500 lines only while it still holds the
+sheet-naming policy (``known_sheets`` … ``renamed_problem``), which moves to
+:mod:`civicstats.discover` (issue 9); the safety pass is in
+:mod:`civicstats.readers.xlsx_safety`.
 
 Results are cached per file (path, size, modification time, inode), so the
-many ``load`` calls of a check or a build read a workbook once.
+many ``load`` calls of a check or a build read a workbook once. Sheets that
+are not read as tables are only looked at through :func:`read_header`, which
+reads their first row and nothing more.
 
 >>> import tempfile, pathlib, openpyxl
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
@@ -48,424 +38,39 @@ many ``load`` calls of a check or a build read a workbook once.
 >>> t = read_sheet(path, "participatory_budgets")
 >>> t.frame.to_dict("records"), list(t.frame.index), t.origin.sheet
 ([{'year': '2017', 'count': '47', 'unit': 'villes', 'source': 'BEZ'}], [2], 'participatory_budgets')
+>>> read_header(path, "participatory_budgets")
+['year', 'count', 'unit', 'source']
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-import os
-import posixpath
 import re
 import stat
-import struct
 import threading
 import zipfile
-import zlib
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 
 from civicstats.errors import DataError, Problem
 from civicstats.readers import RawTable
-from civicstats.schema import Origin, suggest
+from civicstats.readers.csv import MAX_COLUMNS, screen_cells
+from civicstats.readers.xlsx_safety import (  # noqa: F401 - the reader's public names stay importable from here
+    CORRUPT, DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, DEFAULT_MAX_RATIO, DTD_RULE, HARD_MAX_BYTES, HARD_MAX_CELLS,
+    MAX_BYTES_ENV, MAX_CELLS_ENV, MAX_MEMBERS, MAX_RATIO_ENV, MAX_SHEETS, OLE_MAGIC, RATIO_FLOOR, ZIP_MAGIC,
+    SheetScan, _Book, _column_index, _Extent, _inspect, _Refused, _sheet_events, _xml, column_letter, max_bytes,
+    max_cells, max_ratio, scan_sheet,
+)
+from civicstats.schema import Origin, suggest, table_names
 
-#: Environment variable: largest workbook in bytes, on disk and uncompressed.
-MAX_BYTES_ENV = "CIVICSTATS_MAX_XLSX_BYTES"
-#: Environment variable: largest compression ratio of a member over 1 MB.
-MAX_RATIO_ENV = "CIVICSTATS_MAX_XLSX_RATIO"
-#: Environment variable: largest sheet, in cells from A1 to its farthest value (rows × columns).
-MAX_CELLS_ENV = "CIVICSTATS_MAX_XLSX_CELLS"
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
-DEFAULT_MAX_RATIO = 200
-DEFAULT_MAX_CELLS = 5_000_000
-#: Members smaller than this are never refused for their ratio (tiny XML parts compress very well).
-RATIO_FLOOR = 1024 * 1024
-#: More files than this inside the zip: not a workbook anyone typed.
-MAX_MEMBERS = 10_000
+#: The sheet of per-collectivity answers (read by civicstats.readers.responses).
+RESPONSES_SHEET = "responses"
 #: Formula and error cells reported per sheet, at most; the rest are counted.
 MAX_CELL_PROBLEMS = 200
-
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_CHUNK_IN = 1 << 20
-_CHUNK_OUT = 1 << 23
-_TAIL = 16
-
-CORRUPT = ("corrupt or truncated workbook: it cannot be read as an .xlsx file "
-           "(open it in Excel or LibreOffice and save it again)")
-DTD_RULE = ("the workbook's XML declares a document type or entities (<!DOCTYPE>, <!ENTITY>), which Excel never "
-            "writes and which can hide an entity-expansion attack ('billion laughs'): refused, nothing was expanded "
-            "(save the workbook again from Excel or LibreOffice)")
 FORMULA_RULE = "a formula where a value belongs: type the value itself"
-
-
-def _limit(env: str, default: int) -> int:
-    text = os.environ.get(env, "").strip().replace("_", "")
-    try:
-        return int(text) if text else default
-    except ValueError:
-        raise ValueError(f"environment variable {env} must be a whole number, not {text!r}") from None
-
-
-def max_bytes() -> int:
-    """The size limit of a workbook: ``$CIVICSTATS_MAX_XLSX_BYTES`` or 200 MB."""
-    return _limit(MAX_BYTES_ENV, DEFAULT_MAX_BYTES)
-
-
-def max_ratio() -> int:
-    """The compression-ratio limit: ``$CIVICSTATS_MAX_XLSX_RATIO`` or 200."""
-    return _limit(MAX_RATIO_ENV, DEFAULT_MAX_RATIO)
-
-
-def max_cells() -> int:
-    """The largest sheet read, in cells from A1 to its farthest value: ``$CIVICSTATS_MAX_XLSX_CELLS`` or 5 million."""
-    return _limit(MAX_CELLS_ENV, DEFAULT_MAX_CELLS)
-
-
-# --------------------------------------------------------------------------
-# The safety pass: zip directory, streamed members, list of sheets
-
-
-@dataclass(frozen=True)
-class _Book:
-    """What the safety pass learnt: the sheets, and which of them need a closer look."""
-
-    sheets: dict[str, str]  # sheet name → zip member, in the workbook's order
-    flagged: frozenset[str]  # members holding formulas or error values
-    far: frozenset[str] = frozenset()  # members whose extent the byte scan could not bound: parsed before reading
-
-
-class _Extent:
-    """How far a sheet's cells may reach, from its bytes as they stream by, without parsing.
-
-    calamine, which reads the values, allocates every cell of the rectangle
-    from A1 to the farthest cell holding a value (rows × columns), and a Rust
-    allocation that fails aborts the process: a sheet of a few bytes naming
-    cell XFD1048576 would ask for 500 GB. Excel writes every cell as
-    ``<c r="B7" ...>``, and in such a sheet only a reference of two letters
-    or more (column AA on) or of six digits or more (row 100,000 on) can
-    reach beyond 26 columns × 99,999 rows: one regular expression finds the
-    cell tags that are not so near (0.1 s for 60 MB of sheet), and they are
-    rare. A sheet whose bound is too large, or whose cells are written
-    otherwise (a cell without its reference is placed by counting, prefixed
-    tags, quotes or spaces Excel does not write), is parsed before it is
-    read, to measure it exactly (:func:`_parsed_extent`).
-
-    >>> e = _Extent(); e.feed(b'<row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>2</v></c></row>'); e.close()
-    >>> e.bound(), e.odd
-    (2599974, False)
-    >>> e.feed(b'<c r="XFD1048576"><v>3</v></c>'); e.close(); e.bound()
-    17179869184
-    >>> e = _Extent(); e.feed(b'<row r="1048576"><c><v>1</v></c></row>'); e.close(); e.odd
-    True
-    """
-
-    #: A cell tag that is not ``<c r="`` + one letter + at most five digits.
-    NOT_NEAR = re.compile(rb'<c(?! r="[A-Za-z][0-9]{1,5}")(?=[\s/>])')
-    REF = re.compile(rb' r="([A-Za-z]{1,4})([0-9]{1,10})"')
-    PREFIXED = re.compile(rb':c[\s/>]')
-    #: What a sheet whose references are all near (one letter, five digits) can reach.
-    NEAR_ROWS, NEAR_COLUMNS = 99_999, 26
-    HUGE = 1 << 40
-    #: Bytes kept from one chunk to the next, so that no tag is judged cut in two.
-    CARRY = 64
-
-    def __init__(self) -> None:
-        self.rows = self.columns = 0
-        self.odd = False
-        self.carry = b""
-
-    def feed(self, out: bytes) -> None:
-        self._scan(self.carry + out, final=False)
-
-    def close(self) -> None:
-        self._scan(self.carry, final=True)
-
-    def _scan(self, text: bytes, final: bool) -> None:
-        cut = len(text) if final else max(len(text) - self.CARRY, 0)
-        self.carry = text[cut:]
-        if self.odd:
-            return
-        if self.PREFIXED.search(text):
-            self.odd = True
-            return
-        for tag in self.NOT_NEAR.finditer(text):
-            if tag.start() >= cut:
-                break
-            ref = self.REF.match(text, tag.end())
-            if ref is None:
-                self.odd = True
-                return
-            self.columns = max(self.columns, _column_number(ref[1]))
-            self.rows = max(self.rows, _row_number(ref[2]))
-
-    def bound(self) -> int:
-        """Most cells reading the sheet can allocate, as far as the bytes seen tell."""
-        return max(self.rows, self.NEAR_ROWS) * max(self.columns, self.NEAR_COLUMNS)
-
-
-def _row_number(digits: bytes | str) -> int:
-    return int(digits) if 0 < len(digits) <= 10 else (_Extent.HUGE if digits else 0)
-
-
-def _column_number(letters: bytes | str) -> int:
-    """1-based column number of spreadsheet letters (any case); absurd lengths are huge."""
-    if isinstance(letters, bytes):
-        letters = letters.decode("ascii")
-    return _column_index(letters.upper()) + 1 if len(letters) <= 4 else _Extent.HUGE
-
-
-class _Refused(Exception):
-    def __init__(self, rule: str):
-        super().__init__(rule)
-        self.rule = rule
-
-
-def _not_a_zip(head: bytes) -> str:
-    """Why bytes that are not a zip are not a workbook, in words."""
-    if not head:
-        return "the file is empty: it is not an .xlsx workbook"
-    if head.startswith(OLE_MAGIC):
-        return ("this is an old Excel .xls workbook, or a password-protected one: "
-                "save it as .xlsx (without a password) or as CSV")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" not in head:
-        if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<":
-            return ("this is not an .xlsx workbook: it looks like a web page or an XML file; "
-                    "open it in a spreadsheet and save it as .xlsx")
-        return "this is not an .xlsx workbook: it looks like a CSV file (text): give it the .csv extension"
-    return "this is not an .xlsx workbook (it is not a zip file): save it from Excel or LibreOffice as .xlsx"
-
-
-def _stream_member(fp, info: zipfile.ZipInfo, *, scan: bool, keep: bool,
-                   extent: _Extent | None = None) -> tuple[bytes | None, bool]:
-    """Decompress one member in bounded chunks, trusting none of its declared sizes.
-
-    Returns the member's bytes when ``keep``, and whether it holds a formula
-    or an error value (when ``scan``); feeds ``extent`` with every chunk.
-    Refuses DTDs in XML members, and a list of shared strings declaring
-    more strings than it can hold.
-    """
-    fp.seek(info.header_offset)
-    local = fp.read(30)
-    if len(local) < 30 or local[:4] != ZIP_MAGIC:
-        raise _Refused(CORRUPT)
-    name_len, extra_len = struct.unpack("<HH", local[26:30])
-    fp.seek(info.header_offset + 30 + name_len + extra_len)
-    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
-    is_xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
-    left, produced, crc = info.compress_size, 0, 0
-    kept: list[bytes] = []
-    tail, flagged, first = b"", False, True
-
-    def take(out: bytes) -> None:
-        nonlocal produced, crc, tail, flagged, first
-        if not out:
-            return
-        produced += len(out)
-        if produced > info.file_size:
-            raise _Refused(f"{info.filename} inside the workbook is larger than its zip directory declares: "
-                           "refused (a damaged file or a zip bomb)")
-        crc = zlib.crc32(out, crc)
-        if is_xml:
-            if first and (out.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in out[:4]):
-                raise _Refused(f"{info.filename} inside the workbook is not UTF-8 XML, as Excel writes it: "
-                               "save the workbook again from Excel or LibreOffice")
-            if first:
-                _check_declared_strings(out, info)
-            if extent is not None:
-                extent.feed(out)
-            edge = tail + out[:_TAIL]
-            if b"<!" in out or b"<!" in edge:
-                if any(m in out or m in edge for m in (b"<!DOCTYPE", b"<!ENTITY")):
-                    raise _Refused(DTD_RULE)
-            if scan and not flagged:
-                flagged = any(m in out or m in edge for m in (b"f>", b't="e"'))
-            tail = out[-_TAIL:]
-        first = False
-        if keep:
-            kept.append(out)
-
-    while left > 0:
-        raw = fp.read(min(left, _CHUNK_IN))
-        if not raw:
-            raise _Refused(CORRUPT)
-        left -= len(raw)
-        if inflate is None:
-            take(raw)
-            continue
-        if inflate.eof:
-            raise _Refused(CORRUPT)
-        buf = raw
-        while buf:
-            try:
-                out = inflate.decompress(buf, _CHUNK_OUT)
-            except zlib.error:
-                raise _Refused(CORRUPT) from None
-            take(out)
-            buf = inflate.unconsumed_tail
-            if inflate.eof:
-                if buf or inflate.unused_data:
-                    raise _Refused(CORRUPT)
-                break
-    if inflate is not None:
-        while not inflate.eof:  # data still buffered in the decompressor
-            out = inflate.decompress(b"", _CHUNK_OUT)
-            if not out:
-                break
-            take(out)
-        if not inflate.eof:
-            raise _Refused(CORRUPT)
-    if extent is not None:
-        extent.close()
-    if produced != info.file_size or crc != info.CRC:
-        raise _Refused(CORRUPT)
-    return (b"".join(kept) if keep else None), flagged
-
-
-_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst[\s>/][^>]*", re.S)
-_UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*([0-9]+)""")
-
-
-def _check_declared_strings(head: bytes, info: zipfile.ZipInfo) -> None:
-    """Refuse a list of shared strings that declares more strings than its bytes can hold.
-
-    The reader reserves room for the declared number first: four billion
-    strings declared in a few bytes would ask for 96 GB. A string takes at
-    least five bytes (``<si/>``).
-    """
-    tag = _SST_TAG.search(head[:65536])
-    count = _UNIQUE_COUNT.search(tag[0]) if tag else None
-    if count is None:
-        return
-    declared = int(count[1]) if len(count[1]) <= 12 else 10**12
-    if declared > info.file_size // 5 + 1:
-        raise _Refused(f"{info.filename} inside the workbook declares {declared:,} strings but holds at most "
-                       f"{info.file_size // 5 + 1:,}: refused (a damaged file, or one built to exhaust memory)")
-
-
-def _xml(data: bytes, member: str):
-    """Parse a small XML part with defusedxml: DTDs, entities and external references refused."""
-    import defusedxml
-    import defusedxml.ElementTree as safe_et
-
-    try:
-        return safe_et.fromstring(data, forbid_dtd=True)
-    except (defusedxml.DTDForbidden, defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
-        raise _Refused(DTD_RULE) from None
-    except safe_et.ParseError:
-        raise _Refused(f"{CORRUPT}; its part {member} is not well-formed XML") from None
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _attr(elem, local: str) -> str | None:
-    for k, v in elem.attrib.items():
-        if _local(k) == local:
-            return v
-    return None
-
-
-def _target(base: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
-
-
-def _rels_path(part: str) -> str:
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def _relationships(data: bytes, member: str) -> dict[str, tuple[str, str]]:
-    """Relationship id → (type, target) of a .rels part."""
-    rels = {}
-    for el in _xml(data, member).iter():
-        if _local(el.tag) == "Relationship" and el.get("Id") and el.get("Target"):
-            rels[el.get("Id")] = (el.get("Type", ""), el.get("Target"))
-    return rels
-
-
-def _inspect(path: Path) -> _Book:
-    """The safety pass (see the module's docstring): refuse, or list the sheets."""
-    limit, ratio = max_bytes(), max_ratio()
-    size = path.stat().st_size
-    if size > limit:
-        raise _Refused(f"the file is {size:,} bytes, over the {limit:,}-byte limit for workbooks; to read it "
-                       f"anyway raise the limit with the environment variable {MAX_BYTES_ENV}")
-    with open(path, "rb") as fp:
-        head = fp.read(65536)
-        if not head.startswith(ZIP_MAGIC):
-            raise _Refused(_not_a_zip(head))
-        fp.seek(0)
-        try:
-            infos = zipfile.ZipFile(fp).infolist()
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, struct.error, NotImplementedError):
-            raise _Refused(CORRUPT) from None
-        if len(infos) > MAX_MEMBERS:
-            raise _Refused(f"the zip holds {len(infos):,} files, over the {MAX_MEMBERS:,} a workbook may have: refused")
-        names = [i.filename for i in infos]
-        if len(set(names)) != len(names):
-            raise _Refused(f"{CORRUPT}; the same part appears twice in the zip")
-        declared = sum(i.file_size for i in infos)
-        if declared > limit:
-            raise _Refused(f"the workbook holds {declared:,} bytes once uncompressed, over the {limit:,}-byte limit; "
-                           f"to read it anyway raise the limit with the environment variable {MAX_BYTES_ENV}")
-        for i in infos:
-            if i.flag_bits & 0x1:
-                raise _Refused("the workbook is encrypted (password-protected): save it without a password")
-            if i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise _Refused(f"{CORRUPT}; its part {i.filename} uses a compression Excel does not write")
-            if i.compress_type == zipfile.ZIP_STORED and i.compress_size != i.file_size:
-                raise _Refused(CORRUPT)
-            if i.file_size > RATIO_FLOOR and i.file_size > ratio * max(i.compress_size, 1):
-                raise _Refused(
-                    f"{i.filename} inside the workbook expands {i.file_size / max(i.compress_size, 1):,.0f} times "
-                    f"({i.compress_size:,} → {i.file_size:,} bytes), over the limit of {ratio}: this looks like a "
-                    f"zip bomb; if the workbook is genuine raise the limit with the environment variable {MAX_RATIO_ENV}")
-        parts: dict[str, bytes] = {}
-        flagged, scanned, far = set(), set(), set()
-        for i in infos:
-            lower = i.filename.lower()
-            keep = lower.endswith(".rels") or lower.endswith("workbook.xml")
-            # any XML part may be a sheet (the workbook's relationships say which): each is scanned
-            extent = _Extent() if lower.endswith(".xml") else None
-            data, has_cells = _stream_member(fp, i, scan=extent is not None, keep=keep, extent=extent)
-            if data is not None:
-                parts[i.filename] = data
-            if has_cells:
-                flagged.add(i.filename)
-            if extent is not None:
-                scanned.add(i.filename)
-                if extent.odd or extent.bound() > max_cells():
-                    far.add(i.filename)
-
-    root = parts.get("_rels/.rels")
-    book_part = None
-    if root is not None:
-        for kind, target in _relationships(root, "_rels/.rels").values():
-            if kind.endswith("/officeDocument"):
-                book_part = _target("", target)
-    if book_part is None or book_part not in parts:
-        raise _Refused("this is a zip file but not an Excel workbook (no workbook inside: a .docx, an .ods or "
-                       "another archive?): save it from Excel or LibreOffice as .xlsx")
-    rels = _relationships(parts.get(_rels_path(book_part), b"<Relationships/>"), _rels_path(book_part))
-    sheets: dict[str, str] = {}
-    for el in _xml(parts[book_part], book_part).iter():
-        if _local(el.tag) != "sheet":
-            continue
-        name, rid = el.get("name"), _attr(el, "id")
-        if name is None or rid not in rels:
-            raise _Refused(f"{CORRUPT}; a sheet of its list has no name or no part")
-        member = _target(book_part, rels[rid][1])
-        if member not in names:
-            raise _Refused(f"{CORRUPT}; the part of sheet '{name}' is missing")
-        if member not in scanned:
-            raise _Refused(f"{CORRUPT}; the part of sheet '{name}' is not an .xml part")
-        sheets[name] = member
-    return _Book(sheets, frozenset(flagged), frozenset(far))
+#: A text column of dates: a year, a month or a day (the pattern of ``as_of`` in the data package).
+TEXT_DATE_PATTERN = r"^\d{4}(-"
 
 
 # --------------------------------------------------------------------------
@@ -523,31 +128,6 @@ def sheet_names(path: str | Path) -> list[str]:
     workbook or is refused (see the module's docstring). Cached per file.
     """
     return list(_book(Path(path))[1].sheets)
-
-
-# --------------------------------------------------------------------------
-# Reading a sheet
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet column letters of a 0-based column index.
-
-    >>> column_letter(0), column_letter(25), column_letter(26), column_letter(701)
-    ('A', 'Z', 'AA', 'ZZ')
-    """
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
 
 
 def cell_text(value: object) -> str:
@@ -608,213 +188,49 @@ def _as_text(cells) -> None:
     cells[:] = [v if type(v) is str else cell_text(v) for v in cells]
 
 
-class _Unusual(Exception):
-    """XML the fast formula scan does not follow: parse the sheet instead."""
 
+def _fields(sheet: str) -> dict:
+    """Column name → FieldSpec of the table a sheet holds (none for a sheet that is not a table)."""
+    from civicstats.schema import spec
 
-def _marked_cells(path: Path, member: str) -> list[tuple[int, int, str, str]]:
-    """(row, column index, kind, text) of every formula and error cell of a sheet.
-
-    Called only for sheets the safety pass flagged (and checked: no DTD, true
-    sizes). The fast way looks only at the cells around each ``<f`` tag and
-    ``t="e"`` attribute in the sheet's bytes (a hundred thousand formulas in
-    0.4 s, against 4 s to parse the sheet); XML it does not expect (cells
-    without references, odd prefixes) sends it to :func:`_parsed_marked_cells`.
-    """
-    with zipfile.ZipFile(path) as zf:
-        data = zf.read(member)
     try:
-        return _scanned_marked_cells(data)
-    except _Unusual:
-        return _parsed_marked_cells(path, member)
+        if sheet == RESPONSES_SHEET:
+            from civicstats.readers.responses import unshipped_spec
+
+            return {f.name: f for f in unshipped_spec("responses").fields}
+        return {f.name: f for f in spec(sheet).fields} if sheet in table_names() else {}
+    except (KeyError, ValueError):
+        return {}
 
 
-def _scanned_marked_cells(data: bytes) -> list[tuple[int, int, str, str]]:
-    import html
-
-    root = re.search(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet[\s>]", data[:65536])
-    if root is None:
-        raise _Unusual
-    p = re.escape(root.group(1) + b":") if root.group(1) else b""
-    prefix = root.group(1) + b":" if root.group(1) else b""
-    cell_open, cell_close = b"<" + prefix + b"c ", b"</" + prefix + b"c>"
-    formula = re.compile(rb"<" + p + rb"f(\s[^>]*)?(?:/>|>(.*?)</" + p + rb"f>)", re.S)
-    value = re.compile(rb"<" + p + rb"v>(.*?)</" + p + rb"v>", re.S)
-    ref = re.compile(rb'\sr="\$?([A-Z]{1,3})\$?(\d+)"')
-    data_end = data.find(b"</" + prefix + b"sheetData>")
-    data_end = len(data) if data_end == -1 else data_end
-
-    hits = []
-    for marker in (b"<" + prefix + b"f>", b"<" + prefix + b"f ", b"<" + prefix + b"f/", b't="e"'):
-        at = data.find(marker)
-        while at != -1:
-            hits.append(at)
-            at = data.find(marker, at + 1)
-    found: list[tuple[int, int, str, str]] = []
-    shared: dict[bytes, str] = {}
-    done: set[int] = set()
-    for hit in sorted(hits):
-        start = data.rfind(cell_open, 0, hit)
-        end = data.find(cell_close, start) if start != -1 else -1
-        if start == -1 or end == -1 or end < hit:
-            # not inside a cell: a formula tag here, among the cells, is in a cell this scan cannot see
-            # (formulas after the cells, of conditional formats say, are not data)
-            if hit < data_end and data[hit:hit + 1] == b"<":
-                raise _Unusual
-            continue
-        if start in done:
-            continue
-        done.add(start)
-        tag_end = data.find(b">", start)
-        cell = data[start:end]
-        attrs = data[start:tag_end]
-        where = ref.search(attrs)
-        if where is None:
-            raise _Unusual
-        row, col = int(where[2]), _column_index(where[1].decode())
-        f = formula.search(cell)
-        if f is not None:
-            text = html.unescape(f[2].decode("utf-8", "replace")) if f[2] else ""
-            si = re.search(rb'\ssi="(\d+)"', f[1] or b"")
-            if text and si:
-                shared[si[1]] = text
-            if text:
-                shown = "=" + text
-            elif si and si[1] in shared:
-                shown = "=" + shared[si[1]] + " (copied)"
-            else:
-                shown = "(a formula copied from another cell)"
-            found.append((row, col, "formula", shown))
-        elif re.search(rb'\st="e"', attrs):
-            v = value.search(cell)
-            found.append((row, col, "error", html.unescape(v[1].decode("utf-8", "replace")) if v else "#error"))
-    # formula tags written with another prefix than the sheet's are cells this scan does not see
-    if prefix:
-        if re.search(rb"<(?!" + p + rb"f[\s/>])(?:[A-Za-z_][\w.-]*:)?f[\s/>]", data[:data_end]):
-            raise _Unusual
-    elif any(data.find(m, 0, data_end) != -1 for m in (b":f>", b":f ", b":f/")):
-        raise _Unusual
-    return found
+def _shown_as_typed(cells, j: int, name: str, field, styled: set, origin: Origin, problems: list, covered: set) -> None:
+    """A column's percent-styled numbers and dates, as the person typed them, or a located problem (in place)."""
+    percent = name.endswith("_pct")
+    text_date = field is not None and field.type == "string" and (field.pattern or "").startswith(TEXT_DATE_PATTERN)
+    for r0 in range(len(cells[j])):
+        value, r = cells[j, r0], r0 + 2
+        if (r, j) in styled and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if percent:
+                cells[j, r0] = round(value * 100, 9)
+                continue
+            problems.append(origin.problem(r, name, f"{value * 100:g} %", "a number formatted as a percentage in a "
+                            "column that holds no percentage: type the number itself, without the % format"))
+            covered.add((origin.file, origin.sheet, r, name))
+        elif text_date and isinstance(value, datetime.date):
+            day = value.date() if isinstance(value, datetime.datetime) else value
+            if day.day == 1:
+                problems.append(origin.problem(r, name, day.isoformat(), f"a date, where Excel may have turned a typed "
+                                f"month ({day:%Y-%m}) or year into the 1st of the month: type the text "
+                                f"'{day:%Y-%m} (or '{day.isoformat()}), with an apostrophe first"))
+                covered.add((origin.file, origin.sheet, r, name))
+                cells[j, r0] = day.isoformat()
 
 
-def _sheet_events(path: Path, member: str):
-    """(event, element) pairs of a sheet part, streamed by defusedxml, up to ``sheetData``'s end.
-
-    DTD or entity declarations and malformed XML become :class:`_Refused`
-    with the rule a person reads.
-    """
-    import defusedxml
-    import defusedxml.ElementTree as safe_et
-
-    with zipfile.ZipFile(path) as zf, zf.open(member) as stream:
-        try:
-            for event, el in safe_et.iterparse(stream, events=("start", "end"), forbid_dtd=True):
-                yield event, el
-                if event == "end" and _local(el.tag) == "sheetData":
-                    return
-        except (defusedxml.DTDForbidden, defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden):
-            raise _Refused(DTD_RULE) from None
-        except safe_et.ParseError:
-            raise _Refused(f"{CORRUPT}; its sheet part {member} is not well-formed XML") from None
-
-
-def _parsed_marked_cells(path: Path, member: str) -> list[tuple[int, int, str, str]]:
-    """What :func:`_marked_cells` finds, by parsing the sheet with defusedxml (streaming)."""
-    found: list[tuple[int, int, str, str]] = []
-    shared: dict[str, str] = {}
-    row, col = 0, -1
-    for event, el in _sheet_events(path, member):
-        tag = _local(el.tag)
-        if event == "start":
-            if tag == "row":
-                r = el.get("r")
-                row = int(r) if r and r.isdigit() else row + 1
-                col = -1
-            continue
-        if tag == "c":
-            ref = el.get("r")
-            m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", ref or "")
-            col = _column_index(m[1]) if m else col + 1
-            cell_row = int(m[2]) if m else row
-            formula = value = None
-            for child in el:
-                t = _local(child.tag)
-                if t == "f":
-                    formula = child
-                elif t == "v":
-                    value = child.text
-            if formula is not None:
-                text = formula.text or ""
-                si = formula.get("si")
-                if text and si is not None:
-                    shared[si] = text
-                if text:
-                    shown = "=" + text
-                elif si in shared:
-                    shown = "=" + shared[si] + " (copied)"
-                else:
-                    shown = "(a formula copied from another cell)"
-                found.append((cell_row, col, "formula", shown))
-            elif el.get("t") == "e":
-                found.append((cell_row, col, "error", value or "#error"))
-            el.clear()
-        elif tag == "row":
-            el.clear()
-    return found
-
-
-def _parsed_extent(path: Path, member: str) -> tuple[int, int]:
-    """(rows, columns) from A1 to the farthest cell holding a value, by parsing the sheet (streaming).
-
-    Places cells as calamine does: by their reference, or, without one, after
-    the previous cell of the row, in the row its ``<row r>`` names (or the
-    row after the previous one). Used for the sheets :class:`_Extent` could
-    not bound from their bytes.
-    """
-    rows = columns = 0
-    row, column = 0, 0  # 0-based: the next row, and the next cell of the current row
-    place = (0, 0)
-    for event, el in _sheet_events(path, member):
-        tag = _local(el.tag)
-        if event == "start":
-            if tag == "row":
-                r = _attr(el, "r")
-                if r is not None and r.strip().isdigit():
-                    row = _row_number(r.strip()) - 1
-                column = 0
-            elif tag == "c":
-                ref = re.search(r"([A-Za-z]+)\s*([0-9]+)", _attr(el, "r") or "")
-                place = (_row_number(ref[2]) - 1, _column_number(ref[1]) - 1) if ref else (row, column)
-                column = place[1] + 1
-            continue
-        if tag == "c":
-            if any(_local(child.tag) in ("is", "f") or _local(child.tag) == "v" and child.text
-                   for child in el):  # a value, or a formula (an error of its own)
-                rows, columns = max(rows, place[0] + 1), max(columns, place[1] + 1)
-            el.clear()
-        elif tag == "row":
-            row, column = row + 1, 0
-            el.clear()
-    return rows, columns
-
-
-def _check_extent(path: Path, member: str) -> None:
-    """Refuse a sheet whose farthest value makes it larger than :func:`max_cells`."""
-    rows, columns = _parsed_extent(path, member)
-    limit = max_cells()
-    if rows * columns > limit:
-        letters = column_letter(columns - 1) if columns <= 1 << 20 else f"number {columns:,}"
-        raise _Refused(
-            f"this sheet holds values as far as column {letters} and row {rows:,}: reading it means {rows:,} rows × "
-            f"{columns:,} columns = {rows * columns:,} cells, over the limit of {limit:,}; delete what lies beyond "
-            f"the table (in Excel, Ctrl+End goes to the last cell) or, if the sheet is genuine, raise the limit "
-            f"with the environment variable {MAX_CELLS_ENV}")
-
-
-def _frame(rows: list[list], origin: Origin, marked, merges) -> RawTable:
+def _frame(rows: list[list], origin: Origin, marked, merges, styled: set = frozenset()) -> RawTable:
     """calamine rows (from A1) → a RawTable of text cells, with the cell problems found."""
     import numpy as np
     import pandas as pd
+    from pandas.api.types import infer_dtype
 
     problems: list[Problem] = []
     covered: set = set()
@@ -866,7 +282,11 @@ def _frame(rows: list[list], origin: Origin, marked, merges) -> RawTable:
             for j in range(c0, min(c1, width - 1) + 1):
                 covered.add((origin.file, origin.sheet, r, name_of(j)))
 
+    fields = _fields(origin.sheet or "")
     for j in range(width):
+        if styled or (fields and fields.get(name_of(j).strip()) is not None and infer_dtype(cells[j]) != "string"):
+            _shown_as_typed(cells, j, name_of(j).strip(), fields.get(name_of(j).strip()), styled, origin, problems,
+                            covered)
         _as_text(cells[j])
     # a column with neither a name nor a value is formatting, not data
     keep = [j for j in range(width) if header[j].strip() or (cells[j] != "").any()]
@@ -877,7 +297,85 @@ def _frame(rows: list[list], origin: Origin, marked, merges) -> RawTable:
     blank = (cells == "").all(axis=0)
     if blank.any():
         frame = frame[~blank]
-    return RawTable(frame, origin, problems, covered)
+    frame, screened, screened_cells = screen_cells(frame, origin)
+    return RawTable(frame, origin, problems + screened, covered | screened_cells)
+
+
+def _check_extent(scan: SheetScan) -> None:
+    """Refuse a sheet whose farthest value makes it larger than :func:`max_cells`, or wider than the column cap."""
+    rows, columns, limit = scan.rows, scan.columns, max_cells()
+    letters = column_letter(columns - 1) if 0 < columns <= 1 << 20 else f"number {columns:,}"
+    if rows * columns > limit:
+        raise _Refused(
+            f"this sheet holds values as far as column {letters} and row {rows:,}: reading it means {rows:,} rows × "
+            f"{columns:,} columns = {rows * columns:,} cells, over the limit of {limit:,}; delete what lies beyond "
+            f"the table (in Excel, Ctrl+End goes to the last cell) or, if the sheet is genuine, raise the limit "
+            f"with the environment variable {MAX_CELLS_ENV} (at most {HARD_MAX_CELLS:,})")
+    if columns > MAX_COLUMNS:
+        raise _Refused(f"this sheet holds values as far as column {letters}: {columns:,} columns, over the limit of "
+                       f"{MAX_COLUMNS:,} (no table has that many); delete what lies beyond the table")
+
+
+def read_header(path: str | Path, name: str) -> list[str]:
+    """The first row of sheet ``name`` (its column names), reading nothing beyond it.
+
+    For sheets that are not read as tables (to tell what table a renamed
+    sheet holds): the sheet's XML is parsed up to the end of its first row
+    and shared strings up to the last one that row uses, whatever the sheet
+    holds below.
+    """
+    path = Path(path)
+    _key_, book = _book(path)
+    if name not in book.sheets:
+        raise DataError([Problem(str(path), None, None, None, None, f"no sheet named '{name}' in this workbook")])
+    member = book.sheets[name]
+    try:
+        cells: dict[int, tuple[str | None, str]] = {}
+        column = 0
+        for event, el in _sheet_events(path, member):
+            tag = el.tag.rsplit("}", 1)[-1]
+            if event == "end" and tag == "c":
+                ref = re.match(r"\$?([A-Za-z]{1,3})\$?[0-9]+", el.get("r") or "")
+                column = _column_index(ref[1].upper()) if ref else column
+                text = "".join(t.text or "" for t in el.iter() if t.tag.rsplit("}", 1)[-1] in ("v", "t"))
+                if column < MAX_COLUMNS:
+                    cells[column] = (el.get("t"), text)
+                column += 1
+                el.clear()
+            elif event == "end" and tag == "row":
+                break
+        strings = _shared_strings(path, {int(v) for t, v in cells.values() if t == "s" and v.strip().isdigit()})
+    except _Refused as exc:
+        raise DataError([Origin(str(path), sheet=name).problem(None, None, None, exc.rule)]) from None
+    width = max(cells, default=-1) + 1
+    shown = [strings.get(int(v), "") if t == "s" and v.strip().isdigit() else v for t, v in
+             (cells.get(j, (None, "")) for j in range(width))]
+    return [v if v.strip() else f"Unnamed: {column_letter(j)}" for j, v in enumerate(shown)]
+
+
+def _shared_strings(path: Path, wanted: set[int]) -> dict[int, str]:
+    """Shared strings number ``wanted`` of a workbook, parsing its list of strings only up to the last one wanted."""
+    if not wanted:
+        return {}
+    import defusedxml.ElementTree as safe_et
+
+    found: dict[int, str] = {}
+    with zipfile.ZipFile(path) as zf:
+        member = next((n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")), None)
+        if member is None:
+            return {}
+        with zf.open(member) as stream:
+            index = 0
+            for _event, el in safe_et.iterparse(stream, events=("end",), forbid_dtd=True):
+                if el.tag.rsplit("}", 1)[-1] != "si":
+                    continue
+                if index in wanted:
+                    found[index] = "".join(t.text or "" for t in el.iter() if t.tag.rsplit("}", 1)[-1] == "t")
+                el.clear()
+                index += 1
+                if index > max(wanted):
+                    break
+    return found
 
 
 def read_sheet(path: str | Path, name: str) -> RawTable:
@@ -910,12 +408,15 @@ def read_sheet(path: str | Path, name: str) -> RawTable:
                 if workbook is None:
                     workbook = _open["calamine"] = calamine.CalamineWorkbook.from_path(str(path))
                 member = book.sheets[name]
-                if member in book.far:
-                    _check_extent(path, member)  # before calamine allocates the sheet
+                scan = None
+                if member in book.far or member in book.flagged or book.percent_styles:
+                    scan = scan_sheet(path, member, book.percent_styles)
+                    if member in book.far:
+                        _check_extent(scan)  # before calamine allocates the sheet
                 sheet = workbook.get_sheet_by_name(name)
                 rows = sheet.to_python(skip_empty_area=False)
                 merges = sheet.merged_cell_ranges
-                marked = _marked_cells(path, member) if member in book.flagged else []
+                marked = scan.marked if scan is not None and member in book.flagged else []
             except _Refused as exc:
                 _open["sheets"][name] = DataError([origin.problem(None, None, None, exc.rule)])
                 raise DataError(_open["sheets"][name].problems) from None
@@ -925,5 +426,6 @@ def read_sheet(path: str | Path, name: str) -> RawTable:
                 if type(exc).__name__ != "PanicException":
                     raise
                 raise DataError([origin.problem(None, None, None, f"{CORRUPT} (the reader failed: {exc})")]) from None
-            cached = _open["sheets"][name] = _frame(rows, origin, marked, merges)
+            cached = _open["sheets"][name] = _frame(rows, origin, marked, merges, scan.styled if scan else set())
     return RawTable(cached.frame.copy(deep=False), cached.origin, list(cached.problems), set(cached.covered))
+

@@ -1,0 +1,7 @@
+"""``python -m civicstats``: the same command as ``civicstats``."""
+
+import sys
+
+from civicstats.cli import main
+
+sys.exit(main())

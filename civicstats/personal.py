@@ -1,0 +1,114 @@
+"""Personal data: e-mail addresses, phone numbers, columns naming people.
+
+civicstats tables describe collectivities and tools, never people, and what
+they hold ends up in notebooks and HTML reports that anyone may read. So
+every free-text column of every table (a ``note``, a tool's name, a label:
+string columns with no list of allowed values and no pattern) is screened
+when it is validated (:func:`personal_problems`, called by
+:func:`civicstats.schema.validate`), and the responses reader drops columns
+whose header or cells look personal (:func:`looks_personal`).
+
+>>> personal_kind("ask Marie: marie.dupont@mairie.fr"), personal_kind("tel. 01 23 45 67 89")
+('an e-mail address', 'a phone number')
+>>> personal_kind("47 villes en 2017") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from civicstats.errors import Problem
+    from civicstats.schema import Origin, TableSpec
+
+#: Headers that name personal data (folded: lower case, no accents, words separated by spaces).
+PERSONAL_HEADER = re.compile(
+    r"\b(e ?mails?|mails?|courriels?|phones?|telephones?|tels?|fax|contacts?|prenoms?"
+    r"|(first|last|given|family|full) ?names?|surnames?|persons?|personnes?|people"
+    r"|respondents?|repondants?|repondantes?|interlocuteurs?|interlocutrices?|referents?)\b"
+)
+EMAIL = r"[^@\s<>()]+@[^@\s<>()]+\.[A-Za-z]{2,}"
+#: A French number (01 23 45 67 89, +33 1 23 45 67 89) or an international one (+, 8 to 15 digits).
+PHONE = r"(?:(?:\+|00)33[\s.\-]?(?:\(0\)[\s.\-]?)?|0)[1-9](?:[\s.\-]?\d{2}){4}|(?:\+|00)[1-9](?:[\s.\-]?\(?\d\)?){7,14}"
+#: Share of a column's non-blank cells that must look like e-mails or phones for it to be personal data.
+PERSONAL_SHARE = 0.5
+#: Longest part of a cell searched (the patterns are linear, but a 30 MB cell need not be read whole).
+MAX_SCREENED_CHARS = 100_000
+
+_EMAIL_RE = re.compile(EMAIL)
+_PHONE_IN_TEXT_RE = re.compile(r"(?<![\d+])(?:" + PHONE + r")(?!\d)")
+_TWO_DIGITS_RE = re.compile(r"\d{2}")
+RULE = "looks like personal data ({kind}): remove it; civicstats tables hold no personal data (they end up in public reports)"
+
+
+def _fold_header(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", plain).strip()
+
+
+def looks_personal(header: str, values: pd.Series | None = None) -> bool:
+    """Whether a column holds personal data, from its header or its cells.
+
+    >>> looks_personal("Courriel du répondant"), looks_personal("Nom du contact"), looks_personal("prénom")
+    (True, True, True)
+    >>> looks_personal("firstName"), looks_personal("level"), looks_personal("nom")
+    (True, False, False)
+    >>> import pandas as pd
+    >>> looks_personal("x", pd.Series(["a@b.fr", "01 23 45 67 89", ""]))
+    True
+    >>> looks_personal("x", pd.Series(["12000", "35", ""]))
+    False
+    """
+    folded = _fold_header(re.sub(r"([a-z])([A-Z])", r"\1 \2", str(header)[:MAX_SCREENED_CHARS]))
+    if PERSONAL_HEADER.search(folded):
+        return True
+    if values is None:
+        return False
+    text = values.astype("str").str.slice(0, MAX_SCREENED_CHARS).str.strip()
+    text = text[text.ne("")]
+    if text.empty:
+        return False
+    personal = text.str.contains(EMAIL, regex=True) | text.str.fullmatch(PHONE)
+    return bool(personal.mean() > PERSONAL_SHARE)
+
+
+def personal_kind(text: str) -> str | None:
+    """"an e-mail address" or "a phone number" when a cell holds one, else None."""
+    text = text[:MAX_SCREENED_CHARS]
+    if "@" in text and _EMAIL_RE.search(text):
+        return "an e-mail address"
+    if _TWO_DIGITS_RE.search(text) and _PHONE_IN_TEXT_RE.search(text):
+        return "a phone number"
+    return None
+
+
+def free_text_columns(table: TableSpec) -> list[str]:
+    """The columns of ``table`` where anything may be typed: text with no allowed values and no pattern."""
+    return [f.name for f in table.fields if f.type == "string" and not f.enum and not f.pattern]
+
+
+def personal_problems(frame: pd.DataFrame, table: TableSpec, origin: Origin, rows: pd.Series) -> list[Problem]:
+    """One located problem per free-text cell of ``frame`` holding an e-mail address or a phone number."""
+    import pandas as pd
+
+    problems = []
+    for column in free_text_columns(table):
+        if column not in frame.columns:
+            continue
+        cells = frame[column]
+        if not isinstance(cells, pd.Series):  # a name typed twice: the header's problem
+            continue
+        cells = cells.fillna("").astype("str")
+        kinds = {v: personal_kind(v) for v in pd.unique(cells.to_numpy(dtype=object)) if v}
+        bad = {v: k for v, k in kinds.items() if k}
+        if not bad:
+            continue
+        hit = cells.isin(list(bad))
+        for r, v in zip(rows[hit], cells[hit]):
+            problems.append(origin.problem(int(r), column, v, RULE.format(kind=bad[v])))
+    return problems
