@@ -103,8 +103,8 @@ def _tables_in(path: Path, table: str | None) -> list[tuple[str, Path]]:
         return [(name, path) for name in names if table is None or name == table]
     if table is None and path.stem not in table_names():
         holds = csv_holds(path)
-        if holds is not None:
-            return [(holds, path)]
+        if holds is not None:  # an observatory export also holds open_data_organisations (orgs)
+            return [(holds, path), *([("open_data_organisations", path)] if holds == "open_data_adopters" else [])]
     return [(table_for_file(path, table), path)]
 
 

@@ -168,6 +168,10 @@ def read_raw(name: str, source: Source = None) -> RawTable:
         holds = csv_holds(path)
         if holds is None:
             own = read_csv_cached(path)
+        elif holds == "open_data_adopters" and name == "open_data_organisations":  # orgs: the export IS this table
+            from civicstats.readers.observatory import observatory_to_organisations
+
+            own = observatory_to_organisations(read_csv_cached(path))
         elif holds == name == "open_data_adopters":
             from civicstats.readers.observatory import observatory_to_open_data
 
@@ -237,7 +241,8 @@ def _has_table(name: str, source: Source) -> bool:
     if path.stem in table_names():
         return path.stem == name
     try:
-        return csv_holds(path) == name
+        holds = csv_holds(path)
+        return holds == name or (holds, name) == ("open_data_adopters", "open_data_organisations")
     except DataError:
         return False
 
