@@ -429,9 +429,12 @@ def organisations_csv(raw: RawTable, *, source: str | None = None) -> str:
     export always gives the same bytes (a test compares them with the
     shipped file, which ``scripts/derive_organisations.py`` writes).
     """
+    import csv
     import io
 
-    table = observatory_to_organisations(raw, source=source).frame
+    table = observatory_to_organisations(raw, source=source).frame.sort_values("siren", kind="stable")
     buffer = io.StringIO()
-    table.sort_values("siren", kind="stable").to_csv(buffer, index=False, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n")  # a data file read back by civicstats, not a spreadsheet
+    writer.writerow(table.columns)
+    writer.writerows(table.itertuples(index=False, name=None))
     return buffer.getvalue()
