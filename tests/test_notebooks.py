@@ -85,7 +85,7 @@ def test_every_notebook_executes(shipped_build: Path):
 def test_the_reports_print_the_survey_figures(shipped_build: Path):
     assert "156 collectivities are counted across 7 levels" in printed(shipped_build, "01-civic-tech-adoption")
     assert "257 of 4411" in printed(shipped_build, "02-open-data")
-    assert "13 disagreements found" in printed(shipped_build, "05-source-audit")  # + 2 observatory_headline (orgs)
+    assert "13 disagreements found" in printed(shipped_build, "05-source-audit")  # + 2 recomputed_headline (orgs)
     assert "13 disagreements found" in html(shipped_build, "05-source-audit")
 
 

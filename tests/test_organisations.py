@@ -232,7 +232,7 @@ def test_shipped_universe_and_headline():
 
 def test_audit_check_headline_vs_rows():
     found = cs.audit(include_consistent=True)
-    mine = found[found["check"] == "observatory_headline"]
+    mine = found[found["check"] == "recomputed_headline"]
     assert mine["expected"].tolist()[0] == 868 and mine["observed"].tolist()[0] == 713
     assert not mine["consistent"].any()
 

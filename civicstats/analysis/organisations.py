@@ -254,14 +254,16 @@ def overseas(organisations: pd.DataFrame) -> pd.DataFrame:
 def channels(organisations: pd.DataFrame) -> pd.DataFrame:
     """Organisations per publishing channel, local authorities and associated bodies apart.
 
-    Columns: group (``local_authority``/``associated_body``), channel, organisations.
+    Columns: group (``local_authority``/``associated_body``), channel (``unknown`` where the export
+    does not say), organisations.
     """
     import pandas as pd
 
     group = organisations["level"].astype(str).eq("associated_body").map({True: "associated_body",
                                                                          False: "local_authority"})
-    out = pd.crosstab(group, organisations["channel"].astype(str))
-    order = [c for c in ("local_portal", "both", "datagouv") if c in out.columns]
+    channel = organisations["channel"].astype("object").fillna("unknown")  # blank: the export does not say
+    out = pd.crosstab(group, channel)
+    order = [c for c in ("local_portal", "both", "datagouv", "unknown") if c in out.columns]
     out = out[order].stack().rename("organisations").reset_index()
     out.columns = ["group", "channel", "organisations"]
     return out
@@ -304,7 +306,7 @@ def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------------ the audit check
 
-def observatory_headline(source: Source = None) -> Iterator[dict]:
+def recomputed_headline(source: Source = None) -> Iterator[dict]:
     """Audit: the observatory's published headline against what its own export's rows give.
 
     Compares the published ``all`` figure of the 2022 edition (and the
@@ -328,7 +330,7 @@ def observatory_headline(source: Source = None) -> Iterator[dict]:
     for rec in published.itertuples(index=False):
         sources = ";".join(dict.fromkeys([*str(rec.source).split(";"), *cited]))
         yield {
-            "check": "observatory_headline", "dataset": "open_data_organisations", "as_of": rec.as_of,
+            "check": "recomputed_headline", "dataset": "open_data_organisations", "as_of": rec.as_of,
             "expected": int(rec.count), "observed": local, "sources": sources,
             "message": (f"{rec.as_of}: the observatory publishes {rec.count} local authorities; its export "
                         f"lists {local} (associated bodies left out)"),
@@ -337,7 +339,7 @@ def observatory_headline(source: Source = None) -> Iterator[dict]:
         if rec.share_pct == rec.share_pct and rec.share_pct is not None:
             observed = float(headline["share_pct"])
             yield {
-                "check": "observatory_headline", "dataset": "open_data_organisations", "as_of": rec.as_of,
+                "check": "recomputed_headline", "dataset": "open_data_organisations", "as_of": rec.as_of,
                 "expected": float(rec.share_pct), "observed": observed, "sources": f"{sources};DA22",
                 "message": (f"{rec.as_of}: published share {rec.share_pct:g} % of {rec.concerned}; from the export, "
                             f"{int(headline['publishing'])} collectivities of 3,500+ inhabitants of at most "

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from civicstats.charts import PALETTE, finish, house_style
-from civicstats.format import check_lang, format_number
+from civicstats.format import check_lang, format_as_of, format_number
 from civicstats.labels import text
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def lambert93(lon: float, lat: float) -> tuple[float, float]:
     """Longitude/latitude (degrees, WGS 84 ≈ RGF93) → Lambert-93 metres.
 
     >>> [round(v, -2) for v in lambert93(2.3522, 48.8566)]  # Paris, Hôtel de Ville
-    [652000.0, 6862300.0]
+    [652500.0, 6862000.0]
     """
     rho = _A * _F * _t(math.radians(lat)) ** _N
     theta = _N * (math.radians(lon) - _LAMBDA0)
@@ -71,9 +71,19 @@ def read_outlines(path: str | Path) -> dict[str, list[list[tuple[float, float]]]
     return out
 
 
-def _names(path: str | Path) -> dict[str, str]:
+def read_names(path: str | Path) -> dict[str, str]:
+    """``{code: name}`` of the features of a GeoJSON file of outlines."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return {str(f["properties"]["code"]): f["properties"]["nom"] for f in data["features"]}
+
+
+def dated(title: str, as_of: str | None, lang: str = "en") -> str:
+    """``title`` followed by the date the data describes, when it is known.
+
+    >>> dated("Organisations", "2022-10-19"), dated("Organisations", None)
+    ('Organisations (19 October 2022)', 'Organisations')
+    """
+    return f"{title} ({format_as_of(as_of, lang)})" if as_of else title
 
 
 def choropleth(outlines: dict[str, list], values: pd.Series, *, lang: str = "en", title: str, units: str,
@@ -123,16 +133,16 @@ def choropleth(outlines: dict[str, list], values: pd.Series, *, lang: str = "en"
 
 
 def departement_map(values: pd.DataFrame, outlines: dict[str, list], *, column: str, lang: str = "en",
-                    sources: list[str], left_out: int = 0) -> Figure:
+                    sources: list[str], left_out: int = 0, as_of: str | None = None) -> Figure:
     """Choropleth of départements: ``values`` has ``departement_code`` and ``column``.
 
     ``column`` is ``organisations`` (local authorities with open data) or
     ``share_pct`` (communes of 3,500+ inhabitants that publish, of the upper
-    bound of those concerned).
+    bound of those concerned). ``as_of``: the date of the export, added to the title.
     """
     series = values.set_index("departement_code")[column].astype("float64")
     key = {"organisations": "orgs_map_count", "share_pct": "orgs_map_share"}[column]
-    return choropleth(outlines, series, lang=lang, title=text(f"{key}_title", lang), units=text(f"{key}_units", lang),
+    return choropleth(outlines, series, lang=lang, title=dated(text(f"{key}_title", lang), as_of, lang), units=text(f"{key}_units", lang),
                       sources=sources, legend=text(f"{key}_legend", lang), left_out=left_out,
                       percent=column == "share_pct")
 

@@ -335,7 +335,8 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None) ->
     invisible marks (:func:`clean_siren`); ``regcode`` ``BRE-53`` gives the
     INSEE région code ``53`` (``NC``, ``PF`` and blanks give none: New
     Caledonia and French Polynesia are no région); ``merge`` gives the
-    publishing channel (:data:`CHANNEL_OF_MERGE`); non-local-authority types
+    publishing channel (:data:`CHANNEL_OF_MERGE`; where ``merge`` is blank, the
+    dataset counts imply it, or it stays blank); non-local-authority types
     get level :data:`ASSOCIATED_BODY`. Rows cite ``source`` (default
     :data:`ORGANISATIONS_SOURCE`).
 
@@ -381,6 +382,12 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None) ->
 
     merge = cells("merge").str.lower().str.replace(r"\s+", "", regex=True)
     channel = merge.map(CHANNEL_OF_MERGE)
+    # no merge cell (or column): the channel is what the counts say, else left blank (unknown)
+    on_ptf = cells("platform_datasets").ne("")
+    on_gouv = cells("datagouv_datasets").ne("")
+    implied = (on_ptf & on_gouv).map({True: "both"}).fillna(on_ptf.map({True: "local_portal"})) \
+        .fillna(on_gouv.map({True: "datagouv"})).fillna("")
+    channel = channel.where(merge.ne(""), implied)
     for r, v in zip(frame.index[channel.isna()], cells("merge")[channel.isna()]):
         problems.append(origin.problem(int(r), shown("merge"), v or None,
                                        "the publishing channel must be ptf, datagouv or ptf+datagouv"))
