@@ -64,48 +64,40 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     ``concerned_upper_bound``: a local authority of at least 3,500 inhabitants
     (official population), i.e. in the universe of :func:`law_universe`.
     """
+    import numpy as np
     import pandas as pd
 
     orgs = organisations.reset_index(drop=True)
-    pops = populations.assign(kind=populations["kind"].astype(str))
-    by_siren = pops[pops["siren"].notna()].drop_duplicates("siren").set_index("siren")
-    by_code = {kind: rows.set_index("code") for kind, rows in pops.groupby("kind")}
     type_ = orgs["type"].astype(str)
+    kind = type_.map(KIND_OF_TYPE)
     dep = _first(orgs["departement_code"])
-    reg = orgs["region_code"].fillna("").astype(str)
-    rows = []
-    for i in range(len(orgs)):
-        k, siren = KIND_OF_TYPE.get(type_.iloc[i]), str(orgs["siren"].iloc[i])
-        found, how = None, ""
-        if k in ("commune", "epci") and siren in by_siren.index and by_siren.loc[siren, "kind"] == k:
-            found, how = by_siren.loc[siren], "siren"
-        elif k == "departement" and dep.iloc[i] in by_code["departement"].index:
-            found, how = by_code["departement"].loc[dep.iloc[i]], "code"
-        elif k == "region" and reg.iloc[i] in by_code["region"].index:
-            found, how = by_code["region"].loc[reg.iloc[i]], "code"
-        if found is not None:
-            population = found["population"]
-            zone = str(found["zone"]) if pd.notna(found["zone"]) else ""
-            rows.append((how, "", population, found["departement_code"] if k != "region" else dep.iloc[i] or pd.NA,
-                         found["region_code"], zone))
-            continue
-        if k is None:
-            reason = "ept" if type_.iloc[i] == "EPT" else "associated_body"
-        elif dep.iloc[i] in OVERSEAS_COLLECTIVITIES:
-            reason = "overseas_collectivity"
-        elif k == "commune" and pd.notna(orgs["population"].iloc[i]) and orgs["population"].iloc[i] < THRESHOLD:
-            reason = "small_commune_not_shipped"
-        else:
-            reason = "unknown_siren"
-        rows.append(("", reason, pd.NA, dep.iloc[i] or pd.NA, reg.iloc[i] or pd.NA, ""))
-    extra = pd.DataFrame(rows, columns=["matched_by", "reason", "official_population", "departement_code",
-                                        "region_code", "zone"])
-    out = pd.concat([orgs[["siren", "name", "type", "level"]], extra], axis=1)
-    out["official_population"] = pd.array(out["official_population"], dtype="Int64")
+    reg = orgs["region_code"].astype("object").fillna("").astype(str)
+    by_siren = kind.isin(["commune", "epci"])
+    key = np.where(by_siren, orgs["siren"].astype(str), np.where(kind == "departement", dep, np.where(kind == "region", reg, "")))
+    pops = populations.assign(kind=populations["kind"].astype(str))
+    pops = pops.assign(_key=np.where(pops["kind"].isin(["commune", "epci"]), pops["siren"].astype("object").fillna(""),
+                                     pops["code"].astype(str)))
+    lookup = pops[["kind", "_key", "population", "departement_code", "region_code", "zone"]]
+    lookup = lookup[lookup["_key"] != ""].drop_duplicates(["kind", "_key"])
+    found = pd.DataFrame({"kind": kind.fillna("-"), "_key": key}).merge(lookup, on=["kind", "_key"], how="left",
+                                                                      indicator=True, validate="many_to_one")
+    matched = (found["_merge"] == "both").to_numpy()
+    small = (kind == "commune") & pd.to_numeric(orgs["population"], errors="coerce").lt(THRESHOLD).fillna(False)
+    reason = np.select(
+        [matched, type_.eq("EPT"), kind.isna(), dep.isin(OVERSEAS_COLLECTIVITIES), small],
+        ["", "ept", "associated_body", "overseas_collectivity", "small_commune_not_shipped"], default="unknown_siren")
+    own_dep = dep.where(dep != "", None)
+    out = orgs[["siren", "name", "type", "level"]].copy()
+    out["matched_by"] = np.where(matched, np.where(by_siren, "siren", "code"), "")
+    out["reason"] = reason
+    out["official_population"] = pd.array(found["population"].where(matched), dtype="Int64")
+    out["departement_code"] = pd.Series(np.where(matched & (kind != "region").to_numpy(),
+                                                 found["departement_code"].astype("object"), own_dep)).astype("string")
+    out["region_code"] = pd.Series(np.where(matched, found["region_code"].astype("object"),
+                                            reg.where(reg != "", None))).astype("string")
+    out["zone"] = found["zone"].astype("object").where(matched, "").fillna("").astype(str)
     out["concerned_upper_bound"] = (out["official_population"].ge(THRESHOLD).fillna(False)
                                     & out["zone"].isin(UNIVERSE_ZONES)).astype(bool)
-    for column in ("departement_code", "region_code"):
-        out[column] = out[column].astype("string")
     return out[JOINED_COLUMNS]
 
 

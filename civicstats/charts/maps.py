@@ -87,10 +87,12 @@ def dated(title: str, as_of: str | None, lang: str = "en") -> str:
 
 
 def choropleth(outlines: dict[str, list], values: pd.Series, *, lang: str = "en", title: str, units: str,
-               sources: list[str], legend: str, left_out: int = 0, percent: bool = False) -> Figure:
+               sources: list[str], legend: str, left_out: int = 0, percent: bool = False,
+               grey: str | None = None) -> Figure:
     """A map of ``outlines`` coloured by ``values`` (a Series indexed by code); grey where there is no value.
 
-    ``left_out`` organisations (overseas, no outline) are named under the map.
+    ``left_out`` organisations (overseas, no outline) are named under the map, after
+    ``grey`` (what grey means; by default "no organisation").
     Returns a finished figure (title, units, source line).
     """
     import matplotlib.pyplot as plt
@@ -124,7 +126,7 @@ def choropleth(outlines: dict[str, list], values: pd.Series, *, lang: str = "en"
         bar.outline.set_visible(False)
         if percent:
             bar.ax.yaxis.set_major_formatter(lambda v, _pos: format_number(v, lang) + (" %" if lang == "fr" else "%"))
-        notes = [text("orgs_map_grey", lang)]
+        notes = [grey if grey is not None else text("orgs_map_grey", lang)]
         if left_out:
             notes.append(text("orgs_map_overseas", lang, n=format_number(left_out, lang)))
         ax.text(0.0, -0.02, " ".join(notes), transform=ax.transAxes, fontsize=8, color="#444444", va="top",
@@ -144,7 +146,7 @@ def departement_map(values: pd.DataFrame, outlines: dict[str, list], *, column: 
     key = {"organisations": "orgs_map_count", "share_pct": "orgs_map_share"}[column]
     return choropleth(outlines, series, lang=lang, title=dated(text(f"{key}_title", lang), as_of, lang), units=text(f"{key}_units", lang),
                       sources=sources, legend=text(f"{key}_legend", lang), left_out=left_out,
-                      percent=column == "share_pct")
+                      percent=column == "share_pct", grey=text(f"{key}_grey", lang))
 
 
 def ranked_bars(labels: list[str], values: list[float], *, lang: str = "en", title: str, units: str,
