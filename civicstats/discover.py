@@ -69,8 +69,13 @@ SHOWN = 8
 #: lists it, ``load`` reads it, ``check`` checks it, ``build`` fingerprints it.
 DERIVED: dict[str, dict[str, str]] = {
     RESPONSES: {"civictech_adoption": "civicstats.tables:adoption_from_responses"},
-    "observatory": {"open_data_adopters": "civicstats.readers.observatory:observatory_to_open_data"},
+    "observatory": {"open_data_adopters": "civicstats.readers.observatory:observatory_to_open_data",
+                    "open_data_organisations": "civicstats.readers.observatory:observatory_to_organisations"},
 }
+#: (kind, table) pairs where an export holds the WHOLE table rather than rows to add:
+#: the export's rows replace the shipped table instead of joining it (an observatory
+#: export lists every organisation it knows; adding the shipped ones would count them twice).
+WHOLE: frozenset[tuple[str, str]] = frozenset({("observatory", "open_data_organisations")})
 
 
 @dataclass(frozen=True)
@@ -221,7 +226,8 @@ def discover(source: str | Path | None, table: str | None = None) -> Discovery:
     for name in table_names():
         own = found.get(name) or Part(name, SHIPPED, paths.DATA_DIR / spec(name).path)
         derived = [Part(name, SOURCE, e.path, e.sheet, e.kind) for e in exports if name in DERIVED.get(e.kind, {})]
-        parts[name] = (own, *derived)
+        whole = own.origin == SHIPPED and any((p.kind, name) in WHOLE for p in derived)
+        parts[name] = tuple(derived) if whole else (own, *derived)
     # a problem with responses (or another export) is a problem of the tables it adds rows to
     for kind, tables in DERIVED.items():
         for t in tables:

@@ -118,7 +118,10 @@ def adoption_from_responses(raw: RawTable, *, source_ids: set[str] | None = None
 
 def read_raw(name: str, source: Source = None) -> RawTable:
     """Table ``name``'s own rows as raw text cells, from ``source`` or, if it lacks them, ``data/``."""
-    return read_part(discover(source, table=name).parts[name][0])
+    part = discover(source, table=name).parts[name][0]
+    if part.kind != "table":  # an export holding the whole table: its rows as the export gives them
+        return _deriver(part.kind, name)(read_part(part))
+    return read_part(part)
 
 
 def _validated_problems(raw: RawTable, run) -> list[Problem]:
@@ -233,9 +236,12 @@ def _validated(name: str, d: Discovery) -> pd.DataFrame:
     if d.problems.get(name):  # its rows are in the source, but not where they can be read
         raise DataError(d.problems[name])
     own_part, *derived = d.parts[name]
-    own = read_part(own_part)
+    if own_part.kind != "table":  # the source's export holds the whole table (discover.WHOLE)
+        derived, texts = [own_part, *derived], []
+    else:
+        texts = [read_part(own_part)]
     references = _references(name, d)
-    texts, typed, failed = [own], [], []
+    typed, failed = [], []
     for part in derived:
         compute = _deriver(part.kind, name)
         try:
@@ -251,6 +257,8 @@ def _validated(name: str, d: Discovery) -> pd.DataFrame:
             from civicstats.readers.responses import computed_origin
 
             typed.append((rows, computed_origin(raw.origin, name)))
+    if not texts:
+        raise DataError(sort_problems(failed))
     raw = combine(texts, name)
     official = _official(d) if name in BOUNDED_BY_OFFICIAL else None
 

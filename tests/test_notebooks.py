@@ -18,7 +18,7 @@ NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 
 def test_the_five_notebooks_exist():
     assert NOTEBOOKS == ["01-civic-tech-adoption", "02-open-data", "03-participatory-budgets",
-                         "04-choosing-a-tool", "05-source-audit"]
+                         "04-choosing-a-tool", "05-source-audit", "06-where-is-open-data"]
 
 
 def test_committed_notebooks_are_not_stale():

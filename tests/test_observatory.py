@@ -178,3 +178,17 @@ def test_every_problem_at_once(tmp_path: Path):
         convert(write_export(tmp_path / "observatoire.csv", rows))
     located = [(p.row, p.column) for p in info.value.problems]
     assert located == [(None, None), (len(rows), "type"), (len(rows) + 1, "siren")]
+
+
+def test_october_2022_layout_is_recognised_and_dated(tmp_path: Path):
+    from civicstats.readers.observatory import OCTOBER_2022_COLUMNS, observatory_layout
+
+    assert observatory_layout(OCTOBER_2022_COLUMNS) == "2022-10" and is_observatory(OCTOBER_2022_COLUMNS)
+    assert observatory_layout(["\ufeffsiren", "nom", "type", "regcode", "merge", "NB-PTF"]) == "2022-10"
+    assert observatory_layout(["siren", "nom", "type"]) is None
+    assert observatory_as_of("ODF-Observatoire-organisations-221019.csv") == "2022-10-19"
+    rows = [{"siren": f"21000000{i}", "nom": f"O{i}", "type": code, "regcode": "BRE-53", "merge": "ptf", "nb-ptf": "1"}
+            for i, code in enumerate(["COM", "COM", "DEP", "OACT"])]
+    path = write_export(tmp_path / "ODF-Observatoire-organisations-221019.csv", rows, columns=list(OCTOBER_2022_COLUMNS))
+    got = counts(convert(path))
+    assert got["commune"] == 2 and got["departement"] == 1 and got["all"] == 3

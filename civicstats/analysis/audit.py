@@ -269,6 +269,7 @@ def survey_universe_vs_official(source: Source = None) -> Iterator[Finding]:
 CHECKS: tuple[Callable[[Source], Iterator[Finding]], ...] = (
     survey_total, detail_vs_total, conflicting_figures, published_share, survey_universe_vs_official,
 )
+CHECKS += (__import__("civicstats.analysis.organisations", fromlist=["_"]).recomputed_headline,)  # orgs: headline vs its rows
 
 
 def audit(source: Source = None, *, include_consistent: bool = False) -> pd.DataFrame:

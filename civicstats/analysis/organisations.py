@@ -1,0 +1,340 @@
+"""Where open data is: the observatory's organisations joined to the official populations.
+
+Pure functions (frames in, frames of codes and numbers out, no sentences) on
+three tables: ``open_data_organisations`` (one row per organisation of an
+observatory export), ``official_populations`` and ``commune_bands`` (INSEE
+2022, @etalab/decoupage-administratif 2.3.1).
+
+**The universe is an upper bound.** The law (CRPA L312-1-1 and D312-1-1-1)
+concerns collectivities of at least 3,500 inhabitants *and* at least 50 agents
+(FTE). No public per-commune file gives the agents, so :func:`law_universe`
+keeps every collectivity of 3,500 inhabitants or more: more than the law
+concerns. Shares computed against it are *lower* bounds of the true shares.
+
+>>> from civicstats.tables import load
+>>> joined = join_populations(load("open_data_organisations"), load("official_populations"))
+>>> int((joined["reason"] == "").sum()) + int((joined["reason"] != "").sum()) == len(joined)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from civicstats.tables import Source
+
+#: The law's population threshold (CRPA L312-1-1).
+THRESHOLD = 3500
+#: Overseas collectivities (COM) and other territories that are neither département nor région.
+OVERSEAS_COLLECTIVITIES = ("975", "977", "978", "984", "986", "987", "988", "989")
+#: Zones of the official data whose collectivities the universe counts (COM left out: see OVERSEAS_COLLECTIVITIES).
+UNIVERSE_ZONES = ("metro", "drom")
+#: Population bands of communes (codes of ``commune_bands``), smallest first.
+BANDS = ("under_3500", "3500_9999", "10k_19999", "20k_49999", "50k_99999", "100k_plus")
+#: Why an organisation has no official population (``reason``):
+REASONS = {
+    "associated_body": "not a local authority (AGCT, OACT, DSPT, SDE): no official population",
+    "ept": "établissement public territorial: not in the DGCL list of EPCI à fiscalité propre",
+    "overseas_collectivity": "overseas collectivity (Nouvelle-Calédonie, Polynésie française, …): not in the INSEE populations used",
+    "small_commune_not_shipped": "commune under 3,500 inhabitants not in the shipped population table",
+    "unknown_siren": "SIREN (or code) not in the official data of 2022",
+}
+#: Organisation type → kind of the official data it is joined to.
+KIND_OF_TYPE = {"COM": "commune", "MET": "epci", "CU": "epci", "CA": "epci", "CC": "epci",
+                "DEP": "departement", "REG": "region"}
+JOINED_COLUMNS = ["siren", "name", "type", "level", "matched_by", "reason", "official_population",
+                  "departement_code", "region_code", "zone", "concerned_upper_bound"]
+
+
+def _first(codes: pd.Series) -> pd.Series:
+    return codes.fillna("").astype(str).str.split(";").str[0]
+
+
+def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> pd.DataFrame:
+    """Every organisation with its official 2022 population, or the reason it has none.
+
+    Communes and EPCI are joined by SIREN; départements and régions by INSEE
+    code (the official data gives them no SIREN). ``matched_by`` is
+    ``siren``, ``code`` or ``""``; ``reason`` a key of :data:`REASONS` (``""``
+    when matched). No row is dropped: the result has one row per organisation.
+    ``concerned_upper_bound``: a local authority of at least 3,500 inhabitants
+    (official population), i.e. in the universe of :func:`law_universe`.
+    """
+    import numpy as np
+    import pandas as pd
+
+    orgs = organisations.reset_index(drop=True)
+    type_ = orgs["type"].astype(str)
+    kind = type_.map(KIND_OF_TYPE)
+    dep = _first(orgs["departement_code"])
+    reg = orgs["region_code"].astype("object").fillna("").astype(str)
+    by_siren = kind.isin(["commune", "epci"])
+    key = np.where(by_siren, orgs["siren"].astype(str), np.where(kind == "departement", dep, np.where(kind == "region", reg, "")))
+    pops = populations.assign(kind=populations["kind"].astype(str))
+    pops = pops.assign(_key=np.where(pops["kind"].isin(["commune", "epci"]), pops["siren"].astype("object").fillna(""),
+                                     pops["code"].astype(str)))
+    lookup = pops[["kind", "_key", "population", "departement_code", "region_code", "zone"]]
+    lookup = lookup[lookup["_key"] != ""].drop_duplicates(["kind", "_key"])
+    found = pd.DataFrame({"kind": kind.fillna("-"), "_key": key}).merge(lookup, on=["kind", "_key"], how="left",
+                                                                      indicator=True, validate="many_to_one")
+    matched = (found["_merge"] == "both").to_numpy()
+    small = (kind == "commune") & pd.to_numeric(orgs["population"], errors="coerce").lt(THRESHOLD).fillna(False)
+    reason = np.select(
+        [matched, type_.eq("EPT"), kind.isna(), dep.isin(OVERSEAS_COLLECTIVITIES), small],
+        ["", "ept", "associated_body", "overseas_collectivity", "small_commune_not_shipped"], default="unknown_siren")
+    own_dep = dep.where(dep != "", None)
+    out = orgs[["siren", "name", "type", "level"]].copy()
+    out["matched_by"] = np.where(matched, np.where(by_siren, "siren", "code"), "")
+    out["reason"] = reason
+    out["official_population"] = pd.array(found["population"].where(matched), dtype="Int64")
+    out["departement_code"] = pd.Series(np.where(matched & (kind != "region").to_numpy(),
+                                                 found["departement_code"].astype("object"), own_dep)).astype("string")
+    out["region_code"] = pd.Series(np.where(matched, found["region_code"].astype("object"),
+                                            reg.where(reg != "", None))).astype("string")
+    out["zone"] = found["zone"].astype("object").where(matched, "").fillna("").astype(str)
+    out["concerned_upper_bound"] = (out["official_population"].ge(THRESHOLD).fillna(False)
+                                    & out["zone"].isin(UNIVERSE_ZONES)).astype(bool)
+    return out[JOINED_COLUMNS]
+
+
+def unmatched(joined: pd.DataFrame) -> pd.DataFrame:
+    """The organisations without an official population, with their reason (none dropped silently)."""
+    return joined[joined["reason"] != ""].reset_index(drop=True)
+
+
+def reasons(joined: pd.DataFrame) -> pd.DataFrame:
+    """How many organisations per reason for not matching (``""``: matched), in :data:`REASONS` order."""
+    import pandas as pd
+
+    counts = joined["reason"].value_counts()
+    keys = [""] + [r for r in REASONS if r in counts.index]
+    return pd.DataFrame({"reason": keys, "count": [int(counts.get(k, 0)) for k in keys]})
+
+
+def band_of(population: pd.Series) -> pd.Series:
+    """The band code (:data:`BANDS`) of each population; missing stays missing.
+
+    >>> import pandas as pd
+    >>> band_of(pd.Series([3499, 3500, 250000, None], dtype="Int64")).tolist()
+    ['under_3500', '3500_9999', '100k_plus', nan]
+    """
+    import pandas as pd
+
+    edges = [0, THRESHOLD, 10_000, 20_000, 50_000, 100_000, float("inf")]
+    values = pd.to_numeric(population, errors="coerce").astype("float64")
+    return pd.cut(values, edges, right=False, labels=list(BANDS)).astype("object")
+
+
+def law_universe(populations: pd.DataFrame, threshold: int = THRESHOLD) -> pd.DataFrame:
+    """Collectivities of at least ``threshold`` inhabitants: an UPPER BOUND of those the law concerns.
+
+    Communes, EPCI, départements and régions of metropolitan France and the
+    overseas départements/régions (zones :data:`UNIVERSE_ZONES`) whose 2022
+    population is at least ``threshold``. The 50-agent criterion is in no
+    public per-collectivity file, so some of these are not concerned.
+    Columns: kind, code, siren, departement_code, region_code, population, band.
+    """
+    pops = populations[populations["zone"].astype(str).isin(UNIVERSE_ZONES)]
+    pops = pops[pops["population"].ge(threshold).fillna(False)]
+    out = pops[["kind", "code", "siren", "departement_code", "region_code", "population"]].copy()
+    out["kind"] = out["kind"].astype(str)
+    out["band"] = band_of(out["population"])
+    return out.reset_index(drop=True)
+
+
+def universe_counts(universe: pd.DataFrame, by: str = "kind") -> pd.DataFrame:
+    """Collectivities of the universe per ``by`` (``kind``, ``region_code``, ``departement_code`` or ``band``)."""
+    counts = universe.groupby(by, observed=True).size().rename("concerned_upper_bound").reset_index()
+    return counts.sort_values(by, kind="stable").reset_index(drop=True)
+
+
+def national_headline(joined: pd.DataFrame, universe: pd.DataFrame) -> pd.DataFrame:
+    """The observatory's headline recomputed from its own rows, by kind and in all.
+
+    ``publishing``: organisations of the export in the universe (local
+    authorities of at least 3,500 inhabitants, official population);
+    ``concerned_upper_bound``: the universe; ``share_pct``: a LOWER bound of
+    the true share, since the universe is an upper bound.
+    """
+    import pandas as pd
+
+    kinds = ["region", "departement", "epci", "commune"]
+    inside = joined[joined["concerned_upper_bound"]]
+    kind = inside["type"].astype(str).map(KIND_OF_TYPE)
+    rows = []
+    for k in [*kinds, "all"]:
+        pub = int(len(inside)) if k == "all" else int((kind == k).sum())
+        uni = int(len(universe)) if k == "all" else int((universe["kind"] == k).sum())
+        rows.append({"kind": k, "publishing": pub, "concerned_upper_bound": uni,
+                     "share_pct": round(100 * pub / uni, 1) if uni else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def commune_coverage(joined: pd.DataFrame, universe: pd.DataFrame, by: str = "departement_code") -> pd.DataFrame:
+    """Communes of 3,500+ inhabitants that publish, per ``by`` (``departement_code``, ``region_code`` or ``band``).
+
+    Columns: ``by``, ``communes_concerned`` (upper bound), ``communes_publishing``, ``share_pct`` (lower bound).
+    """
+    concerned = universe[universe["kind"] == "commune"]
+    publishing = joined[joined["concerned_upper_bound"] & (joined["type"].astype(str) == "COM")]
+    if by == "band":
+        publishing = publishing.assign(band=band_of(publishing["official_population"]))
+    left = concerned.groupby(by, observed=True).size().rename("communes_concerned")
+    right = publishing.groupby(by, observed=True).size().rename("communes_publishing")
+    out = left.to_frame().join(right, how="outer").fillna(0).astype("int64").reset_index()
+    if by == "band":
+        out = out.set_index("band").reindex([b for b in BANDS if b in set(out["band"])]).reset_index()
+    out["share_pct"] = (100 * out["communes_publishing"] / out["communes_concerned"]).round(1)
+    return out
+
+
+def band_coverage(joined: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
+    """Communes of every size that publish, per population band (all 2022 communes from ``commune_bands``).
+
+    Columns: band, communes, communes_publishing, share_pct. Communes under
+    3,500 inhabitants are not concerned by the law, and counted all the same.
+    """
+    import pandas as pd
+
+    totals = bands.assign(band=bands["band"].astype(str))
+    totals = totals[totals["zone"].astype(str).isin(UNIVERSE_ZONES)].groupby("band")["communes"].sum()
+    com = joined[(joined["type"].astype(str) == "COM") & (joined["matched_by"] == "siren")
+                 & joined["zone"].isin(UNIVERSE_ZONES)]
+    publishing = band_of(com["official_population"]).value_counts()
+    rows = [{"band": b, "communes": int(totals.get(b, 0)), "communes_publishing": int(publishing.get(b, 0))}
+            for b in BANDS]
+    out = pd.DataFrame(rows)
+    out["share_pct"] = (100 * out["communes_publishing"] / out["communes"].where(out["communes"] > 0)).round(2)
+    return out
+
+
+def organisations_by_departement(organisations: pd.DataFrame, *, local_authorities_only: bool = True) -> pd.DataFrame:
+    """Organisations per département (an organisation naming two départements counts in both).
+
+    Columns: departement_code, organisations.
+    """
+    orgs = organisations
+    if local_authorities_only:
+        orgs = orgs[orgs["level"].astype(str) != "associated_body"]
+    codes = orgs["departement_code"].dropna().astype(str).str.split(";").explode()
+    out = codes.value_counts().rename_axis("departement_code").rename("organisations").reset_index()
+    return out.sort_values("departement_code", kind="stable").reset_index(drop=True)
+
+
+def organisations_by_region(organisations: pd.DataFrame, *, local_authorities_only: bool = True) -> pd.DataFrame:
+    """Organisations per région code (blank région codes: ``region_code`` missing), largest first."""
+    orgs = organisations
+    if local_authorities_only:
+        orgs = orgs[orgs["level"].astype(str) != "associated_body"]
+    out = orgs["region_code"].astype("object").fillna("").value_counts().rename_axis("region_code")
+    out = out.rename("organisations").reset_index()
+    return out.sort_values(["organisations", "region_code"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def overseas(organisations: pd.DataFrame) -> pd.DataFrame:
+    """Organisations outside metropolitan France (no outline on the maps): codes 97x/98x, or région code below 11."""
+    dep = _first(organisations["departement_code"])
+    reg = organisations["region_code"].astype("object").fillna("")
+    mask = dep.str.match(r"^9[78]\d$") | reg.isin(["01", "02", "03", "04", "06"])
+    return organisations[mask.to_numpy()].reset_index(drop=True)
+
+
+def channels(organisations: pd.DataFrame) -> pd.DataFrame:
+    """Organisations per publishing channel, local authorities and associated bodies apart.
+
+    Columns: group (``local_authority``/``associated_body``), channel (``unknown`` where the export
+    does not say), organisations.
+    """
+    import pandas as pd
+
+    group = organisations["level"].astype(str).eq("associated_body").map({True: "associated_body",
+                                                                         False: "local_authority"})
+    channel = organisations["channel"].astype("object").fillna("unknown")  # blank: the export does not say
+    out = pd.crosstab(group, channel)
+    order = [c for c in ("local_portal", "both", "datagouv", "unknown") if c in out.columns]
+    out = out[order].stack().rename("organisations").reset_index()
+    out.columns = ["group", "channel", "organisations"]
+    return out
+
+
+def technologies(organisations: pd.DataFrame) -> pd.DataFrame:
+    """Organisations per portal software (an organisation on two programs counts for each), largest first.
+
+    Spellings differing only by case (``ArcGis``/``ArcGIS``) are one program,
+    named by its most frequent spelling. Columns: technology, organisations.
+    """
+    import pandas as pd
+
+    names = organisations["technology"].dropna().astype(str).str.split(", ").explode()
+    names = names[names.str.strip() != ""]
+    key = names.str.casefold()
+    spelled = names.groupby(key).agg(lambda s: s.value_counts().index[0])
+    counts = organisations.assign(_k=organisations["technology"].fillna("").astype(str).str.split(", ")) \
+        .explode("_k")
+    counts = counts[counts["_k"] != ""]
+    per = counts.groupby(counts["_k"].str.casefold())["siren"].nunique()
+    out = pd.DataFrame({"technology": [spelled[k] for k in per.index], "organisations": per.to_numpy()})
+    return out.sort_values(["organisations", "technology"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
+    """Publishing platforms per software, from the observatory's platforms file (columns Nom, Techno).
+
+    Columns: technology, platforms. Case variants are merged as in :func:`technologies`.
+    """
+    import pandas as pd
+
+    techno = platforms["Techno"].fillna("").astype(str).str.strip()
+    techno = techno[techno != ""]
+    spelled = techno.groupby(techno.str.casefold()).agg(lambda s: s.value_counts().index[0])
+    per = techno.str.casefold().value_counts()
+    out = pd.DataFrame({"technology": [spelled[k] for k in per.index], "platforms": per.to_numpy()})
+    return out.sort_values(["platforms", "technology"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ the audit check
+
+def recomputed_headline(source: Source = None) -> Iterator[dict]:
+    """Audit: the observatory's published headline against what its own export's rows give.
+
+    Compares the published ``all`` figure of the 2022 edition (and the
+    number concerned, and the share) in ``open_data_adopters`` with the
+    local authorities of ``open_data_organisations`` and with the share
+    recomputed against the official universe (an upper bound, so the
+    recomputed share is a lower bound). Same shape as the other checks of
+    :mod:`civicstats.analysis.audit`.
+    """
+    from civicstats.tables import load
+
+    published = load("open_data_adopters", source)
+    published = published[(published["level"].astype(str) == "all") & published["as_of"].str.startswith("2022")
+                          & published["count"].notna()]
+    organisations = load("open_data_organisations", source)
+    joined = join_populations(organisations, load("official_populations", source))
+    universe = law_universe(load("official_populations", source))
+    local = int((organisations["level"].astype(str) != "associated_body").sum())
+    cited = sorted({i for cell in organisations["source"].dropna() for i in str(cell).split(";")})
+    headline = national_headline(joined, universe).set_index("kind").loc["all"]
+    for rec in published.itertuples(index=False):
+        sources = ";".join(dict.fromkeys([*str(rec.source).split(";"), *cited]))
+        yield {
+            "check": "recomputed_headline", "dataset": "open_data_organisations", "as_of": rec.as_of,
+            "expected": int(rec.count), "observed": local, "sources": sources,
+            "message": (f"{rec.as_of}: the observatory publishes {rec.count} local authorities; its export "
+                        f"lists {local} (associated bodies left out)"),
+            "consistent": int(rec.count) == local,
+        }
+        if rec.share_pct == rec.share_pct and rec.share_pct is not None:
+            observed = float(headline["share_pct"])
+            yield {
+                "check": "recomputed_headline", "dataset": "open_data_organisations", "as_of": rec.as_of,
+                "expected": float(rec.share_pct), "observed": observed, "sources": f"{sources};DA22",
+                "message": (f"{rec.as_of}: published share {rec.share_pct:g} % of {rec.concerned}; from the export, "
+                            f"{int(headline['publishing'])} collectivities of 3,500+ inhabitants of at most "
+                            f"{int(headline['concerned_upper_bound'])} (upper bound) = at least {observed:g} %"),
+                "consistent": abs(observed - float(rec.share_pct)) <= 1.0,
+            }

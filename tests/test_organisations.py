@@ -1,0 +1,338 @@
+"""Where open data is: open_data_organisations, official populations, universe, maps, notebook 06."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.util
+import json
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import civicstats as cs
+from civicstats import paths
+from civicstats.analysis import organisations as orgs
+from civicstats.errors import DataError, DataWarning
+from civicstats.readers.csv import read_csv
+from civicstats.readers.observatory import (
+    OBSERVATORY_COLUMNS,
+    OCTOBER_2022_COLUMNS,
+    observatory_layout,
+    observatory_to_organisations,
+    organisations_csv,
+)
+
+RAW = paths.DATA_DIR / "raw"
+EXPORT = RAW / "odf" / "ODF-Observatoire-organisations-221019.csv"
+# FACTS.md §3 (they add up to 891: the file has 891 organisations)
+TYPE_COUNTS = {"COM": 454, "CA": 101, "OACT": 78, "AGCT": 65, "DEP": 61, "CC": 53, "DSPT": 34, "MET": 19,
+               "REG": 16, "CU": 6, "EPT": 3, "SDE": 1}
+# April 2022 column ← October 2022 column (the fields both layouts hold)
+APRIL_FROM_OCTOBER = {"siren": "siren", "nom": "nom", "type": "type", "regcode": "regcode", "url_ptf": "url-ptf",
+                      "nb_ptf": "nb-ptf", "url_datagouv": "url-datagouv", "nb_datagouv": "nb-datagouv",
+                      "id_datagouv": "id-datagouv", "merge": "merge", "platform_clean": "Techno (from Plateformes)",
+                      "id_ods": "id-ods", "depcode": "Département", "pop_insee": "pop-insee", "lat": "lat",
+                      "lon": "long"}
+
+
+def type_counts(frame) -> dict[str, int]:
+    return {str(k): int(v) for k, v in frame["type"].astype(str).value_counts().items()}
+
+
+def october_rows() -> list[dict[str, str]]:
+    with open(EXPORT, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_april(path: Path, rows: list[dict[str, str]]) -> Path:
+    """The October rows in the April 2022 layout (FACTS.md §3 header): renamed, reordered, extra columns blank."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(OBSERVATORY_COLUMNS)
+        for i, row in enumerate(rows):
+            out = {c: "" for c in OBSERVATORY_COLUMNS}
+            out.update({a: row[o] for a, o in APRIL_FROM_OCTOBER.items()})
+            out["id_odf"] = str(i + 1)
+            writer.writerow([out[c] for c in OBSERVATORY_COLUMNS])
+    return path
+
+
+def write_october(path: Path, rows: list[dict[str, str]]) -> Path:
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(OCTOBER_2022_COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_raw_files_are_unchanged():
+    for line in (RAW / "PROVENANCE.md").read_text(encoding="utf-8").splitlines():
+        m = re.fullmatch(r"([0-9a-f]{64})  (\S+)", line)
+        if m:
+            assert hashlib.sha256((RAW / m[2]).read_bytes()).hexdigest() == m[1], m[2]
+    from civicstats.schema import package
+
+    described = {s["path"]: s["hash"] for s in package()["sources"] if "hash" in s}
+    assert len(described) == 6
+    for path, digest in described.items():
+        assert digest == "sha256:" + hashlib.sha256((paths.DATA_DIR / path).read_bytes()).hexdigest()
+
+
+def test_load_gives_every_organisation_with_the_published_type_counts():
+    table = cs.load("open_data_organisations")
+    assert type_counts(table) == TYPE_COUNTS
+    assert len(table) == sum(TYPE_COUNTS.values()) == 891
+    assert table["siren"].str.fullmatch(r"\d{9}").all() and table["siren"].is_unique
+    assert set(table["source"]) == {"ODFX22"}
+    assert (table["level"].astype(str) == "associated_body").sum() == 178
+    assert table.set_index("siren").loc["213500010", "channel"] == "local_portal"
+
+
+def test_shipped_table_is_the_raw_export_read_by_the_reader():
+    expected = organisations_csv(read_csv(EXPORT), source="ODFX22")
+    assert (paths.DATA_DIR / "open_data_organisations.csv").read_text(encoding="utf-8") == expected
+
+
+def test_sirens_lose_spaces_and_invisible_marks():
+    table = observatory_to_organisations(read_csv(EXPORT)).frame
+    raw = pd.read_csv(EXPORT, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    dirty = raw["siren"][~raw["siren"].str.fullmatch(r"\d{9}")]
+    assert len(dirty) == 9 and any("\u200e" in s for s in dirty)
+    assert "187609110" in set(table["siren"]) and "254002272" in set(table["siren"])
+
+
+def test_april_layout_gives_the_same_table(tmp_path: Path):
+    april = write_april(tmp_path / "observatoire-2022-04.csv", october_rows())
+    assert observatory_layout(read_csv(april).frame.columns) == "2022-04"
+    assert observatory_layout(read_csv(EXPORT).frame.columns) == "2022-10"
+    table = cs.load("open_data_organisations", april)
+    assert type_counts(table) == TYPE_COUNTS
+    shipped = cs.load("open_data_organisations")
+    assert table.drop(columns="source").equals(
+        shipped.set_index("siren").loc[table["siren"]].reset_index().drop(columns="source"))
+    assert set(table["source"]) == {"ODFX"}
+
+
+@pytest.mark.parametrize("layout", ["april", "october"])
+def test_adopters_wave_from_either_layout(tmp_path: Path, layout):
+    rows = october_rows()
+    path = (write_april(tmp_path / "odf-2022-04.csv", rows) if layout == "april"
+            else write_october(tmp_path / "ODF-Observatoire-organisations-221019.csv", rows))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        wave = cs.load("open_data_adopters", path)
+    as_of = "2022-04" if layout == "april" else "2022-10-19"
+    got = wave[wave["as_of"] == as_of].set_index(wave[wave["as_of"] == as_of]["level"].astype(str))["count"]
+    assert int(got["commune"]) == 454 and int(got["epci"]) == 179 and int(got["all"]) == 713
+
+
+def test_malformed_siren_is_located(tmp_path: Path):
+    rows = october_rows()[:20]
+    rows[4]["siren"] = "21350001"  # 8 digits
+    rows[7]["siren"] = "2135OOO1O"
+    path = write_october(tmp_path / "ODF-Observatoire-organisations-221019.csv", rows)
+    with pytest.raises(DataError) as info:
+        cs.load("open_data_organisations", path)
+    located = [(p.row, p.column, p.value) for p in info.value.problems]
+    assert located == [(6, "siren", "21350001"), (9, "siren", "2135OOO1O")]
+    assert "9 digits" in info.value.problems[0].rule and str(path) in str(info.value)
+
+
+def test_other_located_problems(tmp_path: Path):
+    rows = october_rows()[:10]
+    rows[0]["merge"], rows[1]["regcode"], rows[2]["nb-ptf"], rows[3]["type"] = "portail", "Bretagne", "12,5", "PETR"
+    path = write_october(tmp_path / "ODF-Observatoire-organisations-221019.csv", rows)
+    with pytest.raises(DataError) as info:
+        observatory_to_organisations(read_csv(path))
+    assert [(p.row, p.column) for p in info.value.problems] == [(2, "merge"), (3, "regcode"), (4, "nb-ptf"), (5, "type")]
+
+
+def test_check_accepts_either_layout(tmp_path: Path):
+    from civicstats.check import check
+
+    for path in (EXPORT, write_april(tmp_path / "observatoire-2022-04.csv", october_rows())):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            report = check(path)
+        assert report.ok, report.problem_lines()
+        assert report.tables["open_data_organisations"] == 891
+
+
+# ------------------------------------------------------------------ join and universe
+
+def fixture_orgs(rows):
+    cols = ["siren", "name", "type", "level", "region_code", "departement_code", "population"]
+    frame = pd.DataFrame(rows, columns=cols)
+    frame["population"] = frame["population"].astype("Int64")
+    return frame
+
+
+POPS = pd.DataFrame({
+    "kind": ["region", "departement", "epci", "commune", "commune", "commune"],
+    "code": ["53", "35", "243500139", "35238", "35001", "97101"],
+    "siren": [None, None, "243500139", "213502388", "213500010", "219710017"],
+    "epci_type": [None, None, "METRO", None, None, None],
+    "zone": ["metro", "metro", "metro", "metro", "metro", "drom"],
+    "departement_code": [None, "35", "35", "35", "35", "971"],
+    "region_code": ["53", "53", "53", "53", "53", "01"],
+    "population": pd.array([3_400_000, 1_100_000, 460_000, 222_000, 3_499, 50_000], dtype="Int64"),
+})
+
+
+def test_join_reasons_never_drop_a_row():
+    organisations = fixture_orgs([
+        ("213502388", "Rennes", "COM", "commune", "53", "35", 222000),
+        ("213500010", "Acigné", "COM", "commune", "53", "35", 3499),
+        ("243500139", "Rennes Métropole", "MET", "metropole", "53", "35", None),
+        ("223500018", "Ille-et-Vilaine", "DEP", "departement", "53", "35", None),
+        ("235300012", "Bretagne", "REG", "region", "53", None, None),
+        ("200046977", "EPT", "EPT", "etablissement_public_territorial", "11", "92", None),
+        ("200012345", "Nouméa", "COM", "commune", None, "988", 94000),
+        ("219999999", "Gone", "COM", "commune", "53", "35", 12000),
+        ("219999998", "Tiny", "COM", "commune", "53", "35", 300),
+        ("306966110", "ADEUPa", "OACT", "associated_body", "53", "29", None),
+    ])
+    joined = orgs.join_populations(organisations, POPS)
+    assert len(joined) == len(organisations)
+    assert joined["reason"].tolist() == ["", "", "", "", "", "ept", "overseas_collectivity", "unknown_siren",
+                                         "small_commune_not_shipped", "associated_body"]
+    assert joined["matched_by"].tolist()[:5] == ["siren", "siren", "siren", "code", "code"]
+    # 3,499 is under the threshold, 3,500 would be in
+    assert joined["concerned_upper_bound"].tolist()[:5] == [True, False, True, True, True]
+    assert orgs.reasons(joined).set_index("reason")["count"].sum() == len(organisations)
+
+
+def test_universe_bounds():
+    pops = POPS.copy()
+    universe = orgs.law_universe(pops)
+    assert set(universe["code"]) == {"53", "35", "243500139", "35238", "97101"}  # 3,499 left out
+    assert orgs.law_universe(pops, threshold=3_499)["code"].tolist().count("35001") == 1
+    pops.loc[pops["code"] == "35001", "population"] = 3_500
+    assert "35001" in set(orgs.law_universe(pops)["code"])
+    com = pops.assign(zone=["metro"] * 5 + ["com"])
+    assert "97101" not in set(orgs.law_universe(com)["code"])
+
+
+def test_shipped_universe_and_headline():
+    pops = cs.load("official_populations")
+    universe = orgs.law_universe(pops)
+    counts = orgs.universe_counts(universe).set_index("kind")["concerned_upper_bound"].to_dict()
+    assert counts == {"commune": 3183, "departement": 101, "epci": 1255, "region": 18}
+    assert int((pops.loc[pops["kind"].astype(str) == "commune", "population"] >= 3500).sum()) == 3220
+    joined = orgs.join_populations(cs.load("open_data_organisations"), pops)
+    head = orgs.national_headline(joined, universe).set_index("kind")
+    assert head.loc["all", "concerned_upper_bound"] == len(universe)
+    assert head.loc["all", "publishing"] == head.drop("all")["publishing"].sum()
+    assert 0 < head.loc["all", "share_pct"] < 16
+
+
+def test_audit_check_headline_vs_rows():
+    found = cs.audit(include_consistent=True)
+    mine = found[found["check"] == "recomputed_headline"]
+    assert mine["expected"].tolist()[0] == 868 and mine["observed"].tolist()[0] == 713
+    assert not mine["consistent"].any()
+
+
+def test_band_coverage_counts_every_commune():
+    bands = cs.load("commune_bands")
+    assert int(bands["communes"].sum()) == 35049
+    joined = orgs.join_populations(cs.load("open_data_organisations"), cs.load("official_populations"))
+    coverage = orgs.band_coverage(joined, bands)
+    assert coverage["band"].tolist() == list(orgs.BANDS)
+    assert (coverage["communes_publishing"] <= coverage["communes"]).all()
+
+
+# ------------------------------------------------------------------ derive script on a fixture
+
+def derive_module():
+    spec = importlib.util.spec_from_file_location("derive_populations", paths.ROOT / "scripts" / "derive_populations.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_derive_populations_logic_on_a_fixture():
+    derive = derive_module()
+    communes = [
+        {"code": "35238", "nom": "Rennes", "departement": "35", "region": "53", "zone": "metro",
+         "type": "commune-actuelle", "siren": "213502388", "population": 222000},
+        {"code": "35001", "nom": "Acigné", "departement": "35", "region": "53", "zone": "metro",
+         "type": "commune-actuelle", "siren": "213500010", "population": 3499},
+        {"code": "35002", "nom": "Small", "departement": "35", "region": "53", "zone": "metro",
+         "type": "commune-actuelle", "siren": "213500028", "population": 100},
+        {"code": "35999", "nom": "Old", "departement": "35", "region": "53", "zone": "metro",
+         "type": "commune-deleguee", "population": 9000},
+        {"code": "97501", "nom": "Miquelon", "departement": "975", "region": "975", "zone": "com",
+         "type": "commune-actuelle"},
+    ]
+    epci = [{"code": "243500139", "nom": "Rennes Métropole", "type": "METRO", "populationMunicipale": 225599,
+             "membres": [{"code": "35238", "populationMunicipale": 222000}, {"code": "35001", "populationMunicipale": 3499}]}]
+    deps = [{"code": "35", "region": "53", "zone": "metro"}, {"code": "975", "region": "975", "zone": "com"}]
+    regs = [{"code": "53", "zone": "metro"}, {"code": "975", "zone": "com"}]
+    rows, bands = derive.derive(communes, epci, deps, regs, keep_sirens={"213500010"})
+    got = {(r["kind"], r["code"]): r for r in rows}
+    assert set(got) == {("region", "53"), ("region", "975"), ("departement", "35"), ("departement", "975"),
+                        ("epci", "243500139"), ("commune", "35238"), ("commune", "35001")}
+    assert got[("departement", "35")]["population"] == str(222000 + 3499 + 100)
+    assert got[("region", "975")]["population"] == ""  # Miquelon has no population
+    assert got[("epci", "243500139")]["departement_code"] == "35" and got[("epci", "243500139")]["siren"] == "243500139"
+    assert {r["source"] for r in rows} == {"DA22"}
+    per_band = {(b["departement_code"], b["band"]): int(b["communes"]) for b in bands}
+    assert per_band == {("35", "under_3500"): 2, ("35", "100k_plus"): 1, ("975", "unknown"): 1}
+    assert derive.band(3499) == "under_3500" and derive.band(3500) == "3500_9999"
+
+
+# ------------------------------------------------------------------ maps
+
+def test_lambert93_reference_point():
+    from civicstats.charts.maps import lambert93
+
+    x, y = lambert93(3.0, 46.5)
+    assert (round(x), round(y)) == (700000, 6600000)
+    x, y = lambert93(-4.486, 48.390)  # Brest: west and north of the origin
+    assert 140_000 < x < 160_000 and 6_830_000 < y < 6_850_000
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_map_figure_has_title_units_and_source_line(tmp_path: Path, lang):
+    from civicstats.charts import maps
+
+    outlines = maps.read_outlines(RAW / "geo" / "departements-version-simplifiee.geojson")
+    assert len(outlines) == 96 and "2A" in outlines
+    values = pd.DataFrame({"departement_code": ["35", "29"], "organisations": [30, 10]})
+    fig = maps.departement_map(values, outlines, column="organisations", lang=lang, sources=["ODFX22", "GEO18"],
+                               left_out=11)
+    meta = fig.civicstats
+    assert meta["title"] and meta["units"] and meta["sources"] == ["ODFX22", "GEO18"]
+    texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    assert any("GEO18" in t for t in texts) and any("11" in t for t in texts)
+    png, svg = cs.save_figure(fig, "map-test", out_dir=tmp_path)
+    first = png.read_bytes()
+    cs.save_figure(fig, "map-test", out_dir=tmp_path)
+    assert png.read_bytes() == first and svg.stat().st_size > 0
+
+
+# ------------------------------------------------------------------ notebook 06 on another export
+
+def test_build_renders_notebook_06_for_another_export(tmp_path: Path):
+    from civicstats.build import build
+
+    before = {str(p): p.stat().st_mtime_ns for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
+              for p in d.iterdir() if p.is_file()}
+    rows = [r for r in october_rows() if r["regcode"].startswith(("BRE", "PDL"))]
+    export = write_april(tmp_path / "observatoire-2022-04.csv", rows)
+    out = tmp_path / "out"
+    result = build(data=export, out=out, log=lambda line: None, notebooks=["06-where-is-open-data"])
+    assert result.ok, result
+    nb = json.loads((out / "notebooks" / "06-where-is-open-data.ipynb").read_text(encoding="utf-8"))
+    printed = "".join(o.get("text", "") if isinstance(o.get("text"), str) else "".join(o.get("text", []))
+                      for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
+    assert f"lists {len(rows)} organisations" in printed
+    assert (out / "figures" / "open-data-map-organisations.svg").is_file()
+    after = {str(p): p.stat().st_mtime_ns for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
+             for p in d.iterdir() if p.is_file()}
+    assert after == before
