@@ -148,3 +148,58 @@ def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None
     if not index:
         formatted.index = pd.RangeIndex(len(formatted))
     return Table(formatted, caption=caption, index=index)
+
+
+# ---------------------------------------------------------------- charts: what a report needs to know
+
+class _FigureRecorder:
+    """Adds a chart's record (``fig.civicstats``) to the metadata of its displayed PNG.
+
+    Loaded in every kernel the build starts (``load_ipython_extension``), so
+    that the reports can give each chart a real alt text (its title) and a
+    link to the PNG and SVG files ``save_figure`` wrote. The file name comes
+    from ``fig.civicstats["name"]`` when recorded, otherwise from the files
+    that appeared in the figures folder since the previous chart was shown.
+    """
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set(self._files())
+
+    @staticmethod
+    def _files() -> list[str]:
+        from civicstats.paths import figures_dir
+
+        folder = figures_dir()
+        try:
+            return [p.name for p in folder.iterdir() if p.suffix == ".png"]
+        except OSError:
+            return []
+
+    def __call__(self, fig: Any, include: object = None, exclude: object = None) -> tuple[dict, dict] | None:
+        record = getattr(fig, "civicstats", None)
+        files = self._files()
+        new = sorted(set(files) - self.seen)
+        self.seen.update(files)
+        name = record.get("name") if isinstance(record, dict) else None
+        if not name and len(new) == 1:
+            name = new[0][: -len(".png")]
+        chart: dict[str, Any] = {}
+        if isinstance(record, dict):
+            chart.update({k: record[k] for k in ("title", "units", "lang") if isinstance(record.get(k), str)})
+        if name:
+            chart["figure"] = name
+        if not chart:
+            return None
+        metadata: dict[str, Any] = {"civicstats": chart}
+        if chart.get("title"):
+            metadata["image/png"] = {"alt": chart["title"]}
+        return {}, metadata
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext civicstats.display``: charts carry their title and file into the notebook.
+
+    The build loads it in every kernel; nothing changes in how charts look.
+    """
+    formatter = ipython.display_formatter.mimebundle_formatter
+    formatter.for_type_by_name("matplotlib.figure", "Figure", _FigureRecorder())
