@@ -339,27 +339,29 @@ def build(
                                  languages)
         for edition in languages
     }
-    todo: list[_Job] = []
+    decided: list[tuple[_Job, str]] = []
     for source in sources:
-        if source.stem not in selected:
-            continue
-        raw = raws[source.stem]
-        for edition in languages:
-            job = _job(source, raw, edition, lang, _inputs_digest(data_path, edition), targets,
-                       navs[edition][source.stem])
-            state = _state(job, force)
-            if state == "current":
-                result.skipped.append(job.label)
-                log(f"up to date {job.label}")
-            elif state == "render":
-                # executed and current (a fresh clone, or a neighbour's title changed): start no kernel
-                _render_existing(job)
-                result.skipped.append(job.label)
-                log(f"up to date {job.label} (HTML rendered)")
+        if source.stem in selected:
+            for edition in languages:
+                job = _job(source, raws[source.stem], edition, lang, _inputs_digest(data_path, edition),
+                           targets, navs[edition][source.stem])
+                decided.append((job, _state(job, force)))
+    todo = [job for job, state in decided if state == "run"]
+    render: list[_Job] = []  # current runs whose page alone is redone, once the build has succeeded
+    for job, state in decided:
+        if state == "current":
+            result.skipped.append(job.label)
+            log(f"up to date {job.label}")
+        elif state == "render":
+            # executed and current (a fresh clone, or a neighbour's title changed): start no kernel
+            result.skipped.append(job.label)
+            if todo:
+                render.append(job)
             else:
-                todo.append(job)
+                _render_existing(job)
+                log(f"up to date {job.label} (HTML rendered)")
     if not todo:
-        _write_indexes(targets, languages, sources, data_path, log)
+        _finish_site([], targets, languages, sources, data_path, log)
         return result
 
     staging_parent = _existing_parent(targets.notebooks)
@@ -377,7 +379,7 @@ def build(
         result.built = [job.label for job in todo]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    _write_indexes(targets, languages, sources, data_path, log)
+    _finish_site(render, targets, languages, sources, data_path, log)
     return result
 
 
@@ -434,6 +436,15 @@ def _state(job: _Job, force: bool) -> str:
     if (site.read_stamp(job.targets.reports / f"{job.name}.html") or {}).get("key") == job.page.key:
         return "current"
     return "render" if job.edition is None else "run"  # only the kept run can be rendered again
+
+
+def _finish_site(render: list[_Job], targets: _Targets, languages: list[str], sources: list[Path],
+                 data: Path | None, log: Callable[[str], None]) -> None:
+    """After a successful build: render the pages of current runs that need it, then the indexes."""
+    for job in render:
+        _render_existing(job)
+        log(f"up to date {job.label} (HTML rendered)")
+    _write_indexes(targets, languages, sources, data, log)
 
 
 def _write_indexes(targets: _Targets, languages: list[str], sources: list[Path], data: Path | None,
