@@ -339,12 +339,13 @@ def build(
                                  languages)
         for edition in languages
     }
+    inputs = {edition: _inputs_digest(data_path, edition) for edition in languages}
     decided: list[tuple[_Job, str]] = []
     for source in sources:
         if source.stem in selected:
             for edition in languages:
-                job = _job(source, raws[source.stem], edition, lang, _inputs_digest(data_path, edition),
-                           targets, navs[edition][source.stem])
+                job = _job(source, raws[source.stem], edition, lang, inputs[edition], targets,
+                           navs[edition][source.stem])
                 decided.append((job, _state(job, force)))
     todo = [job for job, state in decided if state == "run"]
     render: list[_Job] = []  # current runs whose page alone is redone, once the build has succeeded
@@ -406,7 +407,8 @@ def _job(source: Path, raw: dict[str, Any], edition: str, lang: str, inputs: str
     from civicstats import site
 
     reports = site.edition_dir(targets.reports, edition)
-    fingerprint = _fingerprint(raw, inputs)
+    # a site-only edition depends only on its own cells: editing English prose does not rerun French
+    fingerprint = _fingerprint(raw if edition == lang else site.edition_cells(raw, edition), inputs)
     if edition == lang:  # the run whose executed notebook is kept
         output = targets.notebooks / source.name
         recorded = _recorded(raw if output == source else _read_output(output))

@@ -96,6 +96,11 @@ def _cells(raw: Mapping[str, Any], lang: str) -> list[Mapping[str, Any]]:
     return [c for c in raw.get("cells", []) if keep_cell(c.get("metadata", {}).get("tags", []), lang)]
 
 
+def edition_cells(raw: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """Notebook JSON with only the cells of the ``lang`` edition (for its fingerprint)."""
+    return {**raw, "cells": _cells(raw, lang)}
+
+
 def _text(source: str | list[str]) -> str:
     return source if isinstance(source, str) else "".join(source)
 
