@@ -48,18 +48,24 @@ PERCENT_COLUMNS = ("share_pct",)
 class Table:
     """A formatted table: ``.frame`` (strings), HTML for notebooks, text for terminals."""
 
-    def __init__(self, frame: pd.DataFrame, *, caption: str | None = None, index: bool = False) -> None:
+    def __init__(self, frame: pd.DataFrame, *, caption: str | None = None, index: bool = False,
+                 numeric: Iterable[str] = ()) -> None:
         self.frame = frame
         self.caption = caption
         self.index = index
+        self.numeric = frozenset(numeric)  # headers of the columns of numbers, aligned right
+
+    def _class(self, column: object) -> str:
+        return ' class="cs-num"' if column in self.numeric else ""
 
     def to_html(self) -> str:
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
+        head = "".join(f"<th{self._class(c)}>{html.escape(str(c))}</th>" for c in self.frame.columns)
         if self.index:
             head = f"<th>{html.escape(str(self.frame.index.name or ''))}</th>" + head
         rows = []
         for key, row in zip(self.frame.index, self.frame.itertuples(index=False)):
-            cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+            cells = "".join(f"<td{self._class(c)}>{html.escape(str(v))}</td>"
+                            for c, v in zip(self.frame.columns, row))
             if self.index:
                 cells = f"<th>{html.escape(str(key))}</th>" + cells
             rows.append(f"<tr>{cells}</tr>")
@@ -147,7 +153,17 @@ def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None
     )
     if not index:
         formatted.index = pd.RangeIndex(len(formatted))
-    return Table(formatted, caption=caption, index=index)
+    numeric = [_header(c, lang, headers) for c in data.columns
+               if str(c) not in CODE_COLUMNS and _is_numeric(data[c])]
+    return Table(formatted, caption=caption, index=index, numeric=numeric)
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    """A column of numbers, missing values aside (booleans are not): shown aligned right."""
+    import numbers
+
+    values = [v for v in column.tolist() if not (v is None or _is_missing(v))]
+    return bool(values) and all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in values)
 
 
 # ---------------------------------------------------------------- charts: what a report needs to know

@@ -147,7 +147,7 @@ def _summary(raw: Mapping[str, Any], lang: str) -> str:
             blocks = [b.strip() for b in re.split(r"\n\s*\n", _text(cell.get("source", "")))]
             for block in blocks:
                 if block and not block.startswith("#"):
-                    plain = _plain(block)
+                    plain = _plain(re.sub(r"^\*\*[^*]{1,20}[.:]\*\*\s*", "", block))  # no "**Purpose.**" label
                     return plain if len(plain) <= 400 else plain[:399].rsplit(" ", 1)[0] + "…"
     return ""
 
@@ -290,11 +290,11 @@ def _supporting_sentence(nb: Any, index: int) -> str:
     """The first sentence of the next paragraph after cell ``index``: what the chart supports."""
     for cell in nb.cells[index + 1:]:
         if cell.cell_type == "markdown":
+            if cell.source.lstrip().startswith("#"):
+                return ""  # the next section began: this chart has no sentence of its own
             sentence = _first_sentence(cell.source)
             if sentence:
                 return sentence
-            if cell.source.lstrip().startswith("#"):
-                return ""  # the next section began: this chart has no sentence of its own
     return ""
 
 
@@ -338,7 +338,7 @@ def prepare_for_page(nb: Any, lang: str, figures_href: str) -> tuple[Any, list[s
             chart["links"] = [[f.rsplit(".", 1)[1].upper(), posixpath.join(figures_href, f)] for f in files]
             linked.extend(f for f in files if f not in linked)
             if finding is None:
-                finding = {"figure": figure, "alt": alt, "title": title}
+                finding = {"figure": figure, "alt": alt, "title": title, "sentence": sentence}
         meta["civicstats"] = chart
     return nb, linked, finding
 
@@ -419,7 +419,8 @@ _INDEX = r"""{% extends "page" %}
 {% for page in pages %}
 <section class="cs-finding">
 <h3><a href="{{ page.href }}">{{ page.title }}</a></h3>
-{% if page.figure %}<figure class="cs-figure"><a href="{{ page.href }}"><img src="{{ page.figure }}" alt="{{ page.alt }}" loading="lazy"></a></figure>{% endif %}
+{% if page.figure %}<figure class="cs-figure"><a href="{{ page.href }}"><img src="{{ page.figure }}" alt="{{ page.alt }}"></a>
+{% if page.sentence %}<figcaption class="cs-key">{{ page.sentence }}</figcaption>{% endif %}</figure>{% endif %}
 {% if page.summary %}<p>{{ page.summary }}</p>{% endif %}
 </section>
 {% endfor %}
@@ -564,7 +565,7 @@ def write_index(reports: Path, lang: str, pages: Sequence[Page], editions: Seque
         finding = page.finding or {}
         entries.append({"href": f"{page.name}.html", "title": page.title, "summary": page.summary,
                         "figure": posixpath.join(figures_href, f"{finding['figure']}.png") if finding else "",
-                        "alt": finding.get("alt", "")})
+                        "alt": finding.get("alt", ""), "sentence": finding.get("sentence", "")})
     stamp = {"name": "index", "lang": lang, "key": key, "pages": [p.name for p in pages]}
     text = index.render(
         **_common(lang, "index.html", editions), stamp=_stamp_json(stamp), title=t("site_name", lang),
@@ -658,6 +659,8 @@ td { min-width: 4rem; }
 img, svg { max-width: 100%; height: auto; }
 figure.cs-figure { margin: 1rem 0; }
 figure.cs-figure figcaption { font-size: .85rem; color: var(--muted); }
+figure.cs-figure figcaption.cs-key { font-size: 1.05rem; color: var(--ink); font-weight: 600; margin-top: .4rem; }
+td.cs-num, th.cs-num { text-align: right; font-variant-numeric: tabular-nums; }
 .cs-pager { display: flex; justify-content: space-between; gap: 1rem; flex-wrap: wrap;
             border-top: 1px solid var(--line); margin-top: 2rem; padding-top: 1rem; }
 .cs-lead { font-size: 1.1rem; }

@@ -318,3 +318,41 @@ def test_stamp_survives_text_that_looks_like_markup(tmp_path: Path) -> None:
     site.write_file(path, site.page_html(page, "<p>body</p>", {"editions": ["en"]}))
     assert site.read_stamp(path)["title"] == "A </script> title"
     assert "<title>A &lt;/script&gt; title – civicstats</title>" in path.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- tables for readers (civicstats.display)
+
+def test_show_gives_labels_formatted_numbers_and_dashes_without_index() -> None:
+    import pandas as pd
+
+    import civicstats as cs
+
+    frame = pd.DataFrame({"level": ["ville_5k_100k", "departement"], "count": [35357, pd.NA],
+                          "share": [0.138614, float("nan")], "consistent": [True, False],
+                          "message": ["x" * 300, "<b>not markup</b> $x$"]}, index=[7, 9])
+    en, fr = cs.show(frame, lang="en"), cs.show(frame, lang="fr")
+    assert en.frame.to_dict("list") == {
+        "Level": ["Towns of 5,000–100,000", "Departments"], "Count": ["35,357", "–"],
+        "Share": ["13.9%", "–"], "Consistent": ["yes", "no"],
+        "Finding": ["x" * 300, "<b>not markup</b> $x$"]}
+    assert fr.frame["Part"].tolist() == ["13,9\u00a0%", "–"] and fr.frame["Effectif"].tolist() == ["35\u202f357", "–"]
+    page = en.to_html()
+    assert "x" * 300 in page  # full messages, never cut
+    assert "&lt;b&gt;not markup&lt;/b&gt;" in page and "mathjax_ignore" in page
+    assert ">7<" not in page and ">9<" not in page  # no index
+    assert '<th class="cs-num">Count</th>' in page and '<td class="cs-num">35,357</td>' in page
+    assert "<th>Level</th>" in page
+
+
+def test_show_picks_columns_and_keeps_a_meaningful_index_on_request() -> None:
+    import pandas as pd
+
+    import civicstats as cs
+
+    frame = pd.DataFrame({"year": [2019, 2020], "count": [80, 170], "unit": ["communes", "villes"]})
+    table = cs.show(frame.set_index("year"), lang="en", columns=["count"], index=True,
+                    headers={"count": "Budgets"})
+    assert list(table.frame.columns) == ["Budgets"]
+    assert "<th>2019</th>" in table.to_html()
+    with pytest.raises(ValueError):
+        cs.show(frame, lang="de")
