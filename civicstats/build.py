@@ -615,6 +615,10 @@ async def _execute_concurrently(
 
     slots = asyncio.Semaphore(workers)
     loop = asyncio.get_running_loop()
+    # import the kernel machinery here, before the renderer thread imports nbconvert: two threads
+    # importing the same modules at once may see one half-initialised (a rare ImportError)
+    _native_kernel_manager()
+    import nbclient  # noqa: F401
     renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="civicstats-html")
     renderer.submit(_html_exporter)  # import nbconvert and load its templates meanwhile
 

@@ -429,11 +429,13 @@ _INDEX = r"""{% extends "page" %}
 <ol class="cs-reports">
 {% for page in pages %}<li><a href="{{ page.href }}">{{ page.title }}</a></li>
 {% endfor %}</ol>
+{% if downloads %}
 <h2 id="downloads">{{ downloads_label }}</h2>
 <p>{{ downloads_intro }}</p>
 <ul class="cs-downloads">
 {% for item in downloads %}<li><a href="{{ item.href }}" download>{{ item.label }}</a>{% if item.note %} — {{ item.note }}{% endif %}</li>
 {% endfor %}</ul>
+{% endif %}
 <h2 id="sources">{{ sources_label }}</h2>
 <div class="cs-scroll"><table class="cs-table">
 <thead><tr>{% for h in source_headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
@@ -493,7 +495,8 @@ def render_page(nb: Any, page: Page, nav: Mapping[str, Any], figures_href: str) 
 
 # ---------------------------------------------------------------- the index of an edition
 
-def _downloads(lang: str, prefix: str) -> list[dict[str, str]]:
+def _downloads(lang: str, prefix: str, folder: Path) -> list[dict[str, str]]:
+    """The files of ``folder`` (``reports/data/``) to offer, linked through ``prefix``."""
     from civicstats import paths
 
     items = []
@@ -510,7 +513,7 @@ def _downloads(lang: str, prefix: str) -> list[dict[str, str]]:
                   "note": t("site_datapackage", lang)})
     items.append({"href": posixpath.join(prefix, "civicstats-data.xlsx"), "label": "civicstats-data.xlsx",
                   "note": t("site_template", lang)})
-    return items
+    return [item for item in items if (folder / posixpath.basename(item["href"])).is_file()]
 
 
 def _write_downloads(reports: Path) -> None:
@@ -572,7 +575,7 @@ def write_index(reports: Path, lang: str, pages: Sequence[Page], editions: Seque
         site_title=t("site_title", lang), lead=t("site_lead", lang), pages=entries,
         findings_label=t("site_findings", lang), reports_label=t("site_reports", lang),
         downloads_label=t("site_downloads", lang), downloads_intro=t("site_downloads_intro", lang),
-        downloads=_downloads(lang, prefix), sources_label=t("site_sources", lang),
+        downloads=_downloads(lang, prefix, reports / "data"), sources_label=t("site_sources", lang),
         source_headers=[TEXTS[lang][k] for k in ("col_id", "col_title", "col_publisher", "col_date")],
         sources=_sources(data),
     )
