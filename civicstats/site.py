@@ -61,7 +61,7 @@ EDITIONS = ("en", "fr")
 #: Cells tagged ``lang-XX`` belong to the XX edition only.
 LANG_TAG = "lang-"
 #: Where a page's stamp sits: the first element of its <head>.
-_STAMP_RE = re.compile(r'<script type="application/json" id="civicstats-page">(.*?)</script>', re.S)
+_STAMP_OPEN, _STAMP_CLOSE = '<script type="application/json" id="civicstats-page">', "</script>"
 #: How many bytes of a page to read to find its stamp.
 _STAMP_BYTES = 16_384
 #: Tags of code cells readers never need to see, even folded.
@@ -209,11 +209,12 @@ def read_stamp(page: Path) -> dict[str, Any] | None:
             head = handle.read(_STAMP_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return None
-    match = _STAMP_RE.search(head)
-    if not match:
+    start = head.find(_STAMP_OPEN)
+    end = head.find(_STAMP_CLOSE, start)
+    if start < 0 or end < 0:
         return None
     try:
-        stamp = json.loads(match.group(1))
+        stamp = json.loads(head[start + len(_STAMP_OPEN):end])
     except ValueError:
         return None
     return stamp if isinstance(stamp, dict) else None
@@ -351,14 +352,14 @@ def render_body(nb: Any, lang: str) -> str:
     return body
 
 
-_HEADING_RE = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
-_TAG_RE = re.compile(r"<[^>]+>")
+_HEADING = r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"'
+_TAG = r"<[^>]+>"
 
 
 def _toc(body: str) -> list[tuple[int, str, str]]:
     """(level, id, text) of the level 2 and 3 headings of a rendered body."""
-    return [(int(level), anchor, html.unescape(_TAG_RE.sub("", text)).strip())
-            for level, anchor, text in _HEADING_RE.findall(body)]
+    return [(int(level), anchor, html.unescape(re.sub(_TAG, "", text)).strip())
+            for level, anchor, text in re.findall(_HEADING, body, flags=re.S)]
 
 
 @functools.cache
