@@ -20,8 +20,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-report: $(STAMP) ## set up, then build every notebook, figure and HTML report from data/
+report: $(STAMP) ## set up, then build every notebook, figure and the reports site (EN + FR) from data/
 	$(BIN)/civicstats build
+	@echo "reports: open reports/index.html (English) or reports/fr/index.html (French)"
 
 test: $(STAMP) ## set up, then run the whole test suite (executes the notebooks)
 	$(BIN)/python -m pytest -q

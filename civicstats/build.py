@@ -77,6 +77,8 @@ _VOLATILE_NOTEBOOK_METADATA = ("papermill", "widgets")
 _VOLATILE_CELL_METADATA = ("execution", "papermill", "ExecuteTime")
 #: Output MIME types that embed random ids (ipywidgets' model ids).
 _VOLATILE_MIME_TYPES = ("application/vnd.jupyter.widget-view+json",)
+#: IPython extension every kernel loads (see civicstats.display.load_ipython_extension).
+_KERNEL_EXTENSION = "civicstats.display"
 _DEFAULT_KERNELSPEC = {
     "display_name": "Python 3 (ipykernel)",
     "language": "python",
@@ -127,6 +129,21 @@ class _Job:
     figures: list[str] = field(default_factory=list)
     html: bytes | None = None  # the HTML rendering, made as soon as the notebook has run
     error: str | None = None  # "at cell N: ErrorName: message" once failed
+    # the report: which edition this run is for, and where its outputs go
+    edition: str | None = None  # None: the run written to notebooks/; else a language of the site only
+    targets: _Targets | None = None  # this run's folders (reports: its edition's folder)
+    page: Any = None  # civicstats.site.Page
+    nav: dict[str, Any] = field(default_factory=dict)
+    recorded: str | None = None  # the fingerprint a previous build recorded for this run
+
+    @property
+    def key(self) -> str:
+        """Unique among the runs of one build: the name, prefixed by a site-only edition."""
+        return self.name if self.edition is None else f"{self.edition}/{self.name}"
+
+    @property
+    def label(self) -> str:
+        return self.name if self.edition is None else f"{self.name} [{self.edition}]"
 
 
 class _NotebookError(Exception):
@@ -293,6 +310,7 @@ def build(
     notebooks: Sequence[str] | None = None,
     log: Callable[[str], None] = print,
     notebooks_dir: Path = paths.NOTEBOOKS_DIR,
+    editions: Sequence[str] | None = None,
 ) -> BuildResult:
     """Execute the notebooks that are out of date, and write their outputs.
 
@@ -306,6 +324,14 @@ def build(
     in 3.2 s``, ``up to date NAME`` or ``FAILED NAME at cell N: Error: message``
     where N counts the cells of the source notebook from 1, markdown included.
     If any notebook fails, nothing is written and ``result.ok`` is False.
+
+    The HTML reports form a small site (:mod:`civicstats.site`): one page per
+    notebook and an index, for each language of ``editions`` (default: only
+    ``lang``; ``civicstats build`` builds :data:`civicstats.site.EDITIONS`).
+    The ``lang`` edition is rendered from the executed notebooks; every other
+    edition is executed again with its own ``lang`` (logged as ``NAME [fr]``),
+    its cells of other languages left out, and cached by fingerprint in the
+    stamp of its page: only the reports and its figures are written.
     ``data`` is checked first: invalid data raises
     :class:`~civicstats.errors.DataError` before anything runs or is written.
     """
@@ -324,27 +350,43 @@ def build(
     if data_path is not None:
         _check_data(data_path, log)
 
+    from civicstats import site
+
     result = BuildResult()
     _remove_stale_staging(_existing_parent(targets.notebooks))
-    inputs = _inputs_digest(data_path, lang)
-    todo: list[_Job] = []
-    for source in _select(notebooks_dir, notebooks):
-        raw = _read_notebook_json(source)
-        output = targets.notebooks / source.name
-        previous = raw if output == source else _read_output(output)
-        recorded_fingerprint, recorded_figures = _recorded(previous)
-        job = _Job(source.stem, source, _fingerprint(raw, inputs), recorded_figures)
-        if not force and _is_up_to_date(job, recorded_fingerprint, targets):
-            result.skipped.append(job.name)
-            log(f"up to date {job.name}")
-        elif not force and _only_html_missing(job, recorded_fingerprint, targets):
-            # executed and current (a fresh clone): render its HTML, start no kernel
-            _render_existing(output, targets.reports / f"{job.name}.html")
-            result.skipped.append(job.name)
-            log(f"up to date {job.name} (HTML rendered)")
-        else:
-            todo.append(job)
+    languages = _editions(lang, editions)
+    selected = {source.stem for source in _select(notebooks_dir, notebooks)}
+    sources = _select(notebooks_dir, None)
+    raws = {source.stem: _read_notebook_json(source) for source in sources}
+    navs = {
+        edition: site.navigation([(s.stem, site.title_of(raws[s.stem], edition, s.stem)) for s in sources],
+                                 languages)
+        for edition in languages
+    }
+    inputs = {edition: _inputs_digest(data_path, edition) for edition in languages}
+    decided: list[tuple[_Job, str]] = []
+    for source in sources:
+        if source.stem in selected:
+            for edition in languages:
+                job = _job(source, raws[source.stem], edition, lang, inputs[edition], targets,
+                           navs[edition][source.stem])
+                decided.append((job, _state(job, force)))
+    todo = [job for job, state in decided if state == "run"]
+    render: list[_Job] = []  # current runs whose page alone is redone, once the build has succeeded
+    for job, state in decided:
+        if state == "current":
+            result.skipped.append(job.label)
+            log(f"up to date {job.label}")
+        elif state == "render":
+            # executed and current (a fresh clone, or a neighbour's title changed): start no kernel
+            result.skipped.append(job.label)
+            if todo:
+                render.append(job)
+            else:
+                _render_existing(job)
+                log(f"up to date {job.label} (HTML rendered)")
     if not todo:
+        _finish_site([], targets, languages, sources, data_path, log)
         return result
 
     staging_parent = _existing_parent(targets.notebooks)
@@ -362,7 +404,7 @@ def build(
         except OSError as error:
             raise OutputError(_os_reason(error, staging_parent, "cannot write the build's outputs in")
                               + "; nothing was written, earlier outputs are unchanged") from None
-        failed = [job.name for job in todo if job.error]
+        failed = [job.label for job in todo if job.error]
         if failed:
             result.failed = failed
             return result
@@ -371,10 +413,104 @@ def build(
         except OSError as error:
             raise OutputError(_os_reason(error, targets.notebooks.parent, "cannot move the build's outputs into")
                               + "; some outputs may be new and others old: run the build again") from None
-        result.built = [job.name for job in todo]
-        return result
+        result.built = [job.label for job in todo]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    _finish_site(render, targets, languages, sources, data_path, log)
+    return result
+
+
+# --------------------------------------------------------------------------
+# Editions of the reports (civicstats.site): which runs each notebook needs.
+# --------------------------------------------------------------------------
+
+
+def _editions(lang: str, editions: Sequence[str] | None) -> list[str]:
+    """The languages to build, ``lang`` first; each must be one the site knows."""
+    from civicstats.site import EDITIONS
+
+    wanted = [lang] if editions is None else [lang, *(e for e in editions if e != lang)]
+    unknown = [e for e in wanted if e not in EDITIONS]
+    if unknown:
+        raise ValueError(f"no edition in {', '.join(map(repr, unknown))}: the reports exist in "
+                         f"{', '.join(EDITIONS)}")
+    return list(dict.fromkeys(wanted))
+
+
+def _job(source: Path, raw: dict[str, Any], edition: str, lang: str, inputs: str, targets: _Targets,
+         nav: dict[str, Any]) -> _Job:
+    """The run that makes one notebook's page of one edition, with what a previous build recorded."""
+    from civicstats import site
+
+    reports = site.edition_dir(targets.reports, edition)
+    # a site-only edition depends only on its own cells: editing English prose does not rerun French
+    fingerprint = _fingerprint(raw if edition == lang else site.edition_cells(raw, edition), inputs)
+    if edition == lang:  # the run whose executed notebook is kept
+        output = targets.notebooks / source.name
+        recorded = _recorded(raw if output == source else _read_output(output))
+        job = _Job(source.stem, source, fingerprint, recorded[1], recorded=recorded[0],
+                   targets=_Targets(targets.notebooks, reports, targets.figures))
+    else:
+        stamp = site.read_stamp(reports / f"{source.stem}.html") or {}
+        figures = [f for f in stamp.get("figures") or [] if isinstance(f, str) and _is_safe(f)]
+        job = _Job(source.stem, source, fingerprint, figures, edition=edition, recorded=stamp.get("fingerprint"),
+                   targets=_Targets(targets.notebooks, reports, reports / "figures"))
+    job.nav = nav
+    job.page = site.Page(source.stem, edition, site.title_of(raw, edition, source.stem),
+                         fingerprint=fingerprint, key=site.page_key(fingerprint, nav))
+    return job
+
+
+def _state(job: _Job, force: bool) -> str:
+    """"current" (nothing to do), "render" (page only, no kernel) or "run"."""
+    from civicstats import site
+
+    if force:
+        return "run"
+    assert job.targets is not None
+    figures = all((job.targets.figures / name).is_file() for name in job.old_figures)
+    if job.recorded != job.fingerprint or not figures:
+        return "run"
+    if (site.read_stamp(job.targets.reports / f"{job.name}.html") or {}).get("key") == job.page.key:
+        return "current"
+    return "render" if job.edition is None else "run"  # only the kept run can be rendered again
+
+
+def _finish_site(render: list[_Job], targets: _Targets, languages: list[str], sources: list[Path],
+                 data: Path | None, log: Callable[[str], None]) -> None:
+    """After a successful build: render the pages of current runs that need it, then the indexes."""
+    for job in render:
+        _render_existing(job)
+        log(f"up to date {job.label} (HTML rendered)")
+    _write_indexes(targets, languages, sources, data, log)
+
+
+def _write_indexes(targets: _Targets, languages: list[str], sources: list[Path], data: Path | None,
+                   log: Callable[[str], None]) -> None:
+    """Write each edition's index.html when a page it lists changed (read from the pages' stamps)."""
+    from civicstats import site
+
+    downloads = True
+    for edition in languages:
+        folder = site.edition_dir(targets.reports, edition)
+        pages = []
+        for source in sources:
+            stamp = site.read_stamp(folder / f"{source.stem}.html")
+            if stamp:
+                pages.append(site.Page.from_stamp(stamp))
+        key = site.index_key([p.key for p in pages], languages, None if data is None else str(data))
+        if (site.read_stamp(folder / "index.html") or {}).get("key") == key:
+            continue
+        figures = _relative(targets.figures if edition == languages[0] else folder / "figures", folder)
+        site.write_index(targets.reports, edition, pages, languages, key, data, figures,
+                         downloads=downloads and data is None)
+        downloads = False
+        log(f"index {edition}: {len(pages)} reports")
+
+
+def _relative(path: Path, start: Path) -> str:
+    """``path`` relative to ``start`` as a URL path."""
+    return Path(os.path.relpath(path, start)).as_posix()
 
 
 #: Staging folders are named ``.civicstats-build-<pid>-<random>``, beside the outputs.
@@ -553,31 +689,16 @@ def _read_output(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _is_up_to_date(job: _Job, recorded_fingerprint: str | None, targets: _Targets) -> bool:
-    return (
-        recorded_fingerprint == job.fingerprint
-        and (targets.reports / f"{job.name}.html").is_file()
-        and all((targets.figures / name).is_file() for name in job.old_figures)
-    )
-
-
-def _only_html_missing(job: _Job, recorded_fingerprint: str | None, targets: _Targets) -> bool:
-    return (
-        recorded_fingerprint == job.fingerprint
-        and all((targets.figures / name).is_file() for name in job.old_figures)
-        and not (targets.reports / f"{job.name}.html").exists()
-    )
-
-
-def _render_existing(notebook: Path, html: Path) -> None:
-    """Render an executed, up-to-date notebook to HTML, written atomically."""
+def _render_existing(job: _Job) -> None:
+    """Render the page of an executed, up-to-date notebook, written atomically with mode 0644."""
     import nbformat
 
-    node = nbformat.read(notebook, as_version=4)
-    html.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=html.parent, prefix=f".{html.name}.", delete=False) as tmp:
-        tmp.write(_render_html(node, notebook.stem, _html_exporter()))
-    os.replace(tmp.name, html)
+    from civicstats import site
+
+    assert job.targets is not None
+    node = nbformat.read(job.targets.notebooks / job.source.name, as_version=4)
+    job.page.figures = list(job.old_figures)
+    site.write_file(job.targets.reports / f"{job.name}.html", _render_html(node, job))
 
 
 def _existing_parent(path: Path) -> Path:
@@ -605,10 +726,11 @@ def _execute_all(
     """Prepare and execute every job, recording outputs or errors on the jobs."""
     for job in todo:
         try:
-            job.notebook, job.injected_at = _prepare(job.source, data, lang)
+            job.notebook, job.injected_at = _prepare(job.source, data, job.page.lang if job.page else lang,
+                                                     edition=job.edition)
         except _NotebookError as error:
             job.error = f": {error}"
-            log(f"FAILED {job.name}{job.error}")
+            log(f"FAILED {job.label}{job.error}")
     runnable = [job for job in todo if not job.error]
     if runnable:
         workers = jobs or min(len(runnable), KERNELS_PER_CORE * (os.cpu_count() or 1))
@@ -632,16 +754,20 @@ async def _execute_concurrently(
 
     slots = asyncio.Semaphore(workers)
     loop = asyncio.get_running_loop()
+    # import the kernel machinery here, before the renderer thread imports nbconvert: two threads
+    # importing the same modules at once may see one half-initialised (a rare ImportError)
+    _native_kernel_manager()
+    import nbclient  # noqa: F401
     renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="civicstats-html")
     renderer.submit(_html_exporter)  # import nbconvert and load its templates meanwhile
 
     async def run(job: _Job) -> None:
         async with slots:
-            figures = staging / "kernel-figures" / job.name
+            figures = staging / "kernel-figures" / job.key
             figures.mkdir(parents=True)
             env = {**os.environ, **_KERNEL_ENV, paths.FIGURES_ENV: str(figures)}
             env.setdefault("SOURCE_DATE_EPOCH", "0")  # matplotlib's SVG/PDF dates
-            log(f"started {job.name}")
+            log(f"started {job.label}")
             started = time.perf_counter()
             current: list[int | None] = [None]  # index of the cell being executed
 
@@ -655,10 +781,10 @@ async def _execute_concurrently(
                     # Ctrl-C: nbclient reports the cancelled cell as a dead kernel
                     raise asyncio.CancelledError from error
                 job.error = _describe_failure(error, current[0], job.injected_at)
-                log(f"FAILED {job.name}{job.error}")
+                log(f"FAILED {job.label}{job.error}")
                 return
             job.figures = sorted(name for name, _ in _files_under(figures))
-            log(f"done {job.name} in {time.perf_counter() - started:.1f} s")
+            log(f"done {job.label} in {time.perf_counter() - started:.1f} s")
         await loop.run_in_executor(renderer, _render_job, job, log)
 
     tasks = [asyncio.create_task(run(job)) for job in todo]
@@ -690,9 +816,12 @@ async def _execute_notebook(
         shutdown_kernel="immediate",  # nothing to save; also quiet on Ctrl-C
         resources={"metadata": {"path": str(cwd)}},
         on_cell_start=lambda cell, cell_index: on_cell(cell_index),
+        extra_arguments=[f"--IPKernelApp.extensions={_KERNEL_EXTENSION}"],
     )
     # Keyword arguments of execute() go to the kernel manager's start_kernel(),
     # whose provisioner uses `env` instead of os.environ for the kernel process.
+    # The civicstats.display extension records each chart's title and file in
+    # the output's metadata, for the reports' alt texts and figure links.
     await client.async_execute(env=env, **_encryption_option())
 
 
@@ -802,15 +931,26 @@ def _describe_failure(error: Exception, index: int | None, injected_at: int | No
 # --------------------------------------------------------------------------
 
 
-def _prepare(source: Path, data: Path | None, lang: str) -> tuple[NotebookNode, int | None]:
+def _prepare(
+    source: Path, data: Path | None, lang: str, edition: str | None = None
+) -> tuple[NotebookNode, int | None]:
     """Read a source notebook, clean it, and inject parameters if needed.
 
-    Returns the notebook and the index of the injected cell (None if none).
+    For a site-only ``edition``, code cells tagged for another language
+    become raw cells (not run, left out of the page; cells keep their
+    numbers, so errors name the source's cell). Returns the notebook and the
+    index of the injected cell (None if none).
     """
     import nbformat
 
+    from civicstats.site import keep_cell
+
     nb = nbformat.read(source, as_version=4)
     nb.cells = [cell for cell in nb.cells if INJECTED_TAG not in cell.metadata.get("tags", [])]
+    if edition is not None:
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and not keep_cell(cell.metadata.get("tags", []), edition):
+                nb.cells[index] = nbformat.v4.new_raw_cell(cell.source, metadata=cell.metadata, id=cell.get("id"))
     _stable_cell_ids(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -900,39 +1040,36 @@ def _notebook_bytes(nb: NotebookNode) -> bytes:
     return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
 
-@functools.cache
 def _html_exporter() -> Any:
-    """The HTML exporter, made once and warmed up.
+    """The HTML exporter of the reports, made once and warmed up (see civicstats.site).
 
     Importing nbconvert, compiling its templates and importing what they use
-    (markdown, syntax highlighting, HTML sanitising) takes about half a
-    second, paid once here by rendering a tiny notebook, while the kernels
-    start, rather than when the last notebook is done.
+    (markdown, syntax highlighting) takes about half a second, paid once,
+    while the kernels start, rather than when the last notebook is done.
     """
-    import nbformat
-    from nbconvert import HTMLExporter
+    from civicstats.site import html_exporter
 
-    exporter = HTMLExporter()
-    v4 = nbformat.v4
-    cell = v4.new_code_cell("1", outputs=[v4.new_output("execute_result", {"text/html": "<b>1</b>", "text/plain": "1"},
-                                                       execution_count=1)])
-    exporter.from_notebook_node(v4.new_notebook(cells=[v4.new_markdown_cell("# *1*"), cell]))
-    return exporter
+    return html_exporter()
 
 
-def _render_html(nb: NotebookNode, name: str, exporter: Any) -> bytes:
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
-    return body.encode("utf-8")
+def _render_html(nb: NotebookNode, job: _Job) -> bytes:
+    """The report page of ``job``'s executed notebook ``nb`` (see civicstats.site)."""
+    from civicstats import site
+
+    assert job.targets is not None
+    figures = Path(os.path.relpath(job.targets.figures, job.targets.reports)).as_posix()
+    return site.render_page(nb, job.page, job.nav, figures)
 
 
 def _render_job(job: _Job, log: Callable[[str], None]) -> None:
-    """Normalise an executed notebook and render its HTML, or record why it failed."""
+    """Normalise an executed notebook and render its page, or record why it failed."""
     _normalise(job.notebook, job.fingerprint, job.figures)
+    job.page.figures = list(job.figures)
     try:
-        job.html = _render_html(job.notebook, job.name, _html_exporter())
+        job.html = _render_html(job.notebook, job)
     except Exception as error:
         job.error = f": rendering HTML: {type(error).__name__}: {error}"
-        log(f"FAILED {job.name}{job.error}")
+        log(f"FAILED {job.label}{job.error}")
 
 
 def _stage_outputs(todo: list[_Job], staging: Path, log: Callable[[str], None]) -> None:
@@ -944,8 +1081,12 @@ def _stage_outputs(todo: list[_Job], staging: Path, log: Callable[[str], None]) 
             _render_job(job, log)
             if job.error:
                 continue
-        (staging / "notebooks" / f"{job.name}.ipynb").write_bytes(_notebook_bytes(job.notebook))
-        (staging / "reports" / f"{job.name}.html").write_bytes(job.html)
+        if job.edition is None:  # a site-only edition keeps its page, not its notebook
+            (staging / "notebooks" / f"{job.name}.ipynb").write_bytes(_notebook_bytes(job.notebook))
+        page = staging / "reports" / f"{job.key}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_bytes(job.html)
+        page.chmod(0o644)  # readable by everyone, whatever created the staging folder
 
 
 # --------------------------------------------------------------------------
@@ -972,7 +1113,7 @@ def _check_figure_owners(todo: list[_Job], targets: _Targets, log: Callable[[str
     """
     owners = _figures_of_others(todo, targets)
     for job in todo:
-        if job.error:
+        if job.error or job.edition is not None:  # a site-only edition has its own figures folder
             continue
         for name in job.figures:
             owner = owners.setdefault(name, job.name)
@@ -991,19 +1132,22 @@ def _commit(todo: list[_Job], staging: Path, targets: _Targets) -> None:
     notebook records, are removed: the build made them and owns them.
     """
     for job in todo:
-        figures = staging / "kernel-figures" / job.name
+        figures = staging / "kernel-figures" / job.key
         for name in job.figures:
-            _replace(figures / name, targets.figures / name)
+            _replace(figures / name, (job.targets or targets).figures / name)
     for job in todo:
-        _replace(staging / "reports" / f"{job.name}.html", targets.reports / f"{job.name}.html")
+        _replace(staging / "reports" / f"{job.key}.html", (job.targets or targets).reports / f"{job.name}.html")
     for job in todo:
-        name = f"{job.name}.ipynb"
-        _replace(staging / "notebooks" / name, targets.notebooks / name)
+        if job.edition is None:
+            name = f"{job.name}.ipynb"
+            _replace(staging / "notebooks" / name, targets.notebooks / name)
     kept = set(_figures_of_others([], targets))
-    figures_dir = targets.figures.resolve()
     for job in todo:
-        for name in set(job.old_figures) - kept:
-            old = targets.figures / name
+        folder = (job.targets or targets).figures
+        figures_dir = folder.resolve()
+        # a site-only edition's figures belong to its page alone
+        for name in set(job.old_figures) - (kept if job.edition is None else set(job.figures)):
+            old = folder / name
             if old.parent.resolve().is_relative_to(figures_dir):  # never through a link to elsewhere
                 old.unlink(missing_ok=True)
 

@@ -75,9 +75,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from civicstats.build import build
+    from civicstats.site import EDITIONS
 
     result = build(data=args.data, out=args.out, lang=args.lang, jobs=args.jobs, force=args.force,
-                   log=lambda line: print(escape(line), flush=True))
+                   log=lambda line: print(escape(line), flush=True), editions=EDITIONS)
     if not result.ok:
         print(f"build failed ({len(result.failed)} notebook{'s' if len(result.failed) != 1 else ''}): "
               "nothing was written, earlier outputs are unchanged", file=sys.stderr)

@@ -48,18 +48,24 @@ PERCENT_COLUMNS = ("share_pct",)
 class Table:
     """A formatted table: ``.frame`` (strings), HTML for notebooks, text for terminals."""
 
-    def __init__(self, frame: pd.DataFrame, *, caption: str | None = None, index: bool = False) -> None:
+    def __init__(self, frame: pd.DataFrame, *, caption: str | None = None, index: bool = False,
+                 numeric: Iterable[str] = ()) -> None:
         self.frame = frame
         self.caption = caption
         self.index = index
+        self.numeric = frozenset(numeric)  # headers of the columns of numbers, aligned right
+
+    def _class(self, column: object) -> str:
+        return ' class="cs-num"' if column in self.numeric else ""
 
     def to_html(self) -> str:
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
+        head = "".join(f"<th{self._class(c)}>{html.escape(str(c))}</th>" for c in self.frame.columns)
         if self.index:
             head = f"<th>{html.escape(str(self.frame.index.name or ''))}</th>" + head
         rows = []
         for key, row in zip(self.frame.index, self.frame.itertuples(index=False)):
-            cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+            cells = "".join(f"<td{self._class(c)}>{html.escape(str(v))}</td>"
+                            for c, v in zip(self.frame.columns, row))
             if self.index:
                 cells = f"<th>{html.escape(str(key))}</th>" + cells
             rows.append(f"<tr>{cells}</tr>")
@@ -147,4 +153,69 @@ def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None
     )
     if not index:
         formatted.index = pd.RangeIndex(len(formatted))
-    return Table(formatted, caption=caption, index=index)
+    numeric = [_header(c, lang, headers) for c in data.columns
+               if str(c) not in CODE_COLUMNS and _is_numeric(data[c])]
+    return Table(formatted, caption=caption, index=index, numeric=numeric)
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    """A column of numbers, missing values aside (booleans are not): shown aligned right."""
+    import numbers
+
+    values = [v for v in column.tolist() if not (v is None or _is_missing(v))]
+    return bool(values) and all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in values)
+
+
+# ---------------------------------------------------------------- charts: what a report needs to know
+
+class _FigureRecorder:
+    """Adds a chart's record (``fig.civicstats``) to the metadata of its displayed PNG.
+
+    Loaded in every kernel the build starts (``load_ipython_extension``), so
+    that the reports can give each chart a real alt text (its title) and a
+    link to the PNG and SVG files ``save_figure`` wrote. The file name comes
+    from ``fig.civicstats["name"]`` when recorded, otherwise from the files
+    that appeared in the figures folder since the previous chart was shown.
+    """
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set(self._files())
+
+    @staticmethod
+    def _files() -> list[str]:
+        from civicstats.paths import figures_dir
+
+        folder = figures_dir()
+        try:
+            return [p.name for p in folder.iterdir() if p.suffix == ".png"]
+        except OSError:
+            return []
+
+    def __call__(self, fig: Any, include: object = None, exclude: object = None) -> tuple[dict, dict] | None:
+        record = getattr(fig, "civicstats", None)
+        files = self._files()
+        new = sorted(set(files) - self.seen)
+        self.seen.update(files)
+        name = record.get("name") if isinstance(record, dict) else None
+        if not name and len(new) == 1:
+            name = new[0][: -len(".png")]
+        chart: dict[str, Any] = {}
+        if isinstance(record, dict):
+            chart.update({k: record[k] for k in ("title", "units", "lang") if isinstance(record.get(k), str)})
+        if name:
+            chart["figure"] = name
+        if not chart:
+            return None
+        metadata: dict[str, Any] = {"civicstats": chart}
+        if chart.get("title"):
+            metadata["image/png"] = {"alt": chart["title"]}
+        return {}, metadata
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext civicstats.display``: charts carry their title and file into the notebook.
+
+    The build loads it in every kernel; nothing changes in how charts look.
+    """
+    formatter = ipython.display_formatter.mimebundle_formatter
+    formatter.for_type_by_name("matplotlib.figure", "Figure", _FigureRecorder())

@@ -363,6 +363,45 @@ TEXTS["fr"].update({
     "col_change": "Évolution", "col_rows": "Lignes", "col_name": "Table",
     "kind_question": "question", "kind_watch_point": "point de vigilance", "col_computed": "Part calculée ici",
 })
+# ---- area: site — texts of the HTML reports (civicstats/site.py)
+TEXTS["en"].update({
+    "site_name": "civicstats",
+    "site_title": "Civic tech and open data in French local authorities",
+    "site_lead": ("The 2018 French civic-tech survey (Caisse des Dépôts / OpenCitiz) and the public figures "
+                  "around it — the OpenDataFrance open-data observatory, participatory budgets, the official "
+                  "counts of local authorities and the open-data law — checked against their sources, "
+                  "charted and explained. Every figure links to its source; the data can be downloaded below."),
+    "site_findings": "Key findings", "site_reports": "Reports", "site_downloads": "Data downloads",
+    "site_downloads_intro": ("Each table as a CSV file, the data package that describes them, and the Excel "
+                             "template for entering updated data (civicstats template)."),
+    "site_datapackage": "descriptor of every table (Frictionless data package)",
+    "site_template": "Excel template to enter updated data",
+    "site_sources": "Sources", "site_contents": "Contents", "site_pager": "Other reports",
+    "site_index": "All reports", "site_switch": "English", "site_show_code": "Show the code",
+    "site_download_chart": "Download the chart:", "site_chart": "Chart",
+    "site_chart_of": "Chart: {section}",
+    "site_footer": "civicstats — data, code and reports under the MIT licence; figures from the sources listed.",
+})
+TEXTS["fr"].update({
+    "site_name": "civicstats",
+    "site_title": "Civic tech et données ouvertes dans les collectivités françaises",
+    "site_lead": ("L'enquête 2018 sur la civic tech dans les collectivités (Caisse des Dépôts / OpenCitiz) et "
+                  "les chiffres publics qui l'entourent — l'observatoire open data d'OpenDataFrance, les budgets "
+                  "participatifs, les effectifs officiels des collectivités et la loi sur l'open data — vérifiés "
+                  "auprès de leurs sources, mis en graphiques et expliqués. Chaque chiffre renvoie à sa source ; "
+                  "les données sont téléchargeables ci-dessous."),
+    "site_findings": "Principaux résultats", "site_reports": "Rapports",
+    "site_downloads": "Télécharger les données",
+    "site_downloads_intro": ("Chaque table en fichier CSV, le paquet de données qui les décrit et le modèle "
+                             "Excel pour saisir des données mises à jour (civicstats template)."),
+    "site_datapackage": "description de chaque table (paquet de données Frictionless)",
+    "site_template": "modèle Excel pour saisir des données mises à jour",
+    "site_sources": "Sources", "site_contents": "Sommaire", "site_pager": "Autres rapports",
+    "site_index": "Tous les rapports", "site_switch": "Français", "site_show_code": "Afficher le code",
+    "site_download_chart": "Télécharger le graphique :", "site_chart": "Graphique",
+    "site_chart_of": "Graphique : {section}",
+    "site_footer": "civicstats — données, code et rapports sous licence MIT ; chiffres tirés des sources citées.",
+})
 
 # French typography: a no-break space before ";" and ":", inside « ».
 TEXTS["fr"] = {k: v.replace(" ;", NBSP + ";").replace(" :", NBSP + ":").replace("« ", "«" + NBSP)

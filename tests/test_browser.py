@@ -1,0 +1,199 @@
+"""The reports site in a real browser: headless Chromium driven by Selenium.
+
+The site is built as ``make report`` builds it on a fresh clone (the
+committed notebooks and figures, both editions) into a temporary folder, then
+every page of both editions is opened at 1280 px and at 390 px (a phone).
+
+Needs the Debian packages ``chromium`` and ``chromium-driver`` (``.ci/run``
+installs them). Outside CI, without them, these tests are skipped; in CI
+(``CI=true``) a missing browser is a failure. Screenshots of the index and one
+report, at both widths and in both editions, go to ``tests/output/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
+
+import pytest
+
+from civicstats import paths, site
+from civicstats.build import build
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+OUTPUT = Path(__file__).parent / "output"
+WIDTHS = (1280, 390)
+HOW = ("run them with headless Chromium: `apt-get install chromium chromium-driver` (Debian; "
+       "`.ci/run` does it), `pip install -e '.[test]'` for selenium, then `make test`")
+NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+DEFAULT_ALT = "No description has been provided for this image"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests cannot run in CI: {reason}")
+    pytest.skip(f"{reason}; {HOW}")
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[object]:
+    """One headless Chromium for the whole module: the system's, never a downloaded one."""
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not path.is_file():
+            _unavailable(f"{path} not found")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        _unavailable("selenium is not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-extensions", "--no-first-run", "--window-size=1280,900"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # an explicit driver path: Selenium Manager (which downloads browsers) is never used
+    browser = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    browser.set_page_load_timeout(30)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site as `make report` writes it on a fresh clone: English pages rendered, French ones run."""
+    out = tmp_path_factory.mktemp("site")
+    shutil.copytree(paths.NOTEBOOKS_DIR, out / "notebooks")
+    shutil.copytree(paths.FIGURES_DIR, out / "figures")
+    result = build(out=out, editions=site.EDITIONS, log=lambda line: None)
+    assert result.ok, result
+    return out / "reports"
+
+
+def pages(reports: Path) -> list[Path]:
+    return [site.edition_dir(reports, lang) / f"{name}.html"
+            for lang in site.EDITIONS for name in ["index", *NOTEBOOKS]]
+
+
+def set_width(driver, width: int) -> None:
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600})
+
+
+def open_page(driver, page: Path) -> list[str]:
+    """Load ``page``; return the console errors it logged."""
+    driver.get_log("browser")  # forget the previous page's messages
+    driver.get(page.as_uri())
+    driver.execute_script("return document.readyState")
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+OVERFLOW = """
+const width = document.documentElement.clientWidth, problems = [];
+if (document.documentElement.scrollWidth > width + 1)
+  problems.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + width);
+for (const element of document.querySelectorAll('table, img, figure, pre')) {
+  let box = element.parentElement;   // the box that holds it: the nearest one that scrolls sideways
+  while (box && box !== document.body && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX))
+    box = box.parentElement;
+  const rect = (box && box !== document.body ? box : element).getBoundingClientRect();
+  if (rect.width && (rect.right > width + 1 || rect.left < -1))
+    problems.push(element.tagName + ' from ' + rect.left + ' to ' + rect.right + ' px');
+}
+return problems;
+"""
+
+
+def test_every_page_loads_without_console_errors_and_with_its_images(driver, reports: Path) -> None:
+    set_width(driver, 1280)
+    for page in pages(reports):
+        assert page.is_file(), page
+        assert open_page(driver, page) == [], page
+        images = driver.execute_script(
+            "return Array.from(document.images, i => [i.naturalWidth, i.getAttribute('alt') || '', i.src.slice(0, 60)])")
+        assert images, f"{page.name}: every page shows charts"
+        for natural_width, alt, src in images:
+            assert natural_width > 0, (page, src)
+            assert len(alt) > 10 and alt != DEFAULT_ALT, (page, alt)
+
+
+def test_every_internal_link_resolves(driver, reports: Path) -> None:
+    set_width(driver, 1280)
+    checked = 0
+    for page in pages(reports):
+        open_page(driver, page)
+        for href in driver.execute_script("return Array.from(document.links, a => a.href)"):
+            url = urlparse(href)
+            if url.scheme in ("http", "https"):
+                continue  # the sources' own sites: not fetched by the tests
+            assert url.scheme == "file", (page, href)
+            target = Path(url2pathname(url.path))
+            assert target.is_file(), (page, href)
+            if url.fragment and target.suffix == ".html":
+                assert f'id="{unquote(url.fragment)}"' in target.read_text(encoding="utf-8"), (page, href)
+            checked += 1
+    assert checked > 100
+
+
+def test_nothing_overflows_at_desktop_and_phone_widths(driver, reports: Path) -> None:
+    OUTPUT.mkdir(exist_ok=True)
+    for width in WIDTHS:
+        set_width(driver, width)
+        for page in pages(reports):
+            open_page(driver, page)
+            assert driver.execute_script(OVERFLOW) == [], (page, width)
+            lang = "en" if page.parent == reports else page.parent.name
+            if page.stem in ("index", NOTEBOOKS[0]):
+                driver.save_screenshot(str(OUTPUT / f"{lang}-{page.stem}-{width}px.png"))
+    print(f"screenshots in {OUTPUT}")
+    assert len(list(OUTPUT.glob("*px.png"))) >= 8
+
+
+def test_the_index_of_each_edition_links_every_report_and_the_other_edition(driver, reports: Path) -> None:
+    set_width(driver, 1280)
+    for lang in site.EDITIONS:
+        index = site.edition_dir(reports, lang) / "index.html"
+        open_page(driver, index)
+        links = driver.execute_script("return Array.from(document.links, a => a.href)")
+        names = {Path(url2pathname(urlparse(h).path)).stem for h in links if h.endswith(".html")}
+        assert set(NOTEBOOKS) <= names, lang
+        other = next(e for e in site.EDITIONS if e != lang)
+        switch = driver.execute_script("return document.querySelector('a.cs-lang').href")
+        assert Path(url2pathname(urlparse(switch).path)) == site.edition_dir(reports, other) / "index.html"
+        assert driver.execute_script("return document.documentElement.lang") == lang
+
+
+def _codes() -> list[str]:
+    """Level codes a reader must never see (those that are not also ordinary words)."""
+    with (paths.DATA_DIR / "levels.csv").open(encoding="utf-8") as handle:
+        codes = [row["level"] for row in csv.DictReader(handle)]
+    return [c for c in codes if "_" in c or c in ("departement", "epci")]
+
+
+@pytest.mark.xfail(strict=True, reason="notebooks 01-05 still display raw frames: engineers truth and orgs "
+                                       "convert them to cs.show (issue 11); remove this mark when they land")
+def test_no_page_shows_codes_missing_markers_or_raw_fractions(driver, reports: Path) -> None:
+    set_width(driver, 1280)
+    codes = _codes()
+    problems = []
+    for page in pages(reports):
+        open_page(driver, page)
+        text = driver.execute_script("return document.body.innerText")  # folded code is not shown
+        for code in codes:
+            if re.search(rf"\b{re.escape(code)}\b", text):
+                problems.append(f"{page.parent.name}/{page.name}: level code {code}")
+        for marker in ("<NA>", "NaN"):
+            if marker in text:
+                problems.append(f"{page.parent.name}/{page.name}: {marker}")
+        for fraction in re.findall(r"(?<![\d.,])0\.\d{4,}\b", text)[:3]:
+            problems.append(f"{page.parent.name}/{page.name}: raw fraction {fraction}")
+    assert problems == []
