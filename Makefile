@@ -23,8 +23,8 @@ $(STAMP): pyproject.toml
 report: $(STAMP) ## set up, then build every notebook, figure and HTML report from data/
 	$(BIN)/civicstats build
 
-test: $(STAMP) ## set up, then run the whole test suite (executes the notebooks)
-	$(BIN)/python -m pytest -q
+test: $(STAMP) ## set up, then run the whole test suite (executes the notebooks; about 3 minutes on 2 cores)
+	$(BIN)/python -m pytest -q --durations=10
 
 lab: $(STAMP) ## open JupyterLab in the project's environment
 	$(BIN)/python -m pip install --quiet -e '.[test,lab]'

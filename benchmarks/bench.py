@@ -472,19 +472,23 @@ def figure_aggregate(runs: int, workbook: Path) -> Comparison:
     return Comparison("aggregate", f"aggregate_responses, {len(responses):,} responses", baseline, a, b)
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def hostile_corpus(folder: Path) -> list[Path]:
     """The hostile-input corpus, written into ``folder`` by ``tests/hostile.py``'s ``corpus(folder)``."""
     if not CORPUS_MODULE.is_file():
-        raise FileNotFoundError(f"corpus not available: no {CORPUS_MODULE.relative_to(ROOT)} "
+        raise FileNotFoundError(f"corpus not available: no {_shown(CORPUS_MODULE)} "
                                 "(it must define corpus(folder) -> list[Path])")
     spec = importlib.util.spec_from_file_location("civicstats_hostile_corpus", CORPUS_MODULE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if not callable(getattr(module, "corpus", None)):
-        raise FileNotFoundError(f"corpus not available: {CORPUS_MODULE.relative_to(ROOT)} has no corpus(folder)")
+        raise FileNotFoundError(f"corpus not available: {_shown(CORPUS_MODULE)} has no corpus(folder)")
     files = [Path(p) for p in module.corpus(folder)]
     if not files:
-        raise FileNotFoundError(f"corpus not available: {CORPUS_MODULE.relative_to(ROOT)} corpus() returned no file")
+        raise FileNotFoundError(f"corpus not available: {_shown(CORPUS_MODULE)} corpus() returned no file")
     return files
 
 
