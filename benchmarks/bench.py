@@ -432,7 +432,7 @@ def figure_warm(runs: int) -> Comparison:
     count = built_runs(stdout)[0]
     a, b = pairs(runs, lambda: run([*CIVICSTATS, "build", "--out", str(out)], expect=rf"built 0, up to date {count}\b"),
                  lambda: run([PYTHON, "-c", "import civicstats"]))
-    return Comparison("warm", f"warm build, nothing changed ({count} runs)", "import civicstats", a, b)
+    return Comparison("warm", f"warm build, nothing changed ({count} up to date)", "import civicstats", a, b)
 
 
 def figure_check(runs: int, workbook: Path) -> Comparison:
