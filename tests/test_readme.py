@@ -80,6 +80,10 @@ def test_python_blocks_run(tmp_path: Path):
         assert done.returncode == 0, f"README python block {number} fails:\n{code}\n{done.stderr[-3000:]}"
 
 
+#: The environment of the make commands run here: none of a calling make's flags (`make test`), no DATA.
+MAKE_ENV = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "DATA")}
+
+
 def _options(subparser) -> set[str]:
     return {option for action in subparser._actions for option in action.option_strings}
 
@@ -114,7 +118,7 @@ def test_make_alone_lists_the_targets(target):
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     done = subprocess.run(["make", "-s", *([target] if target else [])], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, env=MAKE_ENV)
     assert done.returncode == 0
     for name in ("report", "test", "bench", "check", "clean"):
         assert f"make {name}" in done.stdout
@@ -124,7 +128,7 @@ def test_make_check_without_data_prints_its_usage():
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     done = subprocess.run(["make", "-s", "check"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={k: v for k, v in os.environ.items() if k != "DATA"})
+                          env=MAKE_ENV)
     assert done.returncode == 2
     assert "usage: make check DATA=" in done.stderr
     assert "Traceback" not in done.stderr and "error: the following arguments" not in done.stderr
@@ -134,7 +138,8 @@ def test_make_clean_removes_every_ignored_folder():
     """Every folder .gitignore names is one `make clean` removes (dry run: nothing is deleted)."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    recipe = subprocess.run(["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+    recipe = subprocess.run(["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env=MAKE_ENV).stdout
     ignored = [line.strip().strip("/") for line in (ROOT / ".gitignore").read_text().splitlines()
                if line.strip() and not line.startswith("#")]
     missing = [name for name in ignored if name not in recipe]
