@@ -24,8 +24,8 @@ report: $(STAMP) ## set up, then build every notebook, figure and the reports si
 	$(BIN)/civicstats build
 	@echo "reports: open reports/index.html (English) or reports/fr/index.html (French)"
 
-test: $(STAMP) ## set up, then run the whole test suite (executes the notebooks)
-	$(BIN)/python -m pytest -q
+test: $(STAMP) ## set up, then run the whole test suite (executes the notebooks; about 3 minutes on 2 cores)
+	$(BIN)/python -m pytest -q --durations=10
 
 lab: $(STAMP) ## open JupyterLab in the project's environment
 	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
@@ -41,8 +41,16 @@ audit: $(STAMP) ## list where the sources disagree
 template: $(STAMP) ## write the data-entry workbook to civicstats-data.xlsx
 	$(BIN)/civicstats template civicstats-data.xlsx
 
-check: $(STAMP) ## check a data file: make check DATA=path
-	$(BIN)/civicstats check $(DATA)
+ifeq ($(strip $(DATA)),)
+check: ## check a data file: make check DATA=path (a workbook, a folder of CSV files or a CSV file)
+	@echo 'usage: make check DATA=path   (path: a workbook .xlsx, a folder of CSV files or a CSV file)' >&2
+	@echo '       e.g. make template, fill in civicstats-data.xlsx, then: make check DATA=civicstats-data.xlsx' >&2
+	@exit 2
+else
+check: $(STAMP)
+	$(BIN)/civicstats check '$(DATA)'
+endif
 
-clean: ## remove the virtual environment and the HTML reports
-	rm -rf $(VENV) reports .pytest_cache
+clean: ## remove the virtual environment and everything generated (reports, caches, bench inputs)
+	rm -rf $(VENV) reports build dist *.egg-info .pytest_cache .hypothesis benchmarks/.work civicstats-data.xlsx
+	find . -path ./.git -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -prune -exec rm -rf {} +

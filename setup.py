@@ -19,7 +19,8 @@ SHIPPED = {
 
 setup(
     packages=[*find_packages(include=["civicstats", "civicstats.*"]), *SHIPPED],
-    package_dir=SHIPPED,
+    # "": "." (the packages at the root, as found) keeps an editable install a plain path entry
+    package_dir={"": ".", **SHIPPED},
     package_data={name: ["*", "**/*"] for name in SHIPPED},
     exclude_package_data={name: ["**/.*", "**/__pycache__/*", "**/.ipynb_checkpoints/*"] for name in SHIPPED},
 )

@@ -64,13 +64,7 @@ def printed(out: Path, name: str) -> str:
     return "\n".join(texts)
 
 
-@pytest.fixture(scope="module")
-def shipped_build(tmp_path_factory) -> Path:
-    """Every notebook executed afresh on the shipped data, into a temporary folder."""
-    out = tmp_path_factory.mktemp("shipped")
-    result = build(out=out, force=True, log=lambda line: None)
-    assert result.ok, result
-    return out
+# shipped_build: tests/conftest.py (every notebook executed once per edition, once per session)
 
 
 def test_every_notebook_executes(shipped_build: Path):

@@ -39,6 +39,9 @@ from civicstats.workbook import write_template
 HANG = 20
 SETTINGS = dict(derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+#: Examples per test, scaled by the hypothesis profile (tests/conftest.py; default: 150 and 50).
+CSV_EXAMPLES = settings().max_examples * 5 // 2
+WORKBOOK_EXAMPLES = settings().max_examples * 5 // 6
 
 _state: dict[str, Path] = {}
 _names = itertools.count()
@@ -152,13 +155,13 @@ def test_the_csv_seeds_are_valid():
         assert outcome(table, fresh(f"{name}.csv", data)) == "table"
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=CSV_EXAMPLES, **SETTINGS)
 @given(st.binary(max_size=3000))
 def test_arbitrary_bytes_as_a_csv_file(data: bytes):
     outcome("participatory_budgets", fresh("update.csv", data), with_check=False)
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=CSV_EXAMPLES, **SETTINGS)
 @given(st.sampled_from(sorted(CSV_SEEDS)), st.sampled_from(["utf-8", "cp1252", "utf-16", ";"]),
        st.lists(edit, min_size=1, max_size=6))
 def test_a_mutated_csv_file(name: str, dialect: str, edits):
@@ -179,7 +182,7 @@ cell_value = st.one_of(cell_text, st.integers(min_value=-10**30, max_value=10**3
                                         "2018-13", "0x1A", "1 000", "1,5", "١٢", "９", "+5", "-0", "#N/A"]))
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=CSV_EXAMPLES, **SETTINGS)
 @given(st.sampled_from(["participatory_budgets", "civictech_adoption", "open_data_adopters"]),
        st.lists(st.tuples(st.integers(min_value=0, max_value=30), st.integers(min_value=0, max_value=9), cell_value),
                 min_size=1, max_size=5))
@@ -224,13 +227,13 @@ def test_the_template_is_a_valid_seed():
     assert outcome("civictech_adoption", fresh("book.xlsx", rezip(members()))) == "table"
 
 
-@settings(max_examples=50, **SETTINGS)
+@settings(max_examples=WORKBOOK_EXAMPLES, **SETTINGS)
 @given(st.binary(max_size=3000))
 def test_arbitrary_bytes_as_a_workbook(data: bytes):
     outcome("participatory_budgets", fresh("book.xlsx", data), with_check=False)
 
 
-@settings(max_examples=50, **SETTINGS)
+@settings(max_examples=WORKBOOK_EXAMPLES, **SETTINGS)
 @given(st.lists(edit, min_size=1, max_size=4))
 def test_a_mutated_workbook_file(edits):
     outcome("civictech_adoption", fresh("book.xlsx", mutate(template_bytes(), edits)))
@@ -240,7 +243,7 @@ def _xml_text(value: str) -> str:
     return html.escape(value, quote=False)
 
 
-@settings(max_examples=50, **SETTINGS)
+@settings(max_examples=WORKBOOK_EXAMPLES, **SETTINGS)
 @given(st.lists(st.tuples(st.integers(min_value=0, max_value=60), cell_value, st.booleans()), min_size=1, max_size=5))
 def test_arbitrary_values_in_workbook_cells(changes):
     """Values typed into cells of the civictech_adoption sheet, as text or as numbers."""
@@ -272,7 +275,7 @@ PARTS = ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/worksheets/sheet2.
          "xl/worksheets/sheet5.xml", "[Content_Types].xml", "xl/styles.xml"]
 
 
-@settings(max_examples=50, **SETTINGS)
+@settings(max_examples=WORKBOOK_EXAMPLES, **SETTINGS)
 @given(st.sampled_from(PARTS), st.lists(edit, min_size=1, max_size=4))
 def test_a_workbook_with_mutated_xml(part: str, edits):
     parts = members()
