@@ -283,6 +283,11 @@ TEXTS["en"].update({
     "fd_published_share": "{as_of}: published share {expected} ({expected_source}); count ÷ concerned computed here: {observed}",
     "fd_survey_universe_vs_official": "{subject}: the survey divides by {observed} ({observed_source}); the official count of the same scope ({expected_as_of}) is {expected} ({expected_source})",
     "subject_concerned": "Concerned by the law",
+    "fd_recomputed_headline": ("{subject} {as_of}: the observatory publishes {expected} ({expected_source}); its "
+                               "own per-organisation export lists {observed} local authorities ({observed_source})"),
+    "fd_recomputed_share": ("{subject} {as_of}: published share {expected} of those concerned ({expected_source}); "
+                            "recomputed from the export against the official collectivities of 3,500+ inhabitants "
+                            "(an upper bound of those concerned): {observed} ({observed_source})"),
     "reason": "reason",
     "no_share_bar": "no share (count {count}): {reason}",
     "universe_note_departement": ("Départements: the official count (101 INSEE geographic codes, LC) is a weak "
@@ -333,6 +338,11 @@ TEXTS["fr"].update({
     "fd_published_share": "{as_of} : part publiée {expected} ({expected_source}) ; effectif ÷ concernées calculé ici : {observed}",
     "fd_survey_universe_vs_official": "{subject} : l'enquête divise par {observed} ({observed_source}) ; l'effectif officiel de même périmètre ({expected_as_of}) est {expected} ({expected_source})",
     "subject_concerned": "Concernées par la loi",
+    "fd_recomputed_headline": ("{subject} {as_of} : l'observatoire publie {expected} ({expected_source}) ; son "
+                               "export par organisation liste {observed} collectivités ({observed_source})"),
+    "fd_recomputed_share": ("{subject} {as_of} : part publiée {expected} des concernées ({expected_source}) ; "
+                            "recalculée depuis l'export sur les collectivités officielles de 3 500 habitants ou plus "
+                            "(un majorant des concernées) : {observed} ({observed_source})"),
     "reason": "raison",
     "no_share_bar": "pas de part (effectif {count}) : {reason}",
     "universe_note_departement": ("Départements : l'effectif officiel (101 codes géographiques INSEE, LC) est une "
@@ -470,7 +480,7 @@ def finding_text(finding: object, lang: str = "en") -> str:
     from civicstats.format import format_as_of, format_percent, format_qualified
 
     get = finding.get if hasattr(finding, "get") else lambda k: getattr(finding, k)
-    share = get("check") == "published_share"
+    share = get("check") in ("published_share", "recomputed_share")
 
     def number(value: object, qual: object) -> str:
         return format_qualified(float(value) / 100 if share else float(value), qual, lang, percent=share)

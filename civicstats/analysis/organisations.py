@@ -319,22 +319,17 @@ def recomputed_headline(source: Source = None) -> Iterator[dict]:
     local = int((organisations["level"].astype(str) != "associated_body").sum())
     cited = sorted({i for cell in organisations["source"].dropna() for i in str(cell).split(";")})
     headline = national_headline(joined, universe).set_index("kind").loc["all"]
+    from civicstats.analysis.audit import _finding
+
+    export = ";".join(cited)
     for rec in published.itertuples(index=False):
-        sources = ";".join(dict.fromkeys([*str(rec.source).split(";"), *cited]))
-        yield {
-            "check": "recomputed_headline", "dataset": "open_data_organisations", "as_of": rec.as_of,
-            "expected": int(rec.count), "observed": local, "sources": sources,
-            "message": (f"{rec.as_of}: the observatory publishes {rec.count} local authorities; its export "
-                        f"lists {local} (associated bodies left out)"),
-            "consistent": int(rec.count) == local,
-        }
+        # the count: the local authorities the observatory publishes against those its export lists
+        yield _finding("recomputed_headline", "open_data_organisations", rec.as_of, "all",
+                       int(rec.count), "exact", rec.source, local, "exact", export)
         if rec.share_pct == rec.share_pct and rec.share_pct is not None:
-            observed = float(headline["share_pct"])
-            yield {
-                "check": "recomputed_headline", "dataset": "open_data_organisations", "as_of": rec.as_of,
-                "expected": float(rec.share_pct), "observed": observed, "sources": f"{sources};DA22",
-                "message": (f"{rec.as_of}: published share {rec.share_pct:g} % of {rec.concerned}; from the export, "
-                            f"{int(headline['publishing'])} collectivities of 3,500+ inhabitants of at most "
-                            f"{int(headline['concerned_upper_bound'])} (upper bound) = at least {observed:g} %"),
-                "consistent": abs(observed - float(rec.share_pct)) <= 1.0,
-            }
+            # the share: recomputed against the official universe of 3,500+ inhabitants, an upper bound
+            # of those concerned (the 50-agent criterion is in no public file), so the share is a lower bound
+            bound = str(rec.share_bound) if isinstance(rec.share_bound, str) and rec.share_bound else "exact"
+            yield _finding("recomputed_share", "open_data_organisations", rec.as_of, "all",
+                           float(rec.share_pct), bound, rec.source, float(headline["share_pct"]), "at_least",
+                           f"{export};DA22")
