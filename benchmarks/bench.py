@@ -39,7 +39,7 @@ The figures, each against its baseline, and the target it is held to:
   ``civicstats.readers.xlsx.read_sheet``: <= 0.1.
 
 Commands are timed as whole processes (``subprocess``, ``time.perf_counter``;
-peak memory from ``os.wait4``), as a person would run them, after one untimed
+peak memory from ``getrusage``), as a person would run them, after one untimed
 run of each (which also writes Python's bytecode caches: the timed commands
 run with ``PYTHONDONTWRITEBYTECODE`` unset, as on a default Python), and each
 run is checked to have done its work (the build's and the check's
@@ -266,16 +266,31 @@ def run_output(cmd: Sequence[str], cwd: Path = ROOT, expect: str | None = None) 
     return elapsed, done.stdout
 
 
+#: Runs a command and writes its exit status, seconds and peak memory (kB) to a file. The command is
+#: started from this small process, not from the benchmark's: Linux keeps a process's peak resident
+#: memory across exec, so a child forked from the benchmark (pandas and 100,000 rows in memory) would
+#: report at least the benchmark's own size.
+_MEASURE = """\
+import resource, subprocess, sys, time
+started = time.perf_counter()
+status = subprocess.call(sys.argv[2:])
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+with open(sys.argv[1], "w") as out:
+    out.write(f"{status} {seconds} {peak}")
+"""
+
+
 def run_measured(cmd: Sequence[str], cwd: Path = ROOT) -> tuple[float, float, int, str]:
     """Seconds, peak resident memory (MB), exit status and standard error of ``cmd`` as a whole process."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=err, env=ENV)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        return elapsed, usage.ru_maxrss / 1024, proc.returncode, err.read().decode("utf-8", "replace")
+    with tempfile.TemporaryDirectory() as folder:
+        result = Path(folder) / "measured"
+        done = subprocess.run([PYTHON, "-c", _MEASURE, str(result), *cmd], cwd=cwd, env=ENV,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if not result.is_file():
+            raise BenchmarkError(f"could not measure {' '.join(cmd)}: {done.stderr.decode(errors='replace')[-2000:]}")
+        status, seconds, peak_kb = result.read_text().split()
+    return float(seconds), int(peak_kb) / 1024, int(status), done.stderr.decode("utf-8", "replace")
 
 
 def pairs(runs: int, measured: Callable[[], float], baseline: Callable[[], float],

@@ -65,15 +65,33 @@ def test_a_missing_corpus_is_said_and_fails_the_bench(bench, monkeypatch, tmp_pa
 
 
 def test_a_corpus_is_checked_file_by_file(bench, monkeypatch, tmp_path):
+    """Each file in its own process; the worst time and the worst peak memory are found per file.
+
+    A stand-in for `civicstats check` (a process that holds 60 MB for a file named big, sleeps 0.5 s
+    for a file named slow) keeps this test fast and its expectations exact.
+    """
     module = tmp_path / "hostile.py"
     module.write_text("from pathlib import Path\n"
                       "def corpus(folder):\n"
-                      "    path = Path(folder) / 'participatory_budgets.csv'\n"
-                      "    path.write_bytes(b'year;count\\n\\xff\\xfe;x\\n')\n"
-                      "    return [path]\n")
+                      "    paths = [Path(folder) / name for name in ('big.csv', 'slow.xlsx', 'plain.csv')]\n"
+                      "    for path in paths:\n"
+                      "        path.write_bytes(b'x')\n"
+                      "    return paths\n")
+    stand_in = ("import sys, time\n"
+                "name = sys.argv[-1]\n"
+                "held = bytearray(60 * 1024 * 1024) if 'big' in name else bytearray()\n"
+                "held[::4096] = b'x' * len(held[::4096])\n"  # touch every page: resident, not just reserved
+                "time.sleep(0.5 if 'slow' in name else 0)\n"
+                "sys.exit(1)\n")
     monkeypatch.setattr(bench, "CORPUS_MODULE", module)
     monkeypatch.setattr(bench, "WORK", tmp_path / "work")
+    monkeypatch.setattr(bench, "CIVICSTATS", [sys.executable, "-c", stand_in])
     figure = bench.figure_hostile(1)
     assert isinstance(figure, bench.Budget), figure
-    assert figure.files == 1 and figure.worst_seconds[1] == "participatory_budgets.csv"
-    assert figure.worst_mb[0] > 10 and figure.trivial_mb > 10  # whole processes, Python and pandas in them
+    assert figure.files == 3
+    assert figure.worst_seconds[1] == "slow.xlsx" and figure.extra_seconds >= 0.4
+    assert figure.worst_mb[1] == "big.csv" and 55 <= figure.extra_mb <= 100
+    assert figure.ok  # within +2 s and +100 MB of the trivial check
+    monkeypatch.setattr(bench, "CIVICSTATS", [sys.executable, "-c", "import sys; sys.exit(3)"])
+    with pytest.raises(bench.BenchmarkError, match="exited 3"):  # an internal error is never a figure
+        bench.figure_hostile(1)
