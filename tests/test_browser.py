@@ -179,8 +179,6 @@ def _codes() -> list[str]:
     return [c for c in codes if "_" in c or c in ("departement", "epci")]
 
 
-@pytest.mark.xfail(strict=True, reason="notebooks 01-05 still display raw frames: engineers truth and orgs "
-                                       "convert them to cs.show (issue 11); remove this mark when they land")
 def test_no_page_shows_codes_missing_markers_or_raw_fractions(driver, reports: Path) -> None:
     set_width(driver, 1280)
     codes = _codes()
