@@ -84,7 +84,7 @@ def test_participatory_budget_figures(year, count, unit, source):
 
 
 @pytest.mark.parametrize("as_of,level,count", [
-    ("2017", "all", 142), ("2018-01", "region", 12), ("2018-01", "all", 257),
+    ("2017", "all", 142), ("2018-01", "region_metropolitan", 12), ("2018-01", "all", 257),
     ("2018-03", "region", 12), ("2018-03", "departement", 33), ("2018-03", "epci", 62),
     ("2018-03", "commune", 150), ("2018-03", "all", 257), ("2018-03", "metropole", 15),
     ("2018-03", "communaute_agglomeration", 24), ("2018-03", "communaute_urbaine", 2),
