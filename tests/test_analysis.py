@@ -195,7 +195,7 @@ def test_sources_of_257_and_about_4500_are_loc2_only():
 def test_detail_vs_total_does_not_add_a_second_sources_row(data_copy):
     """Issue 9, bug 2: a second source's commune row made "257 published, detail adds up to 407"."""
     od = data_copy / "open_data_adopters.csv"
-    od.write_text(od.read_text(encoding="utf-8") + "2018-03,commune,150,,,,,,URB,another source\n",
+    od.write_text(od.read_text(encoding="utf-8") + "2018-03,commune,150,,,,,URB,another source,\n",
                   encoding="utf-8")
     f = cs.audit(data_copy, include_consistent=True)
     whole = finding(f, "detail_vs_total", as_of="2018-03", subject="all")

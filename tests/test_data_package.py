@@ -38,12 +38,15 @@ def test_every_row_cites_sources_that_exist(name):
 
 
 def test_every_source_in_the_register_is_cited():
-    cited = {i for n in table_names() if "source" in spec(n).columns for c in cs.load(n)["source"] for i in c.split(";")}
+    # every column citing sources: "source", and the per-figure ones ("universe_source", "concerned_source")
+    cited = {i for n in table_names() for col in spec(n).columns if col == "source" or col.endswith("_source")
+             for c in cs.load(n)[col].dropna() for i in c.split(";")}
     assert cited <= set(cs.sources()["id"])
     unused = set(cs.sources()["id"]) - cited
     # GUIDE (the guide), CRPA (the law, cited by the obligation function) are cited in prose;
-    # ODFX is cited by open-data waves counted from observatory exports (updated data)
-    assert unused <= {"GUIDE", "CRPA", "ODFX", "GEO18"}, unused  # GEO18: map outlines (orgs)
+    # ODFX is cited by open-data waves counted from observatory exports (updated data);
+    # GEO18 by the map outlines (data/raw/geo), DA22 by the 2022 per-organisation populations
+    assert unused <= {"GUIDE", "CRPA", "ODFX", "GEO18", "DA22"}, unused
 
 
 # figure table from FACTS.md section 1
@@ -81,7 +84,7 @@ def test_participatory_budget_figures(year, count, unit, source):
 
 
 @pytest.mark.parametrize("as_of,level,count", [
-    ("2017", "all", 142), ("2018-01", "region", 12), ("2018-01", "all", 257),
+    ("2017", "all", 142), ("2018-01", "region_metropolitan", 12), ("2018-01", "all", 257),
     ("2018-03", "region", 12), ("2018-03", "departement", 33), ("2018-03", "epci", 62),
     ("2018-03", "commune", 150), ("2018-03", "all", 257), ("2018-03", "metropole", 15),
     ("2018-03", "communaute_agglomeration", 24), ("2018-03", "communaute_urbaine", 2),
