@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 import warnings
+import re
 import zipfile
 from pathlib import Path
 
@@ -454,3 +455,65 @@ def test_a_folder_with_responses_adds_their_wave(tmp_path: Path):
         ["commune_moins_5k", "1"]]
     report = check(tmp_path)
     assert report.ok and report.tables == {"civictech_adoption": len(adoption), "responses": 1}
+
+
+# --------------------------------------------------------------------------
+# Issue 13: bounded reads, hard caps, what the file really is
+
+
+def test_the_xlsx_modules_stay_small_or_say_why():
+    for module in ("xlsx", "xlsx_safety"):
+        text = (Path(xlsx.__file__).parent / f"{module}.py").read_text(encoding="utf-8")
+        lines = text.count("\n")
+        assert lines < 500 or "Size:" in text.split('"""')[1], (module, lines)
+    source = Path(xlsx.__file__).read_text(encoding="utf-8") + (Path(xlsx.__file__).parent / "xlsx_safety.py").read_text(encoding="utf-8")
+    for twin in ("_scanned_marked_cells", "_parsed_marked_cells", "_parsed_extent"):  # one scan each, no twins
+        assert f"def {twin}" not in source
+
+
+def test_read_header_takes_shared_strings_up_to_the_last_it_needs(tmp_path: Path):
+    path = book(tmp_path / "b.xlsx", {"Notes": [["year", None, "count"], *[[2017, "x", i] for i in range(3000)]]})
+    assert xlsx.read_header(path, "Notes") == ["year", "Unnamed: B", "count"]
+
+
+@pytest.mark.parametrize("env, value, words", [
+    ("CIVICSTATS_MAX_XLSX_BYTES", str(10**15), None),
+    ("CIVICSTATS_MAX_XLSX_CELLS", str(10**15), None),
+])
+def test_environment_variables_cannot_lift_the_hard_caps(monkeypatch, env: str, value: str, words):
+    monkeypatch.setenv(env, value)
+    assert xlsx.max_bytes() <= xlsx.HARD_MAX_BYTES and xlsx.max_cells() <= xlsx.HARD_MAX_CELLS
+    from civicstats.readers import csv as csv_reader
+
+    monkeypatch.setenv("CIVICSTATS_MAX_CSV_CELLS", str(10**15))
+    assert csv_reader.max_cells() == csv_reader.HARD_MAX_CELLS
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"<html><head><meta charset='utf-8'></head><body><table><tr><td>1</td></tr></table></body></html>",
+     "web page (HTML)"),
+    (b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>', "Excel 2003 XML"),
+])
+def test_text_files_named_xlsx_say_what_they_are(tmp_path: Path, content: bytes, words: str):
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=re.escape(words)):
+        xlsx.sheet_names(path)
+
+
+def test_an_ods_named_xlsx_says_what_it_is(tmp_path: Path):
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", "<office:document-content/>")
+    with pytest.raises(DataError, match=r"OpenDocument spreadsheet \(\.ods"):
+        xlsx.sheet_names(path)
+
+
+def test_many_small_parts_that_expand_together_are_a_zip_bomb(tmp_path: Path):
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(40):
+            zf.writestr(f"xl/part{i}.xml", b" " * 500_000)  # each under the 1 MB floor of the per-part ratio
+    with pytest.raises(DataError, match="parts expand .* times together"):
+        xlsx.sheet_names(path)

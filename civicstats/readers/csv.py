@@ -223,7 +223,7 @@ def screen_cells(frame, origin: Origin) -> tuple[object, list, set]:
     return frame, problems, covered
 
 
-def read_text_table(text: str, origin: Origin):
+def read_text_table(text: str, origin: Origin, long_lines: bool = True):
     """Parse CSV text into a frame of text cells indexed by row number.
 
     The header is taken as written: a name typed twice stays twice (pandas
@@ -243,6 +243,10 @@ def read_text_table(text: str, origin: Origin):
     if width > MAX_COLUMNS:
         raise _refuse(origin, f"the header has {width:,} columns, over the limit of {MAX_COLUMNS:,} (no table has "
                               "that many): is this the right file?", row=origin.header_row)
+    long = _long_cell(text, sep) if long_lines else None
+    if long is not None:  # refused before pandas copies it, and before any fuzzy matching reads it
+        raise _refuse(origin, f"a cell longer than {MAX_CELL_CHARS:,} characters, the most a spreadsheet cell holds "
+                              "(is this the right file?)", row=origin.header_row + text.count("\n", 0, long))
     cells, limit = (text.count("\n") + 1) * width, max_cells()
     if cells > limit:
         raise _refuse(origin, f"about {cells:,} cells ({text.count(chr(10)) + 1:,} lines × {width:,} columns), over "
@@ -264,6 +268,42 @@ def read_text_table(text: str, origin: Origin):
     frame = frame.fillna("")
     blank = frame.eq("").all(axis=1) if len(frame.columns) else frame.index.to_series().astype(bool)
     return frame[~blank]
+
+
+def _longest_run(data: bytes) -> tuple[int, int]:
+    """(length, start) of the longest run of bytes holding no separator, line break or quote of any kind.
+
+    numpy, by chunks of 4 MB (no copy of the whole): a run longer than four
+    bytes per character of :data:`MAX_CELL_CHARS` is a cell too long whatever
+    the encoding, refused before the text is decoded.
+    """
+    import numpy as np
+
+    longest, at, last, step = 0, 0, -1, 1 << 22
+    for start in range(0, len(data), step):
+        chunk = np.frombuffer(data, np.uint8, count=min(step, len(data) - start), offset=start)
+        stops = np.flatnonzero((chunk == 44) | (chunk == 59) | (chunk == 9) | (chunk == 10) | (chunk == 34)) + start
+        if not len(stops):
+            continue
+        gaps = np.diff(stops, prepend=last)
+        i = int(gaps.argmax())
+        if gaps[i] > longest:
+            longest, at = int(gaps[i]), int(stops[i] - gaps[i]) + 1
+        last = int(stops[-1])
+    if len(data) - last > longest:
+        longest, at = len(data) - last, last + 1
+    return longest, at
+
+
+def _long_cell(text: str, sep: str) -> int | None:
+    """Where a cell longer than :data:`MAX_CELL_CHARS` starts, or None (linear time: runs are tried from their start only)."""
+    if len(text) <= MAX_CELL_CHARS:
+        return None
+    s = re.escape(sep)
+    plain = re.compile(f'(?<![^{s}\\n"])[^{s}\\n"]{{{MAX_CELL_CHARS + 1}}}')
+    quoted = re.compile(f'(?<![^{s}\\n])"(?:[^"]|""){{{MAX_CELL_CHARS + 1}}}')
+    found = [m.start() for m in (plain.search(text), quoted.search(text)) if m]
+    return min(found, default=None)
 
 
 def _letter(index: int) -> str:
@@ -324,5 +364,18 @@ def read_csv(path: str | Path, max_bytes: int | None = None) -> RawTable:
     except OSError as exc:
         raise DataError([origin.problem(None, None, None, f"cannot be read: {exc.strerror or exc}")]) from None
     check_bytes(data, origin)
-    frame, problems, covered = screen_cells(read_text_table(decode(data, origin), origin), origin)
-    return RawTable(frame, origin, problems, covered)
+    run, at = _longest_run(data)
+    if run > 4 * MAX_CELL_CHARS:  # refused before decoding: a 30 MB cell costs no 30 MB of text
+        raise _refuse(origin, f"a cell longer than {MAX_CELL_CHARS:,} characters, the most a spreadsheet cell holds "
+                              "(is this the right file?)", row=origin.header_row + data.count(b"\n", 0, at))
+    long_lines = run > MAX_CELL_CHARS  # a long cell is looked for in the text only where one may be
+    try:
+        text = decode(data, origin)
+        del data  # the bytes are not kept while pandas reads the text
+        frame, problems, covered = screen_cells(read_text_table(text, origin, long_lines), origin)
+    except DataError as exc:
+        problems = exc.problems
+    else:
+        return RawTable(frame, origin, problems, covered)
+    data = text = None  # a refusal's traceback must not keep megabytes of text alive
+    raise DataError(problems)
