@@ -293,10 +293,11 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
 
 
 def _header(path: Path, sheet: str) -> set[str] | None:
-    from civicstats.readers.xlsx import read_sheet
+    """The column names of a sheet not read as a table: its first row only, never the whole sheet."""
+    from civicstats.readers.xlsx import read_header
 
     try:
-        return {str(c).strip() for c in read_sheet(path, sheet).frame.columns}
+        return {str(c).strip() for c in read_header(path, sheet)}
     except DataError:
         return None
 
