@@ -52,5 +52,5 @@ check: $(STAMP)
 endif
 
 clean: ## remove the virtual environment and everything generated (reports, caches, bench inputs)
-	rm -rf $(VENV) reports build dist *.egg-info .pytest_cache .hypothesis benchmarks/.work civicstats-data.xlsx
+	rm -rf $(VENV) reports build dist *.egg-info .pytest_cache .hypothesis benchmarks/.work tests/output civicstats-data.xlsx
 	find . -path ./.git -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -prune -exec rm -rf {} +

@@ -615,7 +615,8 @@ def _check_data(data: Path, log: Callable[[str], None]) -> None:
         log(f"warning: {w.message}")
     if not report.ok:
         raise DataError(report.problems)
-    log(report.summary())
+    for line in report.summary_lines():
+        log(line)
 
 
 def _existing_data(data: str | Path) -> Path:

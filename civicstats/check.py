@@ -50,17 +50,23 @@ class CheckReport:
     def problem_lines(self) -> list[str]:
         return [str(p) for p in self.problems]
 
-    def summary(self) -> str:
+    def summary_lines(self) -> list[str]:
+        """The summary, one line per item; every name from the source escaped (no line can be forged)."""
+        from civicstats.errors import escape
+
         if self.ok:
             n = len([t for t in self.tables if t != RESPONSES])
-            shown = ", ".join(f"{name} ({rows} rows" + (f", from {self.read_from[name]}" if name in self.read_from else "")
-                              + ")" for name, rows in self.tables.items())
-            text = f"ok: {self.path}: {n} table{'s' if n != 1 else ''} read from the source, valid: {shown}"
+            shown = ", ".join(f"{name} ({rows} rows" + (f", from {escape(self.read_from[name])}" if name in self.read_from
+                                                        else "") + ")" for name, rows in self.tables.items())
+            lines = [f"ok: {escape(self.path)}: {n} table{'s' if n != 1 else ''} read from the source, valid: {shown}"]
             if self.shipped:
-                text += f"\ntaken from data/ (the source lacks them): {', '.join(self.shipped)}"
-            return text
+                lines.append(f"taken from data/ (the source lacks them): {', '.join(self.shipped)}")
+            return lines
         n = len(self.problems)
-        return f"invalid: {self.path}: {n} problem{'s' if n != 1 else ''} (one per line above)"
+        return [f"invalid: {escape(self.path)}: {n} problem{'s' if n != 1 else ''} (one per line above)"]
+
+    def summary(self) -> str:
+        return "\n".join(self.summary_lines())
 
 
 def table_for_file(path: Path, table: str | None = None) -> str:

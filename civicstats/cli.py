@@ -69,7 +69,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     _print_warnings(caught)
     for line in report.problem_lines():
         print(escape(line), file=sys.stderr)
-    print(escape(report.summary()))
+    for line in report.summary_lines():  # escaped by the report itself
+        print(line)
     return 0 if report.ok else 1
 
 

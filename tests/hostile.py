@@ -220,7 +220,7 @@ _CHILD = textwrap.dedent("""
             start = time.perf_counter()
             try:
                 report = check(item["path"])
-                result = {"ok": report.ok, "lines": [escape(p) for p in report.problems][:5] or [report.summary()]}
+                result = {"ok": report.ok, "lines": [escape(p) for p in report.problems][:5] or report.summary_lines()}
             except BaseException as exc:
                 result = {"ok": False, "lines": [], "crashed": f"{type(exc).__name__}: {exc}"[:500]}
             result["wall"] = time.perf_counter() - start
