@@ -25,7 +25,7 @@ report: $(STAMP) ## set up, then build every notebook, figure and the reports si
 	@echo "reports: open reports/index.html (English) or reports/fr/index.html (French)"
 
 test: $(STAMP) ## set up, then run the whole test suite (executes the notebooks; about 3 minutes on 2 cores)
-	$(BIN)/python -m pytest -q --durations=10
+	$(BIN)/python -m pytest -q -n 2 --durations=10
 
 lab: $(STAMP) ## open JupyterLab in the project's environment
 	$(BIN)/python -m pip install --quiet -e '.[test,lab]'

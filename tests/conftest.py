@@ -10,7 +10,7 @@ reports or figures. Those tests must only read it (copy it first to change
 anything).
 
 Property tests (hypothesis) are bounded by a settings profile registered
-here: ``default`` (what ``make test`` runs) and ``thorough`` (ten times the
+here: ``default`` (what ``make test`` runs) and ``thorough`` (twenty times the
 examples, for a run before a release: ``pytest --hypothesis-profile=thorough``
 or ``CIVICSTATS_HYPOTHESIS=thorough``). A test sets its own example count as a
 multiple of ``settings().max_examples`` so that the profile scales it.
@@ -29,9 +29,9 @@ from hypothesis import HealthCheck, settings
 from civicstats import paths
 
 settings.register_profile(
-    "default", max_examples=60, deadline=None, derandomize=True, database=None,
+    "default", max_examples=30, deadline=None, derandomize=True, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("thorough", settings.get_profile("default"), max_examples=600)
+settings.register_profile("thorough", settings.get_profile("default"), max_examples=600)  # 20x the default
 settings.load_profile(os.environ.get("CIVICSTATS_HYPOTHESIS", "default"))
 
 
@@ -60,17 +60,30 @@ def editions() -> tuple[str, ...]:
 
 @pytest.fixture(scope="session")
 def shipped_build(tmp_path_factory) -> Path:
-    """Every notebook executed afresh on the shipped data, once per edition, once per session.
+    """Every notebook executed afresh on the shipped data, once per edition, once per test run.
 
     The folder holds ``notebooks/`` (executed in English), ``figures/`` and
     ``reports/`` (every edition, as the build lays them out). Read only.
+    Under pytest-xdist (``make test`` runs two workers) the first worker that
+    needs it builds it in the run's shared temporary folder while holding a
+    lock; the other waits for it and reuses it, so it is built once per run.
     """
+    import fcntl
+
     from civicstats.build import build
 
-    out = tmp_path_factory.mktemp("shipped")
-    options = {}
-    if "editions" in inspect.signature(build).parameters:
-        options["editions"] = editions()
-    result = build(out=out, force=True, log=lambda line: None, **options)
-    assert result.ok, result
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # shared by the workers of this run
+    out = base / "shipped-build"
+    with open(base / "shipped-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / ".complete").is_file():
+            shutil.rmtree(out, ignore_errors=True)
+            options = {}
+            if "editions" in inspect.signature(build).parameters:
+                options["editions"] = editions()
+            result = build(out=out, force=True, log=lambda line: None, **options)
+            assert result.ok, result
+            (out / ".complete").touch()
     return out

@@ -16,7 +16,6 @@ import csv
 import html
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -25,7 +24,7 @@ from urllib.request import url2pathname
 import pytest
 
 from civicstats import paths, site
-from civicstats.build import build
+
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -70,14 +69,9 @@ def driver() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site as `make report` writes it on a fresh clone: English pages rendered, French ones run."""
-    out = tmp_path_factory.mktemp("site")
-    shutil.copytree(paths.NOTEBOOKS_DIR, out / "notebooks")
-    shutil.copytree(paths.FIGURES_DIR, out / "figures")
-    result = build(out=out, editions=site.EDITIONS, log=lambda line: None)
-    assert result.ok, result
-    return out / "reports"
+def reports(shipped_build: Path) -> Path:
+    """The site as a build of every notebook in every edition writes it (the session's shared build)."""
+    return shipped_build / "reports"
 
 
 def pages(reports: Path) -> list[Path]:

@@ -13,6 +13,7 @@ from civicstats import paths
 from civicstats.build import build, stale_notebooks
 from civicstats.workbook import write_template
 
+
 NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 
 
