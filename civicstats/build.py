@@ -1,5 +1,11 @@
 """Execute the project's notebooks: deterministic, parallel, cached, atomic.
 
+Size (over 1,100 lines, a known debt): the fingerprints, the kernel pool,
+the staging and atomic commit, and the editions share the ``_Job`` and
+``_Targets`` state of one build, and every part must import only the standard
+library at module level (a kernel imports this module); splitting it into a
+``build/`` package (fingerprint, execute, stage, editions) is the next step.
+
 ``build()`` runs every notebook of ``notebooks/`` top to bottom in a fresh
 kernel, several at once, and writes three things per notebook: the executed
 notebook, its HTML rendering and the figures it saved. It is all-or-nothing:

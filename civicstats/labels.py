@@ -1,5 +1,8 @@
 """Words for codes and fixed texts, in English and French.
 
+Size (over 500 lines): most of it is the EN and FR text tables themselves,
+kept in one module on purpose so that every text has its twin beside it.
+
 One place that turns codes (levels, categories, criteria, chart and report
 texts) into words, below both analysis and charts.
 

@@ -1,5 +1,9 @@
 """The tables' schemas, read from ``data/datapackage.json``, and validation.
 
+Size (over 500 lines): the Table Schema reading, the cell parsers (one per
+type, with French number and date forms) and the lazy pandera schema are one
+job, validation, and share the same located-problem helpers.
+
 ``data/datapackage.json`` follows the Data Package / Table Schema convention
 (types, constraints, enums, primary and foreign keys). This module turns each
 table's schema into a :class:`TableSpec`, and :func:`validate` turns a raw
