@@ -523,6 +523,7 @@ def hostile_corpus(folder: Path) -> list[Path]:
                                 "(it must define corpus(folder) -> list[Path])")
     spec = importlib.util.spec_from_file_location("civicstats_hostile_corpus", CORPUS_MODULE)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     if not callable(getattr(module, "corpus", None)):
         raise FileNotFoundError(f"corpus not available: {_shown(CORPUS_MODULE)} has no corpus(folder)")

@@ -238,6 +238,15 @@ _CHILD = textwrap.dedent("""
 """)
 
 
+def corpus(folder: str | Path) -> list[Path]:
+    """The corpus's files for ``make bench`` (benchmarks/bench.py), each checked as ``civicstats check FILE``.
+
+    The few cases that need an environment variable (a raised limit) are left
+    out here: the bench runs the plain command; the tests measure those too.
+    """
+    return [h.path for h in hostile_corpus(folder) if not h.env]
+
+
 def measure_corpus(corpus: list[Hostile], timeout: float = 300) -> list[Measured]:
     """``check`` on every file of ``corpus``, each in a fork of one warm process: time, memory growth, messages."""
     trivial = _data_dir() / "participatory_budgets.csv"
