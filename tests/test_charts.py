@@ -83,13 +83,13 @@ def test_labels_and_languages_are_checked():
     with pytest.raises(ValueError, match="lang"):
         charts.format_number(1, "de")
     with pytest.raises(ValueError, match="lang"):
-        charts.adoption_by_level(lang="de")
+        charts.adoption_by_level(cs.load("civictech_adoption"), lang="de")
 
 
 # ---------------------------------------------------------------- the charts' data
 
 def test_adoption_by_level_draws_the_counts_with_level_labels():
-    fig = charts.adoption_by_level()
+    fig = charts.adoption_by_level(cs.load("civictech_adoption"), register=cs.load("sources"))
     ax = fig.axes[0]
     assert [p.get_width() for p in bars(ax, "count:")] == [9, 14, 18, 11, 76, 19, 9]
     assert [t.get_text() for t in ax.get_yticklabels()] == LEVELS_EN
@@ -97,7 +97,7 @@ def test_adoption_by_level_draws_the_counts_with_level_labels():
     assert fig.civicstats["sources"] == ["NL", "LOC"]
     assert "2018" in fig.civicstats["title"]
 
-    fr = charts.adoption_by_level(lang="fr")
+    fr = charts.adoption_by_level(cs.load("civictech_adoption"), lang="fr", register=cs.load("sources"))
     assert [t.get_text() for t in fr.axes[0].get_yticklabels()] == LEVELS_FR
     assert fr.civicstats["title"].startswith("Collectivités")
 
@@ -161,13 +161,13 @@ def test_charts_use_the_register_they_are_given():
 
     register = pd.DataFrame({"id": ["NL", "LOC"], "title": ["t", "t"], "publisher": ["My publisher", "Other"],
                              "date": [None, None], "url": [None, None]})
-    fig = charts.adoption_by_level(register=register)
+    fig = charts.adoption_by_level(cs.load("civictech_adoption"), register=register)
     assert "Sources: NL — My publisher; LOC — Other" in texts(fig)
     assert charts.source_line(["WAVE26"], register=register) == "Source: WAVE26"
 
 
 def test_survey_total_gap_shows_156_against_157():
-    fig = charts.survey_total_gap()
+    fig = charts.survey_total_gap(cs.load("civictech_adoption"), cs.load("published_figures"), register=cs.load("sources"))
     ax = fig.axes[0]
     assert sum(p.get_width() for p in bars(ax, "level:")) == 156
     assert [p.get_width() for p in bars(ax, "published")] == [157]
@@ -180,7 +180,7 @@ def test_survey_total_gap_shows_156_against_157():
 def test_open_data_waves_plots_every_total_and_the_number_concerned():
     import matplotlib.dates as mdates
 
-    fig = charts.open_data_waves()
+    fig = charts.open_data_waves(cs.load("open_data_adopters"), register=cs.load("sources"))
     ax = fig.axes[0]
     series = {c.get_gid(): c.get_offsets() for c in ax.collections if c.get_gid()}
     assert list(series["with_open_data"][:, 1]) == [142, 257, 257, 343, 460, 589, 868]
@@ -196,7 +196,7 @@ def test_open_data_waves_plots_every_total_and_the_number_concerned():
 
 
 def test_open_data_by_level_draws_levels_and_epci_types():
-    fig = charts.open_data_by_level(as_of="2018-03")
+    fig = charts.open_data_by_level(cs.load("open_data_adopters"), as_of="2018-03")
     levels_ax, types_ax = fig.axes
     assert [p.get_width() for p in bars(levels_ax, "count:")] == [257, 12, 33, 62, 150]
     assert [p.get_width() for p in bars(types_ax, "count:")] == [15, 2, 24, 19]
@@ -211,7 +211,7 @@ def test_open_data_by_level_draws_levels_and_epci_types():
 
 
 def test_participatory_budgets_shows_every_source_side_by_side():
-    fig = charts.participatory_budgets()
+    fig = charts.participatory_budgets(cs.load("participatory_budgets"), register=cs.load("sources"))
     ax = fig.axes[0]
     points = {}
     for c in ax.collections:
@@ -229,7 +229,7 @@ def test_participatory_budgets_shows_every_source_side_by_side():
 
 
 def test_tool_landscape_counts_the_example_tools():
-    fig = charts.tool_landscape()
+    fig = charts.tool_landscape(cs.load("civictech_categories"), cs.load("civictech_tools"), register=cs.load("sources"))
     ax = fig.axes[0]
     assert {p.get_gid(): p.get_width() for p in bars(ax, "tools:")} == {
         "tools:dialogue_concertation": 8, "tools:participatory_mapping": 2, "tools:reporting": 4,
@@ -277,8 +277,8 @@ def test_selection_scores_draws_the_contributions_and_greys_excluded_tools():
 # ---------------------------------------------------------------- save_figure
 
 def test_save_figure_writes_deterministic_png_and_svg(tmp_path):
-    first = cs.save_figure(charts.participatory_budgets(), "budgets", out_dir=tmp_path / "a")
-    second = cs.save_figure(charts.participatory_budgets(), "budgets", out_dir=tmp_path / "b")
+    first = cs.save_figure(charts.participatory_budgets(cs.load("participatory_budgets"), register=cs.load("sources")), "budgets", out_dir=tmp_path / "a")
+    second = cs.save_figure(charts.participatory_budgets(cs.load("participatory_budgets"), register=cs.load("sources")), "budgets", out_dir=tmp_path / "b")
     assert [p.name for p in first] == ["budgets.png", "budgets.svg"]
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     png, svg = first[0].read_bytes(), first[1].read_text(encoding="utf-8")
@@ -290,7 +290,7 @@ def test_save_figure_writes_deterministic_png_and_svg(tmp_path):
 
 
 def test_stamping_is_idempotent_and_bytes_do_not_depend_on_history(tmp_path):
-    fig = charts.survey_total_gap()
+    fig = charts.survey_total_gap(cs.load("civictech_adoption"), cs.load("published_figures"), register=cs.load("sources"))
     stamps = [t.get_text() for t in fig.texts]
     size = tuple(fig.get_size_inches())
     one = [p.read_bytes() for p in cs.save_figure(fig, "gap", out_dir=tmp_path / "one")]
@@ -302,7 +302,7 @@ def test_stamping_is_idempotent_and_bytes_do_not_depend_on_history(tmp_path):
 
 
 def test_save_figure_overrides_and_french_source_line(tmp_path):
-    fig = charts.tool_landscape(lang="fr")
+    fig = charts.tool_landscape(cs.load("civictech_categories"), cs.load("civictech_tools"), lang="fr", register=cs.load("sources"))
     cs.save_figure(fig, "outils.png", out_dir=tmp_path, title="Autre titre", sources=["NL"])
     assert fig.civicstats["title"] == "Autre titre" and fig.civicstats["sources"] == ["NL"]
     assert [t.get_text() for t in fig.texts if t.get_gid() == "civicstats-sources"] == [
@@ -312,20 +312,20 @@ def test_save_figure_overrides_and_french_source_line(tmp_path):
 
 def test_save_figure_honours_the_build_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("CIVICSTATS_FIGURES_DIR", str(tmp_path / "staging"))
-    paths = cs.save_figure(charts.adoption_by_level(), "adoption")
+    paths = cs.save_figure(charts.adoption_by_level(cs.load("civictech_adoption"), register=cs.load("sources")), "adoption")
     assert all(p.parent == tmp_path / "staging" for p in paths)
 
 
 @pytest.mark.parametrize("name", ["../escape", "sub/name", "", ".hidden"])
 def test_save_figure_refuses_names_that_are_not_plain_file_names(tmp_path, name):
     with pytest.raises(ValueError, match="plain file name"):
-        cs.save_figure(charts.adoption_by_level(), name, out_dir=tmp_path)
+        cs.save_figure(charts.adoption_by_level(cs.load("civictech_adoption"), register=cs.load("sources")), name, out_dir=tmp_path)
 
 
 def test_charts_are_lazy_and_leave_no_pyplot_figure():
     code = ("import sys, civicstats as cs; cs.charts; cs.save_figure; cs.select_tools; "
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported too early'; "
-            "fig = cs.charts.adoption_by_level(); import matplotlib.pyplot as plt; "
+            "fig = cs.charts.adoption_by_level(cs.load('civictech_adoption')); import matplotlib.pyplot as plt; "
             "assert plt.get_fignums() == [], plt.get_fignums(); print(type(fig).__name__)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -338,7 +338,8 @@ def test_any_figure_can_be_saved_with_its_sources_and_one_without_warns(tmp_path
     fig, ax = plt.subplots(figsize=(5, 3))
     plt.close(fig)
     ax.plot([2016, 2017], [26, 47])
-    cs.save_figure(fig, "own", out_dir=tmp_path, title="My chart", units="towns", sources=["BEZ"])
+    cs.save_figure(fig, "own", out_dir=tmp_path, title="My chart", units="towns", sources=["BEZ"],
+                   register=cs.load("sources"))
     assert fig.civicstats == {"title": "My chart", "units": "towns", "sources": ["BEZ"], "lang": "en"}
     assert "Source: BEZ — Antoine Bézard" in [t.get_text() for t in fig.texts]
     bare, _ = plt.subplots()

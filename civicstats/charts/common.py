@@ -54,12 +54,12 @@ def _ids_text(cell: object) -> str:
 
 
 def _default(frame: Any, table: str) -> pd.DataFrame:
+    """The frame a chart was given, as a DataFrame: a chart never loads data on its own."""
     import pandas as pd
 
-    from civicstats.tables import load
-
     if frame is None:
-        return load(table)
+        raise TypeError(f"a chart draws only the rows it is given: pass the table, e.g. "
+                        f"cs.load({table!r}) or cs.load({table!r}, data)")
     return frame.copy() if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
 
 

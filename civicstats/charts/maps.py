@@ -88,7 +88,7 @@ def dated(title: str, as_of: str | None, lang: str = "en") -> str:
 
 def choropleth(outlines: dict[str, list], values: pd.Series, *, lang: str = "en", title: str, units: str,
                sources: list[str], legend: str, left_out: int = 0, percent: bool = False,
-               grey: str | None = None) -> Figure:
+               grey: str | None = None, register: pd.DataFrame | None = None) -> Figure:
     """A map of ``outlines`` coloured by ``values`` (a Series indexed by code); grey where there is no value.
 
     ``left_out`` organisations (overseas, no outline) are named under the map, after
@@ -131,11 +131,12 @@ def choropleth(outlines: dict[str, list], values: pd.Series, *, lang: str = "en"
             notes.append(text("orgs_map_overseas", lang, n=format_number(left_out, lang)))
         ax.text(0.0, -0.02, " ".join(notes), transform=ax.transAxes, fontsize=8, color="#444444", va="top",
                 wrap=True)
-    return finish(fig, title=title, units=units, sources=sources, lang=lang)
+    return finish(fig, title=title, units=units, sources=sources, lang=lang, register=register)
 
 
 def departement_map(values: pd.DataFrame, outlines: dict[str, list], *, column: str, lang: str = "en",
-                    sources: list[str], left_out: int = 0, as_of: str | None = None) -> Figure:
+                    sources: list[str], left_out: int = 0, as_of: str | None = None,
+                    register: pd.DataFrame | None = None) -> Figure:
     """Choropleth of départements: ``values`` has ``departement_code`` and ``column``.
 
     ``column`` is ``organisations`` (local authorities with open data) or
@@ -146,11 +147,12 @@ def departement_map(values: pd.DataFrame, outlines: dict[str, list], *, column: 
     key = {"organisations": "orgs_map_count", "share_pct": "orgs_map_share"}[column]
     return choropleth(outlines, series, lang=lang, title=dated(text(f"{key}_title", lang), as_of, lang), units=text(f"{key}_units", lang),
                       sources=sources, legend=text(f"{key}_legend", lang), left_out=left_out,
-                      percent=column == "share_pct", grey=text(f"{key}_grey", lang))
+                      percent=column == "share_pct", grey=text(f"{key}_grey", lang), register=register)
 
 
 def ranked_bars(labels: list[str], values: list[float], *, lang: str = "en", title: str, units: str,
-                sources: list[str], percent: bool = False, colours: list[str] | None = None) -> Figure:
+                sources: list[str], percent: bool = False, colours: list[str] | None = None,
+                register: pd.DataFrame | None = None) -> Figure:
     """Horizontal bars, largest on top, each labelled with its value."""
     import matplotlib.pyplot as plt
 
@@ -168,4 +170,4 @@ def ranked_bars(labels: list[str], values: list[float], *, lang: str = "en", tit
         ax.xaxis.set_visible(False)
         for side in ("top", "right", "bottom"):
             ax.spines[side].set_visible(False)
-    return finish(fig, title=title, units=units, sources=sources, lang=lang)
+    return finish(fig, title=title, units=units, sources=sources, lang=lang, register=register)

@@ -41,7 +41,7 @@ def _atomic_savefig(fig: Figure, target: Path, fmt: str, **kwargs: Any) -> None:
 
 def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, title: str | None = None,
                 units: str | None = None, sources: Sequence[str] | None = None,
-                lang: str | None = None) -> list[Path]:
+                lang: str | None = None, register: pd.DataFrame | None = None) -> list[Path]:
     """Finish ``fig`` in the house style and write ``name.png`` and ``name.svg``.
 
     Stamps the title, units and source line (from ``fig.civicstats``, or the
@@ -59,7 +59,7 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, ti
     folder = Path(out_dir) if out_dir is not None else paths.figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
     with house_style():
-        finish(fig, title=title, units=units, sources=sources, lang=lang)
+        finish(fig, title=title, units=units, sources=sources, lang=lang, register=register)
         written = []
         for fmt, kwargs in (("png", {"dpi": 150, "metadata": {"Software": None}}),
                             ("svg", {"metadata": {"Date": None}})):

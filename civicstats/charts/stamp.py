@@ -23,20 +23,23 @@ def source_line(sources: Sequence[str], lang: str = "en", register: pd.DataFrame
 
     ``register`` is the source register (the ``sources`` table: ``id``,
     ``title``, ``publisher``) the ids are looked up in: pass the one loaded
-    with the data drawn (``cs.load("sources", data)``). Only when it is not
-    given is the shipped register used. An id the register lacks is printed
-    alone.
+    with the data drawn (``cs.load("sources", data)``). An id the register
+    lacks is printed alone; without a register, every id is (the register
+    is never loaded behind the caller's back).
 
-    >>> source_line(["NL", "LOC", "LOC2"])
+    >>> import civicstats as cs
+    >>> source_line(["NL", "LOC", "LOC2"], register=cs.load("sources"))
     'Sources: NL — Villes de France; LOC, LOC2 — Localtis / Banque des Territoires'
-    >>> source_line(["BEZ"], "fr") == "Source\\u00a0: BEZ — Antoine Bézard"
+    >>> source_line(["BEZ"], "fr", cs.load("sources")) == "Source\\u00a0: BEZ — Antoine Bézard"
     True
+    >>> source_line(["NL", "LOC"])
+    'Sources: NL, LOC'
     """
     _check_lang(lang)
-    if register is None:
-        from civicstats.tables import load
+    if register is None:  # no register given: the ids alone (a chart never loads the register itself)
+        import pandas as pd
 
-        register = load("sources")
+        register = pd.DataFrame({"id": [], "title": [], "publisher": []})
     register = register.assign(id=register["id"].astype(str)).set_index("id")
     groups: dict[str, list[str]] = {}
     for sid in sources:
