@@ -203,7 +203,7 @@ def test_open_data_by_level_draws_levels_and_epci_types():
     assert "The types add up to 60; EPCI published: 62" in texts(fig)
     assert set(fig.civicstats["sources"]) == {"NL", "LOC2"}
 
-    october = charts.open_data_by_level(as_of="2018-10-01", lang="fr")
+    october = charts.open_data_by_level(cs.load("open_data_adopters"), as_of="2018-10-01", lang="fr")
     assert len(october.axes) == 1
     assert f"3,1{NBSP}% du niveau (part seule, sans effectif)" in texts(october)
     with pytest.raises(ValueError, match="2018-03"):
