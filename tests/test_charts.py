@@ -207,7 +207,7 @@ def test_open_data_by_level_draws_levels_and_epci_types():
     assert len(october.axes) == 1
     assert f"3,1{NBSP}% du niveau (part seule, sans effectif)" in texts(october)
     with pytest.raises(ValueError, match="2018-03"):
-        charts.open_data_by_level(as_of="1999")
+        charts.open_data_by_level(cs.load("open_data_adopters"), as_of="1999")
 
 
 def test_participatory_budgets_shows_every_source_side_by_side():
