@@ -243,6 +243,10 @@ CIVICSTATS = command("civicstats", "civicstats.cli")
 #: project's modules from source (pip compiles installed packages, not an editable project), which no
 #: user's second run pays: the first (untimed) run of each command writes the caches.
 ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+# the 100,000-row workbook is about 60 MB of XML once uncompressed, over the default 32 MB limit: the check
+# and aggregation figures raise it as the refusal message says (an analyst with a national file does the
+# same); every other figure, the hostile corpus first, runs with the default limits
+RAISED = {"CIVICSTATS_MAX_XLSX_BYTES": str(256 * 1024 * 1024)}
 NBCONVERT = [*command("jupyter", "jupyter"), "nbconvert"]
 
 
@@ -353,7 +357,8 @@ def national_workbook() -> Path:
 
 def verify_valid(path: Path) -> None:
     """``civicstats check`` must accept the workbook, or its timing would be of an early exit."""
-    done = subprocess.run([*CIVICSTATS, "check", str(path)], cwd=ROOT, capture_output=True, text=True, env=ENV)
+    done = subprocess.run([*CIVICSTATS, "check", str(path)], cwd=ROOT, capture_output=True, text=True,
+                          env={**ENV, **RAISED})
     if done.returncode != 0 or f"responses ({ROWS} rows)" not in done.stdout:
         raise BenchmarkError(f"the benchmark workbook is not valid (civicstats check exited {done.returncode}):\n"
                  f"{done.stdout}{done.stderr[-3000:]}")
@@ -474,7 +479,9 @@ def figure_warm(runs: int) -> Comparison:
 
 def figure_check(runs: int, workbook: Path) -> Comparison:
     read = f"import pandas; pandas.read_excel({str(workbook)!r}, sheet_name='responses', engine='calamine')"
-    a, b = pairs(runs, lambda: run([*CIVICSTATS, "check", str(workbook)], expect=re.escape(f"responses ({ROWS} rows)")),
+    raised = ["env", *(f"{k}={v}" for k, v in RAISED.items())]
+    a, b = pairs(runs, lambda: run([*raised, *CIVICSTATS, "check", str(workbook)],
+                                   expect=re.escape(f"responses ({ROWS} rows)")),
                  lambda: run([PYTHON, "-c", read]))
     return Comparison("check", f"civicstats check, {ROWS:,}-row workbook", "pandas.read_excel(calamine), same sheet",
                       a, b, row_what=f"`civicstats check`, {ROWS:,}-row workbook",
@@ -484,8 +491,11 @@ def figure_check(runs: int, workbook: Path) -> Comparison:
 def figure_aggregate(runs: int, workbook: Path) -> Comparison:
     import pandas as pd
 
+    os.environ.update(RAISED)  # in-process reads of the large workbook (see RAISED)
+
     from civicstats.readers import RawTable
-    from civicstats.readers.responses import aggregate_responses, validate_responses
+    from civicstats.analysis.responses import aggregate_responses
+    from civicstats.readers.responses import validate_responses
     from civicstats.schema import Origin
     from civicstats.tables import source_ids
 

@@ -213,15 +213,20 @@ def _fingerprint(raw: dict[str, Any], inputs: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _inputs_digest(data: Path | None, lang: str) -> str:
-    """Digest of what every notebook of one build shares: data, code, options."""
-    payload = {
-        "format": BUILD_FORMAT,
-        "lang": lang,
-        "data": _files_digest(_data_files(data)),
-        "code": _files_digest(_files_under(paths.PACKAGE_DIR, "*.py")),
-    }
+def _inputs_digest(data: Path | None, lang: str, files: tuple[str, str] | None = None) -> str:
+    """Digest of what every notebook of one build shares: data, code, options.
+
+    ``files`` is :func:`_files_digests` of ``data`` when the caller already
+    has it (a build of several editions hashes the files once).
+    """
+    data_digest, code_digest = files or _files_digests(data)
+    payload = {"format": BUILD_FORMAT, "lang": lang, "data": data_digest, "code": code_digest}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _files_digests(data: Path | None) -> tuple[str, str]:
+    """(digest of the data read, digest of the library code): what every edition of a build shares."""
+    return _files_digest(_data_files(data)), _files_digest(_files_under(paths.PACKAGE_DIR, "*.py"))
 
 
 def _data_files(data: Path | None) -> list[tuple[str, Path]]:
@@ -369,7 +374,8 @@ def build(
                                  languages)
         for edition in languages
     }
-    inputs = {edition: _inputs_digest(data_path, edition) for edition in languages}
+    files = _files_digests(data_path)  # hashed once for every edition
+    inputs = {edition: _inputs_digest(data_path, edition, files) for edition in languages}
     decided: list[tuple[_Job, str]] = []
     for source in sources:
         if source.stem in selected:

@@ -110,6 +110,8 @@ def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractio
             return label(CODE_COLUMNS[column], str(value), lang)
         except ValueError:
             return str(value)
+    if column in ("source", "sources") or column.endswith("_source"):  # register ids: "NL;LOC" → "NL, LOC"
+        return ", ".join(i for i in str(value).split(";") if i)
     if isinstance(value, (int, float)) or hasattr(value, "__index__") or type(value).__module__ == "numpy":
         try:
             number = float(value)
