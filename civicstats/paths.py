@@ -7,7 +7,9 @@ Every path in the project is built here, so notebooks and scripts never need
   ``data/``, ``notebooks/`` and ``figures/`` beside the package folder;
 * an installed wheel or sdist: the same folders shipped inside the package
   as ``civicstats/_data``, ``_notebooks`` and ``_figures`` (see ``setup.py``),
-  found with :mod:`importlib.resources`.
+  found beside this module. (Not through :mod:`importlib.resources`: the
+  folders must be real folders on disk, and its import costs every command
+  more time than the rest of this module.)
 
 >>> DATA_DIR.name in ("data", "_data")
 True
@@ -18,7 +20,6 @@ True
 from __future__ import annotations
 
 import os
-from importlib.resources import files
 from pathlib import Path
 
 #: The package folder (``civicstats/``).
@@ -27,8 +28,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 def _shipped(packaged: str, checkout: str) -> Path:
     """The folder shipped in the package (an installed copy), else the checkout's."""
-    resource = files(__package__ or "civicstats").joinpath(packaged)
-    if isinstance(resource, Path) and resource.is_dir():
+    resource = PACKAGE_DIR / packaged
+    if resource.is_dir():
         return resource
     return PACKAGE_DIR.parent / checkout
 
