@@ -285,11 +285,15 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
     if rest:
         notes.append(f"{folder}: {len(rest)} file{'s' if len(rest) > 1 else ''} not read (not named after a table): "
                      f"{_shown(rest)}")
-    if not held and problems:  # nothing read: every reason why
-        raise DataError([p for ps in problems.values() for p in ps])
-    if not held:
-        raise DataError([_whole(folder, f"no table found: the folder needs CSV files named after tables "
-                                        f"({', '.join(names)})")])
+    _refuse_if_nothing_read(held, problems, _whole(folder, f"no table found: the folder needs CSV files named "
+                                                         f"after tables ({', '.join(names)})"))
+
+
+def _refuse_if_nothing_read(held: object, problems: dict[str, list[Problem]], empty: Problem) -> None:
+    """A folder or workbook of which nothing can be read: every reason why, or ``empty`` when there is none."""
+    if held:
+        return
+    raise DataError([p for ps in problems.values() for p in ps] or [empty])
 
 
 def _header(path: Path, sheet: str) -> set[str] | None:
@@ -354,12 +358,9 @@ def _workbook(book: Path, found: dict[str, Part], exports: list[Part], notes: li
     if ignored:
         notes.append(f"{book}: {len(ignored)} sheet{'s' if len(ignored) > 1 else ''} ignored (civicstats reads only "
                      f"sheets named after a table: {', '.join(names)}): {_shown(ignored)}")
-    if not held and problems:  # nothing read: every reason why
-        raise DataError([p for ps in problems.values() for p in ps])
-    if not held:
-        raise DataError([_whole(book, f"no table found: the workbook needs sheets named after tables "
-                                      f"({', '.join(table_names())}) or a '{RESPONSES}' sheet; "
-                                      "civicstats template writes one to start from")])
+    _refuse_if_nothing_read(held, problems, _whole(book, f"no table found: the workbook needs sheets named after "
+                                                       f"tables ({', '.join(table_names())}) or a '{RESPONSES}' "
+                                                       "sheet; civicstats template writes one to start from"))
 
 
 def export_kind(path: Path) -> str | None:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from civicstats.format import check_lang, format_number, format_percent
-from civicstats.labels import LABEL_TABLES, TEXTS, label
+from civicstats.labels import LABEL_TABLES, TEXTS, ids_text, label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,7 +111,7 @@ def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractio
         except ValueError:
             return str(value)
     if column in ("source", "sources") or column.endswith("_source"):  # register ids: "NL;LOC" → "NL, LOC"
-        return ", ".join(i for i in str(value).split(";") if i)
+        return ids_text(value)
     if isinstance(value, (int, float)) or hasattr(value, "__index__") or type(value).__module__ == "numpy":
         try:
             number = float(value)

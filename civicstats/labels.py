@@ -488,15 +488,12 @@ def finding_text(finding: object, lang: str = "en") -> str:
     def number(value: object, qual: object) -> str:
         return format_qualified(float(value) / 100 if share else float(value), qual, lang, percent=share)
 
-    def ids(cell: object) -> str:
-        return ", ".join(i for i in str(cell).split(";") if i and i not in ("nan", "<NA>", "None"))
-
     expected_as_of = get("expected_as_of")
     sentence = text(f"fd_{get('check')}", lang, subject=subject_label(str(get("subject")), lang),
                     as_of=format_as_of(str(get("as_of")), lang),
                     expected=number(get("expected"), get("expected_qualifier")),
                     observed=number(get("observed"), get("observed_qualifier")),
-                    expected_source=ids(get("expected_source")), observed_source=ids(get("observed_source")),
+                    expected_source=ids_text(get("expected_source")), observed_source=ids_text(get("observed_source")),
                     expected_as_of=format_as_of(str(expected_as_of), lang) if isinstance(expected_as_of, str) else "")
     verdict = text("consistent" if bool(get("consistent")) else "disagree", lang)
     tolerance = get("tolerance")

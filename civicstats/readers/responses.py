@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from civicstats.errors import DataWarning, Problem
 from civicstats.readers import RawTable
-from civicstats.schema import NO_TEXTS, YES_NO_RULE, YES_TEXTS, Origin, TableSpec, field_spec, package, plain, validate
+from civicstats.schema import NO_TEXTS, YES_NO_RULE, YES_TEXTS, Origin, TableSpec, field_spec, package, validate
 
 if TYPE_CHECKING:
     import numpy as np
