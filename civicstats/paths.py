@@ -48,6 +48,10 @@ FIGURES_DIR = _shipped("_figures", "figures")
 #: HTML renderings of the notebooks (not committed; a checkout only: an installed copy builds into ``--out``).
 REPORTS_DIR = PACKAGE_DIR.parent / "reports" if IN_CHECKOUT else PACKAGE_DIR / "_reports"
 
+#: The editions of the reports: ``reports/`` holds the first, ``reports/<lang>/`` each other
+#: (:mod:`civicstats.site`); here because a warm build needs it without importing the site.
+EDITIONS = ("en", "fr")
+
 #: Environment variable a build sets so that ``save_figure`` writes into a
 #: staging folder instead of ``figures/``.
 FIGURES_ENV = "CIVICSTATS_FIGURES_DIR"

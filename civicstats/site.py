@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from civicstats import paths
 from civicstats.labels import TEXTS
 
 __all__ = ["EDITIONS", "SITE_FORMAT", "keep_cell", "edition_dir", "edition_href", "title_of",
@@ -61,7 +62,7 @@ __all__ = ["EDITIONS", "SITE_FORMAT", "keep_cell", "edition_dir", "edition_href"
 #: Bump to re-render every page when the site's layout changes.
 SITE_FORMAT = 1
 #: The editions of the site; the first is the default, at the top of reports/.
-EDITIONS = ("en", "fr")
+EDITIONS = paths.EDITIONS
 #: Cells tagged ``lang-XX`` belong to the XX edition only.
 LANG_TAG = "lang-"
 #: Where a page's stamp sits: the first element of its <head>.
@@ -536,7 +537,7 @@ def _write_downloads(reports: Path) -> None:
             tmp = _temporary(folder, source.name)
             shutil.copyfile(source, tmp)
             _publish(tmp, folder / source.name)
-    write_template(folder / "civicstats-data.xlsx", overwrite=True)
+    write_template(folder / "civicstats-data.xlsx", overwrite=True, reproducible=True)
     os.chmod(folder / "civicstats-data.xlsx", FILE_MODE)
 
 

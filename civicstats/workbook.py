@@ -397,12 +397,40 @@ def build_template(file_name: str = "civicstats-data.xlsx"):
     return wb
 
 
-def write_template(path: str | Path, overwrite: bool = False) -> Path:
+#: The date a reproducible template says it was made (``reproducible=True``): the zip format's first day.
+REPRODUCIBLE_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _reproducible(data: bytes) -> bytes:
+    """The same workbook with its dates fixed: created and modified, and every zip member's time.
+
+    openpyxl stamps the time of saving in both, so two templates written a
+    second apart differ in bytes; the reports' download must not (a build
+    changes no byte of its outputs when its inputs did not change).
+    """
+    import io
+    import re
+    import zipfile
+
+    stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*REPRODUCIBLE_DATE).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            member = source.read(info)
+            if info.filename == "docProps/core.xml":
+                member = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, member)
+            target.writestr(zipfile.ZipInfo(info.filename, REPRODUCIBLE_DATE), member, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def write_template(path: str | Path, overwrite: bool = False, *, reproducible: bool = False) -> Path:
     """Write the data-entry workbook to ``path`` (``.xlsx``) and return the path.
 
     Refuses to replace an existing file unless ``overwrite`` (``FileExistsError``).
     The workbook is written to a temporary file in the same folder, then
-    moved into place: ``path`` is never left half-written.
+    moved into place: ``path`` is never left half-written. ``reproducible``
+    fixes its dates (see :func:`_reproducible`): the same shipped data, the
+    same bytes.
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -418,7 +446,14 @@ def write_template(path: str | Path, overwrite: bool = False) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            wb.save(fh)
+            if reproducible:
+                import io
+
+                buffer = io.BytesIO()
+                wb.save(buffer)
+                fh.write(_reproducible(buffer.getvalue()))
+            else:
+                wb.save(fh)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is not what a user expects of a file they asked for
