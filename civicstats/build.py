@@ -346,8 +346,13 @@ def build(
     ``data`` is checked first: invalid data raises
     :class:`~civicstats.errors.DataError` before anything runs or is written.
     """
+    from civicstats import uptodate
+
     notebooks_dir = Path(notebooks_dir).expanduser().resolve()
     data_path = None if data is None else _existing_data(data)
+    out_path = None if out is None else Path(out).expanduser().resolve()
+    # the state of the inputs before anything is read: recorded if the build succeeds (see civicstats.uptodate)
+    inputs_state = uptodate.state(uptodate.input_roots(data_path, notebooks_dir, out_path))
     if data_path is not None and out is None:
         raise ValueError(
             "a build on other data needs `out`: the project's notebooks and figures "
@@ -397,9 +402,18 @@ def build(
             else:
                 _render_existing(job)
                 log(f"up to date {job.label} (HTML rendered)")
+    record = uptodate.record_path(out_path)
+    done = {
+        "options": uptodate.options(data_path, out_path, lang, languages, notebooks),
+        "inputs": inputs_state,
+        "labels": [job.label for job, _ in decided],
+    }
     if not todo:
         _finish_site([], targets, languages, sources, data_path, log)
+        _record(record, done, out_path, notebooks_dir)
         return result
+
+    uptodate.forget(record)
 
     staging_parent = _existing_parent(targets.notebooks)
     _check_writable(staging_parent, targets)
@@ -429,7 +443,19 @@ def build(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _finish_site(render, targets, languages, sources, data_path, log)
+    _record(record, done, out_path, notebooks_dir)
     return result
+
+
+def _record(path: Path, done: dict[str, Any], out: Path | None, notebooks_dir: Path) -> None:
+    """After a successful build: record the state of its files, for the next build's shortcut."""
+    from civicstats import uptodate
+
+    if done["inputs"] is None or not path.parent.is_dir():
+        return
+    outputs = uptodate.state(uptodate.output_roots(out, notebooks_dir))
+    if outputs is not None:
+        uptodate.write_record(path, {**done, "outputs": outputs})
 
 
 # --------------------------------------------------------------------------

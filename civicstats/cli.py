@@ -75,8 +75,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from civicstats.paths import EDITIONS
+    from civicstats.uptodate import replay
+
+    # nothing changed since the last build with these options: say so without loading the build
+    labels = None if args.force else replay(args.data, args.out, args.lang, EDITIONS)
+    if labels is not None:
+        for label in labels:
+            print(escape(f"up to date {label}"))
+        print(f"built 0, up to date {len(labels)}")
+        return 0
     from civicstats.build import build
-    from civicstats.site import EDITIONS
 
     result = build(data=args.data, out=args.out, lang=args.lang, jobs=args.jobs, force=args.force,
                    log=lambda line: print(escape(line), flush=True), editions=EDITIONS)

@@ -4,6 +4,8 @@ re-run on updated data (the analyst's routine, end to end)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -75,6 +77,19 @@ def test_every_notebook_executes(shipped_build: Path):
     built = sorted(p.name for p in (shipped_build / "figures").iterdir())
     committed = sorted(p.name for p in paths.FIGURES_DIR.iterdir())
     assert built == committed
+
+
+def test_a_warm_build_of_unchanged_files_loads_no_build_machinery(shipped_build: Path):
+    # the build that made shipped_build recorded its files (civicstats.uptodate): the command replays it
+    code = ("import sys; from civicstats.cli import main; code = main(['build', '--out', sys.argv[1]]); "
+            "print(code, sorted(m for m in ('civicstats.build', 'civicstats.site', 'civicstats.discover') "
+            "if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code, str(shipped_build)], capture_output=True, text=True,
+                         check=True, timeout=60)
+    lines = run.stdout.splitlines()
+    assert lines[-1] == "0 []", run.stdout + run.stderr
+    assert lines[-2] == f"built 0, up to date {2 * len(NOTEBOOKS)}"
+    assert lines[0] == f"up to date {NOTEBOOKS[0]}" and lines[1] == f"up to date {NOTEBOOKS[0]} [fr]"
 
 
 def test_the_reports_print_the_survey_figures(shipped_build: Path):

@@ -24,6 +24,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from civicstats import build as build_module
 from civicstats import paths, site
 from civicstats.build import build
+from civicstats.uptodate import RECORD_NAME
 
 EDITIONS = ("en", "fr")
 DEFAULT_ALT = "No description has been provided for this image"
@@ -81,7 +82,9 @@ def write_beta(folder: Path) -> None:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    # the up-to-date record (civicstats.uptodate) is the build's bookkeeping, not an output
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != RECORD_NAME}
 
 
 class Log(list):
@@ -282,6 +285,31 @@ def test_warm_build_of_both_editions_imports_nothing_heavy(built: Site) -> None:
         """)
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=paths.ROOT)
     assert run.stdout.strip() == "4 []"
+
+
+def test_a_build_on_unchanged_files_is_replayed_and_any_change_is_looked_at_again(copy: Site, no_kernel: None) -> None:
+    from civicstats import uptodate
+
+    def replay(lang: str = "en") -> list[str] | None:
+        return uptodate.replay(None, copy.out, lang, EDITIONS, copy.notebooks)
+
+    everything = ["01-alpha", "01-alpha [fr]", "02-beta", "02-beta [fr]"]
+    # a copy: other inodes and change times than the record says, so the full build decides (and records)
+    assert replay() is None
+    assert build(out=copy.out, notebooks_dir=copy.notebooks, editions=EDITIONS, log=copy.log).skipped == everything
+    assert replay() == everything
+    assert replay("fr") is None  # other options: another build
+    os.utime(copy.notebooks / "02-beta.ipynb")  # touched, not changed: looked at, found current, recorded again
+    assert replay() is None
+    assert build(out=copy.out, notebooks_dir=copy.notebooks, editions=EDITIONS, log=copy.log).skipped == everything
+    assert replay() == everything
+    (copy.out / "reports" / "fr" / "index.html").unlink()  # an output removed
+    assert replay() is None
+    build(out=copy.out, notebooks_dir=copy.notebooks, editions=EDITIONS, log=copy.log)
+    assert (copy.out / "reports" / "fr" / "index.html").is_file() and replay() == everything
+    (copy.out / "reports" / uptodate.RECORD_NAME).write_text("{not json", encoding="utf-8")
+    assert replay() is None
+    assert snapshot(copy.out) == copy.files
 
 
 def test_a_changed_title_reruns_that_notebook_and_renders_its_neighbour_without_a_kernel(copy: Site) -> None:
