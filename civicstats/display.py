@@ -214,10 +214,58 @@ class _FigureRecorder:
         return {}, metadata
 
 
+class _SavedPNG:
+    """Shows a saved chart as the PNG ``save_figure`` wrote, when the figure has not changed since.
+
+    A chart is drawn once per file saved (PNG, SVG); showing it in the
+    notebook drew it a third time, with the inline backend's own settings.
+    This wraps the PNG formatter the inline backend registers: a figure
+    whose ``_civicstats_png`` holds the bytes saved, and that matplotlib
+    does not mark as changed since (``fig.stale``), is shown as those bytes,
+    the very image of the PNG file (at its resolution, white background);
+    any other figure is drawn by the inline backend as before.
+    """
+
+    def __init__(self, inline: Any) -> None:
+        self.inline = inline
+
+    def __call__(self, fig: Any) -> Any:
+        saved = getattr(fig, "_civicstats_png", None)
+        if isinstance(saved, bytes) and not fig.stale:
+            import base64
+
+            return base64.b64encode(saved).decode("ascii")
+        return self.inline(fig)
+
+
+def _wrap_png_formatter(ipython: Any) -> None:
+    """Put :class:`_SavedPNG` in front of the PNG formatter of figures (again, if the backend was set anew)."""
+    from matplotlib.figure import Figure  # imported already: a figure is being shown
+
+    formatter = ipython.display_formatter.formatters.get("image/png")
+    if formatter is None:
+        return
+    try:
+        current = formatter.lookup_by_type(Figure)
+    except KeyError:
+        return
+    if not isinstance(current, _SavedPNG):
+        formatter.for_type(Figure, _SavedPNG(current))
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext civicstats.display``: charts carry their title and file into the notebook.
 
-    The build loads it in every kernel; nothing changes in how charts look.
+    The build loads it in every kernel. A chart saved by ``save_figure`` and
+    not changed since is shown as the PNG saved (:class:`_SavedPNG`).
     """
+    recorder = _FigureRecorder()
+
+    def record(fig: Any, include: object = None, exclude: object = None) -> tuple[dict, dict] | None:
+        # the inline backend registers its PNG formatter when matplotlib is first used, after this
+        # extension is loaded: wrap it here, as each figure is about to be shown
+        _wrap_png_formatter(ipython)
+        return recorder(fig, include, exclude)
+
     formatter = ipython.display_formatter.mimebundle_formatter
-    formatter.for_type_by_name("matplotlib.figure", "Figure", _FigureRecorder())
+    formatter.for_type_by_name("matplotlib.figure", "Figure", record)

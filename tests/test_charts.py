@@ -359,3 +359,41 @@ def test_open_data_waves_shows_two_sources_for_the_same_date():
     october_2019 = [y for x, y in offsets["with_open_data"] if x == offsets["with_open_data"][4][0]]
     assert sorted(october_2019) == [460, 470]
     assert {"460 (MI19)", "470 (ODF20)"} <= set(texts(fig))
+
+
+def test_a_saved_chart_is_shown_as_its_png_until_it_changes(tmp_path, monkeypatch):
+    # the build's kernels load civicstats.display: a chart saved and unchanged is shown as the PNG saved
+    # (not drawn a third time); a chart changed after saving, or never saved, is drawn by the inline backend
+    import base64
+
+    import matplotlib
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib.figure import Figure
+    from matplotlib_inline.backend_inline import configure_inline_support
+
+    monkeypatch.setenv(cs.paths.FIGURES_ENV, str(tmp_path))
+    shell = InteractiveShell.instance()
+
+    def shown(fig: Figure) -> tuple[bytes, dict]:
+        data, metadata = shell.display_formatter.format(fig)
+        return base64.b64decode(data["image/png"]), metadata
+
+    with matplotlib.rc_context():  # the inline backend sets rcParams: they are put back after
+        try:
+            shell.extension_manager.load_extension("civicstats.display")
+            configure_inline_support(shell, "module://matplotlib_inline.backend_inline")  # as a kernel does: after
+            fig = Figure(figsize=(4, 3))
+            fig.add_subplot().bar(["a", "b"], [1, 2])
+            png, _svg = cs.save_figure(fig, "saved-chart", title="A saved chart", sources=["OCZ"])
+            image, metadata = shown(fig)
+            assert image == png.read_bytes()
+            assert metadata["civicstats"]["figure"] == "saved-chart"
+            assert metadata["image/png"]["alt"] == "A saved chart"
+            fig.axes[0].set_xlabel("changed after saving")
+            changed, _ = shown(fig)
+            assert changed.startswith(b"\x89PNG") and changed != png.read_bytes()
+            other = Figure(figsize=(4, 3))
+            other.add_subplot().plot([1, 2])
+            assert shown(other)[0].startswith(b"\x89PNG")
+        finally:
+            InteractiveShell.clear_instance()

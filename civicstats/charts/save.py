@@ -67,4 +67,11 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, ti
             _restore_positions(fig)
             _atomic_savefig(fig, target, fmt, facecolor="white", **kwargs)
             written.append(target)
+            if fmt == "png":
+                # what a notebook shows of this figure while it stays unchanged (civicstats.display):
+                # the very PNG saved, instead of drawing it a third time
+                fig._civicstats_png = target.read_bytes()
+    # saving put back what it changed for the files (positions, background), which matplotlib counts as
+    # a change: the figure is as saved; any change from here on marks it stale again
+    fig.stale = False
     return written
