@@ -59,6 +59,8 @@ KERNEL_NAME = "python3"
 #: the last notebooks run alone on an otherwise idle machine: two per core
 #: keep every core busy (5 notebooks on 2 cores: 8.4 s instead of 9.5 s).
 KERNELS_PER_CORE = 2
+#: Environment variable: when set (to anything), kernels are started from nothing, never forked.
+NO_FORK_ENV = "CIVICSTATS_NO_FORK"
 #: Seconds a single cell may run before the notebook fails.
 CELL_TIMEOUT = 300
 #: Tag of the cell that defines the notebook's parameters (papermill convention).
@@ -776,6 +778,25 @@ def _execute_all(
         _run_async(_execute_concurrently(runnable, cwd, staging, workers, log))
 
 
+def _kernel_env() -> dict[str, str]:
+    """The environment every kernel of a build starts with (each adds its own figures folder)."""
+    env = {**os.environ, **_KERNEL_ENV}
+    env.setdefault("SOURCE_DATE_EPOCH", "0")  # matplotlib's SVG/PDF dates
+    return env
+
+
+def _start_fork_server(folder: Path) -> Any:
+    """A :class:`civicstats.forkserver.ForkServer` importing in the background, or None where kernels are not forked."""
+    from civicstats import forkserver
+
+    if not forkserver.available() or os.environ.get(NO_FORK_ENV):
+        return None
+    try:
+        return forkserver.ForkServer(folder, _kernel_env())
+    except OSError:
+        return None
+
+
 async def _execute_concurrently(
     todo: list[_Job], cwd: Path, staging: Path, workers: int, log: Callable[[str], None]
 ) -> None:
@@ -793,19 +814,29 @@ async def _execute_concurrently(
 
     slots = asyncio.Semaphore(workers)
     loop = asyncio.get_running_loop()
+    # kernels are forked from a server that imported what they all import (see civicstats.forkserver);
+    # its socket lives in a short private folder (a Unix socket's path is limited to about 100 bytes)
+    sockets = tempfile.mkdtemp(prefix="civicstats-kernels-")
+    server = _start_fork_server(Path(sockets)) if len(todo) > 1 else None
     # import the kernel machinery here, before the renderer thread imports nbconvert: two threads
     # importing the same modules at once may see one half-initialised (a rare ImportError)
     _native_kernel_manager()
     import nbclient  # noqa: F401
     renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="civicstats-html")
     renderer.submit(_html_exporter)  # import nbconvert and load its templates meanwhile
+    manager = _native_kernel_manager()
+    if server is not None:
+        if await loop.run_in_executor(None, server.wait_ready):
+            manager = _forked_kernel_manager(server.socket)
+        else:  # it could not start: every kernel starts from nothing, as without it
+            server.stop()
+            server = None
 
     async def run(job: _Job) -> None:
         async with slots:
             figures = staging / "kernel-figures" / job.key
             figures.mkdir(parents=True)
-            env = {**os.environ, **_KERNEL_ENV, paths.FIGURES_ENV: str(figures)}
-            env.setdefault("SOURCE_DATE_EPOCH", "0")  # matplotlib's SVG/PDF dates
+            env = {**_kernel_env(), paths.FIGURES_ENV: str(figures)}
             log(f"started {job.label}")
             started = time.perf_counter()
             current: list[int | None] = [None]  # index of the cell being executed
@@ -814,7 +845,7 @@ async def _execute_concurrently(
                 current[0] = index
 
             try:
-                await _execute_notebook(job.notebook, cwd=cwd, env=env, on_cell=on_cell)
+                await _execute_notebook(job.notebook, cwd=cwd, env=env, on_cell=on_cell, manager=manager)
             except Exception as error:  # any failure fails this notebook, not the build
                 if asyncio.current_task().cancelling():  # type: ignore[union-attr]
                     # Ctrl-C: nbclient reports the cancelled cell as a dead kernel
@@ -836,20 +867,23 @@ async def _execute_concurrently(
         raise
     finally:
         renderer.shutdown(wait=True, cancel_futures=True)
+        if server is not None:
+            server.stop()
+        shutil.rmtree(sockets, ignore_errors=True)
     for task in tasks:
         task.result()  # a bug in run() must not pass silently
 
 
 async def _execute_notebook(
-    nb: NotebookNode, *, cwd: Path, env: dict[str, str], on_cell: Callable[[int], None]
+    nb: NotebookNode, *, cwd: Path, env: dict[str, str], on_cell: Callable[[int], None], manager: type | None = None
 ) -> None:
-    """Execute ``nb`` in place in a fresh kernel started in ``cwd`` with ``env``."""
+    """Execute ``nb`` in place in a fresh kernel started in ``cwd`` with ``env`` (by ``manager``'s class)."""
     from nbclient import NotebookClient
 
     client = NotebookClient(
         nb,
         kernel_name=KERNEL_NAME,
-        kernel_manager_class=_native_kernel_manager(),
+        kernel_manager_class=manager or _native_kernel_manager(),
         timeout=CELL_TIMEOUT,
         record_timing=False,
         shutdown_kernel="immediate",  # nothing to save; also quiet on Ctrl-C
@@ -898,6 +932,24 @@ def _native_kernel_manager() -> type:
             return KernelSpecManager(kernel_dirs=[], parent=self)
 
     return NativeKernelManager
+
+
+def _forked_kernel_manager(socket: str) -> type:
+    """A kernel manager whose kernels are forked by the server listening on ``socket`` (civicstats.forkserver).
+
+    jupyter_client starts the launcher instead of ``ipykernel_launcher``,
+    with the same arguments; the launcher stands for the kernel.
+    """
+    import sys
+
+    class ForkedKernelManager(_native_kernel_manager()):
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            command = super().format_kernel_cmd(extra_arguments)
+            if command[1:3] != ["-m", "ipykernel_launcher"]:  # not the kernel this build knows how to fork
+                return command
+            return [sys.executable, "-m", "civicstats.forkserver", "kernel", socket, "--", *command[3:]]
+
+    return ForkedKernelManager
 
 
 def _run_async(coroutine: Coroutine[Any, Any, None]) -> None:

@@ -22,6 +22,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from civicstats import build as build_module
 from civicstats import paths
 from civicstats.build import build, fingerprint, stale_notebooks
+from civicstats.uptodate import RECORD_NAME
 
 PARAMETERS = 'data = None\nlang = "en"'
 FIGURE_CODE = """\
@@ -62,8 +63,8 @@ def write_beta(folder: Path, figure: str = "beta-line.png") -> None:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder``: relative name -> bytes."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    """Every file under ``folder``: relative name -> bytes (but the up-to-date record, the build's bookkeeping)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != RECORD_NAME)
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
 
 
