@@ -775,7 +775,7 @@ def _execute_all(
     runnable = [job for job in todo if not job.error]
     if runnable:
         workers = jobs or min(len(runnable), KERNELS_PER_CORE * (os.cpu_count() or 1))
-        _run_async(_execute_concurrently(runnable, cwd, staging, workers, log))
+        _run_async(_execute_concurrently(runnable, cwd, staging, workers, log, shipped=data is None))
 
 
 def _kernel_env() -> dict[str, str]:
@@ -785,20 +785,23 @@ def _kernel_env() -> dict[str, str]:
     return env
 
 
-def _start_fork_server(folder: Path) -> Any:
-    """A :class:`civicstats.forkserver.ForkServer` importing in the background, or None where kernels are not forked."""
+def _start_fork_server(folder: Path, shipped: bool = False) -> Any:
+    """A :class:`civicstats.forkserver.ForkServer` importing in the background, or None where kernels are not forked.
+
+    ``shipped``: the build reads the shipped data only, which the server validates once for every kernel.
+    """
     from civicstats import forkserver
 
     if not forkserver.available() or os.environ.get(NO_FORK_ENV):
         return None
     try:
-        return forkserver.ForkServer(folder, _kernel_env())
+        return forkserver.ForkServer(folder, _kernel_env(), preload=shipped)
     except OSError:
         return None
 
 
 async def _execute_concurrently(
-    todo: list[_Job], cwd: Path, staging: Path, workers: int, log: Callable[[str], None]
+    todo: list[_Job], cwd: Path, staging: Path, workers: int, log: Callable[[str], None], *, shipped: bool = False
 ) -> None:
     """Run up to ``workers`` kernels at a time on one event loop.
 
@@ -817,7 +820,7 @@ async def _execute_concurrently(
     # kernels are forked from a server that imported what they all import (see civicstats.forkserver);
     # its socket lives in a short private folder (a Unix socket's path is limited to about 100 bytes)
     sockets = tempfile.mkdtemp(prefix="civicstats-kernels-")
-    server = _start_fork_server(Path(sockets)) if len(todo) > 1 else None
+    server = _start_fork_server(Path(sockets), shipped) if len(todo) > 1 else None
     # import the kernel machinery here, before the renderer thread imports nbconvert: two threads
     # importing the same modules at once may see one half-initialised (a rare ImportError)
     _native_kernel_manager()
@@ -1121,6 +1124,33 @@ def _normalise(nb: NotebookNode, fingerprint: str, figures: list[str]) -> None:
         for output in cell.get("outputs", []):
             for mime in _VOLATILE_MIME_TYPES:
                 output.get("data", {}).pop(mime, None)
+        if cell.get("outputs"):
+            cell.outputs = _joined_streams(cell.outputs)
+
+
+def _joined_streams(outputs: list[Any]) -> list[Any]:
+    """Consecutive outputs of one stream as one output, as Jupyter shows them.
+
+    The kernel sends what a cell prints in pieces whose cuts depend on
+    timing (``print(text)`` may arrive as the text, then its newline, when
+    the machine is busy): joined, the notebook no longer depends on them.
+
+    >>> from nbformat.v4 import new_output
+    >>> joined = _joined_streams([new_output("stream", name="stdout", text="a"),
+    ...                           new_output("stream", name="stdout", text="\\n"),
+    ...                           new_output("stream", name="stderr", text="b\\n")])
+    >>> [(o.name, o.text) for o in joined]
+    [('stdout', 'a\\n'), ('stderr', 'b\\n')]
+    """
+    joined: list[Any] = []
+    for output in outputs:
+        last = joined[-1] if joined else None
+        if (output.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream"
+                and last.get("name") == output.get("name")):
+            last["text"] = _text(last.get("text", "")) + _text(output.get("text", ""))
+        else:
+            joined.append(output)
+    return joined
 
 
 def _notebook_bytes(nb: NotebookNode) -> bytes:

@@ -79,12 +79,13 @@ def available() -> bool:
 # The server (``python -m civicstats.forkserver serve SOCKET``)
 
 
-def serve(path: str, ready_fd: int) -> None:
+def serve(path: str, ready_fd: int, preload: bool = False) -> None:
     """Import the warm modules, listen on the Unix socket ``path``, fork a kernel per request.
 
     Says :data:`READY` on the file descriptor ``ready_fd`` once listening,
     and closes it (the kernels keep the build's standard output and error,
-    as kernels started by jupyter_client do).
+    as kernels started by jupyter_client do). With ``preload``, also
+    validates every shipped table first (:func:`_preload`).
     """
     import importlib
     import threading
@@ -92,6 +93,8 @@ def serve(path: str, ready_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it stops the kernels
     for name in WARM_MODULES:
         importlib.import_module(name)
+    if preload:
+        _preload()
     if threading.active_count() != 1:  # forking a process with threads running could copy a held lock
         raise SystemExit("civicstats.forkserver: threads started while importing; not forking")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -130,6 +133,29 @@ def serve(path: str, ready_fd: int) -> None:
         for pid in list(children):
             _kill(pid)
         listener.close()
+
+
+def _preload() -> None:
+    """Validate every shipped table once, for the kernels of a build on the shipped data.
+
+    ``civicstats.load`` keeps a validated table while its files keep their
+    identity (path, inode, size, time), so each forked kernel finds the
+    tables validated instead of validating them again. A table that cannot
+    be loaded, or whose loading warns, is left out: the kernel loads it
+    itself, and shows the warning or the error where a fresh kernel would.
+    """
+    import warnings
+
+    from civicstats import tables
+    from civicstats.errors import DataError
+
+    for name in tables.table_names():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                tables.load(name)
+            except (DataError, Warning, OSError, ValueError, KeyError):
+                continue
 
 
 def _fork_kernel(connection: socket.socket, listener: socket.socket, others: list[socket.socket]) -> int | None:
@@ -253,14 +279,15 @@ def launch(path: str, argv: list[str]) -> int:
 class ForkServer:
     """A running server, for one build: start it, hand :attr:`socket` to the launchers, stop it."""
 
-    def __init__(self, folder: str | os.PathLike[str], env: dict[str, str]) -> None:
+    def __init__(self, folder: str | os.PathLike[str], env: dict[str, str], *, preload: bool = False) -> None:
         import subprocess
 
         self.socket = os.path.join(os.fspath(folder), "kernels.sock")
         self._ready, ready = os.pipe()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "civicstats.forkserver", "serve", self.socket, str(ready)],
+                [sys.executable, "-m", "civicstats.forkserver", "serve", self.socket, str(ready),
+                 *(["preload"] if preload else [])],
                 stdin=subprocess.PIPE, env=env, pass_fds=(ready,),
             )
         finally:
@@ -291,12 +318,12 @@ class ForkServer:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) == 3 and argv[0] == "serve":
-        serve(argv[1], int(argv[2]))
+    if len(argv) in (3, 4) and argv[0] == "serve" and argv[3:] in ([], ["preload"]):
+        serve(argv[1], int(argv[2]), preload=argv[3:] == ["preload"])
         return 0
     if len(argv) >= 3 and argv[0] == "kernel" and argv[2] == "--":
         return launch(argv[1], argv[3:])
-    print("usage: python -m civicstats.forkserver serve SOCKET READY-FD | kernel SOCKET -- KERNEL-ARGS", file=sys.stderr)
+    print("usage: python -m civicstats.forkserver serve SOCKET READY-FD [preload] | kernel SOCKET -- KERNEL-ARGS", file=sys.stderr)
     return 2
 
 
