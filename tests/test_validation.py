@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,67 @@ def test_check_infers_the_table_from_the_file_name(tmp_path: Path):
     report = check(path)
     assert not report.ok and "cannot tell which table" in report.problems[0].rule
     assert check(path, table="participatory_budgets").ok
+
+
+def _shown(problems) -> list[tuple]:
+    return [(p.row, p.column, p.rule.split(" (")[0].split(":")[0]) for p in problems]
+
+
+def test_a_rows_problems_come_row_rules_first_then_in_the_tables_column_order(tmp_path: Path):
+    # row 2 breaks both row rules; row 3 a row rule and a column; row 4 two columns, 'level' before 'count'
+    # in the table. Enough problems (more than 16 cells) that pandera's unstable sort once shuffled them.
+    path = write_csv(tmp_path / "civictech_adoption.csv",
+                     HEADER + "2018,region,30,20,NL,\n2018,departement,40,-5,NL,\n2018,commune,-1,,NL,\n")
+    with pytest.raises(DataError) as info:
+        cs.load("civictech_adoption", path)
+    assert _shown(info.value.problems) == [
+        (2, "count", "count is larger than its universe"),
+        (2, "count", "count is larger than the official number of region"),
+        (3, "count", "count is larger than its universe"),
+        (3, "universe", "must be at least 0"),
+        (4, "level", "not an allowed value"),
+        (4, "count", "must be at least 0"),
+    ]
+    assert [p.value for p in info.value.problems] == [30, 30, 40, -5, "commune", -1]
+    assert all(type(p.value) in (int, str) for p in info.value.problems)  # plain values, not numpy scalars
+
+
+def test_a_columns_uniqueness_comes_before_its_other_rules_and_the_key(tmp_path: Path):
+    path = write_csv(tmp_path / "sources.csv", "id,title,date\na1,T,2018-13\na1,T,2018\nNL,T,\n")
+    with pytest.raises(DataError) as info:
+        cs.load("sources", path)
+    assert _shown(info.value.problems) == [
+        (2, "id", "must be unique in the table"),
+        (2, "id", "must be an id in capital letters and digits, starting with a letter"),
+        (2, "date", "must be a date written YYYY, YYYY-MM or YYYY-MM-DD"),
+        (3, "id", "must be unique in the table"),
+        (3, "id", "must be an id in capital letters and digits, starting with a letter"),
+        (3, "id", "duplicate key"),
+    ]
+
+
+def test_blank_cells_break_no_constraint_and_keep_their_types(tmp_path: Path):
+    # blank optional cells: an integer (Int64), a decimal (float) and a text column; the row rule needs only one of two
+    path = write_csv(tmp_path / "open_data_adopters.csv",
+                     "as_of,level,count,share_pct,share_bound,source\n2018,region,,33.5,,NL\n2018,departement,14,,,NL\n")
+    t = cs.load("open_data_adopters", path)
+    assert t["count"].dtype == "Int64" and t["count"].isna().tolist() == [True, False]
+    assert t["share_pct"].dtype == "float64" and t["share_pct"].isna().tolist() == [False, True]
+    assert t["share_bound"].isna().all()
+    broken = write_csv(tmp_path / "x" / "open_data_adopters.csv",
+                       "as_of,level,count,share_pct,source\n2018,region,,,NL\n2018,departement,14,100.0,NL\n"
+                       "2018,commune,,150.0,NL\n2018,epci,,100.5,NL\n")
+    with pytest.raises(DataError) as info:
+        cs.load("open_data_adopters", broken)
+    assert [(p.row, p.column, p.value) for p in info.value.problems] == [(2, "count", None), (4, "share_pct", 150),
+                                                                         (5, "share_pct", 100.5)]
+    assert "must be at most 100" in info.value.problems[1].rule
+
+
+def test_validation_imports_no_validation_framework():
+    # pandera (and the hypothesis it imports) cost more per process than the checks themselves
+    code = ("import sys, civicstats as cs; cs.load('sources'); cs.load('civictech_adoption'); "
+            "print(sorted(m for m in ('pandera', 'hypothesis') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
