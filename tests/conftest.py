@@ -215,3 +215,4 @@ def edited_build(tmp_path_factory, template: Path) -> EditedBuild:
     return EditedBuild(folder / "survey-2026.xlsx", folder / "out", (folder / "build.log").read_text(encoding="utf-8"),
                        json.loads((folder / "files.json").read_text()),
                        json.loads((folder / "project-before.json").read_text()))
+
