@@ -2,12 +2,14 @@
 outputs that are expensive to make, made once per test session.
 
 Executing the real notebooks is what makes the suite slow (a kernel per
-notebook, per edition), so the suite does it as few times as it can:
-``shipped_build`` executes every notebook once per edition (English and
-French once the build makes both) into a temporary folder, once per session,
-and hands the folder to every test that inspects the rendered notebooks,
-reports or figures. Those tests must only read it (copy it first to change
-anything).
+notebook, per edition), so the suite does it as few times as it can, twice:
+``shipped_build`` executes every notebook once per edition on the shipped
+data, and ``edited_build`` once (English) on one edited survey workbook that
+carries every edit the tests of other data need (an update, personal data,
+markup in a name). Each is made once per run, whichever xdist worker needs it
+first (``made_once``), and handed to every test that inspects the rendered
+notebooks, reports or figures. Those tests must only read them (copy first to
+change anything). The template workbook is shared the same way.
 
 Property tests (hypothesis) are bounded by a settings profile registered
 here: ``default`` (what ``make test`` runs) and ``thorough`` (twenty times the
@@ -18,9 +20,15 @@ multiple of ``settings().max_examples`` so that the profile scales it.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import json
 import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -58,32 +66,153 @@ def editions() -> tuple[str, ...]:
     return tuple(EDITIONS)
 
 
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (symlinks included, not followed): relative name → sha256."""
+    if not folder.exists():
+        return {}
+    return {p.relative_to(folder).as_posix(): (digest(p) if p.is_file() and not p.is_symlink() else "link")
+            for p in sorted(folder.rglob("*")) if not p.is_dir() or p.is_symlink()}
+
+
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """The folder ``name``, filled by ``make(folder)`` once per test run, shared by the xdist workers.
+
+    Under pytest-xdist (``make test`` runs two workers) the first worker that
+    needs it makes it in the run's shared temporary folder while holding a
+    lock; the other waits for it and reuses it. A folder whose making failed
+    is made again by the next test that needs it (and fails again, visibly).
+    """
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # shared by the workers of this run
+    folder = base / name
+    complete = base / f"{name}.complete"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not complete.is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            complete.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def shipped_build(tmp_path_factory) -> Path:
     """Every notebook executed afresh on the shipped data, once per edition, once per test run.
 
     The folder holds ``notebooks/`` (executed in English), ``figures/`` and
     ``reports/`` (every edition, as the build lays them out). Read only.
-    Under pytest-xdist (``make test`` runs two workers) the first worker that
-    needs it builds it in the run's shared temporary folder while holding a
-    lock; the other waits for it and reuses it, so it is built once per run.
     """
-    import fcntl
+    def make(out: Path) -> None:
+        from civicstats.build import build
 
-    from civicstats.build import build
+        options = {}
+        if "editions" in inspect.signature(build).parameters:
+            options["editions"] = editions()
+        result = build(out=out, force=True, log=lambda line: None, **options)
+        assert result.ok, result
 
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # shared by the workers of this run
-    out = base / "shipped-build"
-    with open(base / "shipped-build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (out / ".complete").is_file():
-            shutil.rmtree(out, ignore_errors=True)
-            options = {}
-            if "editions" in inspect.signature(build).parameters:
-                options["editions"] = editions()
-            result = build(out=out, force=True, log=lambda line: None, **options)
-            assert result.ok, result
-            (out / ".complete").touch()
-    return out
+    return made_once(tmp_path_factory, "shipped-build", make)
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory) -> Path:
+    """The data-entry workbook (``civicstats template``), written once per run. Read only: edit a copy."""
+    from civicstats.workbook import write_template
+
+    return made_once(tmp_path_factory, "template",
+                     lambda folder: write_template(folder / "civicstats-data.xlsx")) / "civicstats-data.xlsx"
+
+
+#: Personal data a person might leave in a survey export: three columns the responses table does not know.
+PERSONAL = {"email": "alice@example.org", "téléphone": "+33 6 12 34 56 78", "contact": "Alice Martin"}
+#: A tool name that HTML or a math renderer would run, were the reports to take data for markup.
+MARKUP_TOOL = r"Pay $\foo{x}$ now <b>x</b>"
+#: The 2026 wave of the edited survey: one row per answer, ``responses`` columns by name.
+WAVE_2026 = [
+    {"siren": "200000001", "name": "Région test", "level": "region", "dialogue_concertation": "oui"},
+    {"siren": "200000002", "name": "Ville test", "level": "commune", "population": 42_000, "reporting": "x"},
+    {"siren": "200000003", "name": "Village test", "level": "commune", "population": 800, "open_data_portal": "oui"},
+    {"siren": "200000004", "name": "Bourg test", "level": "commune", "population": 3_000, "crowdfunding": "yes"},
+]
+
+
+def project_outputs() -> dict[str, str]:
+    """The project's committed notebooks, figures and data: file → sha256."""
+    return {str(p): digest(p) for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
+            for p in sorted(d.iterdir()) if p.is_file()}
+
+
+@dataclass(frozen=True)
+class EditedBuild:
+    book: Path  # the edited workbook
+    out: Path  # the build's out folder: read only
+    log: str  # what the build printed (stdout and stderr)
+    files: dict[str, str]  # tree(out) as the build left it
+    project_before: dict[str, str]  # project_outputs() just before the build
+
+
+def edit_survey(template: Path, book: Path) -> Path:
+    """An analyst's routine, in one workbook: the template, edited in Excel (here openpyxl).
+
+    A 2026 wave of four answers (with its source), the 2018 count of regions
+    corrected to 10 (which closes the 156/157 gap), the three ``PERSONAL``
+    columns filled on every answer, and the first tool renamed ``MARKUP_TOOL``.
+    """
+    import openpyxl
+
+    shutil.copyfile(template, book)
+    wb = openpyxl.load_workbook(book)
+    wb["sources"].append(["WAVE26", "Survey of French local authorities, 2026 wave (test)", "civicstats tests",
+                          "2026", None])
+    for row in wb["civictech_adoption"].iter_rows(min_row=2):
+        if row[1].value == "region":
+            row[2].value = 10  # a corrected count
+    tools = wb["civictech_tools"]
+    assert tools["A2"].value == "Cap Collectif"
+    tools["A2"].value = MARKUP_TOOL
+    responses = wb["responses"]
+    header = [c.value for c in responses[1]]
+    for j, name in enumerate(PERSONAL, start=len(header) + 1):
+        responses.cell(row=1, column=j, value=name)
+    for answer in WAVE_2026:
+        values = {"as_of": "2026", "source": "WAVE26", **answer}
+        responses.append([values.get(column) for column in header] + list(PERSONAL.values()))
+    wb.save(book)
+    return book
+
+
+@pytest.fixture(scope="session")
+def edited_build(tmp_path_factory, template: Path) -> EditedBuild:
+    """The edited survey (``edit_survey``) built in a real process, English only, once per test run.
+
+    Shared by the tests of updated data (tests/test_notebooks.py) and of
+    personal data and failed builds (tests/test_hardening.py): one build of
+    every notebook instead of one per module and worker.
+    """
+    def make(folder: Path) -> None:
+        book = edit_survey(template, folder / "survey-2026.xlsx")
+        (folder / "project-before.json").write_text(json.dumps(project_outputs()))
+        out = folder / "out"
+        # a real process, as the command line runs it; the English edition only (the French one runs the same
+        # cells on the same data, and would double the suite's longest setup)
+        script = ("import sys\nfrom civicstats.build import build\n"
+                  "sys.exit(0 if build(data=sys.argv[1], out=sys.argv[2], editions=('en',), log=print).ok else 1)")
+        proc = subprocess.run([sys.executable, "-c", script, str(book), str(out)],
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        (folder / "build.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+        (folder / "files.json").write_text(json.dumps(tree(out)))
+
+    folder = made_once(tmp_path_factory, "edited-build", make)
+    return EditedBuild(folder / "survey-2026.xlsx", folder / "out", (folder / "build.log").read_text(encoding="utf-8"),
+                       json.loads((folder / "files.json").read_text()),
+                       json.loads((folder / "project-before.json").read_text()))
+

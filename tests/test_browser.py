@@ -2,7 +2,8 @@
 
 The site is built as ``make report`` builds it on a fresh clone (the
 committed notebooks and figures, both editions) into a temporary folder, then
-every page of both editions is opened at 1280 px and at 390 px (a phone).
+every page of both editions is opened at 1280 px and at 390 px (a phone), once
+per test run in one browser (``browse``): the tests read what it saw.
 
 Needs the Debian packages ``chromium`` and ``chromium-driver`` (``.ci/run``
 installs them). Outside CI, without them, these tests are skipped; in CI
@@ -14,9 +15,12 @@ from __future__ import annotations
 
 import csv
 import html
+import importlib.util
+import json
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 from urllib.request import url2pathname
@@ -24,6 +28,7 @@ from urllib.request import url2pathname
 import pytest
 
 from civicstats import paths, site
+from tests.conftest import made_once
 
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,17 +47,12 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"{reason}; {HOW}")
 
 
-@pytest.fixture(scope="module")
-def driver() -> Iterator[object]:
-    """One headless Chromium for the whole module: the system's, never a downloaded one."""
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not path.is_file():
-            _unavailable(f"{path} not found")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _unavailable("selenium is not installed")
+@contextmanager
+def chromium() -> Iterator[object]:
+    """A headless Chromium driven by Selenium: the system's, never a downloaded one."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -107,26 +107,78 @@ for (const element of document.querySelectorAll('table, img, figure, pre')) {
 return problems;
 """
 
+#: What the tests read of a page at 1280 px (the overflow is read at every width).
+SEEN = """
+const lang = document.querySelector('a.cs-lang');
+return {
+  images: Array.from(document.images, i => [i.naturalWidth, i.getAttribute('alt') || '', i.src.slice(0, 60)]),
+  links: Array.from(document.links, a => a.href),
+  switch: lang ? lang.href : null,
+  lang: document.documentElement.lang,
+  text: document.body.innerText,  // folded code is not shown
+};
+"""
 
-def test_every_page_loads_without_console_errors_and_with_its_images(driver, reports: Path) -> None:
-    set_width(driver, 1280)
+
+def browse(reports: Path) -> dict[str, dict]:
+    """Open every page once per width; what the browser saw, by page (its path) and width.
+
+    ``{page: {"1280": {"errors", "overflow", "images", "links", "switch", "lang", "text"}, "390": {...}}}``;
+    screenshots of the index and of the first report, in each edition and at each width, go to ``OUTPUT``.
+    """
+    OUTPUT.mkdir(exist_ok=True)
+    seen: dict[str, dict] = {str(page): {} for page in pages(reports)}
+    with chromium() as driver:
+        for width in WIDTHS:
+            set_width(driver, width)
+            for page in pages(reports):
+                errors = open_page(driver, page)
+                view = {"errors": errors, "overflow": driver.execute_script(OVERFLOW)}
+                if width == WIDTHS[0]:
+                    view.update(driver.execute_script(SEEN))
+                seen[str(page)][str(width)] = view
+                lang = "en" if page.parent == reports else page.parent.name
+                if page.stem in ("index", NOTEBOOKS[0]):
+                    driver.save_screenshot(str(OUTPUT / f"{lang}-{page.stem}-{width}px.png"))
+    return seen
+
+
+@pytest.fixture(scope="module")
+def seen(reports: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Every page of both editions opened in one headless Chromium, once per test run (``browse``).
+
+    The browser opens each page once per width and records what the tests
+    read; the pass is shared by the xdist workers (``made_once``).
+    """
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not path.is_file():
+            _unavailable(f"{path} not found")
+    if importlib.util.find_spec("selenium") is None:
+        _unavailable("selenium is not installed")
+    folder = made_once(tmp_path_factory, "browser",
+                       lambda folder: (folder / "seen.json").write_text(json.dumps(browse(reports))))
+    return json.loads((folder / "seen.json").read_text())
+
+
+def desktop(seen: dict[str, dict], page: Path) -> dict:
+    return seen[str(page)][str(WIDTHS[0])]
+
+
+def test_every_page_loads_without_console_errors_and_with_its_images(seen, reports: Path) -> None:
     for page in pages(reports):
         assert page.is_file(), page
-        assert open_page(driver, page) == [], page
-        images = driver.execute_script(
-            "return Array.from(document.images, i => [i.naturalWidth, i.getAttribute('alt') || '', i.src.slice(0, 60)])")
+        assert desktop(seen, page)["errors"] == [], page
+        images = desktop(seen, page)["images"]
         assert images, f"{page.name}: every page shows charts"
         for natural_width, alt, src in images:
             assert natural_width > 0, (page, src)
             assert len(alt) > 10 and alt != DEFAULT_ALT, (page, alt)
 
 
-def test_every_internal_link_resolves(driver, reports: Path) -> None:
-    set_width(driver, 1280)
+def test_every_internal_link_resolves(seen, reports: Path) -> None:
     checked = 0
     for page in pages(reports):
-        open_page(driver, page)
-        for href in driver.execute_script("return Array.from(document.links, a => a.href)"):
+        for href in desktop(seen, page)["links"]:
             url = urlparse(href)
             if url.scheme in ("http", "https"):
                 continue  # the sources' own sites: not fetched by the tests
@@ -140,32 +192,22 @@ def test_every_internal_link_resolves(driver, reports: Path) -> None:
     assert checked > 100
 
 
-def test_nothing_overflows_at_desktop_and_phone_widths(driver, reports: Path) -> None:
-    OUTPUT.mkdir(exist_ok=True)
+def test_nothing_overflows_at_desktop_and_phone_widths(seen, reports: Path) -> None:
     for width in WIDTHS:
-        set_width(driver, width)
         for page in pages(reports):
-            open_page(driver, page)
-            assert driver.execute_script(OVERFLOW) == [], (page, width)
-            lang = "en" if page.parent == reports else page.parent.name
-            if page.stem in ("index", NOTEBOOKS[0]):
-                driver.save_screenshot(str(OUTPUT / f"{lang}-{page.stem}-{width}px.png"))
+            assert seen[str(page)][str(width)]["overflow"] == [], (page, width)
     print(f"screenshots in {OUTPUT}")
     assert len(list(OUTPUT.glob("*px.png"))) >= 8
 
 
-def test_the_index_of_each_edition_links_every_report_and_the_other_edition(driver, reports: Path) -> None:
-    set_width(driver, 1280)
+def test_the_index_of_each_edition_links_every_report_and_the_other_edition(seen, reports: Path) -> None:
     for lang in site.EDITIONS:
-        index = site.edition_dir(reports, lang) / "index.html"
-        open_page(driver, index)
-        links = driver.execute_script("return Array.from(document.links, a => a.href)")
-        names = {Path(url2pathname(urlparse(h).path)).stem for h in links if h.endswith(".html")}
+        index = desktop(seen, site.edition_dir(reports, lang) / "index.html")
+        names = {Path(url2pathname(urlparse(h).path)).stem for h in index["links"] if h.endswith(".html")}
         assert set(NOTEBOOKS) <= names, lang
         other = next(e for e in site.EDITIONS if e != lang)
-        switch = driver.execute_script("return document.querySelector('a.cs-lang').href")
-        assert Path(url2pathname(urlparse(switch).path)) == site.edition_dir(reports, other) / "index.html"
-        assert driver.execute_script("return document.documentElement.lang") == lang
+        assert Path(url2pathname(urlparse(index["switch"]).path)) == site.edition_dir(reports, other) / "index.html"
+        assert index["lang"] == lang
 
 
 def _codes() -> list[str]:
@@ -175,13 +217,11 @@ def _codes() -> list[str]:
     return [c for c in codes if "_" in c or c in ("departement", "epci")]
 
 
-def test_no_page_shows_codes_missing_markers_or_raw_fractions(driver, reports: Path) -> None:
-    set_width(driver, 1280)
+def test_no_page_shows_codes_missing_markers_or_raw_fractions(seen, reports: Path) -> None:
     codes = _codes()
     problems = []
     for page in pages(reports):
-        open_page(driver, page)
-        text = driver.execute_script("return document.body.innerText")  # folded code is not shown
+        text = desktop(seen, page)["text"]  # the body's innerText: folded code is not shown
         for code in codes:
             if re.search(rf"\b{re.escape(code)}\b", text):
                 problems.append(f"{page.parent.name}/{page.name}: level code {code}")

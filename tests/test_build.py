@@ -1,13 +1,15 @@
 """Tests of civicstats.build on tiny throwaway notebooks.
 
 The notebooks are written here with nbformat and need nothing from the rest of
-the package. Kernels are slow to start, so one module-scoped build is shared:
-tests that change sources or outputs work on a copy of it.
+the package. Kernels are slow to start, so one build is shared by the whole
+run (both xdist workers): tests that change sources or outputs work on a copy
+of it.
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import subprocess
 import sys
@@ -23,6 +25,7 @@ from civicstats import build as build_module
 from civicstats import paths
 from civicstats.build import build, fingerprint, stale_notebooks
 from civicstats.uptodate import RECORD_NAME
+from tests.conftest import made_once
 
 PARAMETERS = 'data = None\nlang = "en"'
 FIGURE_CODE = """\
@@ -84,15 +87,19 @@ class Built:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """alpha and beta, built once for the whole module."""
-    root = tmp_path_factory.mktemp("build")
-    notebooks = root / "notebooks"
-    notebooks.mkdir()
-    write_alpha(notebooks)
-    write_beta(notebooks)
-    log = Log()
-    result = build(out=root / "out", notebooks_dir=notebooks, log=log, jobs=2)
-    return Built(notebooks, root / "out", result, log, snapshot(root / "out"))
+    """alpha and beta, built once per test run (shared by the xdist workers: ``made_once``). Read only."""
+    def make(root: Path) -> None:
+        notebooks = root / "notebooks"
+        notebooks.mkdir()
+        write_alpha(notebooks)
+        write_beta(notebooks)
+        log = Log()
+        result = build(out=root / "out", notebooks_dir=notebooks, log=log, jobs=2)
+        (root / "built.pickle").write_bytes(pickle.dumps((result, list(log), snapshot(root / "out"))))
+
+    root = made_once(tmp_path_factory, "test_build-built", make)
+    result, log, files = pickle.loads((root / "built.pickle").read_bytes())
+    return Built(root / "notebooks", root / "out", result, Log(log), files)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ Property-based tests (arbitrary bytes, mutated files) are in
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -40,24 +39,11 @@ from civicstats.errors import DataError, DataWarning
 from civicstats.readers import xlsx
 from civicstats.readers.responses import RESPONSES_COLUMNS
 from civicstats.workbook import FORMULA_TRIGGERS, write_template
+from tests.conftest import MARKUP_TOOL, PERSONAL, EditedBuild, digest, tree
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def tree(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (symlinks included, not followed): relative name → sha256."""
-    if not folder.exists():
-        return {}
-    return {p.relative_to(folder).as_posix(): (digest(p) if p.is_file() and not p.is_symlink() else "link")
-            for p in sorted(folder.rglob("*")) if not p.is_dir() or p.is_symlink()}
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    """The data-entry workbook, written once; cases edit copies of it."""
-    return write_template(tmp_path_factory.mktemp("template") / "civicstats-data.xlsx")
+# digest, tree: tests/conftest.py; so is ``template``, the data-entry workbook written once per run (cases edit
+# copies of it), and ``edited_build``, the run's one build on an edited workbook holding personal data.
 
 
 # --------------------------------------------------------------------------
@@ -363,7 +349,7 @@ def test_not_a_regular_file_is_refused_without_reading(tmp_path: Path):
 # --------------------------------------------------------------------------
 # Builds: broken data writes nothing, earlier outputs stay whole, the project is never written
 
-PERSONAL = {"email": "alice@example.org", "téléphone": "+33 6 12 34 56 78", "contact": "Alice Martin"}
+# PERSONAL: tests/conftest.py (the edited workbook of edited_build carries the same columns)
 #: What must appear in no output: the e-mail, the phone (as any notebook could reformat it), the name.
 LEAKS = [b"alice@example.org", b"12 34 56 78", b"Alice Martin", b"Alice"]
 
@@ -388,28 +374,14 @@ def personal_book(template: Path, path: Path) -> Path:
     return path
 
 
-@dataclass
-class Build:
-    book: Path
-    out: Path
-    files: dict[str, str]
-    log: str
+@pytest.fixture
+def good_build(edited_build: EditedBuild) -> EditedBuild:
+    """A successful build, in a real process, on a workbook whose responses hold the ``PERSONAL`` columns.
 
-
-@pytest.fixture(scope="module")
-def good_build(template: Path, tmp_path_factory) -> Build:
-    """A successful build on a workbook with personal data: executes the five notebooks once (~15 s)."""
-    folder = tmp_path_factory.mktemp("good")
-    book_path = personal_book(template, folder / "survey-2026.xlsx")
-    out = folder / "out"
-    # a real process, as the command line runs it; the English edition only (the French one runs the same
-    # cells on the same data, and would double the suite's longest setup)
-    script = ("import sys\nfrom civicstats.build import build\n"
-              "sys.exit(0 if build(data=sys.argv[1], out=sys.argv[2], editions=('en',), log=print).ok else 1)")
-    proc = subprocess.run([sys.executable, "-c", script, str(book_path), str(out)],
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return Build(book_path, out, tree(out), proc.stdout + proc.stderr)
+    The run's shared ``edited_build`` (tests/conftest.py): read only, and the tests below that aim a build at
+    its out folder assert that they wrote nothing there.
+    """
+    return edited_build
 
 
 def test_personal_data_is_warned_about_and_check_passes(template: Path, tmp_path: Path, capsys):
@@ -424,8 +396,9 @@ def test_personal_data_is_warned_about_and_check_passes(template: Path, tmp_path
     assert digest(path) == before
 
 
-def test_personal_data_reaches_no_output(good_build: Build):
+def test_personal_data_reaches_no_output(good_build: EditedBuild):
     assert "personal data" in good_build.log
+    assert all(f"'{column}'" in good_build.log for column in PERSONAL)  # the data built on held them
     files = [good_build.out / name for name in good_build.files]
     kinds = {p.suffix for p in files}
     assert {".ipynb", ".html", ".png", ".svg"} <= kinds, kinds
@@ -440,7 +413,7 @@ BUILD_CASES = ["csv-negative-count", "xlsx-formula", "xlsx-sheet-renamed", "xlsx
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in BUILD_CASES], ids=BUILD_CASES)
-def test_a_build_on_broken_data_writes_nothing(case: Case, template: Path, good_build: Build, tmp_path: Path, capsys):
+def test_a_build_on_broken_data_writes_nothing(case: Case, template: Path, good_build: EditedBuild, tmp_path: Path, capsys):
     folder = tmp_path / "data"
     folder.mkdir()
     path = case.make(folder, template)
@@ -458,7 +431,7 @@ def test_a_build_on_broken_data_writes_nothing(case: Case, template: Path, good_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # no staging folder left beside either
 
 
-def test_a_failed_build_in_a_real_process_leaves_the_earlier_build_whole(template: Path, good_build: Build,
+def test_a_failed_build_in_a_real_process_leaves_the_earlier_build_whole(template: Path, good_build: EditedBuild,
                                                                          tmp_path: Path):
     broken = book(cell(A, "C3", "=C2+5"))(tmp_path, template)
     proc = subprocess.run([sys.executable, "-m", "civicstats.cli", "build", "--data", str(broken),
@@ -1034,16 +1007,16 @@ def test_the_shipped_data_holds_no_personal_data():
 # check ⇒ build: text from data is never markup
 
 
-def test_a_tool_name_with_math_and_html_passes_check_and_builds(data_copy: Path, tmp_path: Path):
-    from civicstats.build import build
-
+def test_a_tool_name_with_math_and_html_passes_check_and_builds(data_copy: Path, edited_build: EditedBuild):
+    assert MARKUP_TOOL == r"Pay $\foo{x}$ now <b>x</b>"
     path = data_copy / "civictech_tools.csv"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("Cap Collectif", r"Pay $\foo{x}$ now <b>x</b>", 1), encoding="utf-8")
+    path.write_text(text.replace("Cap Collectif", MARKUP_TOOL, 1), encoding="utf-8")
     assert main(["check", str(data_copy)]) == 0
-    result = build(data=data_copy, out=tmp_path / "out", notebooks=["04-choosing-a-tool"], log=lambda line: None)
-    assert result.ok, result
-    html = (tmp_path / "out" / "reports" / "04-choosing-a-tool.html").read_text(encoding="utf-8")
+    # the run's edited workbook names its first tool so, and its build succeeded (tests/conftest.py)
+    assert main(["check", str(edited_build.book)]) == 0
+    assert "04-choosing-a-tool" in edited_build.log
+    html = (edited_build.out / "reports" / "04-choosing-a-tool.html").read_text(encoding="utf-8")
     assert "<b>x</b>" not in html
     assert "Pay $\\foo{x}$ now &lt;b&gt;x&lt;/b&gt;" in html or "Pay $\\foo{x}$ now &amp;lt;b" in html
 

@@ -8,7 +8,8 @@ dependencies (pandas, nbclient, ...) from the test environment through a
 ``.pth`` line, which adds their folder but not the test environment's own
 ``.pth`` files: the editable install of this checkout stays invisible, and
 the test asserts it. Every call then runs with a temporary folder as its
-working directory. About 15 s on two cores, the notebook build included.
+working directory. The environment is made once per test run (shared by the
+xdist workers). About 15 s on two cores, the notebook build included.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from civicstats import paths
+from tests.conftest import made_once
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("civicstats", "data", "notebooks", "figures", "pyproject.toml", "setup.py", "README.md", "LICENSE")
@@ -39,10 +41,14 @@ def run(args: list[str], cwd: Path, timeout: int = 120) -> subprocess.CompletedP
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
-    """The python of a fresh virtual environment holding the built wheel."""
+    """The python of a fresh virtual environment holding the built wheel (made once per test run)."""
     if not paths.IN_CHECKOUT:
         pytest.skip("runs from a checkout: it builds the wheel from the sources")
-    base = tmp_path_factory.mktemp("installed")
+    return made_once(tmp_path_factory, "installed", install) / "venv" / "bin" / "python"
+
+
+def install(base: Path) -> None:
+    """Build the wheel from a copy of the sources in ``base``, and install it into ``base/venv``."""
     src = base / "src"
     src.mkdir()
     for name in SOURCES:
@@ -65,7 +71,6 @@ def installed(tmp_path_factory) -> Path:
     site = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                     cwd=base).stdout.strip())
     (site / "borrowed-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
 
 
 def test_the_installed_copy_reads_its_own_data(installed: Path, tmp_path: Path):

@@ -8,12 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from civicstats import paths
-from civicstats.build import build, stale_notebooks
-from civicstats.workbook import write_template
+from civicstats.build import stale_notebooks
+from tests.conftest import EditedBuild, project_outputs
 
 
 NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -109,48 +108,12 @@ def test_the_reports_print_the_survey_figures(shipped_build: Path):
     assert "more than 74 (NL) against 79 (OCZ); consistent" in printed(shipped_build, "05-source-audit")
 
 
-def project_outputs() -> dict[str, bytes]:
-    return {str(p): p.read_bytes() for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
-            for p in sorted(d.iterdir()) if p.is_file()}
+# edited_build: tests/conftest.py (the analyst's routine on one edited workbook: template → edit in Excel,
+# here openpyxl → build; shared with tests/test_hardening.py)
 
 
-@pytest.fixture(scope="module")
-def project_before() -> dict[str, bytes]:
-    return project_outputs()
-
-
-@pytest.fixture(scope="module")
-def updated_build(tmp_path_factory, project_before) -> tuple[Path, Path]:
-    """An analyst's routine: template → edit in Excel (here openpyxl) → build."""
-    folder = tmp_path_factory.mktemp("updated")
-    book = write_template(folder / "survey-2026.xlsx")
-    wb = openpyxl.load_workbook(book)
-    sources = wb["sources"]
-    sources.append(["WAVE26", "Survey of French local authorities, 2026 wave (test)", "civicstats tests", "2026", None])
-    adoption = wb["civictech_adoption"]
-    for row in adoption.iter_rows(min_row=2):
-        if row[1].value == "region":
-            row[2].value = 10  # a corrected count
-    responses = wb["responses"]
-    header = [c.value for c in responses[1]]
-    answers = [
-        {"siren": "200000001", "name": "Région test", "level": "region", "dialogue_concertation": "oui"},
-        {"siren": "200000002", "name": "Ville test", "level": "commune", "population": 42_000, "reporting": "x"},
-        {"siren": "200000003", "name": "Village test", "level": "commune", "population": 800, "open_data_portal": "oui"},
-        {"siren": "200000004", "name": "Bourg test", "level": "commune", "population": 3_000, "crowdfunding": "yes"},
-    ]
-    for answer in answers:
-        values = {"as_of": "2026", "source": "WAVE26", **answer}
-        responses.append([values.get(column) for column in header])
-    wb.save(book)
-    out = folder / "out"
-    result = build(data=book, out=out, log=lambda line: None)
-    assert result.ok, result
-    return book, out
-
-
-def test_updated_data_reaches_the_rendered_notebooks(updated_build):
-    book, out = updated_build
+def test_updated_data_reaches_the_rendered_notebooks(edited_build: EditedBuild):
+    book, out = edited_build.book, edited_build.out
     text = printed(out, "01-civic-tech-adoption")
     # the new 2026 wave computed from the responses, and the change since 2018
     assert "In the 2026 wave, 3 collectivities are counted across 3 levels" in text
@@ -169,5 +132,5 @@ def test_updated_data_reaches_the_rendered_notebooks(updated_build):
     assert (out / "figures" / "adoption-by-level.png").is_file()
 
 
-def test_updated_build_leaves_the_project_untouched(updated_build, project_before):
-    assert project_outputs() == project_before
+def test_updated_build_leaves_the_project_untouched(edited_build: EditedBuild):
+    assert project_outputs() == edited_build.project_before

@@ -1,12 +1,14 @@
 """The reports as a bilingual static site (civicstats.site, built by civicstats.build).
 
-Two small notebooks with English and French cells are built once for the
-module in both editions; the tests read the pages the build wrote.
+Two small notebooks with English and French cells are built once per test run
+in both editions (shared by the xdist workers); the tests read the pages the
+build wrote.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import shutil
 import stat
@@ -25,6 +27,7 @@ from civicstats import build as build_module
 from civicstats import paths, site
 from civicstats.build import build
 from civicstats.uptodate import RECORD_NAME
+from tests.conftest import made_once
 
 EDITIONS = ("en", "fr")
 DEFAULT_ALT = "No description has been provided for this image"
@@ -106,18 +109,23 @@ class Site:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    root = tmp_path_factory.mktemp("site")
-    notebooks = root / "notebooks"
-    notebooks.mkdir()
-    write_alpha(notebooks)
-    write_beta(notebooks)
-    log = Log()
-    old = os.umask(0o022)
-    try:
-        result = build(out=root / "out", notebooks_dir=notebooks, editions=EDITIONS, log=log)
-    finally:
-        os.umask(old)
-    return Site(notebooks, root / "out", result, log, snapshot(root / "out"))
+    """Both notebooks in both editions, built once per test run (shared by the xdist workers). Read only."""
+    def make(root: Path) -> None:
+        notebooks = root / "notebooks"
+        notebooks.mkdir()
+        write_alpha(notebooks)
+        write_beta(notebooks)
+        log = Log()
+        old = os.umask(0o022)
+        try:
+            result = build(out=root / "out", notebooks_dir=notebooks, editions=EDITIONS, log=log)
+        finally:
+            os.umask(old)
+        (root / "built.pickle").write_bytes(pickle.dumps((result, list(log), snapshot(root / "out"))))
+
+    root = made_once(tmp_path_factory, "test_site-built", make)
+    result, log, files = pickle.loads((root / "built.pickle").read_bytes())
+    return Site(root / "notebooks", root / "out", result, Log(log), files)
 
 
 @pytest.fixture
