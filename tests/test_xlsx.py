@@ -517,3 +517,140 @@ def test_many_small_parts_that_expand_together_are_a_zip_bomb(tmp_path: Path):
             zf.writestr(f"xl/part{i}.xml", b" " * 500_000)  # each under the 1 MB floor of the per-part ratio
     with pytest.raises(DataError, match="parts expand .* times together"):
         xlsx.sheet_names(path)
+
+
+# --------------------------------------------------------------------------
+# Issue 14: the sheet is parsed only when its bytes say it must be
+
+
+def _cells_book(path: Path, rows: bytes, styles: bytes | None = None) -> Path:
+    from tests.hostile import PB_HEADER, _inline_row, hand_book
+
+    return hand_book(path, {"participatory_budgets": _inline_row(1, PB_HEADER) + rows}, styles)
+
+
+def _rows(first: int, last: int) -> bytes:
+    """Valid participatory_budgets rows ``first``..``last``, one year each (13 columns wide: a note far right)."""
+    from tests.hostile import _inline_row
+
+    return b"".join(_inline_row(r, [float(r), 47.0, "villes", "BEZ"]) for r in range(first, last + 1))
+
+
+@pytest.fixture
+def parsed(monkeypatch) -> list[str]:
+    """The sheet parts the reader parses (the exact scan), in order."""
+    seen: list[str] = []
+    scan = xlsx.scan_sheet
+
+    def spy(path, member, styles=frozenset()):
+        seen.append(member)
+        return scan(path, member, styles)
+
+    monkeypatch.setattr(xlsx, "scan_sheet", spy)
+    return seen
+
+
+def test_a_thousand_row_sheet_is_bounded_by_its_bytes_and_never_parsed(tmp_path: Path, parsed: list[str]):
+    path = _cells_book(tmp_path / "b.xlsx", _rows(2, 1001))
+    assert xlsx.max_cells() == xlsx.DEFAULT_MAX_CELLS
+    assert xlsx._inspect(path).far == frozenset()  # 1,001 rows × 4 columns, not 99,999 × 26
+    assert len(xlsx.read_sheet(path, "participatory_budgets").frame) == 1000
+    assert parsed == []
+
+
+@pytest.mark.parametrize("far_cell, reach", [
+    (b'<row r="2"><c r="Z99999"><v>1</v></c></row>', "column Z and row 99,999"),  # near, out of order, before the rest
+    (b'<row r="2"><c r="E250000"><v>1</v></c></row>', "column E and row 250,000"),  # six digits: not near
+])
+def test_a_few_far_cells_still_reach_past_the_limit(tmp_path: Path, parsed: list[str], far_cell: bytes, reach: str):
+    path = _cells_book(tmp_path / "b.xlsx", far_cell + _rows(3, 1001))
+    with pytest.raises(DataError, match=f"as far as {reach}.*over the limit of 1,000,000"):
+        xlsx.read_sheet(path, "participatory_budgets")
+    assert parsed == ["xl/worksheets/sheet1.xml"]
+
+
+def test_the_byte_bound_covers_every_cell_however_the_bytes_are_cut():
+    """Rows in any order, cut anywhere: the bound reaches every reference, and counts near rows at most 10 % over."""
+    import random
+
+    rng = random.Random(14)
+    for _ in range(60):
+        refs = [(rng.choice("ABCDMZabz"), rng.choice([rng.randint(1, 40), rng.randint(1, 99_999), rng.randint(1, 300_000)]))
+                for _ in range(rng.randint(1, 120))]
+        if rng.random() < 0.5:
+            refs.sort(key=lambda ref: ref[1])
+        data = b"".join(b'<row r="%d"><c r="%s%d"><v>1</v></c></row>' % (r, c.encode(), r) for c, r in refs)
+        extent, pos = xlsx._Extent(), 0
+        while pos < len(data):
+            step = rng.randint(1, 2000)
+            extent.feed(data[pos:pos + step])
+            pos += step
+        extent.close()
+        rows, columns = max(r for _, r in refs), max(ord(c.upper()) - 64 for c, _ in refs)
+        assert not extent.odd and extent.columns == columns
+        assert rows <= extent.rows <= max(rows, rows * 1.1), (refs, extent.rows)
+
+
+@pytest.mark.parametrize("cell, words", [
+    (b"<c><v>1</v></c>", "no reference"),
+    (b"<c r='B2'><v>1</v></c>", "single quotes"),
+    (b'<c s="1" r="B2"><v>1</v></c>', "reference not first"),
+    (b'<c r="B02"><v>1</v></c>', "leading zero: measured, not near"),
+    (b'<c r="B2">\x1b<v>1</v></c>', "a byte XML does not allow"),
+])
+def test_cells_written_otherwise_are_odd_or_measured(cell: bytes, words: str):
+    extent = xlsx._Extent()
+    extent.feed(b'<row r="2">' + cell + b"</row>")
+    extent.close()
+    assert (extent.odd, extent.rows, extent.columns) == ((False, 2, 2) if "measured" in words else (True, 0, 0)), words
+
+
+PERCENT = (b'<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           b'<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="3"/><xf numFmtId="9"/></cellXfs></styleSheet>')
+
+
+@pytest.mark.parametrize("style, is_parsed", [
+    (b"", False),  # no cell styled: the workbook's percent style is not looked for
+    (b' s="1"', False),  # a style that is no percentage
+    (b' s="2"', True),  # the percent style
+    (b" s='1'", True),  # a style written otherwise: looked for
+])
+def test_only_a_sheet_that_may_hold_a_percent_style_is_parsed_for_it(tmp_path: Path, parsed: list[str], style: bytes,
+                                                                   is_parsed: bool):
+    row = b'<row r="2"><c r="A2"><v>2017</v></c><c r="B2"%s><v>47</v></c><c r="C2" t="inlineStr"><is><t>villes</t>' \
+          b'</is></c><c r="D2" t="inlineStr"><is><t>BEZ</t></is></c></row>' % style
+    path = _cells_book(tmp_path / "b.xlsx", row, PERCENT)
+    assert xlsx._inspect(path).percent_styles == frozenset({2})
+    table = xlsx.read_sheet(path, "participatory_budgets")
+    assert parsed == (["xl/worksheets/sheet1.xml"] if is_parsed else [])
+    percent = [p for p in table.problems if "percentage" in p.rule]
+    assert [(p.row, p.column, p.value) for p in percent] == ([(2, "count", "4700 %")] if style == b' s="2"' else [])
+
+
+@pytest.mark.parametrize("xml, rule", [
+    (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]><worksheet><sheetData><row><c><v>&e;</v></c></row>'
+     b"</sheetData></worksheet>", "billion laughs"),
+    (b'<?xml version="1.0"?><worksheet><sheetData><row><c><v>1</c></row></sheetData></worksheet>', "not well-formed"),
+    (b'<?xml version="1.0"?><worksheet><sheetData><row><c><v>&e;</v></c></row></sheetData></worksheet>',
+     "not well-formed"),  # an entity never declared
+])
+def test_the_sheet_scan_refuses_entities_and_malformed_xml(tmp_path: Path, xml: bytes, rule: str):
+    path = tmp_path / "b.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", xml)
+    with pytest.raises(xlsx._Refused, match=rule):
+        xlsx.scan_sheet(path, "xl/worksheets/sheet1.xml")
+
+
+def test_the_sheet_scan_reads_only_the_direct_children_of_a_cell(tmp_path: Path):
+    xml = (b'<?xml version="1.0"?><worksheet xmlns="urn:m"><sheetData><row r="4">'
+           b'<c r="B4" t="e"><is><t>x</t></is><v>#DIV/0!</v></c>'  # an error, its value the <v> child's text
+           b'<c t="str"><f>SUM(A1:A2)<x xmlns="urn:o"/>ignored</f><v>3</v></c>'  # placed after B4: C4
+           b'<c r="E4" s="7"><extLst><f>not a formula of the cell</f></extLst></c>'
+           b'</row></sheetData><c r="Z99"><f>after the data</f></c></worksheet>')
+    path = tmp_path / "b.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", xml)
+    scan = xlsx.scan_sheet(path, "xl/worksheets/sheet1.xml", frozenset({7}))
+    assert scan.marked == [(4, 1, "error", "#DIV/0!"), (4, 2, "formula", "=SUM(A1:A2)")]
+    assert (scan.rows, scan.columns, scan.styled) == (4, 3, {(4, 4)})

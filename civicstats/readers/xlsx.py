@@ -60,7 +60,7 @@ from civicstats.readers.xlsx_safety import (  # noqa: F401 - the reader's public
     CORRUPT, DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, DEFAULT_MAX_RATIO, DTD_RULE, HARD_MAX_BYTES, HARD_MAX_CELLS,
     MAX_BYTES_ENV, MAX_CELLS_ENV, MAX_MEMBERS, MAX_RATIO_ENV, MAX_SHEETS, OLE_MAGIC, RATIO_FLOOR, ZIP_MAGIC,
     SheetScan, _Book, _column_index, _Extent, _inspect, _Refused, _sheet_events, _xml, column_letter, max_bytes,
-    max_cells, max_ratio, scan_sheet,
+    max_cells, max_ratio, scan_sheet, styles_used,
 )
 from civicstats.schema import Origin, suggest, table_names
 
@@ -409,7 +409,8 @@ def read_sheet(path: str | Path, name: str) -> RawTable:
                     workbook = _open["calamine"] = calamine.CalamineWorkbook.from_path(str(path))
                 member = book.sheets[name]
                 scan = None
-                if member in book.far or member in book.flagged or book.percent_styles:
+                used = styles_used(path, member) if book.percent_styles else frozenset()
+                if member in book.far or member in book.flagged or used is None or used & book.percent_styles:
                     scan = scan_sheet(path, member, book.percent_styles)
                     if member in book.far:
                         _check_extent(scan)  # before calamine allocates the sheet

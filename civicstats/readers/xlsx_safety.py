@@ -27,20 +27,26 @@ every workbook) checks it once, streaming, on a bounded read of the zip:
   shared strings declare more strings than its size can hold;
 * XML with a document type declaration (``<!DOCTYPE``, ``<!ENTITY``: the
   "billion laughs" and external-entity attacks) is refused; Excel never
-  writes one. The XML parsed here is parsed with :mod:`defusedxml`.
+  writes one. The XML parsed here is parsed with :mod:`defusedxml`, or
+  with expat refusing any document type (the sheet scan).
 
 Two scans, one implementation each. The **extent** of a sheet is bounded
-from its bytes as they stream by (:class:`_Extent`); a sheet it cannot bound
-is measured exactly by the **sheet scan** (:func:`scan_sheet`), the one
-parse of a sheet's XML, which also finds formula and error cells (for sheets
-whose bytes hold ``f>`` or ``t="e"``) and cells styled as percentages.
+from its bytes as they stream by (:class:`_Extent`: the rows × columns its
+cell references reach, without a parse); a sheet it cannot bound under the
+limit is measured exactly by the **sheet scan** (:func:`scan_sheet`), the
+one parse of a sheet's XML (expat callbacks), which also finds formula and
+error cells (for sheets whose bytes hold ``f>`` or ``t="e"``) and cells
+styled as percentages (for sheets whose bytes may use a percent style,
+:class:`_StyleUse`). A sheet that is none of these is never parsed here:
+calamine reads it.
 
-Size: about 600 lines, on purpose: every refusal above is one pass over the
+Size: about 800 lines, on purpose: every refusal above is one pass over the
 same bytes, and splitting the pass would mean reading a hostile file twice.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -133,30 +139,39 @@ class _Extent:
     from A1 to the farthest cell holding a value (rows × columns), and a Rust
     allocation that fails aborts the process: a sheet of a few bytes naming
     cell XFD1048576 would ask for 500 GB. Excel writes every cell as
-    ``<c r="B7" ...>``, and in such a sheet only a reference of two letters
-    or more (column AA on) or of six digits or more (row 100,000 on) can
-    reach beyond 26 columns × 99,999 rows: one regular expression finds the
-    cell tags that are not so near (0.1 s for 60 MB of sheet), and they are
-    rare. A sheet whose bound is too large, or whose cells are written
-    otherwise (a cell without its reference is placed by counting, prefixed
-    tags, quotes or spaces Excel does not write), is parsed before it is
-    read, to measure it exactly (:func:`_parsed_extent`).
+    ``<c r="B7" ...>``; a reference of one letter and one to five digits
+    (without a leading zero) is *near*. One regular expression finds, in each
+    chunk, the cell tags that are not near (rare: each is measured by its
+    reference) and the near ones beyond the farthest seen so far; counting
+    from the chunk's last cells, in a sheet written row after row, there are
+    none. So a sheet is bounded by the rows × columns its references reach
+    (a 100,001 × 13 sheet at 1.3 million cells; near rows are counted up to
+    their first two digits, 45,678 as 45,999, to keep the search short), at
+    the cost of one search.
+    A sheet whose bound is too large, or whose cells are written otherwise
+    (a cell without its reference is placed by counting, prefixed tags,
+    quotes or spaces Excel does not write, bytes XML does not allow), is
+    measured exactly by parsing it (:func:`scan_sheet`) before it is read.
 
     >>> e = _Extent(); e.feed(b'<row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>2</v></c></row>'); e.close()
     >>> e.bound(), e.odd
-    (2599974, False)
+    (3, False)
+    >>> e.feed(b'<row r="70000"><c r="B70000"><v>3</v></c></row><row r="3"><c r="D3"/></row>'); e.close()
+    >>> e.rows, e.columns, e.bound()  # rows counted up to their first two digits: at most 10 % more
+    (70999, 4, 283996)
     >>> e.feed(b'<c r="XFD1048576"><v>3</v></c>'); e.close(); e.bound()
     17179869184
     >>> e = _Extent(); e.feed(b'<row r="1048576"><c><v>1</v></c></row>'); e.close(); e.odd
     True
     """
 
-    #: A cell tag that is not ``<c r="`` + one letter + at most five digits.
-    NOT_NEAR = re.compile(rb'<c(?! r="[A-Za-z][0-9]{1,5}")(?=[\s/>])')
+    NEAR = re.compile(rb'<c r="([A-Za-z])([1-9][0-9]{0,4})"')
     REF = re.compile(rb' r="([A-Za-z]{1,4})([0-9]{1,10})"')
     PREFIXED = re.compile(rb':c[\s/>]')
-    #: What a sheet whose references are all near (one letter, five digits) can reach.
-    NEAR_ROWS, NEAR_COLUMNS = 99_999, 26
+    #: The bytes XML 1.0 allows: not the control characters other than tab, line feed and carriage return.
+    XML_BYTES = bytes(b for b in range(256) if b in (9, 10, 13) or b >= 32)
+    #: Near cells beyond the farthest seen, in one chunk, before the rest of the chunk is measured at once.
+    MAX_JUMPS = 16
     HUGE = 1 << 40
     #: Bytes kept from one chunk to the next, so that no tag is judged cut in two.
     CARRY = 64
@@ -172,27 +187,83 @@ class _Extent:
     def close(self) -> None:
         self._scan(self.carry, final=True)
 
+    def bound(self) -> int:
+        """Most cells reading the sheet can allocate, as far as the bytes seen tell."""
+        return self.rows * self.columns
+
     def _scan(self, text: bytes, final: bool) -> None:
         cut = len(text) if final else max(len(text) - self.CARRY, 0)
         self.carry = text[cut:]
         if self.odd:
             return
-        if self.PREFIXED.search(text):
+        if self.PREFIXED.search(text) or text.translate(None, self.XML_BYTES):
             self.odd = True
             return
-        for tag in self.NOT_NEAR.finditer(text):
-            if tag.start() >= cut:
-                break
-            ref = self.REF.match(text, tag.end())
-            if ref is None:
-                self.odd = True
-                return
-            self.columns = max(self.columns, _column_number(ref[1]))
-            self.rows = max(self.rows, _row_number(ref[2]))
+        for letter, digits in self.NEAR.findall(text, max(cut - 4096, 0)):  # the last cells: usually the farthest
+            self._reach(letter, digits)
+        tags, pos, jumps = self._tags(), 0, 0
+        while (tag := tags.search(text, pos)) is not None and tag.start() < cut:
+            pos = tag.end()
+            near = self.NEAR.match(text, tag.start())
+            if near is None:  # not near: measured by its reference
+                ref = self.REF.match(text, pos)
+                if ref is None:
+                    self.odd = True
+                    return
+                self._reach(ref[1], ref[2])
+                continue
+            jumps += 1
+            if jumps < self.MAX_JUMPS:
+                self._reach(near[1], near[2])
+            else:  # cells out of order: the rest of the chunk measured at once
+                refs = self.NEAR.findall(text, tag.start())
+                self._reach(max(c.upper() for c, _ in refs), max(r.rjust(5) for _, r in refs).lstrip())
+            tags = self._tags()
 
-    def bound(self) -> int:
-        """Most cells reading the sheet can allocate, as far as the bytes seen tell."""
-        return max(self.rows, self.NEAR_ROWS) * max(self.columns, self.NEAR_COLUMNS)
+    def _reach(self, letters: bytes, digits: bytes) -> None:
+        self.columns = max(self.columns, _column_number(letters))
+        self.rows = max(self.rows, _row_number(digits))
+
+    def _tags(self):
+        """Cell tags that are not near, or near and beyond the farthest cell seen so far (rows rounded up)."""
+        self.rows = _rounded(self.rows)  # the rows the expression lets pass without a look
+        return _beyond(self.rows, min(self.columns, 26))
+
+
+@functools.lru_cache(maxsize=256)
+def _beyond(rows: int, columns: int):
+    r"""Cell tags (``<c`` and a space, ``/`` or ``>``) other than ``<c r="`` + a near reference within rows × columns.
+
+    ``rows`` is 99,999 or more, or has at most two digits, or two digits then nines (``45999``, see
+    :func:`_rounded`): so the expression has three branches at most, the usual one first.
+
+    >>> [bool(_beyond(4599, 3).match(t)) for t in (b'<c r="C4599">', b'<c r="D1">', b'<c r="A4600">', b'<c>', b'<col>')]
+    [False, True, True, True, False]
+    """
+    if rows < 1 or columns < 1:
+        return re.compile(rb"<c(?=[\s/>])")
+    digits = str(min(rows, 99_999)).encode()
+    lead, second, rest = digits[0], digits[1:2], len(digits) - 2
+    if len(digits) == 1:
+        within = [b"[1-%c]" % lead]
+    else:  # a number of as many digits, first the same first digit, then a smaller one; then fewer digits
+        within = [b"%c[0-%c][0-9]{%d}" % (lead, second[0], rest)] + ([b"[1-%c][0-9]{%d}" % (lead - 1, rest + 1)]
+                                                                    if lead > ord("1") else [])
+        within.append(b"[1-9][0-9]{0,%d}" % rest)
+    letters = b"A-%ca-%c" % (64 + columns, 96 + columns)
+    return re.compile(rb'<c(?! r="[' + letters + rb'](?:' + b"|".join(within) + rb')")(?=[\s/>])')
+
+
+def _rounded(rows: int) -> int:
+    """A row number rounded up to its first two digits (45,678 → 45,999), for a short expression (:func:`_beyond`).
+
+    >>> [_rounded(n) for n in (0, 7, 45, 100, 45678, 10000, 99999, 123456)]
+    [0, 7, 45, 109, 45999, 10999, 99999, 123456]
+    """
+    if rows < 100 or rows >= 99_999:
+        return rows
+    text = str(rows)
+    return int(text[:2] + "9" * (len(text) - 2))
 
 
 def _row_number(digits: bytes | str) -> int:
@@ -204,6 +275,74 @@ def _column_number(letters: bytes | str) -> int:
     if isinstance(letters, bytes):
         letters = letters.decode("ascii")
     return _column_index(letters.upper()) + 1 if len(letters) <= 4 else _Extent.HUGE
+
+
+class _StyleUse:
+    """The cell styles a sheet's bytes may use, noted as they stream by, without parsing.
+
+    Only a sheet that may hold a cell styled as a percentage is parsed to find
+    such cells (:func:`scan_sheet`): one regular expression finds the style
+    attributes (``s="3"``) whose value is not one already noted, so each
+    distinct style costs one look. ``styles`` becomes None (any style) when
+    one is written in a way not followed here (single quotes, a character
+    reference, more than :attr:`MAX_STYLES` distinct styles).
+
+    >>> u = _StyleUse(); u.feed(b'<c r="A1" s="3" t="s"><v>1</v></c><c r="B1" s="3"/><c r="C1" s="12"/>'); u.close()
+    >>> sorted(u.styles)
+    [3, 12]
+    >>> u.feed(b'<c r="D1" s="&#57;"/>'); u.close(); u.styles is None
+    True
+    """
+
+    STYLE = rb"s\s*+=\s*+"
+    VALUE = re.compile(rb'"([0-9]{1,9})"')
+    MAX_STYLES = 64
+    CARRY = 64
+
+    def __init__(self) -> None:
+        self.styles: set[int] | None = set()
+        self.carry = b""
+        self._known: list[bytes] = []
+
+    def feed(self, out: bytes) -> None:
+        self._scan(self.carry + out, final=False)
+
+    def close(self) -> None:
+        self._scan(self.carry, final=True)
+
+    def _scan(self, text: bytes, final: bool) -> None:
+        cut = len(text) if final else max(len(text) - self.CARRY, 0)
+        self.carry = text[cut:]
+        pattern, pos = self._pattern(), 0
+        while self.styles is not None and (found := pattern.search(text, pos)) is not None and found.start() < cut:
+            pos = found.end()
+            before = text[found.start() - 1:found.start()]
+            if before and before not in b" \t\r\n":  # not an attribute of its own: xmlns=, x:s=
+                if before in b"\"'":  # or no space before it, which a parser would refuse
+                    self.styles = None
+                continue
+            value = self.VALUE.match(text, pos)
+            if value is None or len(self._known) >= self.MAX_STYLES:
+                self.styles = None
+                return
+            if value[1] not in self._known:
+                self.styles.add(int(value[1]))
+                self._known.append(value[1])
+                pattern = self._pattern()
+
+    def _pattern(self):
+        """Style attributes whose value is not one already noted."""
+        known = b"|".join(self._known)
+        return re.compile(self.STYLE + (b'(?!"(?:' + known + b')")' if known else b""))
+
+
+def styles_used(path: Path, member: str) -> frozenset[int] | None:
+    """The cell styles sheet part ``member`` may use (:class:`_StyleUse`), streaming it once more; None: any."""
+    with open(path, "rb") as fp:
+        info = zipfile.ZipFile(fp).getinfo(member)
+        use = _StyleUse()
+        _stream_member(fp, info, scan=False, keep=False, extent=use)
+    return None if use.styles is None else frozenset(use.styles)
 
 
 class _Refused(Exception):
@@ -232,7 +371,7 @@ def _not_a_zip(head: bytes) -> str:
 
 
 def _stream_member(fp, info: zipfile.ZipInfo, *, scan: bool, keep: bool,
-                   extent: _Extent | None = None) -> tuple[bytes | None, bool]:
+                   extent: _Extent | _StyleUse | None = None) -> tuple[bytes | None, bool]:
     """Decompress one member in bounded chunks, trusting none of its declared sizes.
 
     Returns the member's bytes when ``keep``, and whether it holds a formula
@@ -270,11 +409,11 @@ def _stream_member(fp, info: zipfile.ZipInfo, *, scan: bool, keep: bool,
             if extent is not None:
                 extent.feed(out)
             edge = tail + out[:_TAIL]
-            if b"<!" in out or b"<!" in edge:
-                if any(m in out or m in edge for m in (b"<!DOCTYPE", b"<!ENTITY")):
-                    raise _Refused(DTD_RULE)
+            if b"<!DOCTYPE" in edge or b"<!ENTITY" in edge or any(
+                    out[bang.start() - 1:bang.start()] == b"<" for bang in _DTD_BANG.finditer(out, 1)):
+                raise _Refused(DTD_RULE)
             if scan and not flagged:
-                flagged = any(m in out or m in edge for m in (b"f>", b't="e"'))
+                flagged = b"f>" in edge or b't="e"' in edge or _FORMULA_END.search(out) is not None or b't="e"' in out
             tail = out[-_TAIL:]
         first = False
         if keep:
@@ -317,6 +456,9 @@ def _stream_member(fp, info: zipfile.ZipInfo, *, scan: bool, keep: bool,
     return (b"".join(kept) if keep else None), flagged
 
 
+#: Searched by regular expression: a rare first byte makes it several times faster than ``in``.
+_DTD_BANG = re.compile(rb"!(?=DOCTYPE|ENTITY)")
+_FORMULA_END = re.compile(rb"f>")
 _SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst[\s>/][^>]*", re.S)
 _UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*([0-9]+)""")
 
@@ -471,8 +613,10 @@ def _inspect(path: Path) -> _Book:
         if len(sheets) > MAX_SHEETS:
             raise _Refused(f"the workbook has more than {MAX_SHEETS} sheets: not a workbook of tables; "
                            "keep the sheets civicstats reads (one per table)")
-    styles = next((m for m in parts if m.lower().endswith("styles.xml") and m.startswith(posixpath.dirname(book_part))), None)
-    return _Book(sheets, frozenset(flagged), frozenset(far), _percent_styles(parts[styles], styles) if styles else frozenset())
+    styles_part = next((m for m in parts if m.lower().endswith("styles.xml") and m.startswith(posixpath.dirname(book_part))),
+                       None)
+    percent = _percent_styles(parts[styles_part], styles_part) if styles_part else frozenset()
+    return _Book(sheets, frozenset(flagged), frozenset(far), percent)
 
 
 #: Built-in number formats showing a percentage (0% and 0.00%).
@@ -555,44 +699,114 @@ def scan_sheet(path: Path, member: str, styles: frozenset[int] = frozenset()) ->
     ``<row r>`` names (or the row after the previous one). A formula's text
     is shown; a formula copied from another cell (``<f t="shared" si="0"/>``)
     shows the formula it copies.
+
+    Parsed with expat's callbacks, which look only at ``<row>`` and ``<c>``
+    and the text of a cell's ``<f>`` and ``<v>``, up to the end of
+    ``sheetData``: a document type, entities or external references are
+    refused (:data:`DTD_RULE`), never expanded, and malformed XML is a
+    corrupt workbook.
     """
+    from xml.parsers import expat
+
     scan = SheetScan(0, 0)
     shared: dict[str, str] = {}
     row, column, place = 0, 0, (0, 0)  # 0-based: the current row, the next cell of it, the current cell
-    for event, el in _sheet_events(path, member):
-        tag = _local(el.tag)
-        if event == "start":
-            if tag == "row":
-                r = _attr(el, "r")
-                if r is not None and r.strip().isdigit():
-                    row = _row_number(r.strip()) - 1
-                column = 0
-            elif tag == "c":
-                ref = re.search(r"([A-Za-z]+)\s*([0-9]+)", _attr(el, "r") or "")
-                place = (_row_number(ref[2]) - 1, _column_number(ref[1]) - 1) if ref else (row, column)
-                column = place[1] + 1
-            continue
+    depth = 0
+    cells: list[list] = []  # the open cells: [depth, t, s, f text, f si, has f, v text, has v, has is]
+    text: list[str] | None = None  # where the text of the open <f> or <v> goes, until its first child
+    locals_: dict[str, str] = {}
+
+    def local(name: str) -> str:
+        found = locals_.get(name)
+        if found is None:
+            found = locals_[name] = name.rsplit("}", 1)[-1]
+        return found
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal depth, row, column, place, text
+        depth += 1
+        text = None
+        tag = locals_.get(name) or local(name)
+        if cells and cells[-1][0] == depth - 1:  # a child of the open cell: the last of each name counts
+            cell = cells[-1]
+            if tag == "f":
+                cell[3:6] = [[], attrs.get("si"), True]
+                text = cell[3]
+            elif tag == "v":
+                cell[6:8] = [[], True]
+                text = cell[6]
+            elif tag == "is":
+                cell[8] = True
+        if tag == "row":
+            r = attrs.get("r")
+            if r is None:
+                r = next((v for k, v in attrs.items() if local(k) == "r"), None)
+            if r is not None and r.strip().isdigit():
+                row = _row_number(r.strip()) - 1
+            column = 0
+        elif tag == "c":
+            r = attrs.get("r")
+            if r is None:
+                r = next((v for k, v in attrs.items() if local(k) == "r"), None)
+            ref = _CELL_REF.search(r or "")
+            place = (_row_number(ref[2]) - 1, _column_number(ref[1]) - 1) if ref else (row, column)
+            column = place[1] + 1
+            cells.append([depth, attrs.get("t"), attrs.get("s"), None, None, False, None, False, False])
+
+    def end(name: str) -> None:
+        nonlocal depth, row, column, text
+        depth -= 1
+        text = None
+        tag = locals_.get(name) or local(name)
         if tag == "row":
             row, column = row + 1, 0
-            el.clear()
-        if tag != "c":
-            continue
-        children = {_local(child.tag): child for child in el}
-        formula, value = children.get("f"), children.get("v")
-        if formula is not None or "is" in children or value is not None and value.text:
-            scan.rows, scan.columns = max(scan.rows, place[0] + 1), max(scan.columns, place[1] + 1)
-        where = (place[0] + 1, place[1])
-        if formula is not None:
-            text, si = formula.text or "", formula.get("si")
-            if text and si is not None:
-                shared[si] = text
-            shown = ("=" + text if text else "=" + shared[si] + " (copied)" if si in shared
-                     else "(a formula copied from another cell)")
-            scan.marked.append((*where, "formula", shown))
-        elif el.get("t") == "e":
-            scan.marked.append((*where, "error", value.text if value is not None and value.text else "#error"))
-        style = el.get("s")
-        if styles and style is not None and style.isdigit() and int(style) in styles:
-            scan.styled.add(where)
-        el.clear()
+        elif tag == "c":
+            _depth, kind, style, formula, si, has_formula, value, has_value, has_is = cells.pop()
+            formula = "".join(formula) if formula is not None else ""
+            value = "".join(value) if value is not None else ""
+            if has_formula or has_is or value:
+                scan.rows, scan.columns = max(scan.rows, place[0] + 1), max(scan.columns, place[1] + 1)
+            where = (place[0] + 1, place[1])
+            if has_formula:
+                if formula and si is not None:
+                    shared[si] = formula
+                shown = ("=" + formula if formula else "=" + shared[si] + " (copied)" if si in shared
+                         else "(a formula copied from another cell)")
+                scan.marked.append((*where, "formula", shown))
+            elif kind == "e":
+                scan.marked.append((*where, "error", value or "#error"))
+            if styles and style is not None and style.isdigit() and int(style) in styles:
+                scan.styled.add(where)
+        elif tag == "sheetData":
+            raise _SheetEnd
+
+    def characters(data: str) -> None:
+        if text is not None:
+            text.append(data)
+
+    def refuse(*_args) -> None:
+        raise _Refused(DTD_RULE)
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, characters
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    with zipfile.ZipFile(path) as zf, zf.open(member) as stream:
+        try:
+            while chunk := stream.read(1 << 20):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+        except _SheetEnd:
+            pass
+        except expat.ExpatError:
+            raise _Refused(f"{CORRUPT}; its sheet part {member} is not well-formed XML") from None
     return scan
+
+
+class _SheetEnd(Exception):
+    """The end of ``sheetData``: nothing after it is parsed."""
+
+
+_CELL_REF = re.compile(r"([A-Za-z]+)\s*([0-9]+)")
