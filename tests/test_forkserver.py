@@ -85,3 +85,38 @@ def test_a_killed_launcher_takes_its_kernel_with_it(tmp_path: Path) -> None:
 def test_kernels_are_not_forked_when_asked_not_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(build_module.NO_FORK_ENV, "1")
     assert build_module._start_fork_server(tmp_path) is None
+
+
+def test_an_interrupt_sent_to_the_launcher_reaches_the_kernel(tmp_path: Path) -> None:
+    # jupyter_client interrupts a kernel (a cell over its time limit) by signalling the process it started
+    from jupyter_client import BlockingKernelClient
+
+    server = forkserver.ForkServer(tmp_path, build_module._kernel_env())
+    launcher = None
+    try:
+        assert server.wait_ready()
+        connection = tmp_path / "kernel.json"
+        launcher = subprocess.Popen([sys.executable, "-m", "civicstats.forkserver", "kernel", server.socket, "--",
+                                     "-f", str(connection)], env=build_module._kernel_env())
+        client = BlockingKernelClient(connection_file=str(connection))
+        deadline = time.monotonic() + 60
+        while not connection.is_file() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        client.load_connection_file()
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        started = time.monotonic()
+        message = client.execute("import time\ntime.sleep(60)")
+        time.sleep(1)
+        launcher.send_signal(signal.SIGINT)
+        reply = client.get_shell_msg(timeout=30)
+        assert reply["parent_header"]["msg_id"] == message
+        assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+        assert time.monotonic() - started < 30
+        client.shutdown()
+        assert launcher.wait(timeout=30) == 0  # the kernel ended: so does the launcher, with its exit code
+        client.stop_channels()
+    finally:
+        if launcher is not None and launcher.poll() is None:
+            launcher.kill()
+        server.stop()
