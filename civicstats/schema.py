@@ -27,11 +27,11 @@ True
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING
 
 from civicstats import paths
@@ -114,7 +114,7 @@ class TableSpec:
         raise KeyError(name)
 
 
-@cache
+@functools.cache
 def package() -> dict:
     """The data package descriptor (``data/datapackage.json``), parsed once."""
     return json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
@@ -138,7 +138,7 @@ def field_spec(d: dict) -> FieldSpec:
     )
 
 
-@cache
+@functools.cache
 def spec(name: str) -> TableSpec:
     """The :class:`TableSpec` of table ``name``; ``KeyError`` lists the known tables."""
     for r in package()["resources"]:
@@ -219,6 +219,12 @@ def _enum_rule(value: str, allowed: tuple[str, ...]) -> str:
     shown = ", ".join(allowed) if len(allowed) <= 20 else ", ".join(allowed[:20]) + ", …"
     rule = f"not an allowed value (allowed: {shown})"
     return f"{rule}; did you mean {hint!r}?" if hint else rule
+
+
+@functools.lru_cache(maxsize=1024)
+def _enum_rule_of(value: object, allowed: tuple[str, ...]) -> str:
+    """:func:`_enum_rule` of a cell, worded (and its close match searched) once per distinct value."""
+    return _enum_rule(str(value), allowed)
 
 
 def _pattern_rule(pattern: str) -> str:
@@ -440,15 +446,17 @@ def _constraint_problems(frame: pd.DataFrame, table: TableSpec, present: list[st
         if f.maximum is not None:
             located(f, given & ~(cells <= f.maximum).fillna(True).to_numpy(dtype=bool), f"must be at most {f.maximum:g}")
         if f.enum is not None:
-            rules: dict[str, str] = {}  # one wording (and one close-match search) per distinct value
             located(f, given & ~cells.isin(list(f.enum)).to_numpy(dtype=bool),
-                    lambda v, allowed=f.enum: rules.setdefault(str(v), _enum_rule(str(v), allowed)), whole=False)
+                    functools.partial(_enum_rule_of, allowed=f.enum), whole=False)
         if f.pattern is not None:
-            # re.match, anchored by the pattern's own ^ and $ as before; each distinct value matched once
+            # re.match, anchored by the pattern's own ^ and $ (as pandera's str_matches)
             pattern = re.compile(f.pattern, re.ASCII)  # \d: 0-9, not "２"
-            codes, values = pd.factorize(cells)  # a blank cell's code is -1: the last entry, True
-            fits = np.array([pattern.match(str(v)) is not None for v in values] + [True], dtype=bool)
-            located(f, ~fits[codes], _pattern_rule(f.pattern))
+            if f.unique:  # as many distinct values as rows: match every cell
+                fits = cells.str.match(pattern, na=True).to_numpy(dtype=bool)  # a blank cell fits
+            else:  # few distinct values (dates, codes): match each once
+                codes, values = pd.factorize(cells)  # a blank cell's code is -1: the last entry, True
+                fits = np.append(pd.Series(values, dtype="string").str.match(pattern).to_numpy(dtype=bool), True)[codes]
+            located(f, ~fits, _pattern_rule(f.pattern))
     return problems
 
 
