@@ -55,7 +55,7 @@ from pathlib import Path
 
 from civicstats.errors import DataError, Problem
 from civicstats.readers import RawTable
-from civicstats.readers.csv import MAX_COLUMNS, screen_cells
+from civicstats.readers.csv import CONTROL, MAX_CELL_CHARS, MAX_COLUMNS, screen_cells
 from civicstats.readers.xlsx_safety import (  # noqa: F401 - the reader's public names stay importable from here
     CORRUPT, DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, DEFAULT_MAX_RATIO, DTD_RULE, HARD_MAX_BYTES, HARD_MAX_CELLS,
     MAX_BYTES_ENV, MAX_CELLS_ENV, MAX_MEMBERS, MAX_RATIO_ENV, MAX_SHEETS, OLE_MAGIC, RATIO_FLOOR, ZIP_MAGIC,
@@ -179,6 +179,13 @@ def _as_text(cells) -> None:
     kind = infer_dtype(cells, skipna=False)
     if kind in ("string", "empty"):
         return
+    if kind == "mixed":  # numbers and blank cells (""), as a column of numbers with gaps reads
+        filled = cells != ""
+        if not filled.all() and infer_dtype(cells[filled], skipna=False) == "floating":
+            numbers = cells[filled]
+            _as_text(numbers)
+            cells[filled] = numbers
+            return
     if kind == "floating":
         numbers = cells.astype(np.float64)
         whole = np.isfinite(numbers) & (np.trunc(numbers) == numbers) & (np.abs(numbers) < 2.0**53)
@@ -205,8 +212,14 @@ def _fields(sheet: str) -> dict:
 
 def _shown_as_typed(cells, j: int, name: str, field, styled: set, origin: Origin, problems: list, covered: set) -> None:
     """A column's percent-styled numbers and dates, as the person typed them, or a located problem (in place)."""
+    from pandas.api.types import infer_dtype
+
     percent = name.endswith("_pct")
     text_date = field is not None and field.type == "string" and (field.pattern or "").startswith(TEXT_DATE_PATTERN)
+    if not any(c == j for _r, c in styled) and (
+            not text_date or infer_dtype(cells[j], skipna=False) in ("string", "empty", "floating", "integer",
+                                                                      "mixed-integer-float", "boolean")):
+        return  # neither a styled cell nor a date: nothing this column shows otherwise
     for r0 in range(len(cells[j])):
         value, r = cells[j, r0], r0 + 2
         if (r, j) in styled and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -297,8 +310,31 @@ def _frame(rows: list[list], origin: Origin, marked, merges, styled: set = froze
     blank = (cells == "").all(axis=0)
     if blank.any():
         frame = frame[~blank]
-    frame, screened, screened_cells = screen_cells(frame, origin)
+    screened, screened_cells = [], set()
+    if _may_need_screening(cells, frame.columns):
+        frame, screened, screened_cells = screen_cells(frame, origin)
     return RawTable(frame, origin, problems + screened, covered | screened_cells)
+
+
+def _may_need_screening(cells, names) -> bool:
+    """Whether :func:`~civicstats.readers.csv.screen_cells` can find anything: a control character or a long cell.
+
+    The same two tests on each column's cells joined (``str.isprintable`` first:
+    a control character is never printable), without building pandas strings.
+
+    >>> import numpy as np
+    >>> [_may_need_screening(np.array([[a]], dtype=object), ["x"]) for a in ("ok", "a\tb", "a\x1bb", "x" * 40_000)]
+    [False, False, True, True]
+    """
+    if any(CONTROL.search(str(name)) for name in names):
+        return True
+    for column in cells:
+        joined = "".join(column)
+        if not joined.isprintable() and CONTROL.search(joined):
+            return True
+        if len(joined) > MAX_CELL_CHARS and max(map(len, column)) > MAX_CELL_CHARS:
+            return True
+    return False
 
 
 def _check_extent(scan: SheetScan) -> None:
