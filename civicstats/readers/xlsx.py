@@ -167,16 +167,17 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _as_text(cells) -> None:
+def _as_text(cells, kind: str | None = None) -> None:
     """Turn one column (a contiguous numpy object array) of calamine values into text, in place.
 
     Text columns, the common case, are recognised by pandas' C type inference
-    without a Python loop; columns of numbers only are converted at once.
+    (``kind``, when the caller already has it) without a Python loop; columns
+    of numbers only, blank cells aside, are converted at once.
     """
     import numpy as np
     from pandas.api.types import infer_dtype
 
-    kind = infer_dtype(cells, skipna=False)
+    kind = kind or infer_dtype(cells, skipna=False)
     if kind in ("string", "empty"):
         return
     if kind == "mixed":  # numbers and blank cells (""), as a column of numbers with gaps reads
@@ -296,34 +297,38 @@ def _frame(rows: list[list], origin: Origin, marked, merges, styled: set = froze
                 covered.add((origin.file, origin.sheet, r, name_of(j)))
 
     fields = _fields(origin.sheet or "")
+    # the cells' lengths, once: which columns and rows are blank, whether a cell is too long
+    lengths = np.zeros(cells.shape, dtype=np.int64)
     for j in range(width):
-        if styled or (fields and fields.get(name_of(j).strip()) is not None and infer_dtype(cells[j]) != "string"):
+        kind = infer_dtype(cells[j], skipna=False)
+        if styled or (fields and fields.get(name_of(j).strip()) is not None and kind != "string"):
             _shown_as_typed(cells, j, name_of(j).strip(), fields.get(name_of(j).strip()), styled, origin, problems,
                             covered)
-        _as_text(cells[j])
+            kind = None
+        _as_text(cells[j], kind)
+        lengths[j] = np.fromiter(map(len, cells[j]), dtype=np.int64, count=cells.shape[1])
     # a column with neither a name nor a value is formatting, not data
-    keep = [j for j in range(width) if header[j].strip() or (cells[j] != "").any()]
-    cells = cells[keep]
+    keep = [j for j in range(width) if header[j].strip() or lengths[j].any()]
+    cells, lengths = cells[keep], lengths[keep]
     frame = pd.DataFrame({i: cells[i] for i in range(len(keep))},
                          index=pd.RangeIndex(2, len(rows) + 1) if rows else pd.RangeIndex(0), dtype="str")
     frame.columns = [name_of(j) for j in keep]
-    blank = (cells == "").all(axis=0)
+    blank = (lengths == 0).all(axis=0)
     if blank.any():
         frame = frame[~blank]
     screened, screened_cells = [], set()
-    if _may_need_screening(cells, frame.columns):
+    if lengths.max(initial=0) > MAX_CELL_CHARS or _may_hold_control(cells, frame.columns):
         frame, screened, screened_cells = screen_cells(frame, origin)
     return RawTable(frame, origin, problems + screened, covered | screened_cells)
 
 
-def _may_need_screening(cells, names) -> bool:
-    """Whether :func:`~civicstats.readers.csv.screen_cells` can find anything: a control character or a long cell.
-
-    The same two tests on each column's cells joined (``str.isprintable`` first:
-    a control character is never printable), without building pandas strings.
+def _may_hold_control(cells, names) -> bool:
+    """Whether a column name or a cell holds a control character (what :func:`~civicstats.readers.csv.screen_cells`
+    looks for, with cells longer than a spreadsheet cell): tested on each column's cells joined, ``str.isprintable``
+    first (a control character is never printable), without building pandas strings.
 
     >>> import numpy as np
-    >>> [_may_need_screening(np.array([[a]], dtype=object), ["x"]) for a in ("ok", "a\tb", "a\x1bb", "x" * 40_000)]
+    >>> [_may_hold_control(np.array([[a]], dtype=object), ["x"]) for a in ("ok", "a\tb", "a\x1bb", "\x85")]
     [False, False, True, True]
     """
     if any(CONTROL.search(str(name)) for name in names):
@@ -331,8 +336,6 @@ def _may_need_screening(cells, names) -> bool:
     for column in cells:
         joined = "".join(column)
         if not joined.isprintable() and CONTROL.search(joined):
-            return True
-        if len(joined) > MAX_CELL_CHARS and max(map(len, column)) > MAX_CELL_CHARS:
             return True
     return False
 
