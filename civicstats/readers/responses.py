@@ -196,7 +196,10 @@ class _Distinct:
             codes[pd.isna(cells)] = -1
         self.missing = bool((codes < 0).any())
         self.codes = codes  # -1, a missing cell, picks the "" appended last
-        self.values = np.array([normalise(u) if isinstance(u, str) else "" for u in uniques] + [""], dtype=object)
+        if normalise is _no_spaces and not self.missing and "".join(uniques).isdecimal():  # digits only: as they are
+            self.values = np.append(uniques, "")
+        else:
+            self.values = np.array([normalise(u) if isinstance(u, str) else "" for u in uniques] + [""], dtype=object)
         self.distinct = len(uniques)  # values[:distinct] are the column's own
 
     def test(self, predicate) -> np.ndarray:
@@ -258,7 +261,10 @@ def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct], origin: Origin) -
     if "siren" in text:
         siren = text["siren"]
         # (\d is any decimal digit, str.isdecimal: the same test as fullmatch(r"\d{9}"), without a regex)
-        bad = np.array([v != "" and not (len(v) == 9 and v.isdecimal()) for v in siren.values], dtype=bool)[siren.codes]
+        if "".join(siren.values).isdecimal() and set(map(len, siren.values[:-1])) <= {9}:  # the usual case, at once
+            bad = np.zeros(len(siren.codes), dtype=bool)
+        else:
+            bad = np.array([v != "" and not (len(v) == 9 and v.isdecimal()) for v in siren.values], dtype=bool)[siren.codes]
         for r, v in zip(rows[bad], siren.text()[bad]):
             rule = "a SIREN is 9 digits"
             if re.fullmatch(r"\d{8}", v):

@@ -55,7 +55,7 @@ from pathlib import Path
 
 from civicstats.errors import DataError, Problem
 from civicstats.readers import RawTable
-from civicstats.readers.csv import MAX_COLUMNS, screen_cells
+from civicstats.readers.csv import CONTROL, MAX_CELL_CHARS, MAX_COLUMNS, screen_cells
 from civicstats.readers.xlsx_safety import (  # noqa: F401 - the reader's public names stay importable from here
     CORRUPT, DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, DEFAULT_MAX_RATIO, DTD_RULE, HARD_MAX_BYTES, HARD_MAX_CELLS,
     MAX_BYTES_ENV, MAX_CELLS_ENV, MAX_MEMBERS, MAX_RATIO_ENV, MAX_SHEETS, OLE_MAGIC, RATIO_FLOOR, ZIP_MAGIC,
@@ -167,18 +167,26 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _as_text(cells) -> None:
+def _as_text(cells, kind: str | None = None) -> None:
     """Turn one column (a contiguous numpy object array) of calamine values into text, in place.
 
     Text columns, the common case, are recognised by pandas' C type inference
-    without a Python loop; columns of numbers only are converted at once.
+    (``kind``, when the caller already has it) without a Python loop; columns
+    of numbers only, blank cells aside, are converted at once.
     """
     import numpy as np
     from pandas.api.types import infer_dtype
 
-    kind = infer_dtype(cells, skipna=False)
+    kind = kind or infer_dtype(cells, skipna=False)
     if kind in ("string", "empty"):
         return
+    if kind == "mixed":  # numbers and blank cells (""), as a column of numbers with gaps reads
+        filled = cells != ""
+        if not filled.all() and infer_dtype(cells[filled], skipna=False) == "floating":
+            numbers = cells[filled]
+            _as_text(numbers)
+            cells[filled] = numbers
+            return
     if kind == "floating":
         numbers = cells.astype(np.float64)
         whole = np.isfinite(numbers) & (np.trunc(numbers) == numbers) & (np.abs(numbers) < 2.0**53)
@@ -205,8 +213,14 @@ def _fields(sheet: str) -> dict:
 
 def _shown_as_typed(cells, j: int, name: str, field, styled: set, origin: Origin, problems: list, covered: set) -> None:
     """A column's percent-styled numbers and dates, as the person typed them, or a located problem (in place)."""
+    from pandas.api.types import infer_dtype
+
     percent = name.endswith("_pct")
     text_date = field is not None and field.type == "string" and (field.pattern or "").startswith(TEXT_DATE_PATTERN)
+    if not any(c == j for _r, c in styled) and (
+            not text_date or infer_dtype(cells[j], skipna=False) in ("string", "empty", "floating", "integer",
+                                                                      "mixed-integer-float", "boolean")):
+        return  # neither a styled cell nor a date: nothing this column shows otherwise
     for r0 in range(len(cells[j])):
         value, r = cells[j, r0], r0 + 2
         if (r, j) in styled and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -283,22 +297,47 @@ def _frame(rows: list[list], origin: Origin, marked, merges, styled: set = froze
                 covered.add((origin.file, origin.sheet, r, name_of(j)))
 
     fields = _fields(origin.sheet or "")
+    # the cells' lengths, once: which columns and rows are blank, whether a cell is too long
+    lengths = np.zeros(cells.shape, dtype=np.int64)
     for j in range(width):
-        if styled or (fields and fields.get(name_of(j).strip()) is not None and infer_dtype(cells[j]) != "string"):
+        kind = infer_dtype(cells[j], skipna=False)
+        if styled or (fields and fields.get(name_of(j).strip()) is not None and kind != "string"):
             _shown_as_typed(cells, j, name_of(j).strip(), fields.get(name_of(j).strip()), styled, origin, problems,
                             covered)
-        _as_text(cells[j])
+            kind = None
+        _as_text(cells[j], kind)
+        lengths[j] = np.fromiter(map(len, cells[j]), dtype=np.int64, count=cells.shape[1])
     # a column with neither a name nor a value is formatting, not data
-    keep = [j for j in range(width) if header[j].strip() or (cells[j] != "").any()]
-    cells = cells[keep]
+    keep = [j for j in range(width) if header[j].strip() or lengths[j].any()]
+    cells, lengths = cells[keep], lengths[keep]
     frame = pd.DataFrame({i: cells[i] for i in range(len(keep))},
                          index=pd.RangeIndex(2, len(rows) + 1) if rows else pd.RangeIndex(0), dtype="str")
     frame.columns = [name_of(j) for j in keep]
-    blank = (cells == "").all(axis=0)
+    blank = (lengths == 0).all(axis=0)
     if blank.any():
         frame = frame[~blank]
-    frame, screened, screened_cells = screen_cells(frame, origin)
+    screened, screened_cells = [], set()
+    if lengths.max(initial=0) > MAX_CELL_CHARS or _may_hold_control(cells, frame.columns):
+        frame, screened, screened_cells = screen_cells(frame, origin)
     return RawTable(frame, origin, problems + screened, covered | screened_cells)
+
+
+def _may_hold_control(cells, names) -> bool:
+    """Whether a column name or a cell holds a control character (what :func:`~civicstats.readers.csv.screen_cells`
+    looks for, with cells longer than a spreadsheet cell): tested on each column's cells joined, ``str.isprintable``
+    first (a control character is never printable), without building pandas strings.
+
+    >>> import numpy as np
+    >>> [_may_hold_control(np.array([[a]], dtype=object), ["x"]) for a in ("ok", "a\tb", "a\x1bb", "\x85")]
+    [False, False, True, True]
+    """
+    if any(CONTROL.search(str(name)) for name in names):
+        return True
+    for column in cells:
+        joined = "".join(column)
+        if not joined.isprintable() and CONTROL.search(joined):
+            return True
+    return False
 
 
 def _check_extent(scan: SheetScan) -> None:
