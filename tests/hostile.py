@@ -202,7 +202,7 @@ def _write(path: Path, data: bytes) -> Path:
 
 _CHILD = textwrap.dedent("""
     import json, os, resource, sys, time, warnings
-    import pandas, pandera.pandas, python_calamine, numpy
+    import pandas, python_calamine, numpy
     import civicstats.tables, civicstats.check, civicstats.readers.xlsx
     from civicstats.check import check
     from civicstats.errors import escape

@@ -526,7 +526,7 @@ def measured(code: str) -> dict:
     """
     script = textwrap.dedent("""
         import json, resource, time, warnings
-        import pandas, pandera.pandas, python_calamine, civicstats.tables, civicstats.check, civicstats.readers.xlsx
+        import pandas, python_calamine, civicstats.tables, civicstats.check, civicstats.readers.xlsx
         import civicstats as cs
         from civicstats.errors import DataError
         warnings.simplefilter("ignore")
