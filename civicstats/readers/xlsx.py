@@ -448,8 +448,11 @@ def read_sheet(path: str | Path, name: str) -> RawTable:
                     workbook = _open["calamine"] = calamine.CalamineWorkbook.from_path(str(path))
                 member = book.sheets[name]
                 scan = None
-                used = styles_used(path, member) if book.percent_styles else frozenset()
-                if member in book.far or member in book.flagged or used is None or used & book.percent_styles:
+                parse = member in book.far or member in book.flagged
+                if not parse and book.percent_styles:  # a cell may be shown as a percentage: looked for if it can be
+                    used = styles_used(path, member)
+                    parse = used is None or not used.isdisjoint(book.percent_styles)
+                if parse:
                     scan = scan_sheet(path, member, book.percent_styles)
                     if member in book.far:
                         _check_extent(scan)  # before calamine allocates the sheet
