@@ -1,6 +1,6 @@
 """Execute the project's notebooks: deterministic, parallel, cached, atomic.
 
-Size (over 1,100 lines, a known debt): the fingerprints, the kernel pool,
+Size (about 1,300 lines, a known debt): the fingerprints, the kernel pool,
 the staging and atomic commit, and the editions share the ``_Job`` and
 ``_Targets`` state of one build, and every part must import only the standard
 library at module level (a kernel imports this module); splitting it into a
@@ -353,8 +353,10 @@ def build(
     notebooks_dir = Path(notebooks_dir).expanduser().resolve()
     data_path = None if data is None else _existing_data(data)
     out_path = None if out is None else Path(out).expanduser().resolve()
-    # the state of the inputs before anything is read: recorded if the build succeeds (see civicstats.uptodate)
-    inputs_state = uptodate.state(uptodate.input_roots(data_path, notebooks_dir, out_path))
+    # the state of the inputs before anything is read: recorded if the build succeeds and they did not
+    # change meanwhile (see civicstats.uptodate); notebooks built in place are inputs and outputs
+    inputs_before = uptodate.entries(uptodate.input_roots(data_path, notebooks_dir, out_path))
+    notebooks_before = uptodate.entries([notebooks_dir]) if out_path is None else {}
     if data_path is not None and out is None:
         raise ValueError(
             "a build on other data needs `out`: the project's notebooks and figures "
@@ -407,12 +409,13 @@ def build(
     record = uptodate.record_path(out_path)
     done = {
         "options": uptodate.options(data_path, out_path, lang, languages, notebooks),
-        "inputs": inputs_state,
+        "inputs": uptodate.digest(inputs_before),
         "labels": [job.label for job, _ in decided],
     }
+    before = (inputs_before, notebooks_before, data_path)
     if not todo:
         _finish_site([], targets, languages, sources, data_path, log)
-        _record(record, done, out_path, notebooks_dir)
+        _record(record, done, out_path, notebooks_dir, before, written=set())
         return result
 
     uptodate.forget(record)
@@ -445,16 +448,31 @@ def build(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _finish_site(render, targets, languages, sources, data_path, log)
-    _record(record, done, out_path, notebooks_dir)
+    written = {str(targets.notebooks / job.source.name) for job in todo if job.edition is None}
+    _record(record, done, out_path, notebooks_dir, before, written)
     return result
 
 
-def _record(path: Path, done: dict[str, Any], out: Path | None, notebooks_dir: Path) -> None:
-    """After a successful build: record the state of its files, for the next build's shortcut."""
+def _record(path: Path, done: dict[str, Any], out: Path | None, notebooks_dir: Path,
+            before: tuple[Any, Any, Path | None], written: set[str]) -> None:
+    """After a successful build: record the state of its files, for the next build's shortcut.
+
+    Nothing is recorded when an input changed while the build ran (the next
+    build must look at it): the library, the data, or a notebook built in
+    place that this build did not write.
+    """
     from civicstats import uptodate
 
-    if done["inputs"] is None or not path.parent.is_dir():
+    inputs_before, notebooks_before, data = before
+    if inputs_before is None or notebooks_before is None or not path.parent.is_dir():
         return
+    if uptodate.entries(uptodate.input_roots(data, notebooks_dir, out)) != inputs_before:
+        return
+    if out is None:
+        notebooks_now = uptodate.entries([notebooks_dir]) or {}
+        if any(notebooks_now.get(name) != notebooks_before.get(name)
+               for name in set(notebooks_now) | set(notebooks_before) if name not in written):
+            return
     outputs = uptodate.state(uptodate.output_roots(out, notebooks_dir))
     if outputs is not None:
         uptodate.write_record(path, {**done, "outputs": outputs})
@@ -817,56 +835,64 @@ async def _execute_concurrently(
 
     slots = asyncio.Semaphore(workers)
     loop = asyncio.get_running_loop()
+    # import the kernel machinery here, before the renderer thread imports nbconvert: two threads
+    # importing the same modules at once may see one half-initialised (a rare ImportError)
+    native = _native_kernel_manager()
+    import nbclient  # noqa: F401
+    renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="civicstats-html")
     # kernels are forked from a server that imported what they all import (see civicstats.forkserver);
     # its socket lives in a short private folder (a Unix socket's path is limited to about 100 bytes)
     sockets = tempfile.mkdtemp(prefix="civicstats-kernels-")
-    server = _start_fork_server(Path(sockets), shipped) if len(todo) > 1 else None
-    # import the kernel machinery here, before the renderer thread imports nbconvert: two threads
-    # importing the same modules at once may see one half-initialised (a rare ImportError)
-    _native_kernel_manager()
-    import nbclient  # noqa: F401
-    renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="civicstats-html")
-    renderer.submit(_html_exporter)  # import nbconvert and load its templates meanwhile
-    manager = _native_kernel_manager()
-    if server is not None:
-        if await loop.run_in_executor(None, server.wait_ready):
-            manager = _forked_kernel_manager(server.socket)
-        else:  # it could not start: every kernel starts from nothing, as without it
-            server.stop()
-            server = None
-
-    async def run(job: _Job) -> None:
-        async with slots:
-            figures = staging / "kernel-figures" / job.key
-            figures.mkdir(parents=True)
-            env = {**_kernel_env(), paths.FIGURES_ENV: str(figures)}
-            log(f"started {job.label}")
-            started = time.perf_counter()
-            current: list[int | None] = [None]  # index of the cell being executed
-
-            def on_cell(index: int) -> None:
-                current[0] = index
-
-            try:
-                await _execute_notebook(job.notebook, cwd=cwd, env=env, on_cell=on_cell, manager=manager)
-            except Exception as error:  # any failure fails this notebook, not the build
-                if asyncio.current_task().cancelling():  # type: ignore[union-attr]
-                    # Ctrl-C: nbclient reports the cancelled cell as a dead kernel
-                    raise asyncio.CancelledError from error
-                job.error = _describe_failure(error, current[0], job.injected_at)
-                log(f"FAILED {job.label}{job.error}")
-                return
-            job.figures = sorted(name for name, _ in _files_under(figures))
-            log(f"done {job.label} in {time.perf_counter() - started:.1f} s")
-        await loop.run_in_executor(renderer, _render_job, job, log)
-
-    tasks = [asyncio.create_task(run(job)) for job in todo]
+    server = None
+    forked: type | None = None
+    tasks: list[asyncio.Task[None]] = []
     try:
+        server = _start_fork_server(Path(sockets), shipped) if len(todo) > 1 else None
+        renderer.submit(_html_exporter)  # import nbconvert and load its templates meanwhile
+        if server is not None:
+            if await loop.run_in_executor(None, server.wait_ready):
+                forked = _forked_kernel_manager(server.socket)
+            else:  # it could not start: every kernel starts from nothing, as without it
+                server.stop()
+                server = None
+
+        def manager() -> type:
+            """The forked kernels' manager while the server runs; if it died, kernels start from nothing."""
+            alive = forked is not None and server is not None and server.process.poll() is None
+            return forked if alive else native
+
+        async def run(job: _Job) -> None:
+            async with slots:
+                figures = staging / "kernel-figures" / job.key
+                figures.mkdir(parents=True)
+                env = {**_kernel_env(), paths.FIGURES_ENV: str(figures)}
+                log(f"started {job.label}")
+                started = time.perf_counter()
+                current: list[int | None] = [None]  # index of the cell being executed
+
+                def on_cell(index: int) -> None:
+                    current[0] = index
+
+                try:
+                    await _execute_notebook(job.notebook, cwd=cwd, env=env, on_cell=on_cell, manager=manager())
+                except Exception as error:  # any failure fails this notebook, not the build
+                    if asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                        # Ctrl-C: nbclient reports the cancelled cell as a dead kernel
+                        raise asyncio.CancelledError from error
+                    job.error = _describe_failure(error, current[0], job.injected_at)
+                    log(f"FAILED {job.label}{job.error}")
+                    return
+                job.figures = sorted(name for name, _ in _files_under(figures))
+                log(f"done {job.label} in {time.perf_counter() - started:.1f} s")
+            await loop.run_in_executor(renderer, _render_job, job, log)
+
+        tasks = [asyncio.create_task(run(job)) for job in todo]
         await asyncio.wait(tasks)
     except asyncio.CancelledError:  # Ctrl-C: stop every kernel, and wait until each is down
         for task in tasks:
             task.cancel()
-        await asyncio.wait(tasks)
+        if tasks:
+            await asyncio.wait(tasks)
         raise
     finally:
         renderer.shutdown(wait=True, cancel_futures=True)
@@ -950,7 +976,7 @@ def _forked_kernel_manager(socket: str) -> type:
             command = super().format_kernel_cmd(extra_arguments)
             if command[1:3] != ["-m", "ipykernel_launcher"]:  # not the kernel this build knows how to fork
                 return command
-            return [sys.executable, "-m", "civicstats.forkserver", "kernel", socket, "--", *command[3:]]
+            return [sys.executable, "-P", "-m", "civicstats.forkserver", "kernel", socket, "--", *command[3:]]
 
     return ForkedKernelManager
 

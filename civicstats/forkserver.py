@@ -199,6 +199,16 @@ def _become_kernel(request: dict) -> None:
     os.close(devnull)
     os.environ.clear()
     os.environ.update(request["env"])
+    # the path as ``python -m ipykernel_launcher`` has it: not the folder the build started in (the server
+    # runs with -P, for that), and '' (the notebook's folder) before site-packages, as IPython adds it
+    # (it does not under -P, which the child inherits)
+    if "" not in sys.path:
+        index = next((i for i, entry in enumerate(sys.path)
+                      if os.path.basename(entry) in ("site-packages", "dist-packages")), 0)
+        sys.path.insert(index, "")
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:  # numpy's global generator was seeded when the server imported it: each kernel its own
+        numpy.random.seed()
     os.chdir(request["cwd"])
     # the kernel's parent poller exits the kernel when the server, its parent, is gone (the default,
     # read from the environment when ipykernel was imported, is unset in the server)
@@ -234,10 +244,12 @@ def _reap(children: dict[int, socket.socket], connections: dict, selector: selec
 
 
 def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    """Kill a kernel and its process group (what its notebook started too, as jupyter_client does)."""
+    for kill in (os.killpg, os.kill):  # the group once the kernel made it (setsid), the kernel in any case
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 # --------------------------------------------------------------------------
@@ -247,7 +259,12 @@ def _kill(pid: int) -> None:
 def launch(path: str, argv: list[str]) -> int:
     """Ask the server for a kernel with this process's environment and folder, then stand for it."""
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    client.connect(path)
+    try:
+        client.connect(path)
+    except OSError as error:
+        print(f"civicstats: the build's kernel server is gone ({error.strerror}): no kernel could be started",
+              file=sys.stderr)
+        return 1
     request = {"argv": argv, "env": dict(os.environ), "cwd": os.getcwd()}
     client.sendall(json.dumps(request).encode() + b"\n")
     reader = client.makefile("rb")
@@ -257,10 +274,14 @@ def launch(path: str, argv: list[str]) -> int:
     pid = int(first)
 
     def forward(signum: int, _frame: object) -> None:
+        # to the kernel's process group, as jupyter_client signals the group of a kernel it started
         try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
+            os.killpg(pid, signum)
+        except (ProcessLookupError, PermissionError):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
 
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
         signal.signal(signum, forward)
@@ -285,10 +306,12 @@ class ForkServer:
         self.socket = os.path.join(os.fspath(folder), "kernels.sock")
         self._ready, ready = os.pipe()
         try:
+            # -P and cwd="/": modules come from the environment's path only, never from the folder the
+            # build was started in (a kernel adds its notebook's folder, as a kernel started from nothing)
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "civicstats.forkserver", "serve", self.socket, str(ready),
+                [sys.executable, "-P", "-m", "civicstats.forkserver", "serve", self.socket, str(ready),
                  *(["preload"] if preload else [])],
-                stdin=subprocess.PIPE, env=env, pass_fds=(ready,),
+                stdin=subprocess.PIPE, env=env, pass_fds=(ready,), cwd="/",
             )
         finally:
             os.close(ready)
