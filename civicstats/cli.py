@@ -79,7 +79,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     from civicstats.uptodate import replay
 
     # nothing changed since the last build with these options: say so without loading the build
-    labels = None if args.force else replay(args.data, args.out, args.lang, EDITIONS)
+    # (not with --data: its check prints what it found; nor with a --jobs the build refuses)
+    quick = not args.force and args.data is None and (args.jobs is None or args.jobs >= 1)
+    labels = replay(args.data, args.out, args.lang, EDITIONS) if quick else None
     if labels is not None:
         for label in labels:
             print(escape(f"up to date {label}"))

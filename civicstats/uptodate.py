@@ -15,8 +15,14 @@ touched, added, removed or replaced, an option or a ``CIVICSTATS_``
 variable changed), or the record is missing or unreadable, the full build
 decides from content digests as before, and records again.
 
-The inputs' state is taken when the build starts, so a file edited while
-the build runs differs from the record and the next build looks again.
+The inputs' state is taken when the build starts and compared again
+before recording: when an input changed while the build ran (a notebook
+saved by an editor meanwhile, in a build that writes notebooks in place),
+nothing is recorded and the next build looks again. A symbolic link among
+the files makes them unrecordable (a change behind a link does not show in
+its stat): such builds always decide from content digests. A build on
+``--data`` is recorded but never replayed (the data check says what it
+found each time).
 Standard library only: this module is what a warm build imports.
 """
 
@@ -40,18 +46,24 @@ _SKIPPED = ("__pycache__", ".ipynb_checkpoints", ".civicstats-build-")
 MAX_FILES = 20_000
 
 
-class _TooMany(Exception):
-    pass
+class _Unrecorded(Exception):
+    """The files cannot be told unchanged from their stat: too many of them, or a symbolic link among them."""
 
 
 def _walk(root: Path, found: list[tuple], budget: list[int]) -> None:
-    """Append (path, size, mtime, ctime, inode, mode) of every file under ``root`` (links not followed)."""
+    """Append (path, size, mtime, ctime, inode, mode) of every file under ``root``.
+
+    A symbolic link makes the whole state unrecordable: a change behind it
+    would not show in the link's own stat.
+    """
     try:
         info = os.lstat(root)
     except OSError:
         found.append((str(root), None))
         return
-    if not os.path.isdir(root) or os.path.islink(root):
+    if os.path.islink(root):
+        raise _Unrecorded
+    if not os.path.isdir(root):
         found.append((str(root), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_mode))
         return
     stack = [str(root)]
@@ -65,27 +77,40 @@ def _walk(root: Path, found: list[tuple], budget: list[int]) -> None:
         for entry in entries:
             if entry.name.startswith(_SKIPPED) or entry.name == RECORD_NAME:
                 continue
+            if entry.is_symlink():
+                raise _Unrecorded
             if entry.is_dir(follow_symlinks=False):
                 stack.append(entry.path)
                 continue
             budget[0] -= 1
             if budget[0] < 0:
-                raise _TooMany
+                raise _Unrecorded
             st = entry.stat(follow_symlinks=False)
             found.append((entry.path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode))
 
 
-def state(roots: Iterable[Path]) -> str | None:
-    """A digest of the files under ``roots`` as they are now; None when there are too many to walk."""
+def entries(roots: Iterable[Path]) -> dict[str, list] | None:
+    """Path → [size, mtime, ctime, inode, mode] of the files under ``roots`` now; None if unrecordable."""
     found: list[tuple] = []
     budget = [MAX_FILES]
     try:
         for root in dict.fromkeys(roots):
             _walk(root, found, budget)
-    except _TooMany:
+    except _Unrecorded:
         return None
-    found.sort(key=lambda item: item[0])
-    return hashlib.sha256(json.dumps(found).encode()).hexdigest()
+    return {item[0]: list(item[1:]) for item in found}
+
+
+def digest(files: dict[str, list] | None) -> str | None:
+    """A digest of :func:`entries`."""
+    if files is None:
+        return None
+    return hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
+
+
+def state(roots: Iterable[Path]) -> str | None:
+    """A digest of the files under ``roots`` as they are now; None when they cannot be recorded."""
+    return digest(entries(roots))
 
 
 def options(data: Path | None, out: Path | None, lang: str, editions: Sequence[str],
