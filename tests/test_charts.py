@@ -392,6 +392,12 @@ def test_a_saved_chart_is_shown_as_its_png_until_it_changes(tmp_path, monkeypatc
             fig.axes[0].set_xlabel("changed after saving")
             changed, _ = shown(fig)
             assert changed.startswith(b"\x89PNG") and changed != png.read_bytes()
+            for draw in (lambda f: f.canvas.draw(), lambda f: f.draw_without_rendering()):
+                cs.save_figure(fig, "saved-chart", title="A saved chart", sources=["OCZ"])
+                assert shown(fig)[0] == png.read_bytes()
+                fig.axes[0].set_xlabel("changed, then drawn")  # drawing clears matplotlib's "stale" mark
+                draw(fig)
+                assert shown(fig)[0] != png.read_bytes()
             other = Figure(figsize=(4, 3))
             other.add_subplot().plot([1, 2])
             assert shown(other)[0].startswith(b"\x89PNG")

@@ -58,6 +58,7 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, ti
     stem = _figure_name(name)
     folder = Path(out_dir) if out_dir is not None else paths.figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
+    _forget_saved_png(fig)
     with house_style():
         finish(fig, title=title, units=units, sources=sources, lang=lang, register=register)
         written = []
@@ -68,10 +69,19 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, ti
             _atomic_savefig(fig, target, fmt, facecolor="white", **kwargs)
             written.append(target)
             if fmt == "png":
-                # what a notebook shows of this figure while it stays unchanged (civicstats.display):
-                # the very PNG saved, instead of drawing it a third time
-                fig._civicstats_png = target.read_bytes()
-    # saving put back what it changed for the files (positions, background), which matplotlib counts as
-    # a change: the figure is as saved; any change from here on marks it stale again
+                png = target.read_bytes()
+    # what a notebook shows of this figure while it stays as saved (civicstats.display): the very PNG
+    # saved, instead of drawing it a third time. Saving put back what it changed for the files (positions,
+    # background), which matplotlib counts as a change: the figure is as saved. Any change from here on
+    # marks it stale, and any drawing (which clears that mark) forgets the PNG.
+    fig._civicstats_png = png
+    fig._civicstats_png_drawn = fig.canvas.mpl_connect("draw_event", lambda _event: _forget_saved_png(fig))
     fig.stale = False
     return written
+
+
+def _forget_saved_png(fig: Figure) -> None:
+    fig.__dict__.pop("_civicstats_png", None)
+    connection = fig.__dict__.pop("_civicstats_png_drawn", None)
+    if connection is not None:
+        fig.canvas.mpl_disconnect(connection)
