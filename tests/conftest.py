@@ -57,6 +57,49 @@ def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
+def write_book(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook written with openpyxl, one sheet per entry, rows as given."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file a build wrote under ``folder``: relative name -> bytes.
+
+    The up-to-date record (``civicstats.uptodate``) is left out: it is the
+    build's bookkeeping (file times), not an output.
+    """
+    from civicstats.uptodate import RECORD_NAME
+
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != RECORD_NAME)
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
+
+
+class Log(list):
+    """A build's ``log``: the lines it wrote, in order."""
+
+    def __call__(self, line: str) -> None:
+        self.append(line)
+
+
+def refuse_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any notebook execution fail: what must be skipped is then provably skipped."""
+    from civicstats import build
+
+    async def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(build, "_execute_notebook", refuse)
+
+
 def editions() -> tuple[str, ...]:
     """The languages the reports are built in: ``civicstats.site.EDITIONS`` once it exists, else English."""
     try:

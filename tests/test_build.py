@@ -24,8 +24,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from civicstats import build as build_module
 from civicstats import paths
 from civicstats.build import build, fingerprint, stale_notebooks
-from civicstats.uptodate import RECORD_NAME
-from tests.conftest import made_once
+from tests.conftest import Log, made_once, refuse_kernels, snapshot
 
 PARAMETERS = 'data = None\nlang = "en"'
 FIGURE_CODE = """\
@@ -65,17 +64,6 @@ def write_beta(folder: Path, figure: str = "beta-line.png") -> None:
     write_notebook(folder / "beta.ipynb", FIGURE_CODE.format(name=figure))
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder``: relative name -> bytes (but the up-to-date record, the build's bookkeeping)."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != RECORD_NAME)
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
-
-
-class Log(list):
-    def __call__(self, line: str) -> None:
-        self.append(line)
-
-
 @dataclass
 class Built:
     notebooks: Path
@@ -108,15 +96,6 @@ def copy(built: Built, tmp_path: Path) -> Built:
     shutil.copytree(built.notebooks, tmp_path / "notebooks")
     shutil.copytree(built.out, tmp_path / "out")
     return Built(tmp_path / "notebooks", tmp_path / "out", built.result, Log(), built.files)
-
-
-def refuse_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make any notebook execution fail: what must be skipped is then provably skipped."""
-
-    async def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a kernel was started")
-
-    monkeypatch.setattr(build_module, "_execute_notebook", refuse)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import shutil
 import warnings
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -24,20 +23,11 @@ from civicstats.check import check
 from civicstats.cli import main
 from civicstats.discover import SHIPPED, SOURCE, discover
 from civicstats.errors import DataError, DataWarning
+from tests.conftest import write_book as book
 from tests.conftest import write_csv
 
 BUDGETS = (paths.DATA_DIR / "participatory_budgets.csv").read_text(encoding="utf-8")
 
-
-def book(path: Path, sheets: dict[str, list[list]]) -> Path:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
 
 
 def budget_rows(edit: int | None = None) -> list[list]:

@@ -26,8 +26,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from civicstats import build as build_module
 from civicstats import paths, site
 from civicstats.build import build
-from civicstats.uptodate import RECORD_NAME
-from tests.conftest import made_once
+from tests.conftest import Log, made_once, refuse_kernels, snapshot
 
 EDITIONS = ("en", "fr")
 DEFAULT_ALT = "No description has been provided for this image"
@@ -84,17 +83,6 @@ def write_beta(folder: Path) -> None:
     ])
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    # the up-to-date record (civicstats.uptodate) is the build's bookkeeping, not an output
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != RECORD_NAME}
-
-
-class Log(list):
-    def __call__(self, line: str) -> None:
-        self.append(line)
-
-
 @dataclass
 class Site:
     notebooks: Path
@@ -137,10 +125,7 @@ def copy(built: Site, tmp_path: Path) -> Site:
 
 @pytest.fixture
 def no_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a kernel was started")
-
-    monkeypatch.setattr(build_module, "_execute_notebook", refuse)
+    refuse_kernels(monkeypatch)
 
 
 def visible_text(page: str) -> str:

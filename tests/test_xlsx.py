@@ -25,6 +25,7 @@ import civicstats as cs
 from civicstats.check import check
 from civicstats.errors import DataError, DataWarning
 from civicstats.readers import xlsx
+from tests.conftest import write_book as book
 from tests.conftest import write_csv
 
 BUDGETS = [["year", "count", "unit", "source", "note"],
@@ -36,17 +37,6 @@ BUDGETS = [["year", "count", "unit", "source", "note"],
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
-
-def book(path: Path, sheets: dict[str, list[list]]) -> Path:
-    """A workbook written with openpyxl, one sheet per entry, rows as given."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
-    return path
 
 
 def checked(path: Path, **kwargs):
