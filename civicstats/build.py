@@ -352,11 +352,8 @@ def build(
 
     notebooks_dir = Path(notebooks_dir).expanduser().resolve()
     data_path = None if data is None else _existing_data(data)
-    out_path = None if out is None else Path(out).expanduser().resolve()
-    # the state of the inputs before anything is read: recorded if the build succeeds and they did not
-    # change meanwhile (see civicstats.uptodate); notebooks built in place are inputs and outputs
-    inputs_before = uptodate.entries(uptodate.input_roots(data_path, notebooks_dir, out_path))
-    notebooks_before = uptodate.entries([notebooks_dir]) if out_path is None else {}
+    # the inputs as they are before anything is read: recorded if the build succeeds (civicstats.uptodate)
+    recorder = uptodate.Recorder(data_path, notebooks_dir, None if out is None else Path(out).expanduser().resolve())
     if data_path is not None and out is None:
         raise ValueError(
             "a build on other data needs `out`: the project's notebooks and figures "
@@ -406,19 +403,14 @@ def build(
             else:
                 _render_existing(job)
                 log(f"up to date {job.label} (HTML rendered)")
-    record = uptodate.record_path(out_path)
-    done = {
-        "options": uptodate.options(data_path, out_path, lang, languages, notebooks),
-        "inputs": uptodate.digest(inputs_before),
-        "labels": [job.label for job, _ in decided],
-    }
-    before = (inputs_before, notebooks_before, data_path)
+    options = uptodate.options(data_path, recorder.out, lang, languages, notebooks)
+    labels = [job.label for job, _ in decided]
     if not todo:
         _finish_site([], targets, languages, sources, data_path, log)
-        _record(record, done, out_path, notebooks_dir, before, written=set())
+        recorder.record(options, labels, written=set())
         return result
 
-    uptodate.forget(record)
+    recorder.forget()
 
     staging_parent = _existing_parent(targets.notebooks)
     _check_writable(staging_parent, targets)
@@ -448,34 +440,9 @@ def build(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _finish_site(render, targets, languages, sources, data_path, log)
-    written = {str(targets.notebooks / job.source.name) for job in todo if job.edition is None}
-    _record(record, done, out_path, notebooks_dir, before, written)
+    recorder.record(options, labels, written={str(targets.notebooks / job.source.name) for job in todo
+                                              if job.edition is None})
     return result
-
-
-def _record(path: Path, done: dict[str, Any], out: Path | None, notebooks_dir: Path,
-            before: tuple[Any, Any, Path | None], written: set[str]) -> None:
-    """After a successful build: record the state of its files, for the next build's shortcut.
-
-    Nothing is recorded when an input changed while the build ran (the next
-    build must look at it): the library, the data, or a notebook built in
-    place that this build did not write.
-    """
-    from civicstats import uptodate
-
-    inputs_before, notebooks_before, data = before
-    if inputs_before is None or notebooks_before is None or not path.parent.is_dir():
-        return
-    if uptodate.entries(uptodate.input_roots(data, notebooks_dir, out)) != inputs_before:
-        return
-    if out is None:
-        notebooks_now = uptodate.entries([notebooks_dir]) or {}
-        if any(notebooks_now.get(name) != notebooks_before.get(name)
-               for name in set(notebooks_now) | set(notebooks_before) if name not in written):
-            return
-    outputs = uptodate.state(uptodate.output_roots(out, notebooks_dir))
-    if outputs is not None:
-        uptodate.write_record(path, {**done, "outputs": outputs})
 
 
 # --------------------------------------------------------------------------
@@ -858,8 +825,7 @@ async def _execute_concurrently(
 
         def manager() -> type:
             """The forked kernels' manager while the server runs; if it died, kernels start from nothing."""
-            alive = forked is not None and server is not None and server.process.poll() is None
-            return forked if alive else native
+            return forked if forked is not None and server.process.poll() is None else native
 
         async def run(job: _Job) -> None:
             async with slots:

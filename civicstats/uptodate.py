@@ -173,6 +173,47 @@ def replay(data: str | Path | None, out: str | Path | None, lang: str, editions:
     return labels
 
 
+class Recorder:
+    """One build's side of the record: the inputs as they were when it started, then the record if still true.
+
+    The build makes one before it reads anything and calls :meth:`record`
+    once it has succeeded: nothing is recorded when an input changed
+    meanwhile (the library, the data, or a notebook built in place that the
+    build did not write: a notebook saved by an editor while it ran), so
+    the next build looks again.
+    """
+
+    def __init__(self, data: Path | None, notebooks_dir: Path, out: Path | None) -> None:
+        self.data, self.notebooks_dir, self.out = data, notebooks_dir, out
+        self.path = record_path(out)
+        self.inputs = entries(input_roots(data, notebooks_dir, out))
+        # built in place, the notebooks are outputs (see output_roots) and inputs both
+        self.notebooks = entries([notebooks_dir]) if out is None else {}
+
+    def forget(self) -> None:
+        """Remove the record (before a build writes anything: a build that stops half-way records nothing)."""
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+    def record(self, options: str, labels: list[str], written: set[str]) -> None:
+        """Record the files now, if no input changed since the start (``written``: notebooks the build wrote)."""
+        if self.inputs is None or self.notebooks is None or not self.path.parent.is_dir():
+            return
+        if entries(input_roots(self.data, self.notebooks_dir, self.out)) != self.inputs:
+            return
+        if self.out is None:
+            now = entries([self.notebooks_dir]) or {}
+            if any(now.get(name) != self.notebooks.get(name)
+                   for name in set(now) | set(self.notebooks) if name not in written):
+                return
+        outputs = state(output_roots(self.out, self.notebooks_dir))
+        if outputs is not None:
+            write_record(self.path, {"options": options, "inputs": digest(self.inputs), "outputs": outputs,
+                                     "labels": labels})
+
+
 def write_record(path: Path, record: dict) -> None:
     """Write the record atomically (a reader sees the old one or the new one), readable by all."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -182,11 +223,3 @@ def write_record(path: Path, record: dict) -> None:
         os.replace(temporary, path)
     except OSError:  # a record is an optimisation: failing to write one loses nothing
         temporary.unlink(missing_ok=True)
-
-
-def forget(path: Path) -> None:
-    """Remove a record (a build that did not end up to date)."""
-    try:
-        path.unlink(missing_ok=True)
-    except OSError:
-        pass
