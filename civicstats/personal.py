@@ -87,6 +87,23 @@ def personal_kind(text: str) -> str | None:
     return None
 
 
+def personal_kinds(values) -> list[str | None]:
+    """:func:`personal_kind` of each of ``values`` (strings), searching them joined first.
+
+    A value holding an e-mail address or a phone number makes the joined text
+    hold it too (one line per value: the line breaks keep the patterns'
+    edges), so a joined text holding neither means no value does: one search
+    instead of one per value, for the many distinct names of a responses sheet.
+
+    >>> personal_kinds(["Commune 01469", "tel. 01 23 45 67 89", ""])
+    [None, 'a phone number', None]
+    """
+    joined = "\n".join(values)
+    if "@" not in joined and not (_TWO_DIGITS_RE.search(joined) and _PHONE_IN_TEXT_RE.search(joined)):
+        return [None] * len(values)
+    return [personal_kind(v) for v in values]
+
+
 def free_text_columns(table: TableSpec) -> list[str]:
     """The columns of ``table`` where anything may be typed: text with no allowed values and no pattern."""
     return [f.name for f in table.fields if f.type == "string" and not f.enum and not f.pattern]
@@ -104,7 +121,8 @@ def personal_problems(frame: pd.DataFrame, table: TableSpec, origin: Origin, row
         if not isinstance(cells, pd.Series):  # a name typed twice: the header's problem
             continue
         cells = cells.fillna("").astype("str")
-        kinds = {v: personal_kind(v) for v in pd.unique(cells.to_numpy(dtype=object)) if v}
+        distinct = [v for v in pd.unique(cells.to_numpy(dtype=object)) if v]
+        kinds = dict(zip(distinct, personal_kinds(distinct)))
         bad = {v: k for v, k in kinds.items() if k}
         if not bad:
             continue

@@ -95,6 +95,20 @@ def read_part(part: Part) -> RawTable:
     return read_csv_cached(part.path)
 
 
+def _prefetch(parts: list[Part]) -> None:
+    """Start reading the workbook sheets among ``parts`` in the background (:func:`civicstats.readers.xlsx.prefetch`),
+    while the shipped tables and the tables a foreign key names are loaded."""
+    sheets: dict[Path, list[str]] = {}
+    for part in parts:
+        if part.sheet is not None:
+            sheets.setdefault(part.path, []).append(part.sheet)
+    if sheets:
+        from civicstats.readers.xlsx import prefetch
+
+        for path, names in sheets.items():
+            prefetch(path, names)
+
+
 def _deriver(kind: str, table: str):
     module, _, name = DERIVED[kind][table].partition(":")
     return getattr(importlib.import_module(module), name)
@@ -236,6 +250,7 @@ def _validated(name: str, d: Discovery) -> pd.DataFrame:
     if d.problems.get(name):  # its rows are in the source, but not where they can be read
         raise DataError(d.problems[name])
     own_part, *derived = d.parts[name]
+    _prefetch([own_part, *derived])
     if own_part.kind != "table":  # the source's export holds the whole table (discover.WHOLE)
         derived, texts = [own_part, *derived], []
     else:

@@ -56,7 +56,7 @@ NO = NO_TEXTS | {""}
 
 # personal data: see civicstats.personal (names kept importable from here)
 from civicstats.personal import EMAIL, PERSONAL_HEADER, PERSONAL_SHARE, PHONE, looks_personal  # noqa: E402,F401
-from civicstats.personal import personal_kind as _personal_kind  # noqa: E402
+from civicstats.personal import personal_kinds as _personal_kinds  # noqa: E402
 
 
 # --------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct], origin: Origin) -
 
     for c in ("name", "tools"):
         if c in text:
-            kinds = [_personal_kind(v) for v in text[c].values]
+            kinds = _personal_kinds(list(text[c].values))
             personal = np.array([k is not None for k in kinds], dtype=bool)[text[c].codes]
             for r, code in zip(rows[personal], text[c].codes[personal]):
                 problems.append(origin.problem(int(r), c, text[c].values[code],

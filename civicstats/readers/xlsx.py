@@ -197,6 +197,27 @@ def _as_text(cells, kind: str | None = None) -> None:
 
 
 
+def _share_repeats(cells) -> None:
+    """Make the equal cells of a column of text one string object, in place, when the column repeats its values.
+
+    calamine gives every cell a string of its own, scattered in memory, and
+    every pass over a column (lengths, control characters, distinct values,
+    yes or no) pays for reaching each. A column of a few values (levels,
+    yes/no answers, sources) then costs what a column of a few strings does.
+    Columns of mostly distinct values (names, SIRENs) are left as they are,
+    as a sample of the column tells. The values are unchanged.
+    """
+    import pandas as pd
+
+    n = len(cells)
+    if n < 4096:
+        return
+    if len(pd.unique(cells[:: n // 1024])) > 256:
+        return
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    cells[:] = uniques.take(codes)
+
+
 def _fields(sheet: str) -> dict:
     """Column name → FieldSpec of the table a sheet holds (none for a sheet that is not a table)."""
     from civicstats.schema import spec
@@ -306,10 +327,12 @@ def _frame(rows: list[list], origin: Origin, marked, merges, styled: set = froze
                             covered)
             kind = None
         _as_text(cells[j], kind)
+        _share_repeats(cells[j])
         lengths[j] = np.fromiter(map(len, cells[j]), dtype=np.int64, count=cells.shape[1])
     # a column with neither a name nor a value is formatting, not data
     keep = [j for j in range(width) if header[j].strip() or lengths[j].any()]
-    cells, lengths = cells[keep], lengths[keep]
+    if len(keep) < width:  # (taking every column would copy them all)
+        cells, lengths = cells[keep], lengths[keep]
     frame = pd.DataFrame({i: cells[i] for i in range(len(keep))},
                          index=pd.RangeIndex(2, len(rows) + 1) if rows else pd.RangeIndex(0), dtype="str")
     frame.columns = [name_of(j) for j in keep]
@@ -417,6 +440,97 @@ def _shared_strings(path: Path, wanted: set[int]) -> dict[int, str]:
     return found
 
 
+def _opened(key: tuple) -> None:
+    """Make ``_open`` the cache of workbook ``key`` (forgetting another's); under ``_lock``."""
+    if _open.get("key") != key:
+        _open.clear()
+        _open.update(key=key, sheets={}, pending={})
+
+
+def _values(path: Path, book: _Book, name: str, workbook) -> tuple[list[list], list, list, set]:
+    """calamine's values of sheet ``name`` of a workbook the safety pass let through: rows, merges, marked cells, styled cells.
+
+    A sheet whose bytes may hold far cells, formulas or cells shown as
+    percentages is first parsed (:func:`scan_sheet`), and refused when too
+    large (:class:`_Refused`), before calamine allocates it. Raises what
+    calamine raises on a damaged file.
+    """
+    member = book.sheets[name]
+    scan = None
+    parse = member in book.far or member in book.flagged
+    if not parse and book.percent_styles:  # a cell may be shown as a percentage: looked for if it can be
+        used = styles_used(path, member)
+        parse = used is None or not used.isdisjoint(book.percent_styles)
+    if parse:
+        scan = scan_sheet(path, member, book.percent_styles)
+        if member in book.far:
+            _check_extent(scan)  # before calamine allocates the sheet
+    sheet = workbook.get_sheet_by_name(name)
+    rows = sheet.to_python(skip_empty_area=False)
+    marked = scan.marked if scan is not None and member in book.flagged else []
+    return rows, sheet.merged_cell_ranges, marked, scan.styled if scan is not None else set()
+
+
+class _Prefetch:
+    """Sheets of one workbook read by calamine in a thread of their own, one after another.
+
+    calamine parses a sheet without holding the GIL, so the caller goes on
+    (importing pandas, reading the shipped tables) while the sheet is read.
+    The thread has its own calamine workbook: calamine's workbooks cannot be
+    used from two threads at once. What reading a sheet raises is kept and
+    raised again by :meth:`result`, in the caller's thread.
+    """
+
+    def __init__(self, path: Path, book: _Book, names: list[str]) -> None:
+        self.path, self.book, self.names = path, book, names
+        self.done = {name: threading.Event() for name in names}
+        self.got: dict[str, tuple] = {}
+        threading.Thread(target=self._run, name="civicstats-prefetch", daemon=True).start()
+
+    def _run(self) -> None:
+        import python_calamine as calamine
+
+        workbook = None
+        for name in self.names:
+            try:
+                if workbook is None:
+                    workbook = calamine.CalamineWorkbook.from_path(str(self.path))
+                self.got[name] = (True, _values(self.path, self.book, name, workbook))
+            except BaseException as exc:  # raised again where the sheet is asked for
+                self.got[name] = (False, exc)
+            finally:
+                self.done[name].set()
+
+    def result(self, name: str) -> tuple:
+        self.done[name].wait()
+        ok, got = self.got.pop(name)
+        if not ok:
+            raise got
+        return got
+
+
+def prefetch(path: str | Path, names: list[str]) -> None:
+    """Start reading sheets ``names`` of a workbook in the background, for :func:`read_sheet` to take.
+
+    Only once the workbook passed the safety pass (a refused workbook starts
+    nothing: :func:`read_sheet` says why), and only sheets it holds that are
+    neither read nor being read. Never raises for the file: what goes wrong
+    is raised by :func:`read_sheet`, as without prefetching.
+    """
+    path = Path(path)
+    try:
+        key, book = _book(path)
+    except DataError:
+        return
+    with _lock:
+        _opened(key)
+        wanted = [n for n in dict.fromkeys(names)
+                  if n in book.sheets and n not in _open["sheets"] and n not in _open["pending"]]
+        if wanted:
+            pending = _Prefetch(path, book, wanted)
+            _open["pending"].update(dict.fromkeys(wanted, pending))
+
+
 def read_sheet(path: str | Path, name: str) -> RawTable:
     """Sheet ``name`` of a workbook as a :class:`RawTable` of text cells.
 
@@ -435,31 +549,19 @@ def read_sheet(path: str | Path, name: str) -> RawTable:
         hint = suggest(name, list(book.sheets))
         raise DataError([Problem(str(path), None, None, None, None, rule + (f"; did you mean '{hint}'?" if hint else ""))])
     with _lock:
-        if _open.get("key") != key:
-            _open.clear()
-            _open.update(key=key, sheets={})
+        _opened(key)
         cached = _open["sheets"].get(name)
         if isinstance(cached, DataError):  # refused once: not measured again
             raise DataError(cached.problems)
         if cached is None:
             try:
-                workbook = _open.get("calamine")
-                if workbook is None:
-                    workbook = _open["calamine"] = calamine.CalamineWorkbook.from_path(str(path))
-                member = book.sheets[name]
-                scan = None
-                parse = member in book.far or member in book.flagged
-                if not parse and book.percent_styles:  # a cell may be shown as a percentage: looked for if it can be
-                    used = styles_used(path, member)
-                    parse = used is None or not used.isdisjoint(book.percent_styles)
-                if parse:
-                    scan = scan_sheet(path, member, book.percent_styles)
-                    if member in book.far:
-                        _check_extent(scan)  # before calamine allocates the sheet
-                sheet = workbook.get_sheet_by_name(name)
-                rows = sheet.to_python(skip_empty_area=False)
-                merges = sheet.merged_cell_ranges
-                marked = scan.marked if scan is not None and member in book.flagged else []
+                pending = _open["pending"].pop(name, None)
+                if pending is not None:  # being read, or read, by prefetch(): its values, or what it met
+                    rows, merges, marked, styled = pending.result(name)
+                else:
+                    if _open.get("calamine") is None:
+                        _open["calamine"] = calamine.CalamineWorkbook.from_path(str(path))
+                    rows, merges, marked, styled = _values(path, book, name, _open["calamine"])
             except _Refused as exc:
                 _open["sheets"][name] = DataError([origin.problem(None, None, None, exc.rule)])
                 raise DataError(_open["sheets"][name].problems) from None
@@ -469,6 +571,6 @@ def read_sheet(path: str | Path, name: str) -> RawTable:
                 if type(exc).__name__ != "PanicException":
                     raise
                 raise DataError([origin.problem(None, None, None, f"{CORRUPT} (the reader failed: {exc})")]) from None
-            cached = _open["sheets"][name] = _frame(rows, origin, marked, merges, scan.styled if scan else set())
+            cached = _open["sheets"][name] = _frame(rows, origin, marked, merges, styled)
     return RawTable(cached.frame.copy(deep=False), cached.origin, list(cached.problems), set(cached.covered))
 
