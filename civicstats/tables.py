@@ -256,6 +256,11 @@ def _validated(name: str, d: Discovery) -> pd.DataFrame:
     else:
         texts = [read_part(own_part)]
     references = _references(name, d)
+    if name in BOUNDED_BY_OFFICIAL and any(p.sheet is not None for p in derived):
+        try:  # loaded now, while the sheets prefetched are read; what goes wrong is raised again below, in turn
+            _official(d)
+        except DataError:
+            pass
     typed, failed = [], []
     for part in derived:
         compute = _deriver(part.kind, name)

@@ -196,7 +196,9 @@ class _Distinct:
             codes[pd.isna(cells)] = -1
         self.missing = bool((codes < 0).any())
         self.codes = codes  # -1, a missing cell, picks the "" appended last
-        if normalise is _no_spaces and not self.missing and "".join(uniques).isdecimal():  # digits only: as they are
+        #: Every value is digits only, as it was (no space to take out).
+        self.digits = normalise is _no_spaces and not self.missing and "".join(uniques).isdecimal()
+        if self.digits:
             self.values = np.append(uniques, "")
         else:
             self.values = np.array([normalise(u) if isinstance(u, str) else "" for u in uniques] + [""], dtype=object)
@@ -261,7 +263,8 @@ def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct], origin: Origin) -
     if "siren" in text:
         siren = text["siren"]
         # (\d is any decimal digit, str.isdecimal: the same test as fullmatch(r"\d{9}"), without a regex)
-        if "".join(siren.values).isdecimal() and set(map(len, siren.values[:-1])) <= {9}:  # the usual case, at once
+        usual = siren.digits and set(map(len, siren.values[:-1])) <= {9}  # nine digits each: the usual case, at once
+        if usual:
             bad = np.zeros(len(siren.codes), dtype=bool)
         else:
             bad = np.array([v != "" and not (len(v) == 9 and v.isdecimal()) for v in siren.values], dtype=bool)[siren.codes]
@@ -275,7 +278,8 @@ def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct], origin: Origin) -
         if "as_of" in text:
             as_of = text["as_of"]
             keyed = ~siren.blank() & ~as_of.blank()
-            sirens = siren.canonical()
+            # nine digits each: the number is the SIREN (codes -1, missing cells, are not keyed)
+            sirens = np.append(siren.values[:-1].astype(np.int64), 0)[siren.codes] if usual else siren.canonical()
             key = as_of.canonical().astype(np.int64) * (int(sirens.max(initial=0)) + 1) + sirens
             dup = keyed & pd.Series(key).duplicated(keep=False).to_numpy()
             if dup.any():
@@ -314,11 +318,16 @@ def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct], origin: Origin) -
 _CHECKED_HERE = ("siren", "name")
 
 
+#: Columns with at most this many distinct values are validated in one table (:func:`_validate_distinct`).
+_FEW = 256
+
+
 @cache
-def _fast_spec() -> TableSpec:
-    """The validation spec without the columns :func:`_validate_distinct` checks itself."""
+def _fast_spec(columns: tuple[str, ...] | None = None) -> TableSpec:
+    """The validation spec without the columns :func:`_validate_distinct` checks itself (or only ``columns``)."""
     table = _validation_spec()
-    return dataclasses.replace(table, fields=tuple(f for f in table.fields if f.name not in _CHECKED_HERE))
+    return dataclasses.replace(table, fields=tuple(f for f in table.fields if f.name not in _CHECKED_HERE
+                                                   and (columns is None or f.name in columns)))
 
 
 def _validate_distinct(rest: pd.DataFrame, text: dict[str, _Distinct], origin: Origin,
@@ -355,13 +364,22 @@ def _validate_distinct(rest: pd.DataFrame, text: dict[str, _Distinct], origin: O
         if d.missing:
             return None
         distinct[c] = d.codes, d.values[:d.distinct]
-    size = max((len(u) for _, u in distinct.values()), default=1)
-    table = pd.DataFrame({c: np.concatenate([u, np.repeat(u[:1], size - len(u))]) for c, (_, u) in distinct.items()},
-                         index=pd.RangeIndex(origin.header_row + 1, origin.header_row + 1 + size), dtype="str")
-    try:
-        typed = validate(table, _fast_spec(), origin, source_ids=source_ids)
-    except DataError:
+    if not set(distinct) <= set(_fast_spec().columns):  # an unknown column: reported by the caller's validation
         return None
+    # a table pads each column to its longest: each column of many values on its own, the others together
+    # (with the columns the sheet lacks, which validate() types as missing)
+    many = [c for c, (_, u) in distinct.items() if len(u) > _FEW]
+    typed: dict[str, pd.Series] = {}
+    for group in [tuple(c for c in _fast_spec().columns if c not in many), *((c,) for c in many)]:
+        present = [c for c in group if c in distinct]
+        size = max((len(distinct[c][1]) for c in present), default=1)
+        table = pd.DataFrame({c: np.concatenate([u, np.repeat(u[:1], size - len(u))])
+                              for c, (_, u) in ((c, distinct[c]) for c in present)},
+                             index=pd.RangeIndex(origin.header_row + 1, origin.header_row + 1 + size), dtype="str")
+        try:
+            typed.update(validate(table, _fast_spec(group), origin, source_ids=source_ids).items())
+        except DataError:
+            return None
     n = len(rest)
     out = {}
     for f in _validation_spec().fields:

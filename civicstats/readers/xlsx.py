@@ -45,6 +45,7 @@ reads their first row and nothing more.
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 import re
 import stat
@@ -187,11 +188,14 @@ def _as_text(cells, kind: str | None = None) -> None:
             _as_text(numbers)
             cells[filled] = numbers
             return
-    if kind == "floating":
+    if kind == "floating":  # each distinct number written once, its text shared by its cells
+        import pandas as pd
+
         numbers = cells.astype(np.float64)
         whole = np.isfinite(numbers) & (np.trunc(numbers) == numbers) & (np.abs(numbers) < 2.0**53)
         if whole.all():
-            cells[:] = numbers.astype(np.int64).astype(str).astype(object)
+            codes, uniques = pd.factorize(numbers.astype(np.int64))
+            cells[:] = uniques.astype(str).astype(object)[codes]
             return
     cells[:] = [v if type(v) is str else cell_text(v) for v in cells]
 
@@ -274,7 +278,8 @@ def _frame(rows: list[list], origin: Origin, marked, merges, styled: set = froze
         rows = [list(r) + [""] * (width - len(r)) for r in rows]
     header = [cell_text(v) for v in rows[0]] if rows else []
     # column-major, so that each column is one contiguous array
-    cells = np.array(rows[1:], dtype=object).reshape(max(len(rows) - 1, 0), width).T.copy()
+    n = max(len(rows) - 1, 0)
+    cells = np.fromiter(itertools.chain.from_iterable(rows[1:]), dtype=object, count=n * width).reshape(n, width).T.copy()
 
     def name_of(j: int) -> str:
         return header[j] if j < width and header[j].strip() else f"Unnamed: {column_letter(j)}"
