@@ -44,7 +44,9 @@ reads their first row and nothing more.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import itertools
 import math
 import re
@@ -445,6 +447,35 @@ def _shared_strings(path: Path, wanted: set[int]) -> dict[int, str]:
     return found
 
 
+_gc_pauses = 0
+_gc_was_enabled = False
+_gc_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Python's cyclic garbage collector paused while a sheet becomes Python objects (in any thread).
+
+    A sheet of 100,000 rows is as many lists, and the collector, counting
+    them, would run some 150 times over them, for nothing: rows and cells
+    hold no reference cycles. Pauses nest and overlap across threads; the
+    collector runs again after the last, if it ran before the first.
+    """
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def _opened(key: tuple) -> None:
     """Make ``_open`` the cache of workbook ``key`` (forgetting another's); under ``_lock``."""
     if _open.get("key") != key:
@@ -471,7 +502,8 @@ def _values(path: Path, book: _Book, name: str, workbook) -> tuple[list[list], l
         if member in book.far:
             _check_extent(scan)  # before calamine allocates the sheet
     sheet = workbook.get_sheet_by_name(name)
-    rows = sheet.to_python(skip_empty_area=False)
+    with _gc_paused():
+        rows = sheet.to_python(skip_empty_area=False)
     marked = scan.marked if scan is not None and member in book.flagged else []
     return rows, sheet.merged_cell_ranges, marked, scan.styled if scan is not None else set()
 
@@ -576,6 +608,7 @@ def read_sheet(path: str | Path, name: str) -> RawTable:
                 if type(exc).__name__ != "PanicException":
                     raise
                 raise DataError([origin.problem(None, None, None, f"{CORRUPT} (the reader failed: {exc})")]) from None
-            cached = _open["sheets"][name] = _frame(rows, origin, marked, merges, styled)
+            with _gc_paused():
+                cached = _open["sheets"][name] = _frame(rows, origin, marked, merges, styled)
     return RawTable(cached.frame.copy(deep=False), cached.origin, list(cached.problems), set(cached.covered))
 
