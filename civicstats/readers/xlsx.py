@@ -213,15 +213,13 @@ def _share_repeats(cells) -> None:
     Columns of mostly distinct values (names, SIRENs) are left as they are,
     as a sample of the column tells. The values are unchanged.
     """
-    import pandas as pd
+    import numpy as np
 
     n = len(cells)
-    if n < 4096:
+    if n < 4096 or len(set(cells[:: n // 1024])) > 256:
         return
-    if len(pd.unique(cells[:: n // 1024])) > 256:
-        return
-    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
-    cells[:] = uniques.take(codes)
+    first = {}  # each value → its first string (a dict: one pass in C, faster here than pandas' factorize)
+    cells[:] = np.fromiter(map(first.setdefault, cells, cells), dtype=object, count=n)
 
 
 def _fields(sheet: str) -> dict:
