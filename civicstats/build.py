@@ -880,6 +880,10 @@ async def _execute_notebook(
         kernel_name=KERNEL_NAME,
         kernel_manager_class=manager or _native_kernel_manager(),
         timeout=CELL_TIMEOUT,
+        # a cell's last outputs may reach the client after its reply: on a busy machine, later than nbclient's 4 s,
+        # which would then drop them without a word; waited for as long as a cell may run, and an error past that
+        iopub_timeout=CELL_TIMEOUT,
+        raise_on_iopub_timeout=True,
         record_timing=False,
         shutdown_kernel="immediate",  # nothing to save; also quiet on Ctrl-C
         resources={"metadata": {"path": str(cwd)}},
