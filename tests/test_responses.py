@@ -395,10 +395,10 @@ def test_a_duplicate_siren_of_nine_digits_is_located_leading_zeros_included(monk
     assert typed["as_of"].tolist() == ["2026"] * 3 + ["2027"] * 2 + ["2026"] * 3
 
 
-def _many_values(n: int = 300, **cells: str) -> list[dict[str, str]]:
+def _many_values(n: int = 300) -> list[dict[str, str]]:
     """``n`` communes of distinct populations and tools: more distinct values than ``_FEW``."""
     return [response(siren(i), population=f"{1000 + 7 * i:,}".replace(",", " ") if i % 5 == 0 else str(1000 + 7 * i),
-                     tools=f"Outil {i}", yes=("reporting",) if i % 3 else (), **cells) for i in range(n)]
+                     tools=f"Outil {i}", yes=("reporting",) if i % 3 else ()) for i in range(n)]
 
 
 @pytest.mark.parametrize("bad, words", [("-5", "must be at least 0"), ("abc", "must be a whole number"),

@@ -809,7 +809,7 @@ def test_prefetching_a_sheet_the_workbook_lacks_or_twice_is_harmless(tmp_path: P
 
 
 def test_loading_with_the_responses_sheet_prefetched_gives_what_loading_without_gives(tmp_path: Path, monkeypatch):
-    import civicstats.tables as tables
+    from civicstats import tables
     from civicstats.readers.responses import RESPONSES_COLUMNS
 
     rows = [list(RESPONSES_COLUMNS)]
