@@ -335,3 +335,111 @@ def test_decoded_text_is_the_text_or_a_refusal(text: str, encoding: str):
     assert "\ufeff" not in got
     if encoding in ("utf-8", "utf-8-sig", "utf-16", "utf-32") and "\ufeff" not in text:
         assert got == text  # a certain encoding is never misread
+
+
+# --------------------------------------------------------------------------
+# Shortcuts that must give what the long way gives: cells shared, numbers written once, personal data searched joined
+
+#: Examples per test of these shortcuts (arrays of a few thousand cells: a few examples suffice).
+ARRAY_EXAMPLES = max(settings().max_examples // 3, 1)
+
+
+def _column(pool: list, n: int, seed: int):
+    """An object array of ``n`` cells drawn from ``pool`` (each cell an object of its own, as calamine gives)."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(seed)
+    cells = np.empty(n, dtype=object)
+    cells[:] = [_copy(rng.choice(pool)) for _ in range(n)]
+    return cells
+
+
+def _copy(value):
+    return (value + "\x00")[:-1] if isinstance(value, str) else value
+
+
+@settings(max_examples=ARRAY_EXAMPLES, **SETTINGS)
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=10), st.sampled_from([0, 5, 255, 400, 5000]),
+       st.integers(4096, 6000), st.integers(0, 2**32))
+def test_sharing_repeated_cells_leaves_every_value_as_it_was(typed: list[str], more: int, n: int, seed: int):
+    """Columns of a few values (shared) and of many (left as they are): the values never change."""
+    from civicstats.readers import xlsx
+
+    pool = typed + [f"{typed[0]}{i}" for i in range(more)]
+    cells = _column(pool, n, seed)
+    before = list(cells)
+    xlsx._share_repeats(cells)
+    assert cells.dtype == object and len(cells) == n
+    assert list(cells) == before and all(type(c) is str for c in cells)
+    if len(set(pool)) <= 256:  # a column of few values: its equal cells are one object each
+        assert len({id(c) for c in cells}) == len(set(before))
+
+
+FLOATS = st.one_of(
+    st.integers(-10**6, 10**6).map(float),
+    st.sampled_from([-0.0, 0.0, 2.0**53 - 1, -(2.0**53 - 1), 2.0**53, -(2.0**53), 2.0**53 + 2, 1e20, 33.6, 1e-05,
+                     0.1, -2.5, 1e16, 213100017.0]),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+WHOLE_FLOATS = st.one_of(st.integers(-(2**53 - 1), 2**53 - 1).map(float), st.sampled_from([-0.0, 0.0, 12.0]))
+
+
+@settings(max_examples=ARRAY_EXAMPLES * 3, **SETTINGS)
+@given(st.data(), st.booleans(), st.sampled_from([0.0, 0.1, 0.9]), st.integers(1, 3000), st.integers(0, 2**32))
+def test_a_column_of_numbers_becomes_the_text_of_each_cell(data, whole: bool, blank_share: float, n: int, seed: int):
+    import random
+
+    from pandas.api.types import infer_dtype
+
+    from civicstats.readers import xlsx
+
+    pool = data.draw(st.lists(WHOLE_FLOATS if whole else FLOATS, min_size=1, max_size=50), label="pool")
+    cells = _column(pool, n, seed)
+    rng = random.Random(seed)
+    for i in range(n):
+        if rng.random() < blank_share:
+            cells[i] = ""
+    original = list(cells)
+    kind = infer_dtype(cells, skipna=False)
+    if blank_share and "" in original and any(type(v) is float for v in original):
+        assert kind == "mixed"  # numbers with blank cells: the path of a column of numbers with gaps
+    xlsx._as_text(cells, kind if data.draw(st.booleans(), label="kind given") else None)
+    assert list(cells) == [xlsx.cell_text(v) for v in original]
+    assert all(type(c) is str for c in cells)
+
+
+#: Values of a name or tools column: plain text, numbered names, e-mail addresses, phone numbers.
+PERSONAL_VALUES = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet=st.sampled_from(list("0123456789 .-+()@\nabx")), max_size=30),
+    st.sampled_from(["Commune 01469", "Ville de Paris", "", "Decidim", "01", "2026", "75056", "213100017",
+                     "tel. 01 23 45 67 89", "01 23 45 67 89", "+33 1 23 45 67 89", "0123456789", "01.23.45.67.89",
+                     "+33 (0)1 23 45 67 89", "0033 1 23 45 67 89", "+44 20 7946 0958", "+1 202 555 0143",
+                     "contact: marie.curie@mairie.fr", "a@b.fr", "x@y", "@mairie", "Mairie 01 23 45 67 89 (accueil)",
+                     "+33 6 12 34 56 78", "012345678", "01 23 45 67 890"]),
+)
+#: Two values that form a phone number only when joined across a line break (a false alarm of the joined search).
+SPLIT_PHONES = st.sampled_from([("tel 01 23", "45 67 89"), ("01 23 45", "67 89"), ("+33 1 23", "45 67 89"),
+                                ("Mairie 0123", "456789"), ("+44 20", "7946 0958"), ("0", "1 23 45 67 89")])
+
+
+@settings(max_examples=settings().max_examples * 5, **SETTINGS)
+@given(st.lists(st.one_of(PERSONAL_VALUES.map(lambda v: [v]), SPLIT_PHONES.map(list)), max_size=12))
+def test_personal_kinds_is_personal_kind_of_each_value(groups: list[list[str]]):
+    from civicstats.personal import personal_kind, personal_kinds
+
+    values = [v for group in groups for v in group]
+    assert personal_kinds(values) == [personal_kind(v) for v in values]
+
+
+def test_values_joined_across_a_line_break_are_a_false_alarm_that_changes_nothing():
+    from civicstats.personal import _PHONE_IN_TEXT_RE, personal_kind, personal_kinds
+
+    values = ["tel 01 23", "45 67 89", "Commune 01469"]
+    assert _PHONE_IN_TEXT_RE.search("\n".join(values))  # the joined search finds a number no value holds...
+    assert [personal_kind(v) for v in values] == [None, None, None]
+    assert personal_kinds(values) == [None, None, None]  # ...and each value is then searched on its own
+    assert personal_kinds([*values, "01 23 45 67 89", "a@b.fr"]) == [None, None, None, "a phone number",
+                                                                    "an e-mail address"]

@@ -360,3 +360,97 @@ def test_validating_distinct_values_gives_what_validating_every_row_gives(monkey
     every_row = validate_responses(table, source_ids={"SYNTH", "NL"})
     pd.testing.assert_frame_equal(fast, every_row, check_exact=True)
     assert fast.loc[0, "siren"] == frame.loc[2, "siren"].replace(" ", "").replace("\u00a0", "")
+
+
+# --------------------------------------------------------------------------
+# shortcuts of validation: nine-digit SIRENs keyed by their number, columns of many values validated on their own
+
+
+def test_a_duplicate_siren_of_nine_digits_is_located_leading_zeros_included(monkeypatch: pytest.MonkeyPatch):
+    from civicstats.readers import responses as module
+
+    rows = [response("012345678"), response("123456789"), response("000000000"), response("012345678"),
+            response("012345678", as_of="2027"), response("000000000", as_of="2027"), response("123456789"),
+            response("102345678"), response("112345678"), response("012345679")]  # (distinct: one digit apart)
+    keyed_by_code = []  # which columns' values are keyed by code (canonical): not the nine-digit SIRENs
+    canonical = module._Distinct.canonical
+    monkeypatch.setattr(module._Distinct, "canonical", lambda self: keyed_by_code.append(self.digits) or canonical(self))
+    with pytest.raises(DataError) as info:
+        validate_responses(raw(*rows, file="survey.xlsx", sheet="responses"))
+    assert True not in keyed_by_code  # the usual case: SIRENs keyed by their number
+    assert [(p.row, p.column, p.value, p.rule) for p in info.value.problems] == [
+        (5, "siren", "012345678", "duplicate SIREN in wave 2026: row 2 has the same"),
+        (8, "siren", "123456789", "duplicate SIREN in wave 2026: row 3 has the same"),
+    ]
+    # a SIREN written with spaces takes the other way: the same duplicates, told the same
+    spaced = [dict(r) for r in rows]
+    spaced[3]["siren"] = "012 345 678"
+    with pytest.raises(DataError) as other:
+        validate_responses(raw(*spaced, file="survey.xlsx", sheet="responses"))
+    assert [str(p) for p in other.value.problems] == [str(p) for p in info.value.problems]
+    # without the duplicates of 2026: valid, the leading zeros kept
+    typed = validate_responses(raw(*(r for i, r in enumerate(rows) if i not in (3, 6))))
+    assert typed["siren"].tolist() == ["012345678", "123456789", "000000000", "012345678", "000000000", "102345678",
+                                     "112345678", "012345679"]
+    assert typed["as_of"].tolist() == ["2026"] * 3 + ["2027"] * 2 + ["2026"] * 3
+
+
+def _many_values(n: int = 300) -> list[dict[str, str]]:
+    """``n`` communes of distinct populations and tools: more distinct values than ``_FEW``."""
+    return [response(siren(i), population=f"{1000 + 7 * i:,}".replace(",", " ") if i % 5 == 0 else str(1000 + 7 * i),
+                     tools=f"Outil {i}", yes=("reporting",) if i % 3 else ()) for i in range(n)]
+
+
+@pytest.mark.parametrize("bad, words", [("-5", "must be at least 0"), ("abc", "must be a whole number"),
+                                        ("12.5", "no decimals")])
+def test_a_bad_value_among_many_distinct_ones_is_located(bad: str, words: str):
+    from civicstats.readers import responses as module
+
+    rows = _many_values()
+    assert len({r["population"] for r in rows}) > module._FEW
+    rows[150]["population"] = bad
+    with pytest.raises(DataError) as info:
+        validate_responses(raw(*rows, file="survey.xlsx", sheet="responses"))
+    assert [(p.row, p.column, str(p.value)) for p in info.value.problems] == [(152, "population", bad)]
+    assert words in info.value.problems[0].rule
+
+
+def _validated_three_ways(monkeypatch: pytest.MonkeyPatch, table: RawTable) -> tuple[pd.DataFrame, ...]:
+    """validate_responses of ``table``: columns of many values on their own, every column together, every row."""
+    from civicstats.readers import responses as module
+
+    groups, fast_spec = [], module._fast_spec
+    monkeypatch.setattr(module, "_fast_spec", lambda columns=None: groups.append(columns) or fast_spec(columns))
+    distinct, used = module._validate_distinct, []
+    monkeypatch.setattr(module, "_validate_distinct", lambda *args: used.append(distinct(*args)) or used[-1])
+    grouped = validate_responses(table)
+    alone = [g for g in groups if g is not None and len(g) == 1]
+    monkeypatch.setattr(module, "_FEW", 10**9)
+    together = validate_responses(table)
+    assert used[0] is not None and used[1] is not None  # both from the distinct values, no row-by-row validation
+    monkeypatch.setattr(module, "_validate_distinct", lambda *args: None)
+    every_row = validate_responses(table)
+    return grouped, together, every_row, alone
+
+
+def test_columns_of_many_values_validated_on_their_own_give_the_same_table(monkeypatch: pytest.MonkeyPatch):
+    grouped, together, every_row, alone = _validated_three_ways(monkeypatch, raw(*_many_values()))
+    assert sorted(alone) == [("population",), ("tools",)]
+    pd.testing.assert_frame_equal(grouped, together, check_exact=True)
+    pd.testing.assert_frame_equal(grouped, every_row, check_exact=True)
+    assert grouped["population"].dtype == "Int64"
+    assert grouped["population"].tolist()[:6] == [1000, 1007, 1014, 1021, 1028, 1035]
+    assert grouped["tools"].tolist()[-1] == "Outil 299"
+
+
+def test_the_population_column_may_be_absent_when_no_commune_is_there(monkeypatch: pytest.MonkeyPatch):
+    levels = ("region", "departement", "metropole", "intercommunalite")
+    rows = [{k: v for k, v in response(siren(i), level=levels[i % 4], tools=f"Outil {i}").items() if k != "population"}
+            for i in range(300)]
+    grouped, together, every_row, alone = _validated_three_ways(monkeypatch, raw(*rows))
+    assert alone == [("tools",)]  # the absent column is validated with the columns of few values
+    for typed in (grouped, together, every_row):
+        assert typed["population"].dtype == "Int64" and typed["population"].isna().all()
+        assert list(typed.columns) == list(RESPONSES_COLUMNS)
+    pd.testing.assert_frame_equal(grouped, together, check_exact=True)
+    pd.testing.assert_frame_equal(grouped, every_row, check_exact=True)

@@ -644,3 +644,199 @@ def test_the_sheet_scan_reads_only_the_direct_children_of_a_cell(tmp_path: Path)
     scan = xlsx.scan_sheet(path, "xl/worksheets/sheet1.xml", frozenset({7}))
     assert scan.marked == [(4, 1, "error", "#DIV/0!"), (4, 2, "formula", "=SUM(A1:A2)")]
     assert (scan.rows, scan.columns, scan.styled) == (4, 3, {(4, 4)})
+
+
+# --------------------------------------------------------------------------
+# Sheets read in the background (prefetch): what read_sheet gives, and raises, is as without it
+
+
+def _shown_otherwise_book(path: Path) -> Path:
+    """A sheet the reader must parse: a formula, merged cells, a percent-styled share, dates typed as dates."""
+    import datetime
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "open_data_adopters"
+    for row in (["as_of", "level", "count", "share_pct", "source", "note"],
+                [datetime.date(2018, 3, 14), "departement", 12, 0.336, "LSN", None],
+                ["2018-01", "region", "=1+1", None, "LSN", "x"],
+                [datetime.date(2019, 1, 1), "epci", 3, None, "LSN", "a"],
+                ["2020", "commune", 4, 5.5, "LSN", "b"]):
+        ws.append(row)
+    ws["D2"].number_format = "0.0%"
+    ws.merge_cells("E4:F4")
+    wb.save(path)
+    return path
+
+
+def _read_in(monkeypatch, path: Path, name: str, prefetched: bool) -> tuple:
+    """read_sheet(path, name) from a cold cache, prefetched or not: the table (or the DataError), and the threads
+    that read the sheet's values."""
+    import threading
+
+    readers: list[str] = []
+    values = xlsx._values
+    monkeypatch.setattr(xlsx, "_values", lambda *args: readers.append(threading.current_thread().name)
+                        or values(*args))
+    xlsx.clear_cache()
+    try:
+        if prefetched:
+            xlsx.prefetch(path, [name])
+        try:
+            got = xlsx.read_sheet(path, name)
+        except DataError as exc:
+            got = exc
+    finally:
+        monkeypatch.setattr(xlsx, "_values", values)
+        xlsx.clear_cache()
+    return got, readers
+
+
+@pytest.mark.parametrize("kind", ["parsed", "plain"])
+def test_a_prefetched_sheet_reads_as_it_does_without_prefetching(tmp_path: Path, monkeypatch, kind: str):
+    if kind == "parsed":
+        path, name = _shown_otherwise_book(tmp_path / "b.xlsx"), "open_data_adopters"
+        book_ = xlsx._inspect(path)
+        assert book_.flagged and book_.percent_styles  # the sheet is parsed (scan_sheet) before calamine reads it
+    else:
+        path, name = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS, "sources": [["id"], ["ZZ"]]}), \
+            "participatory_budgets"
+    before = digest(path)
+    direct, direct_readers = _read_in(monkeypatch, path, name, prefetched=False)
+    fetched, fetched_readers = _read_in(monkeypatch, path, name, prefetched=True)
+    import threading
+
+    assert direct_readers == [threading.current_thread().name] and fetched_readers == ["civicstats-prefetch"]
+    pd.testing.assert_frame_equal(fetched.frame, direct.frame, check_exact=True)
+    assert list(fetched.frame.columns) == list(direct.frame.columns)
+    assert [str(p) for p in fetched.problems] == [str(p) for p in direct.problems]
+    assert fetched.covered == direct.covered
+    assert (fetched.origin.file, fetched.origin.sheet) == (direct.origin.file, direct.origin.sheet)
+    if kind == "parsed":  # what the parse found, so that equal means something
+        assert direct.frame.loc[2].tolist() == ["2018-03-14", "departement", "12", "33.6", "LSN", ""]
+        assert {(p.row, p.column) for p in direct.problems} == {(3, "count"), (4, "source"), (4, "as_of")}
+    assert digest(path) == before
+
+
+@pytest.mark.parametrize("refused", ["not a zip", "over the byte limit"])
+def test_a_refused_workbook_starts_no_prefetch_and_read_sheet_says_why(tmp_path: Path, monkeypatch, refused: str):
+    import threading
+
+    import python_calamine
+
+    path = tmp_path / "b.xlsx"
+    if refused == "not a zip":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+        words = "not a zip file"
+    else:
+        book(path, {"participatory_budgets": BUDGETS})
+        monkeypatch.setenv("CIVICSTATS_MAX_XLSX_BYTES", "2000")
+        words = "over the 2,000-byte limit"
+    xlsx.clear_cache()
+    with pytest.raises(DataError) as info:
+        xlsx.read_sheet(path, "participatory_budgets")
+    expected = [str(p) for p in info.value.problems]
+    assert words in expected[0]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("calamine opened a refused workbook")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", refuse)
+    started: list = []
+    monkeypatch.setattr(xlsx, "_Prefetch", lambda *args: started.append(args))
+    running = {t.ident for t in threading.enumerate() if t.name == "civicstats-prefetch"}
+    xlsx.clear_cache()
+    xlsx.prefetch(path, ["participatory_budgets"])  # does not raise
+    assert started == []
+    assert not {t.ident for t in threading.enumerate() if t.name == "civicstats-prefetch"} - running
+    with pytest.raises(DataError) as info:
+        xlsx.read_sheet(path, "participatory_budgets")
+    assert [str(p) for p in info.value.problems] == expected
+    xlsx.clear_cache()
+
+
+@pytest.mark.parametrize("error, words", [
+    (ValueError("boom"), [xlsx.CORRUPT, "ValueError: boom"]),
+    (xlsx._Refused("a sheet refused in the background"), ["a sheet refused in the background"]),
+], ids=["damaged", "refused"])
+def test_what_the_background_read_meets_is_raised_as_without_prefetching(tmp_path: Path, monkeypatch, error, words):
+    import threading
+
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+    seen: list[str] = []
+
+    def fail(*args):
+        seen.append(threading.current_thread().name)
+        raise error
+
+    monkeypatch.setattr(xlsx, "_values", fail)
+    told = {}
+    for prefetched in (False, True):
+        xlsx.clear_cache()
+        if prefetched:
+            xlsx.prefetch(path, ["participatory_budgets"])
+        with pytest.raises(DataError) as info:
+            xlsx.read_sheet(path, "participatory_budgets")
+        told[prefetched] = [str(p) for p in info.value.problems]
+    xlsx.clear_cache()
+    assert seen == [threading.current_thread().name, "civicstats-prefetch"]
+    assert told[True] == told[False]
+    assert len(told[True]) == 1 and all(w in told[True][0] for w in words), told
+    assert "sheet 'participatory_budgets'" in told[True][0]  # located: the file and the sheet
+
+
+def test_prefetching_a_sheet_the_workbook_lacks_or_twice_is_harmless(tmp_path: Path, monkeypatch):
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS, "sources": [["id", "title"], ["ZZ", "A"]]})
+    xlsx.clear_cache()
+    direct = xlsx.read_sheet(path, "participatory_budgets")
+    xlsx.clear_cache()
+    started: list[list[str]] = []
+    real = xlsx._Prefetch
+    monkeypatch.setattr(xlsx, "_Prefetch", lambda p, b, names: started.append(list(names)) or real(p, b, names))
+    xlsx.prefetch(path, ["participatory_budgets", "no such sheet", "participatory_budgets"])
+    xlsx.prefetch(path, ["participatory_budgets"])  # being read already: nothing more
+    xlsx.prefetch(path, ["no such sheet"])  # nothing to read: no thread
+    assert started == [["participatory_budgets"]]
+    fetched = xlsx.read_sheet(path, "participatory_budgets")
+    pd.testing.assert_frame_equal(fetched.frame, direct.frame, check_exact=True)
+    assert fetched.problems == direct.problems == []
+    xlsx.prefetch(path, ["participatory_budgets", "sources"])  # read already: only the other
+    assert started == [["participatory_budgets"], ["sources"]]
+    assert xlsx.read_sheet(path, "sources").frame["id"].tolist() == ["ZZ"]
+    with pytest.raises(DataError, match="no sheet named 'no such sheet'"):
+        xlsx.read_sheet(path, "no such sheet")
+    xlsx.clear_cache()
+
+
+def test_loading_with_the_responses_sheet_prefetched_gives_what_loading_without_gives(tmp_path: Path, monkeypatch):
+    from civicstats import tables
+    from civicstats.readers.responses import RESPONSES_COLUMNS
+
+    rows = [list(RESPONSES_COLUMNS)]
+    for i in range(40):
+        answer = {"as_of": "2026", "siren": f"{200_000_000 + i}", "name": f"Commune {i:02d}", "level": "commune",
+                  "population": 800 + 300 * i, "reporting": "oui" if i % 3 else "", "crowdfunding": "x" if i % 7 == 0
+                  else "", "tools": "Decidim" if i % 2 else "", "source": "NL"}
+        rows.append([answer.get(c, "") for c in RESPONSES_COLUMNS])
+    path = book(tmp_path / "survey.xlsx", {"responses": rows})
+    started: list[list[str]] = []
+    real = xlsx._Prefetch
+    monkeypatch.setattr(xlsx, "_Prefetch", lambda p, b, names: started.append(list(names)) or real(p, b, names))
+
+    def load_cold():
+        tables._cache.clear()
+        xlsx.clear_cache()
+        try:
+            return cs.load("civictech_adoption", path)
+        finally:
+            tables._cache.clear()
+            xlsx.clear_cache()
+
+    fetched = load_cold()
+    assert started == [["responses"]]
+    monkeypatch.setattr(tables, "_prefetch", lambda parts: None)
+    direct = load_cold()
+    assert started == [["responses"]]
+    pd.testing.assert_frame_equal(fetched, direct, check_exact=True)
+    wave = fetched[fetched["as_of"] == "2026"]
+    assert dict(zip(wave["level"].astype(str), wave["respondents"])) == {"ville_5k_100k": 26, "commune_moins_5k": 14}
