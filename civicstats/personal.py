@@ -98,7 +98,7 @@ def personal_kinds(values) -> list[str | None]:
     >>> personal_kinds(["Commune 01469", "tel. 01 23 45 67 89", ""])
     [None, 'a phone number', None]
     """
-    joined = "\n".join(values)
+    joined = "\n".join(v[:MAX_SCREENED_CHARS] for v in values)  # each value as personal_kind searches it
     if "@" not in joined and not (_TWO_DIGITS_RE.search(joined) and _PHONE_IN_TEXT_RE.search(joined)):
         return [None] * len(values)
     return [personal_kind(v) for v in values]

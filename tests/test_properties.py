@@ -443,3 +443,12 @@ def test_values_joined_across_a_line_break_are_a_false_alarm_that_changes_nothin
     assert personal_kinds(values) == [None, None, None]  # ...and each value is then searched on its own
     assert personal_kinds([*values, "01 23 45 67 89", "a@b.fr"]) == [None, None, None, "a phone number",
                                                                     "an e-mail address"]
+
+
+def test_personal_kinds_searches_each_value_as_far_as_personal_kind_does():
+    """A number cut by personal_kind's limit on what it reads is found whole only in the joined text."""
+    from civicstats.personal import MAX_SCREENED_CHARS, personal_kind, personal_kinds
+
+    cut = "x" * (MAX_SCREENED_CHARS - 14) + "01 23 45 67 89" + "0"  # the limit falls before the last digit
+    assert personal_kind(cut) == "a phone number"
+    assert personal_kinds([cut, "Commune 01469"]) == ["a phone number", None]
