@@ -395,6 +395,14 @@ def test_a_duplicate_siren_of_nine_digits_is_located_leading_zeros_included(monk
     assert typed["as_of"].tolist() == ["2026"] * 3 + ["2027"] * 2 + ["2026"] * 3
 
 
+def test_sirens_in_other_digits_are_compared_as_written_whatever_the_other_rows():
+    """Full-width digits are decimal digits to Python, and int() reads them as ASCII ones: not the same SIREN."""
+    full_width = "２００００００01"
+    for others in ([], [response("200 000 009")]):  # with a spaced SIREN, the general way; without, the fast one
+        typed = validate_responses(raw(response("200000001"), response(full_width), *others))
+        assert typed["siren"].tolist()[:2] == ["200000001", full_width]
+
+
 def _many_values(n: int = 300) -> list[dict[str, str]]:
     """``n`` communes of distinct populations and tools: more distinct values than ``_FEW``."""
     return [response(siren(i), population=f"{1000 + 7 * i:,}".replace(",", " ") if i % 5 == 0 else str(1000 + 7 * i),

@@ -263,7 +263,9 @@ def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct], origin: Origin) -
     if "siren" in text:
         siren = text["siren"]
         # (\d is any decimal digit, str.isdecimal: the same test as fullmatch(r"\d{9}"), without a regex)
-        usual = siren.digits and set(map(len, siren.values[:-1])) <= {9}  # nine digits each: the usual case, at once
+        # nine ASCII digits each: the usual case, checked at once, each SIREN keyed by its number (other digits,
+        # full-width say, are keyed as written: int() would make "２００…" the same SIREN as "200…")
+        usual = siren.digits and "".join(siren.values).isascii() and set(map(len, siren.values[:-1])) <= {9}
         if usual:
             bad = np.zeros(len(siren.codes), dtype=bool)
         else:
