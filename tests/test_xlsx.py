@@ -840,3 +840,27 @@ def test_loading_with_the_responses_sheet_prefetched_gives_what_loading_without_
     pd.testing.assert_frame_equal(fetched, direct, check_exact=True)
     wave = fetched[fetched["as_of"] == "2026"]
     assert dict(zip(wave["level"].astype(str), wave["respondents"])) == {"ville_5k_100k": 26, "commune_moins_5k": 14}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_garbage_collector_is_left_as_it_was_found(tmp_path: Path, enabled: bool):
+    """Paused while sheets become Python objects (in the prefetching thread and the caller's), then as before."""
+    import gc
+
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS, "sources": [["id", "title"], ["ZZ", "A"]]})
+    xlsx.clear_cache()
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        paused = []
+        with xlsx._gc_paused():  # nested and overlapping pauses: the collector is back only after the last
+            paused.append(gc.isenabled())
+            xlsx.prefetch(path, ["participatory_budgets", "sources"])
+            xlsx.read_sheet(path, "participatory_budgets")
+            paused.append(gc.isenabled())
+        xlsx.read_sheet(path, "sources")
+        assert paused == [False, False]
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+        xlsx.clear_cache()
