@@ -26,7 +26,10 @@ sheet-naming policy (``known_sheets`` … ``renamed_problem``), which moves to
 :mod:`civicstats.readers.xlsx_safety`.
 
 Results are cached per file (path, size, modification time, inode), so the
-many ``load`` calls of a check or a build read a workbook once. Sheets that
+many ``load`` calls of a check or a build read a workbook once. Loading a
+table starts reading its sheets in a thread (:func:`prefetch`) once the
+safety pass let the workbook through: calamine parses a sheet without
+holding the GIL, so the shipped tables load meanwhile. Sheets that
 are not read as tables are only looked at through :func:`read_header`, which
 reads their first row and nothing more.
 
