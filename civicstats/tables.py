@@ -95,18 +95,25 @@ def read_part(part: Part) -> RawTable:
     return read_csv_cached(part.path)
 
 
-def _prefetch(parts: list[Part]) -> None:
-    """Start reading the workbook sheets among ``parts`` in the background (:func:`civicstats.readers.xlsx.prefetch`),
-    while the shipped tables and the tables a foreign key names are loaded."""
+def _prefetching(parts: list[Part]):
+    """Read the workbook sheets among ``parts`` in the background (:func:`civicstats.readers.xlsx.prefetch`)
+    while the caller does other work, and forget those it did not read when it is done (a failure before)."""
+    import contextlib
+
     sheets: dict[Path, list[str]] = {}
     for part in parts:
         if part.sheet is not None:
             sheets.setdefault(part.path, []).append(part.sheet)
-    if sheets:
-        from civicstats.readers.xlsx import prefetch
+    if not sheets:
+        return contextlib.nullcontext()
+    from civicstats.readers import xlsx
 
-        for path, names in sheets.items():
-            prefetch(path, names)
+    for path, names in sheets.items():
+        xlsx.prefetch(path, names)
+    stack = contextlib.ExitStack()
+    for path, names in sheets.items():
+        stack.callback(xlsx.forget, path, names)
+    return stack
 
 
 def _deriver(kind: str, table: str):
@@ -250,7 +257,13 @@ def _validated(name: str, d: Discovery) -> pd.DataFrame:
     if d.problems.get(name):  # its rows are in the source, but not where they can be read
         raise DataError(d.problems[name])
     own_part, *derived = d.parts[name]
-    _prefetch([own_part, *derived])
+    # the sheets read after the tables a foreign key names (responses, say): read meanwhile
+    with _prefetching(derived):
+        return _validated_parts(name, d, own_part, derived)
+
+
+def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part]) -> pd.DataFrame:
+    """Table ``name`` of ``d`` from its own part and the parts it is derived from, validated."""
     if own_part.kind != "table":  # the source's export holds the whole table (discover.WHOLE)
         derived, texts = [own_part, *derived], []
     else:

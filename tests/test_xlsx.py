@@ -6,6 +6,8 @@ civicstats never writes into the data it reads.
 
 from __future__ import annotations
 
+import contextlib
+
 import hashlib
 import json
 import subprocess
@@ -792,7 +794,7 @@ def test_prefetching_a_sheet_the_workbook_lacks_or_twice_is_harmless(tmp_path: P
     xlsx.clear_cache()
     started: list[list[str]] = []
     real = xlsx._Prefetch
-    monkeypatch.setattr(xlsx, "_Prefetch", lambda p, b, names: started.append(list(names)) or real(p, b, names))
+    monkeypatch.setattr(xlsx, "_Prefetch", lambda p, k, b, names: started.append(list(names)) or real(p, k, b, names))
     xlsx.prefetch(path, ["participatory_budgets", "no such sheet", "participatory_budgets"])
     xlsx.prefetch(path, ["participatory_budgets"])  # being read already: nothing more
     xlsx.prefetch(path, ["no such sheet"])  # nothing to read: no thread
@@ -821,7 +823,7 @@ def test_loading_with_the_responses_sheet_prefetched_gives_what_loading_without_
     path = book(tmp_path / "survey.xlsx", {"responses": rows})
     started: list[list[str]] = []
     real = xlsx._Prefetch
-    monkeypatch.setattr(xlsx, "_Prefetch", lambda p, b, names: started.append(list(names)) or real(p, b, names))
+    monkeypatch.setattr(xlsx, "_Prefetch", lambda p, k, b, names: started.append(list(names)) or real(p, k, b, names))
 
     def load_cold():
         tables._cache.clear()
@@ -834,7 +836,7 @@ def test_loading_with_the_responses_sheet_prefetched_gives_what_loading_without_
 
     fetched = load_cold()
     assert started == [["responses"]]
-    monkeypatch.setattr(tables, "_prefetch", lambda parts: None)
+    monkeypatch.setattr(tables, "_prefetching", lambda parts: contextlib.nullcontext())
     direct = load_cold()
     assert started == [["responses"]]
     pd.testing.assert_frame_equal(fetched, direct, check_exact=True)
@@ -864,3 +866,134 @@ def test_the_garbage_collector_is_left_as_it_was_found(tmp_path: Path, enabled: 
     finally:
         (gc.enable if was else gc.disable)()
         xlsx.clear_cache()
+
+
+def _survey_rows(n: int = 40) -> list[list]:
+    from civicstats.readers.responses import RESPONSES_COLUMNS
+
+    rows = [list(RESPONSES_COLUMNS)]
+    for i in range(n):
+        answer = {"as_of": "2026", "siren": f"{200_000_000 + i}", "name": f"Commune {i:02d}", "level": "commune",
+                  "population": 800 + 300 * i, "reporting": "oui", "source": "NL"}
+        rows.append([answer.get(c, "") for c in RESPONSES_COLUMNS])
+    return rows
+
+
+def test_a_load_that_fails_before_reading_a_prefetched_sheet_leaves_nothing_pending(tmp_path: Path):
+    """The sheet read in the background for nothing is dropped, not kept until another workbook is read."""
+    from civicstats import tables
+
+    bad_sources = [["id", "title"], ["NL", "A"], ["NL", "twice"]]  # a duplicate id: the sources table fails
+    path = book(tmp_path / "survey.xlsx", {"responses": _survey_rows(), "sources": bad_sources})
+    tables._cache.clear()
+    xlsx.clear_cache()
+    try:
+        with pytest.raises(DataError, match="duplicate"):
+            cs.load("civictech_adoption", path)
+        assert xlsx._pending == {}
+    finally:
+        tables._cache.clear()
+        xlsx.clear_cache()
+
+
+def test_a_background_read_is_taken_by_the_next_read_whatever_came_between(tmp_path: Path, monkeypatch):
+    """Reading another workbook, or an interrupted wait, leaves the read for the next ask: never parsed twice."""
+    import threading
+
+    first = book(tmp_path / "a.xlsx", {"participatory_budgets": BUDGETS})
+    other = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS[:2]})
+    parsed: list[tuple[str, str]] = []
+    values = xlsx._values
+    monkeypatch.setattr(xlsx, "_values", lambda path, *args: parsed.append((Path(path).name, args[1]))
+                        or values(path, *args))
+    xlsx.clear_cache()
+    try:
+        xlsx.prefetch(first, ["participatory_budgets"])
+        assert len(xlsx.read_sheet(other, "participatory_budgets").frame) == 1  # another workbook, meanwhile
+        reader = xlsx._pending[next(iter(xlsx._pending))]
+
+        class Interrupted(threading.Event):
+            def wait(self, timeout=None):  # Ctrl-C while waiting for the background read
+                monkeypatch.setattr(reader, "done", {"participatory_budgets": original})
+                raise KeyboardInterrupt
+
+        original = reader.done["participatory_budgets"]
+        monkeypatch.setattr(reader, "done", {"participatory_budgets": Interrupted()})
+        with pytest.raises(KeyboardInterrupt):
+            xlsx.read_sheet(first, "participatory_budgets")
+        assert len(xlsx._pending) == 1  # still there, for the next read
+        assert len(xlsx.read_sheet(first, "participatory_budgets").frame) == 3
+        assert xlsx._pending == {}
+        reader.thread.join()
+        assert sorted(parsed) == [("a.xlsx", "participatory_budgets"), ("b.xlsx", "participatory_budgets")]
+    finally:
+        xlsx.clear_cache()
+
+
+def test_a_forgotten_sheet_whose_turn_has_not_come_is_not_read(tmp_path: Path, monkeypatch):
+    import threading
+
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS, "sources": [["id", "title"], ["ZZ", "A"]]})
+    gate, parsed = threading.Event(), []
+    values = xlsx._values
+    monkeypatch.setattr(xlsx, "_values", lambda *args: gate.wait(10) and parsed.append(args[2]) or values(*args))
+    xlsx.clear_cache()
+    try:
+        xlsx.prefetch(path, ["participatory_budgets", "sources"])
+        xlsx.forget(path, ["sources"])
+        gate.set()
+        assert xlsx.read_sheet(path, "participatory_budgets").frame["count"].tolist() == ["40", "47", "80"]
+        assert xlsx._pending == {}
+        assert xlsx.read_sheet(path, "sources").frame["id"].tolist() == ["ZZ"]  # read when asked for
+        assert parsed == ["participatory_budgets", "sources"]
+    finally:
+        xlsx.clear_cache()
+
+
+def test_no_thread_to_be_had_means_reading_when_asked(tmp_path: Path, monkeypatch):
+    import threading
+
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    xlsx.clear_cache()
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    try:
+        xlsx.prefetch(path, ["participatory_budgets"])  # does not raise
+        assert xlsx._pending == {}
+        assert xlsx.read_sheet(path, "participatory_budgets").frame["year"].tolist() == ["2016", "2017", "2018"]
+    finally:
+        xlsx.clear_cache()
+
+
+def test_the_garbage_collector_runs_again_after_an_interrupted_pause_and_in_a_forked_child():
+    import gc
+    import os
+    import threading
+
+    assert gc.isenabled()
+    with pytest.raises(KeyboardInterrupt):
+        with xlsx._gc_paused():
+            raise KeyboardInterrupt
+    assert gc.isenabled() and xlsx._gc_pauses == {}
+    paused, go_on = threading.Event(), threading.Event()
+
+    def pause():
+        with xlsx._gc_paused():
+            paused.set()
+            go_on.wait(10)
+
+    thread = threading.Thread(target=pause)
+    thread.start()
+    try:
+        assert paused.wait(10) and not gc.isenabled()
+        pid = os.fork()
+        if pid == 0:  # the child has no thread to end the pause: it ends at the fork
+            os._exit(0 if gc.isenabled() and not xlsx._gc_pauses else 1)
+        assert os.waitpid(pid, 0)[1] == 0
+    finally:
+        go_on.set()
+        thread.join()
+    assert gc.isenabled()

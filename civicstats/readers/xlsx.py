@@ -52,6 +52,7 @@ import datetime
 import gc
 import itertools
 import math
+import os
 import re
 import stat
 import threading
@@ -125,6 +126,8 @@ def clear_cache() -> None:
     with _lock:
         _books.clear()
         _open.clear()
+    with _pending_lock:
+        _pending.clear()
 
 
 def sheet_names(path: str | Path) -> list[str]:
@@ -448,49 +451,58 @@ def _shared_strings(path: Path, wanted: set[int]) -> dict[int, str]:
     return found
 
 
-_gc_pauses = 0
-_gc_was_enabled = False
-_gc_lock = threading.Lock()
+#: Pauses of the garbage collector under way (:func:`_gc_paused`): a token each, and whether it ran before.
+_gc_pauses: dict[object, bool] = {}
 
 
 @contextlib.contextmanager
 def _gc_paused():
-    """Python's cyclic garbage collector paused while a sheet becomes Python objects (in any thread).
+    """Python's cyclic garbage collector paused while a sheet becomes Python objects.
 
     A sheet of 100,000 rows is as many lists, and the collector, counting
     them, would run some 150 times over them, for nothing: rows and cells
-    hold no reference cycles. Pauses nest and overlap across threads; the
-    collector runs again after the last, if it ran before the first.
+    hold no reference cycles. It runs again afterwards if it ran before,
+    whatever interrupts the pause. (The collector's state is the process's:
+    a ``gc.disable()`` made by another thread during a pause is undone by
+    its end.)
     """
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
+    token = object()
+    _gc_pauses[token] = gc.isenabled()
     try:
+        gc.disable()
         yield
     finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
+        if _gc_pauses.pop(token):
+            gc.enable()
+
+
+def _gc_after_fork() -> None:
+    """In a child forked during a pause (by another thread): the pause ends with the thread that made it."""
+    if any(_gc_pauses.values()):
+        gc.enable()
+    _gc_pauses.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_gc_after_fork)
 
 
 def _opened(key: tuple) -> None:
     """Make ``_open`` the cache of workbook ``key`` (forgetting another's); under ``_lock``."""
     if _open.get("key") != key:
         _open.clear()
-        _open.update(key=key, sheets={}, pending={})
+        _open.update(key=key, sheets={})
+        forget(key[0], keep=key)  # reads of the file as it was before a change
 
 
-def _values(path: Path, book: _Book, name: str, workbook) -> tuple[list[list], list, list, set]:
-    """calamine's values of sheet ``name`` of a workbook the safety pass let through: rows, merges, marked cells, styled cells.
+def _values(path: Path, book: _Book, name: str, workbook) -> tuple[object, list, set]:
+    """Sheet ``name`` of a workbook the safety pass let through, as calamine parsed it; its marked and styled cells.
 
     A sheet whose bytes may hold far cells, formulas or cells shown as
     percentages is first parsed (:func:`scan_sheet`), and refused when too
     large (:class:`_Refused`), before calamine allocates it. Raises what
-    calamine raises on a damaged file.
+    calamine raises on a damaged file. The values become Python objects in
+    :func:`read_sheet` (``to_python``), in the thread that asks for them.
     """
     member = book.sheets[name]
     scan = None
@@ -503,45 +515,67 @@ def _values(path: Path, book: _Book, name: str, workbook) -> tuple[list[list], l
         if member in book.far:
             _check_extent(scan)  # before calamine allocates the sheet
     sheet = workbook.get_sheet_by_name(name)
-    with _gc_paused():
-        rows = sheet.to_python(skip_empty_area=False)
     marked = scan.marked if scan is not None and member in book.flagged else []
-    return rows, sheet.merged_cell_ranges, marked, scan.styled if scan is not None else set()
+    return sheet, marked, scan.styled if scan is not None else set()
+
+
+#: Sheets being read in the background, or read and not yet taken: (workbook key, sheet name) → its reader.
+_pending: dict[tuple, _Prefetch] = {}
+#: Guards ``_pending``; never held while waiting, and the only lock a background reader takes.
+_pending_lock = threading.Lock()
 
 
 class _Prefetch:
-    """Sheets of one workbook read by calamine in a thread of their own, one after another.
+    """Sheets of one workbook parsed by calamine in a thread of their own, one after another.
 
     calamine parses a sheet without holding the GIL, so the caller goes on
     (importing pandas, reading the shipped tables) while the sheet is read.
     The thread has its own calamine workbook: calamine's workbooks cannot be
-    used from two threads at once. What reading a sheet raises is kept and
-    raised again by :meth:`result`, in the caller's thread.
+    used from two threads at once. A sheet no longer wanted when its turn
+    comes (:func:`forget`) is not read; what reading one raises is kept and
+    raised again by :meth:`take`, in the caller's thread. A reader nobody
+    refers to any more is freed with what it read once its thread ends.
     """
 
-    def __init__(self, path: Path, book: _Book, names: list[str]) -> None:
-        self.path, self.book, self.names = path, book, names
+    def __init__(self, path: Path, key: tuple, book: _Book, names: list[str]) -> None:
+        self.path, self.key, self.book, self.names = path, key, book, names
         self.done = {name: threading.Event() for name in names}
         self.got: dict[str, tuple] = {}
-        threading.Thread(target=self._run, name="civicstats-prefetch", daemon=True).start()
+        self.thread = threading.Thread(target=self._run, name="civicstats-prefetch", daemon=True)
 
     def _run(self) -> None:
-        import python_calamine as calamine
+        try:
+            import python_calamine as calamine
 
-        workbook = None
-        for name in self.names:
-            try:
-                if workbook is None:
-                    workbook = calamine.CalamineWorkbook.from_path(str(self.path))
-                self.got[name] = (True, _values(self.path, self.book, name, workbook))
-            except BaseException as exc:  # raised again where the sheet is asked for
-                self.got[name] = (False, exc)
-            finally:
+            workbook = None
+            for name in self.names:
+                with _pending_lock:
+                    if _pending.get((self.key, name)) is not self:
+                        continue  # forgotten, or taken by a read of its own: not read here
+                try:
+                    if workbook is None:
+                        workbook = calamine.CalamineWorkbook.from_path(str(self.path))
+                    self.got[name] = (True, _values(self.path, self.book, name, workbook))
+                except BaseException as exc:  # raised again where the sheet is asked for
+                    self.got[name] = (False, exc)
                 self.done[name].set()
+        finally:
+            for event in self.done.values():
+                event.set()
 
-    def result(self, name: str) -> tuple:
+    def take(self, name: str) -> tuple | None:
+        """What reading sheet ``name`` gave (raised again if it raised), no longer pending; None if not read here.
+
+        Waits for it; an interrupted wait leaves it pending, for the next read to take.
+        """
         self.done[name].wait()
-        ok, got = self.got.pop(name)
+        with _pending_lock:
+            if _pending.get((self.key, name)) is self:
+                del _pending[self.key, name]
+        found = self.got.pop(name, None)
+        if found is None:
+            return None
+        ok, got = found
         if not ok:
             raise got
         return got
@@ -552,8 +586,11 @@ def prefetch(path: str | Path, names: list[str]) -> None:
 
     Only once the workbook passed the safety pass (a refused workbook starts
     nothing: :func:`read_sheet` says why), and only sheets it holds that are
-    neither read nor being read. Never raises for the file: what goes wrong
-    is raised by :func:`read_sheet`, as without prefetching.
+    neither read nor being read. What is read stays until :func:`read_sheet`
+    takes it, or :func:`forget` or :func:`clear_cache` drops it: a caller
+    that may not read a sheet it prefetched forgets it. Never raises for the
+    file, nor when no thread can be started: the sheets are then read when
+    asked for, as without prefetching.
     """
     path = Path(path)
     try:
@@ -562,11 +599,33 @@ def prefetch(path: str | Path, names: list[str]) -> None:
         return
     with _lock:
         _opened(key)
-        wanted = [n for n in dict.fromkeys(names)
-                  if n in book.sheets and n not in _open["sheets"] and n not in _open["pending"]]
-        if wanted:
-            pending = _Prefetch(path, book, wanted)
-            _open["pending"].update(dict.fromkeys(wanted, pending))
+        read = set(_open["sheets"])
+    with _pending_lock:
+        wanted = [n for n in dict.fromkeys(names) if n in book.sheets and n not in read and (key, n) not in _pending]
+        if not wanted:
+            return
+        reader = _Prefetch(path, key, book, wanted)
+        _pending.update(((key, n), reader) for n in wanted)
+    try:
+        reader.thread.start()
+    except RuntimeError:  # no thread to be had (a limit, or the interpreter shutting down)
+        with _pending_lock:
+            for n in wanted:
+                if _pending.get((key, n)) is reader:
+                    del _pending[key, n]
+
+
+def forget(path: str | Path, names: list[str] | None = None, *, keep: tuple | None = None) -> None:
+    """Drop what :func:`prefetch` reads of sheets ``names`` (all: None) of workbook ``path`` and nobody took.
+
+    A sheet whose turn has not come is not read; one being read is freed
+    when its thread ends. ``keep``: the reads of that version of the file
+    are kept (the others are of the file before a change).
+    """
+    file = str(Path(path))
+    with _pending_lock:
+        for k in [k for k in _pending if k[0][0] == file and (names is None or k[1] in names) and k[0] != keep]:
+            del _pending[k]
 
 
 def read_sheet(path: str | Path, name: str) -> RawTable:
@@ -593,13 +652,18 @@ def read_sheet(path: str | Path, name: str) -> RawTable:
             raise DataError(cached.problems)
         if cached is None:
             try:
-                pending = _open["pending"].pop(name, None)
-                if pending is not None:  # being read, or read, by prefetch(): its values, or what it met
-                    rows, merges, marked, styled = pending.result(name)
-                else:
+                with _pending_lock:
+                    pending = _pending.get((key, name))
+                got = pending.take(name) if pending is not None else None  # the background read's, when it made one
+                if got is None:
                     if _open.get("calamine") is None:
                         _open["calamine"] = calamine.CalamineWorkbook.from_path(str(path))
-                    rows, merges, marked, styled = _values(path, book, name, _open["calamine"])
+                    got = _values(path, book, name, _open["calamine"])
+                sheet, marked, styled = got
+                with _gc_paused():
+                    rows = sheet.to_python(skip_empty_area=False)
+                merges = sheet.merged_cell_ranges
+                del got, sheet  # calamine's copy of the cells, freed before they are turned into text
             except _Refused as exc:
                 _open["sheets"][name] = DataError([origin.problem(None, None, None, exc.rule)])
                 raise DataError(_open["sheets"][name].problems) from None
