@@ -97,22 +97,22 @@ def read_part(part: Part) -> RawTable:
 
 def _prefetching(parts: list[Part]):
     """Read the workbook sheets among ``parts`` in the background (:func:`civicstats.readers.xlsx.prefetch`)
-    while the caller does other work, and forget those it did not read when it is done (a failure before)."""
+    while the caller does other work; on leaving, the sheets it started reading and nobody took (a failure
+    before) are forgotten."""
     import contextlib
 
     sheets: dict[Path, list[str]] = {}
     for part in parts:
         if part.sheet is not None:
             sheets.setdefault(part.path, []).append(part.sheet)
-    if not sheets:
-        return contextlib.nullcontext()
-    from civicstats.readers import xlsx
-
-    for path, names in sheets.items():
-        xlsx.prefetch(path, names)
     stack = contextlib.ExitStack()
-    for path, names in sheets.items():
-        stack.callback(xlsx.forget, path, names)
+    if sheets:
+        from civicstats.readers import xlsx
+
+        for path, names in sheets.items():
+            reader = xlsx.prefetch(path, names)
+            if reader is not None:
+                stack.callback(reader.forget)
     return stack
 
 

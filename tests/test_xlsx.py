@@ -846,7 +846,7 @@ def test_loading_with_the_responses_sheet_prefetched_gives_what_loading_without_
 
 @pytest.mark.parametrize("enabled", [True, False])
 def test_the_garbage_collector_is_left_as_it_was_found(tmp_path: Path, enabled: bool):
-    """Paused while sheets become Python objects (in the prefetching thread and the caller's), then as before."""
+    """Paused while sheets become Python objects (in the thread that reads them), then as it was before."""
     import gc
 
     path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS, "sources": [["id", "title"], ["ZZ", "A"]]})
@@ -997,3 +997,155 @@ def test_the_garbage_collector_runs_again_after_an_interrupted_pause_and_in_a_fo
         go_on.set()
         thread.join()
     assert gc.isenabled()
+
+
+def _gated_values(monkeypatch) -> tuple:
+    """``_values`` made to wait for a gate (a parse under way for as long as a test needs), counting its calls."""
+    import threading
+
+    gate, parsed = threading.Event(), []
+    values = xlsx._values
+    monkeypatch.setattr(xlsx, "_values", lambda *args: parsed.append(args[2]) or gate.wait(10) and values(*args))
+    return gate, parsed
+
+
+def test_a_thread_that_cannot_start_leaves_no_read_waiting(tmp_path: Path, monkeypatch):
+    """A read that finds the sheet pending while the thread fails to start reads it itself, never waits for ever."""
+    import threading
+    import time
+
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+    real_start = threading.Thread.start
+    got: list = []
+
+    def read_meanwhile():
+        got.append(xlsx.read_sheet(path, "participatory_budgets"))
+
+    def slow_failure(self):
+        if self.name != "civicstats-prefetch":
+            return real_start(self)
+        reader = threading.Thread(target=read_meanwhile)
+        real_start(reader)  # asks for the sheet while it is pending
+        time.sleep(0.3)
+        raise RuntimeError("can't start new thread")
+
+    xlsx.clear_cache()
+    monkeypatch.setattr(threading.Thread, "start", slow_failure)
+    try:
+        assert xlsx.prefetch(path, ["participatory_budgets"]) is None
+        monkeypatch.setattr(threading.Thread, "start", real_start)
+        deadline = time.monotonic() + 10
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert got and got[0].frame["year"].tolist() == ["2016", "2017", "2018"]
+        assert xlsx._pending == {}
+    finally:
+        xlsx.clear_cache()
+
+
+def test_an_interrupted_load_leaves_the_parse_under_way_to_the_next_load(tmp_path: Path, monkeypatch):
+    """Ctrl-C while a load waits for the responses sheet, then the same load again: the sheet is parsed once."""
+    import threading
+
+    from civicstats import tables
+
+    path = book(tmp_path / "survey.xlsx", {"responses": _survey_rows()})
+    gate, parsed = _gated_values(monkeypatch)
+    take = xlsx._Prefetch.take
+
+    def interrupted(self, name):
+        monkeypatch.setattr(xlsx._Prefetch, "take", take)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xlsx._Prefetch, "take", interrupted)
+    tables._cache.clear()
+    xlsx.clear_cache()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            cs.load("civictech_adoption", path)
+        assert list(xlsx._pending) and parsed == ["responses"]  # the parse goes on, for whoever asks next
+        threading.Timer(0.3, gate.set).start()
+        again = cs.load("civictech_adoption", path)
+        assert parsed == ["responses"]  # taken, not parsed a second time
+        assert int(again.loc[again["as_of"] == "2026", "respondents"].sum()) == 40
+        assert xlsx._pending == {}
+    finally:
+        gate.set()
+        tables._cache.clear()
+        xlsx.clear_cache()
+
+
+def test_a_forgotten_sheet_being_parsed_is_dropped_once_parsed(tmp_path: Path, monkeypatch):
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+    gate, parsed = _gated_values(monkeypatch)
+    xlsx.clear_cache()
+    try:
+        reader = xlsx.prefetch(path, ["participatory_budgets"])
+        while not parsed:
+            reader.thread.join(0.01)
+        xlsx.forget(path)
+        assert list(xlsx._pending)  # still there while parsed: a read may ask for it
+        gate.set()
+        reader.thread.join(10)
+        assert xlsx._pending == {} and reader.got == {}  # dropped, with what it read
+    finally:
+        gate.set()
+        xlsx.clear_cache()
+
+
+def test_a_reader_forgets_only_the_reads_it_started(tmp_path: Path):
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS, "sources": [["id", "title"], ["ZZ", "A"]]})
+    xlsx.clear_cache()
+    try:
+        first = xlsx.prefetch(path, ["participatory_budgets"])
+        second = xlsx.prefetch(path, ["participatory_budgets", "sources"])
+        assert second.names == ["sources"]
+        second.forget()
+        second.thread.join(10)  # (forgotten while parsed, the sheet is dropped once parsed)
+        assert [name for _key, name in xlsx._pending] == ["participatory_budgets"]
+        assert xlsx.read_sheet(path, "participatory_budgets").frame["count"].tolist() == ["40", "47", "80"]
+        first.thread.join(10)
+    finally:
+        xlsx.clear_cache()
+
+
+def test_a_table_read_from_its_own_sheet_is_not_prefetched(tmp_path: Path, monkeypatch):
+    """Only the sheets read after the tables a foreign key names are read in the background: a table's own
+    sheet is read at once, in the caller's thread."""
+    from civicstats import tables
+
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+    started: list = []
+    real = xlsx._Prefetch
+    monkeypatch.setattr(xlsx, "_Prefetch", lambda *args: started.append(args[3]) or real(*args))
+    tables._cache.clear()
+    xlsx.clear_cache()
+    try:
+        assert cs.load("participatory_budgets", path)["count"].tolist() == [40, 47, 80]
+        assert started == []
+    finally:
+        tables._cache.clear()
+        xlsx.clear_cache()
+
+
+def test_a_child_forked_during_a_background_read_reads_the_sheet_itself(tmp_path: Path, monkeypatch):
+    import os
+    import signal
+
+    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
+    gate, parsed = _gated_values(monkeypatch)
+    xlsx.clear_cache()
+    try:
+        reader = xlsx.prefetch(path, ["participatory_budgets"])
+        while not parsed:
+            reader.thread.join(0.01)
+        pid = os.fork()
+        if pid == 0:  # no background thread here: the pending read is the parent's
+            signal.alarm(10)
+            gate.set()
+            ok = xlsx.read_sheet(path, "participatory_budgets").frame["year"].tolist() == ["2016", "2017", "2018"]
+            os._exit(0 if ok and xlsx._pending == {} else 1)
+        assert os.waitpid(pid, 0)[1] == 0
+    finally:
+        gate.set()
+        xlsx.clear_cache()

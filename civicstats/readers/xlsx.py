@@ -467,24 +467,24 @@ def _gc_paused():
     its end.)
     """
     token = object()
-    _gc_pauses[token] = gc.isenabled()
     try:
+        _gc_pauses[token] = gc.isenabled()
         gc.disable()
         yield
     finally:
-        if _gc_pauses.pop(token):
+        if _gc_pauses.pop(token, False):
             gc.enable()
 
 
-def _gc_after_fork() -> None:
-    """In a child forked during a pause (by another thread): the pause ends with the thread that made it."""
+def _after_fork() -> None:
+    """In a forked child, which has none of the parent's other threads: a pause of the garbage collector made by
+    one of them ends, their background reads are forgotten, and the locks they may have held are new."""
+    global _lock, _pending_lock
     if any(_gc_pauses.values()):
         gc.enable()
     _gc_pauses.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_gc_after_fork)
+    _lock, _pending_lock = threading.RLock(), threading.Lock()
+    _pending.clear()
 
 
 def _opened(key: tuple) -> None:
@@ -523,6 +523,8 @@ def _values(path: Path, book: _Book, name: str, workbook) -> tuple[object, list,
 _pending: dict[tuple, _Prefetch] = {}
 #: Guards ``_pending``; never held while waiting, and the only lock a background reader takes.
 _pending_lock = threading.Lock()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 class _Prefetch:
@@ -531,16 +533,21 @@ class _Prefetch:
     calamine parses a sheet without holding the GIL, so the caller goes on
     (importing pandas, reading the shipped tables) while the sheet is read.
     The thread has its own calamine workbook: calamine's workbooks cannot be
-    used from two threads at once. A sheet no longer wanted when its turn
-    comes (:func:`forget`) is not read; what reading one raises is kept and
-    raised again by :meth:`take`, in the caller's thread. A reader nobody
-    refers to any more is freed with what it read once its thread ends.
+    used from two threads at once. Each sheet stays in ``_pending`` until a
+    read takes it (:meth:`take`) or it is forgotten (:meth:`forget`): one
+    forgotten before its turn is not read; one forgotten while being parsed
+    is dropped when parsed, unless a read asks for it meanwhile (it then
+    waits for it rather than parse it a second time at once). What reading
+    a sheet raises is kept and raised again by :meth:`take`, in the caller's
+    thread.
     """
 
     def __init__(self, path: Path, key: tuple, book: _Book, names: list[str]) -> None:
         self.path, self.key, self.book, self.names = path, key, book, names
         self.done = {name: threading.Event() for name in names}
-        self.got: dict[str, tuple] = {}
+        self.got: dict[str, tuple] = {}  # written and taken under _pending_lock
+        self.parsing: str | None = None
+        self.orphaned: set[str] = set()
         self.thread = threading.Thread(target=self._run, name="civicstats-prefetch", daemon=True)
 
     def _run(self) -> None:
@@ -552,12 +559,22 @@ class _Prefetch:
                 with _pending_lock:
                     if _pending.get((self.key, name)) is not self:
                         continue  # forgotten, or taken by a read of its own: not read here
+                    self.parsing = name
                 try:
                     if workbook is None:
                         workbook = calamine.CalamineWorkbook.from_path(str(self.path))
-                    self.got[name] = (True, _values(self.path, self.book, name, workbook))
+                    got = (True, _values(self.path, self.book, name, workbook))
                 except BaseException as exc:  # raised again where the sheet is asked for
-                    self.got[name] = (False, exc)
+                    got = (False, exc)
+                with _pending_lock:
+                    self.parsing = None
+                    if name in self.orphaned:  # forgotten while parsed, and asked for by no read since
+                        self.orphaned.discard(name)
+                        if _pending.get((self.key, name)) is self:
+                            del _pending[self.key, name]
+                    else:
+                        self.got[name] = got
+                del got
                 self.done[name].set()
         finally:
             for event in self.done.values():
@@ -568,11 +585,13 @@ class _Prefetch:
 
         Waits for it; an interrupted wait leaves it pending, for the next read to take.
         """
+        with _pending_lock:
+            self.orphaned.discard(name)  # asked for: kept when parsed
         self.done[name].wait()
         with _pending_lock:
             if _pending.get((self.key, name)) is self:
                 del _pending[self.key, name]
-        found = self.got.pop(name, None)
+            found = self.got.pop(name, None)
         if found is None:
             return None
         ok, got = found
@@ -580,52 +599,75 @@ class _Prefetch:
             raise got
         return got
 
+    def forget(self, names: list[str] | None = None) -> None:
+        """Drop sheets ``names`` (all: None) this reader reads and nobody took; not those another reader reads."""
+        with _pending_lock:
+            self._drop(names)
 
-def prefetch(path: str | Path, names: list[str]) -> None:
+    def _drop(self, names: list[str] | None = None) -> None:
+        """:meth:`forget`, under ``_pending_lock``."""
+        for name in self.names if names is None else names:
+            if _pending.get((self.key, name)) is not self:
+                continue
+            if self.parsing == name:  # dropped when parsed (a read may still ask for it)
+                self.orphaned.add(name)
+            else:
+                del _pending[self.key, name]
+                self.got.pop(name, None)
+
+
+def prefetch(path: str | Path, names: list[str]) -> _Prefetch | None:
     """Start reading sheets ``names`` of a workbook in the background, for :func:`read_sheet` to take.
 
     Only once the workbook passed the safety pass (a refused workbook starts
     nothing: :func:`read_sheet` says why), and only sheets it holds that are
     neither read nor being read. What is read stays until :func:`read_sheet`
     takes it, or :func:`forget` or :func:`clear_cache` drops it: a caller
-    that may not read a sheet it prefetched forgets it. Never raises for the
-    file, nor when no thread can be started: the sheets are then read when
-    asked for, as without prefetching.
+    that may not read a sheet it prefetched forgets it (:func:`forget`, or
+    the returned reader's ``forget()``, which leaves the reads others
+    started). Never raises for the file, nor when no thread can be started:
+    the sheets are then read when asked for, as without prefetching.
     """
     path = Path(path)
     try:
         key, book = _book(path)
     except DataError:
-        return
+        return None
     with _lock:
         _opened(key)
-        read = set(_open["sheets"])
-    with _pending_lock:
-        wanted = [n for n in dict.fromkeys(names) if n in book.sheets and n not in read and (key, n) not in _pending]
-        if not wanted:
-            return
-        reader = _Prefetch(path, key, book, wanted)
-        _pending.update(((key, n), reader) for n in wanted)
+        with _pending_lock:
+            for n in names:  # being read for a caller that forgot it: wanted again
+                if (key, n) in _pending:
+                    _pending[key, n].orphaned.discard(n)
+            wanted = [n for n in dict.fromkeys(names)
+                      if n in book.sheets and n not in _open["sheets"] and (key, n) not in _pending]
+            if not wanted:
+                return None
+            reader = _Prefetch(path, key, book, wanted)
+            _pending.update(((key, n), reader) for n in wanted)
     try:
         reader.thread.start()
-    except RuntimeError:  # no thread to be had (a limit, or the interpreter shutting down)
-        with _pending_lock:
-            for n in wanted:
-                if _pending.get((key, n)) is reader:
-                    del _pending[key, n]
+    except BaseException as exc:  # no thread (a limit, the interpreter shutting down), or interrupted: none started
+        reader.forget()
+        for event in reader.done.values():
+            event.set()  # a read that found the sheet pending meanwhile reads it itself
+        if not isinstance(exc, RuntimeError):
+            raise
+        return None
+    return reader
 
 
 def forget(path: str | Path, names: list[str] | None = None, *, keep: tuple | None = None) -> None:
     """Drop what :func:`prefetch` reads of sheets ``names`` (all: None) of workbook ``path`` and nobody took.
 
-    A sheet whose turn has not come is not read; one being read is freed
-    when its thread ends. ``keep``: the reads of that version of the file
-    are kept (the others are of the file before a change).
+    A sheet whose turn has not come is not read; one being parsed is dropped
+    when parsed. ``keep``: the reads of that version of the file are kept
+    (the others are of the file before a change).
     """
     file = str(Path(path))
     with _pending_lock:
-        for k in [k for k in _pending if k[0][0] == file and (names is None or k[1] in names) and k[0] != keep]:
-            del _pending[k]
+        for key, name in [k for k in _pending if k[0][0] == file and (names is None or k[1] in names) and k[0] != keep]:
+            _pending[key, name]._drop([name])
 
 
 def read_sheet(path: str | Path, name: str) -> RawTable:
@@ -654,6 +696,8 @@ def read_sheet(path: str | Path, name: str) -> RawTable:
             try:
                 with _pending_lock:
                     pending = _pending.get((key, name))
+                    if pending is not None:
+                        pending.orphaned.discard(name)  # asked for: kept when parsed, even if forgotten before
                 got = pending.take(name) if pending is not None else None  # the background read's, when it made one
                 if got is None:
                     if _open.get("calamine") is None:
