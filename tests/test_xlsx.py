@@ -1078,14 +1078,20 @@ def test_an_interrupted_load_leaves_the_parse_under_way_to_the_next_load(tmp_pat
         xlsx.clear_cache()
 
 
-def test_a_forgotten_sheet_being_parsed_is_dropped_once_parsed(tmp_path: Path, monkeypatch):
+def _parse_under_way(tmp_path: Path, monkeypatch) -> tuple:
+    """A workbook whose sheet is being parsed in the background until ``gate`` is set: path, gate, reader."""
     path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
     gate, parsed = _gated_values(monkeypatch)
     xlsx.clear_cache()
+    reader = xlsx.prefetch(path, ["participatory_budgets"])
+    while not parsed:
+        reader.thread.join(0.01)
+    return path, gate, reader
+
+
+def test_a_forgotten_sheet_being_parsed_is_dropped_once_parsed(tmp_path: Path, monkeypatch):
+    path, gate, reader = _parse_under_way(tmp_path, monkeypatch)
     try:
-        reader = xlsx.prefetch(path, ["participatory_budgets"])
-        while not parsed:
-            reader.thread.join(0.01)
         xlsx.forget(path)
         assert list(xlsx._pending)  # still there while parsed: a read may ask for it
         gate.set()
@@ -1135,13 +1141,8 @@ def test_a_child_forked_during_a_background_read_reads_the_sheet_itself(tmp_path
     import os
     import signal
 
-    path = book(tmp_path / "b.xlsx", {"participatory_budgets": BUDGETS})
-    gate, parsed = _gated_values(monkeypatch)
-    xlsx.clear_cache()
+    path, gate, _reader = _parse_under_way(tmp_path, monkeypatch)
     try:
-        reader = xlsx.prefetch(path, ["participatory_budgets"])
-        while not parsed:
-            reader.thread.join(0.01)
         pid = os.fork()
         if pid == 0:  # no background thread here: the pending read is the parent's
             signal.alarm(10)

@@ -583,10 +583,9 @@ class _Prefetch:
     def take(self, name: str) -> tuple | None:
         """What reading sheet ``name`` gave (raised again if it raised), no longer pending; None if not read here.
 
-        Waits for it; an interrupted wait leaves it pending, for the next read to take.
+        Waits for it; an interrupted wait leaves it pending, for the next read to take. (:func:`_taken` finds
+        the reader of a sheet and asks for it.)
         """
-        with _pending_lock:
-            self.orphaned.discard(name)  # asked for: kept when parsed
         self.done[name].wait()
         with _pending_lock:
             if _pending.get((self.key, name)) is self:
@@ -670,6 +669,16 @@ def forget(path: str | Path, names: list[str] | None = None, *, keep: tuple | No
             _pending[key, name]._drop([name])
 
 
+def _taken(key: tuple, name: str) -> tuple | None:
+    """What the background read of sheet ``name`` of workbook ``key`` gave (:meth:`_Prefetch.take`); None if none."""
+    with _pending_lock:
+        reader = _pending.get((key, name))
+        if reader is None:
+            return None
+        reader.orphaned.discard(name)  # asked for: kept when parsed, even if forgotten before
+    return reader.take(name)
+
+
 def read_sheet(path: str | Path, name: str) -> RawTable:
     """Sheet ``name`` of a workbook as a :class:`RawTable` of text cells.
 
@@ -694,11 +703,7 @@ def read_sheet(path: str | Path, name: str) -> RawTable:
             raise DataError(cached.problems)
         if cached is None:
             try:
-                with _pending_lock:
-                    pending = _pending.get((key, name))
-                    if pending is not None:
-                        pending.orphaned.discard(name)  # asked for: kept when parsed, even if forgotten before
-                got = pending.take(name) if pending is not None else None  # the background read's, when it made one
+                got = _taken(key, name)  # the background read's, when it made one
                 if got is None:
                     if _open.get("calamine") is None:
                         _open["calamine"] = calamine.CalamineWorkbook.from_path(str(path))
