@@ -338,6 +338,7 @@ def national_workbook() -> Path:
     """The 100,000-row responses workbook (see the module's docstring), made if missing or outdated."""
     sys.path.insert(0, str(ROOT / "scripts"))
     import make_national_responses as national
+
     from civicstats import paths
 
     path = WORK / f"national-responses-{ROWS}.xlsx"
@@ -494,10 +495,10 @@ def figure_aggregate(runs: int, workbook: Path) -> Comparison:
 
     os.environ.update(RAISED)  # in-process reads of the large workbook (see RAISED)
 
-    from civicstats.readers import RawTable
     from civicstats.analysis.responses import aggregate_responses
+    from civicstats.errors import Origin
+    from civicstats.readers import RawTable
     from civicstats.readers.responses import validate_responses
-    from civicstats.schema import Origin
     from civicstats.tables import source_ids
 
     try:

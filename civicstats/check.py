@@ -24,10 +24,10 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from civicstats import paths
 from civicstats.discover import RESPONSES, SOURCE, discover
 from civicstats.errors import DataError, DataWarning, Problem
-from civicstats.schema import suggest, table_names
+from civicstats.naming import suggest
+from civicstats.schema import table_names
 from civicstats.tables import load, read_part
 
 

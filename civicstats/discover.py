@@ -44,7 +44,8 @@ from pathlib import Path
 
 from civicstats import paths
 from civicstats.errors import DataError, Problem
-from civicstats.schema import fold, plain, spec, suggest, table_names
+from civicstats.naming import fold, plain, suggest
+from civicstats.schema import spec, table_names
 
 #: Origins of a part: read from the source the caller gave, or from ``data/``.
 SOURCE, SHIPPED = "source", "shipped"
@@ -365,9 +366,9 @@ def _workbook(book: Path, found: dict[str, Part], exports: list[Part], notes: li
 
 def export_kind(path: Path) -> str | None:
     """The kind of export a CSV file is, from its header: ``"observatory"``, ``"responses"`` or None."""
+    from civicstats.readers import read_csv_cached
     from civicstats.readers.observatory import is_observatory
     from civicstats.readers.responses import CATEGORIES
-    from civicstats.readers import read_csv_cached
 
     columns = [str(c).strip().lower() for c in read_csv_cached(path).frame.columns]
     if is_observatory(columns):

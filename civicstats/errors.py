@@ -26,10 +26,18 @@ a.csv, sheet 'x\\nok: all good', column '\\x1b]0;pwned\\x07': unknown column
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "CivicstatsError", "DataError", "DataWarning", "MissingFileError", "Origin", "OutputError", "Problem",
+    "SetupError", "UsageError", "escape", "message",
+]
 
 #: Longest value shown in a message; longer ones are cut with an ellipsis.
 MAX_VALUE_CHARS = 60
@@ -80,9 +88,20 @@ class Problem:
     row: int | None
     column: str | None
     value: object
-    rule: str
+    #: The rule broken, in English; ``None`` when :attr:`code` names it in the catalog (:func:`message`).
+    rule: str | None = None
     #: The cell's reference in a workbook ("C3"), when the sheet says which column letter a name has.
     cell: str | None = None
+    #: A stable name for the rule broken (``header.too-many-columns``): what programs and tests match.
+    code: str = "data.invalid"
+    #: The values the catalog's sentence for :attr:`code` is filled with.
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)
+
+    def text(self, lang: str = "en") -> str:
+        """The rule broken, in ``lang``: the catalog's sentence for :attr:`code`, else :attr:`rule`."""
+        if self.rule is not None and (lang == "en" or self.code not in _catalog()):
+            return self.rule
+        return message(self.code, lang, **self.params)
 
     def location(self) -> str:
         parts = [escape(self.file)]
@@ -102,10 +121,26 @@ class Problem:
             if len(shown) > MAX_VALUE_CHARS:
                 shown = shown[: MAX_VALUE_CHARS - 1] + "…"
             text += f", value {escape(repr(shown))}"  # repr escapes the rest; escape() what repr leaves
-        return f"{text}: {escape(self.rule)}"
+        return f"{text}: {escape(self.text())}"
 
 
-class DataError(ValueError):
+class CivicstatsError(Exception):
+    """The root of every error civicstats raises on purpose (not a bug)."""
+
+
+class UsageError(CivicstatsError, ValueError):
+    """A call or a command given what it cannot use (an unknown table, edition or option)."""
+
+
+class SetupError(CivicstatsError):
+    """The environment lacks what a task needs (a Jupyter kernel, a browser...)."""
+
+
+class OutputError(CivicstatsError, OSError):
+    """A place to write outputs that cannot be used (read-only, inside the project, full disk)."""
+
+
+class DataError(CivicstatsError, ValueError):
     """Invalid data: every problem found, each located in its file.
 
     ``problems`` is the list of :class:`Problem`; ``str(error)`` is a summary
@@ -123,6 +158,13 @@ class DataError(ValueError):
         return "\n".join([head, *(f"  {p}" for p in self.problems)])
 
 
+class MissingFileError(DataError, FileNotFoundError):
+    """A data file or folder that does not exist: a :class:`DataError` that is also a ``FileNotFoundError``."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        DataError.__init__(self, problems)
+
+
 class DataWarning(UserWarning):
     """Something in a file that was accepted but deserves a look.
 
@@ -134,3 +176,77 @@ class DataWarning(UserWarning):
 
     def __str__(self) -> str:
         return escape(super().__str__())
+
+
+#: The catalog of problem messages: code → {"en": template, "fr": template}.
+CATALOG = Path(__file__).resolve().parent / "texts" / "problems.json"
+
+
+@functools.cache
+def _catalog() -> dict[str, dict[str, str]]:
+    return json.loads(CATALOG.read_text(encoding="utf-8"))
+
+
+def message(code: str, lang: str = "en", **params: object) -> str:
+    """The catalog's sentence for ``code`` in ``lang``, filled with ``params``.
+
+    >>> message("file.missing", "fr")
+    'fichier ou dossier introuvable'
+    """
+    texts = _catalog()[code]
+    return texts.get(lang, texts["en"]).format(**params)
+
+
+@dataclass
+class Origin:
+    """Where a raw table came from, to locate problems: file, sheet, rows.
+
+    A raw frame's index holds each row's number as a person counts it in the
+    file (the header being row ``header_row``). A table combined from several
+    files or sheets (a workbook's rows plus rows computed from its
+    ``responses`` sheet, say) keeps every row's place in ``locations``: row
+    key → ``(file, sheet, row)``, for the rows that do not come from
+    ``file``/``sheet`` themselves.
+
+    ``letters`` gives each column's letters, per file and sheet, for the
+    cell references of problems in workbooks.
+
+    >>> o = Origin("book.xlsx", "civictech_adoption", locations={9: ("book.xlsx", "responses", 4)},
+    ...            letters={("book.xlsx", "responses"): {"count": "C"}})
+    >>> str(o.problem(9, "count", None, "x")), o.row_name(3, seen_from=9)
+    ("book.xlsx, sheet 'responses', row 4, column 'count' (cell C4): x", "sheet 'civictech_adoption', row 3")
+    """
+
+    file: str
+    sheet: str | None = None
+    header_row: int = 1
+    locations: dict[int, tuple[str, str | None, int | None]] | None = None
+    #: ``(file, sheet)`` → column name → its letters in that sheet ("C"): problems then name their cell.
+    letters: dict[tuple[str, str | None], dict[str, str]] | None = None
+
+    def locate(self, row: int | None) -> tuple[str, str | None, int | None]:
+        """``(file, sheet, row)`` of row key ``row`` of the raw frame."""
+        if row is not None and self.locations and row in self.locations:
+            return self.locations[row]
+        return self.file, self.sheet, row
+
+    def problem(self, row: int | None, column: str | None, value: object, rule: str | None = None,
+                *, code: str = "data.invalid", **params: object) -> Problem:
+        file, sheet, number = self.locate(row)
+        cell = None
+        if self.letters and sheet is not None and number is not None and column is not None:
+            letter = self.letters.get((file, sheet), {}).get(column)
+            cell = f"{letter}{number}" if letter else None
+        return Problem(file, sheet, number, column, value, rule, cell, code, params)
+
+    def row_name(self, row: int, seen_from: int | None = None) -> str:
+        """How a message names row key ``row``: "row 5", with its sheet or file
+        when those differ from the place of row key ``seen_from``."""
+        file, sheet, number = self.locate(row)
+        here_file, here_sheet, _ = self.locate(seen_from)
+        name = f"row {number}" if number is not None else "a row"
+        if sheet and (sheet, file) != (here_sheet, here_file):
+            name = f"sheet '{sheet}', {name}"
+        if file != here_file:
+            name = f"{file}, {name}"
+        return name

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from civicstats.errors import Problem
-    from civicstats.schema import Origin, TableSpec
+    from civicstats.errors import Origin, Problem
+    from civicstats.schema import TableSpec
 
 #: Headers that name personal data (folded: lower case, no accents, words separated by spaces).
 PERSONAL_HEADER = re.compile(

@@ -26,16 +26,15 @@ True
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from civicstats import paths
-from civicstats.errors import DataError, Problem
+from civicstats.errors import DataError, Origin, Problem
+from civicstats.naming import fold, suggest
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -172,46 +171,6 @@ def table_names() -> list[str]:
 # Messages
 
 
-def plain(text: str) -> str:
-    """Lower case, accents removed: for comparing what people type.
-
-    >>> plain("Régions Île")
-    'regions ile'
-    """
-    return unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, no spaces or punctuation: for close matches.
-
-    >>> fold(" Départements ")
-    'departements'
-    """
-    return re.sub(r"[^a-z0-9]", "", plain(text))
-
-
-def suggest(value: str, allowed: tuple[str, ...] | list[str]) -> str | None:
-    """The allowed value ``value`` was probably meant to be, if any.
-
-    >>> suggest("Régions", ["region", "departement"])
-    'region'
-    >>> suggest("EPCI ", ["epci", "commune"])
-    'epci'
-    >>> suggest("zzz", ["epci", "commune"]) is None
-    True
-    """
-    folded = fold(value)
-    by_fold = {fold(a): a for a in allowed}
-    if folded in by_fold:
-        return by_fold[folded]
-    # plural or a trailing letter
-    for f, a in by_fold.items():
-        if folded.rstrip("sx") == f.rstrip("sx") and folded:
-            return a
-    close = difflib.get_close_matches(folded, list(by_fold), n=1, cutoff=0.75)
-    return by_fold[close[0]] if close else None
-
-
 def _enum_rule(value: str, allowed: tuple[str, ...]) -> str:
     if fold(value) in {fold(w) for w in TOTAL_WORDS}:
         return "looks like a total row: remove it (totals are computed from the rows, not typed)"
@@ -239,60 +198,6 @@ MAX_EXACT = 2**53
 # ASCII digits only: \d would also take "９" or "١٢", which no number parser reads (the cell would turn blank)
 _INT_RE = r"^[+-]?([0-9]+|[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+)$"
 _NUM_RE = r"^[+-]?([0-9]+|[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+)([.,][0-9]+)?$"
-
-
-@dataclass
-class Origin:
-    """Where a raw table came from, to locate problems: file, sheet, rows.
-
-    A raw frame's index holds each row's number as a person counts it in the
-    file (the header being row ``header_row``). A table combined from several
-    files or sheets (a workbook's rows plus rows computed from its
-    ``responses`` sheet, say) keeps every row's place in ``locations``: row
-    key → ``(file, sheet, row)``, for the rows that do not come from
-    ``file``/``sheet`` themselves.
-
-    ``letters`` gives each column's letters, per file and sheet, for the
-    cell references of problems in workbooks.
-
-    >>> o = Origin("book.xlsx", "civictech_adoption", locations={9: ("book.xlsx", "responses", 4)},
-    ...            letters={("book.xlsx", "responses"): {"count": "C"}})
-    >>> str(o.problem(9, "count", None, "x")), o.row_name(3, seen_from=9)
-    ("book.xlsx, sheet 'responses', row 4, column 'count' (cell C4): x", "sheet 'civictech_adoption', row 3")
-    """
-
-    file: str
-    sheet: str | None = None
-    header_row: int = 1
-    locations: dict[int, tuple[str, str | None, int | None]] | None = None
-    #: ``(file, sheet)`` → column name → its letters in that sheet ("C"): problems then name their cell.
-    letters: dict[tuple[str, str | None], dict[str, str]] | None = None
-
-    def locate(self, row: int | None) -> tuple[str, str | None, int | None]:
-        """``(file, sheet, row)`` of row key ``row`` of the raw frame."""
-        if row is not None and self.locations and row in self.locations:
-            return self.locations[row]
-        return self.file, self.sheet, row
-
-    def problem(self, row: int | None, column: str | None, value: object, rule: str) -> Problem:
-        file, sheet, number = self.locate(row)
-        cell = None
-        if self.letters and sheet is not None and number is not None and column is not None:
-            letter = self.letters.get((file, sheet), {}).get(column)
-            cell = f"{letter}{number}" if letter else None
-        return Problem(file, sheet, number, column, value, rule, cell)
-
-    def row_name(self, row: int, seen_from: int | None = None) -> str:
-        """How a message names row key ``row``: "row 5", with its sheet or file
-        when those differ from the place of row key ``seen_from``."""
-        file, sheet, number = self.locate(row)
-        here_file, here_sheet, _ = self.locate(seen_from)
-        name = f"row {number}" if number is not None else "a row"
-        if sheet and (sheet, file) != (here_sheet, here_file):
-            name = f"sheet '{sheet}', {name}"
-        if file != here_file:
-            name = f"{file}, {name}"
-        return name
 
 
 def check_header(raw: pd.DataFrame, table: TableSpec, origin: Origin) -> list[Problem]:
@@ -524,7 +429,9 @@ def validate(
     if computed:
         frame, origin = _with_computed(frame, origin, computed, table, present)
     rows = pd.Series(frame.index, index=frame.index)
-    from civicstats.personal import personal_problems  # issue 13: every free-text column of every table
+    from civicstats.personal import (
+        personal_problems,  # issue 13: every free-text column of every table
+    )
 
     problems += personal_problems(frame, table, origin, rows)
 

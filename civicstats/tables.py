@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from civicstats import paths
-from civicstats.discover import RESPONSES, SHIPPED, DERIVED, Discovery, Part, discover
-from civicstats.errors import DataError, Problem
+from civicstats.discover import DERIVED, RESPONSES, SHIPPED, Discovery, Part, discover
+from civicstats.errors import DataError, Origin, Problem
 from civicstats.readers import RawTable, file_identity, read_csv_cached
-from civicstats.schema import Origin, sort_problems, spec, table_names, validate
+from civicstats.schema import sort_problems, spec, table_names, validate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +50,7 @@ def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
     """Rows of several raw tables as one raw table, every row keeping its place.
 
     The first part keeps its row numbers as keys; the rows of the others get
-    new keys after them, and the first part's :class:`~civicstats.schema.Origin`
+    new keys after them, and the first part's :class:`~civicstats.errors.Origin`
     maps each new key to the file, sheet and row it came from
     (``Origin.locations``), so that a problem in a combined table is still
     located where a person can fix it. Columns are the union of the parts'.

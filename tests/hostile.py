@@ -18,16 +18,14 @@ Everything here is generated: no file is downloaded or committed.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import textwrap
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

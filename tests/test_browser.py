@@ -30,7 +30,6 @@ import pytest
 from civicstats import paths, site
 from tests.conftest import made_once
 
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 OUTPUT = Path(__file__).parent / "output"

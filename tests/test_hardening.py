@@ -41,7 +41,6 @@ from civicstats.readers.responses import RESPONSES_COLUMNS
 from civicstats.workbook import FORMULA_TRIGGERS, write_template
 from tests.conftest import MARKUP_TOOL, PERSONAL, EditedBuild, digest, tree
 
-
 # digest, tree: tests/conftest.py; so is ``template``, the data-entry workbook written once per run (cases edit
 # copies of it), and ``edited_build``, the run's one build on an edited workbook holding personal data.
 

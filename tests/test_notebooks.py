@@ -14,7 +14,6 @@ from civicstats import paths
 from civicstats.build import stale_notebooks
 from tests.conftest import EditedBuild, project_outputs
 
-
 NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 
 

@@ -320,8 +320,8 @@ def test_the_separator_is_found_in_linear_time_whatever_the_text(text: str):
 @given(st.text(max_size=300), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32", "cp1252", "mac_roman",
                                                 "utf-16-le", "utf-32-be"]))
 def test_decoded_text_is_the_text_or_a_refusal(text: str, encoding: str):
+    from civicstats.errors import Origin
     from civicstats.readers.csv import decode
-    from civicstats.schema import Origin
 
     try:
         data = text.encode(encoding)

@@ -11,17 +11,17 @@ import pandas as pd
 import pytest
 
 from civicstats import paths
-from civicstats.errors import DataError, DataWarning
+from civicstats.analysis.responses import aggregate_responses
+from civicstats.errors import DataError, DataWarning, Origin
 from civicstats.readers import RawTable
 from civicstats.readers.csv import read_csv
-from civicstats.analysis.responses import aggregate_responses
 from civicstats.readers.responses import (
     CATEGORIES,
     RESPONSES_COLUMNS,
     unshipped_spec,
     validate_responses,
 )
-from civicstats.schema import Origin, spec, validate
+from civicstats.schema import spec, validate
 from civicstats.tables import adoption_from_responses, official_limits, source_ids
 from tests.conftest import write_csv
 
@@ -278,8 +278,8 @@ def test_computed_rows_are_typed_and_validate_with_the_table():
 
 def test_responses_are_validated_once_and_never_turned_back_into_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Bug 9 of issue 9's neighbour: typed responses were written back as text and validated again."""
-    from civicstats.readers import responses as module
     import civicstats as cs
+    from civicstats.readers import responses as module
 
     path = write_csv(tmp_path / "responses.csv", pd.DataFrame(
         [response(siren(1), yes=("reporting",)), response(siren(2))]).to_csv(index=False))

@@ -18,7 +18,12 @@ from civicstats.cli import main
 from civicstats.errors import DataError
 from civicstats.readers.responses import RESPONSES_COLUMNS
 from civicstats.schema import spec
-from civicstats.workbook import TEMPLATE_TABLES, safe_cell_value, write_cell, write_template
+from civicstats.workbook import (
+    TEMPLATE_TABLES,
+    safe_cell_value,
+    write_cell,
+    write_template,
+)
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,14 @@ civicstats never writes into the data it reads.
 from __future__ import annotations
 
 import contextlib
-
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import textwrap
 import time
 import warnings
-import re
 import zipfile
 from pathlib import Path
 
@@ -393,8 +392,9 @@ def test_an_observatory_export_adds_its_wave(tmp_path: Path):
 
 def test_combined_rows_keep_their_own_location():
     """Rows from two files validated as one table: each problem is located in its own file."""
+    from civicstats.errors import Origin
     from civicstats.readers import RawTable
-    from civicstats.schema import Origin, validate
+    from civicstats.schema import validate
     from civicstats.tables import combine
 
     header = ["year", "count", "unit", "source"]

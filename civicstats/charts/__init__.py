@@ -34,19 +34,40 @@ True
 
 from __future__ import annotations
 
+from civicstats.charts.adoption import (  # noqa: F401
+    adoption_by_level,
+    adoption_shares,
+    survey_total_gap,
+)
+from civicstats.charts.audit import audit_findings  # noqa: F401
+from civicstats.charts.budgets import UNIT_MARKERS, participatory_budgets  # noqa: F401
+from civicstats.charts.open_data import EPCI_TYPES, open_data_by_level, open_data_waves  # noqa: F401
+from civicstats.charts.save import save_figure  # noqa: F401
+from civicstats.charts.selection import selection_scores  # noqa: F401
+from civicstats.charts.stamp import finish, source_line  # noqa: F401
+from civicstats.charts.style import (  # noqa: F401
+    GREY,
+    LIGHT_GREY,
+    OKABE_ITO,
+    PALETTE,
+    STYLE,
+    TEXT_GREY,
+    house_style,
+)
+from civicstats.charts.tools import tool_landscape  # noqa: F401
 from civicstats.format import (  # noqa: F401  (re-exported: the charts' public names)
-    LANGS, MINUS, MONTHS, NBSP, NNBSP, _check_lang, as_of_date, format_as_of, format_number, format_percent,
+    LANGS,
+    MINUS,
+    MONTHS,
+    NBSP,
+    NNBSP,
+    _check_lang,
+    as_of_date,
+    format_as_of,
+    format_number,
+    format_percent,
 )
 from civicstats.labels import LABEL_TABLES, TEXTS, _labels, _text, label  # noqa: F401
-from civicstats.charts.style import GREY, LIGHT_GREY, OKABE_ITO, PALETTE, STYLE, TEXT_GREY, house_style  # noqa: F401
-from civicstats.charts.stamp import finish, source_line  # noqa: F401
-from civicstats.charts.save import save_figure  # noqa: F401
-from civicstats.charts.adoption import adoption_by_level, adoption_shares, survey_total_gap  # noqa: F401
-from civicstats.charts.open_data import EPCI_TYPES, open_data_by_level, open_data_waves  # noqa: F401
-from civicstats.charts.budgets import UNIT_MARKERS, participatory_budgets  # noqa: F401
-from civicstats.charts.tools import tool_landscape  # noqa: F401
-from civicstats.charts.audit import audit_findings  # noqa: F401
-from civicstats.charts.selection import selection_scores  # noqa: F401
 
 __all__ = [
     "adoption_by_level", "adoption_shares", "survey_total_gap", "open_data_waves",

@@ -4,17 +4,36 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from civicstats.format import NBSP, _check_lang, format_as_of, format_number, format_percent
+from civicstats.format import (
+    NBSP,
+    _check_lang,
+    format_as_of,
+    format_number,
+)
 from civicstats.labels import TEXTS, _text, label
 
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-from civicstats.charts.common import _default, _ids, _is_missing, _level_wave_bars, _order, _require, _waves, _waves_text
+from civicstats.charts.common import (
+    _default,
+    _ids,
+    _is_missing,
+    _level_wave_bars,
+    _order,
+    _require,
+    _waves,
+    _waves_text,
+)
 from civicstats.charts.stamp import _record, _wrap
-from civicstats.charts.style import OKABE_ITO, TEXT_GREY, _bare_value_axis, _new_figure, house_style
+from civicstats.charts.style import (
+    OKABE_ITO,
+    TEXT_GREY,
+    _bare_value_axis,
+    _new_figure,
+    house_style,
+)
 
 
 def adoption_by_level(adoption: pd.DataFrame | None = None, lang: str = "en", *,

@@ -9,12 +9,17 @@ from civicstats.labels import _text, subject_label
 
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 from civicstats.charts.common import _ids, _ids_text, _is_missing, _require
 from civicstats.charts.stamp import _record
-from civicstats.charts.style import LIGHT_GREY, OKABE_ITO, _new_figure, _tick_formatter, house_style
+from civicstats.charts.style import (
+    LIGHT_GREY,
+    OKABE_ITO,
+    _new_figure,
+    _tick_formatter,
+    house_style,
+)
 
 
 def _finding_label(rec: Any, lang: str) -> str:

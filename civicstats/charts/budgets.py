@@ -9,13 +9,19 @@ from civicstats.labels import TEXTS, _text
 
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 from civicstats.charts.common import _default, _ids, _ids_text, _require
 from civicstats.charts.stamp import _record
-from civicstats.charts.style import GREY, PALETTE, _LABEL_BOX, _LEADER, _new_figure, _tick_formatter, house_style
-
+from civicstats.charts.style import (
+    _LABEL_BOX,
+    _LEADER,
+    GREY,
+    PALETTE,
+    _new_figure,
+    _tick_formatter,
+    house_style,
+)
 
 #: Marker of each participatory-budget unit.
 UNIT_MARKERS = {"communes": "o", "villes": "s", "collectivites": "D"}

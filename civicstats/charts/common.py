@@ -11,9 +11,14 @@ from civicstats.labels import _labels
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
-from civicstats.charts.style import GREY, OKABE_ITO, PALETTE, _bare_value_axis, _new_figure
+from civicstats.charts.style import (
+    GREY,
+    OKABE_ITO,
+    PALETTE,
+    _bare_value_axis,
+    _new_figure,
+)
 
 
 def _order(table: str) -> dict[str, int]:

@@ -5,18 +5,39 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from civicstats.format import _check_lang, as_of_date, format_as_of, format_number, format_percent
+from civicstats.format import (
+    _check_lang,
+    as_of_date,
+    format_as_of,
+    format_number,
+)
 from civicstats.labels import _text, label
 
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-from civicstats.charts.common import _default, _ids, _ids_text, _is_missing, _order, _require, _waves
+from civicstats.charts.common import (
+    _default,
+    _ids,
+    _ids_text,
+    _is_missing,
+    _order,
+    _require,
+    _waves,
+)
 from civicstats.charts.stamp import _record
-from civicstats.charts.style import GREY, OKABE_ITO, TEXT_GREY, _LABEL_BOX, _LEADER, _bare_value_axis, _new_figure, _tick_formatter, house_style
-
+from civicstats.charts.style import (
+    _LABEL_BOX,
+    _LEADER,
+    GREY,
+    OKABE_ITO,
+    TEXT_GREY,
+    _bare_value_axis,
+    _new_figure,
+    _tick_formatter,
+    house_style,
+)
 
 #: EPCI sub-types: drawn in a panel of their own by :func:`open_data_by_level`.
 EPCI_TYPES = ("metropole", "communaute_urbaine", "communaute_agglomeration", "communaute_communes")

@@ -9,12 +9,19 @@ from civicstats.labels import _text, label
 
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 from civicstats.charts.common import _is_missing, _order, _require
 from civicstats.charts.stamp import _record
-from civicstats.charts.style import GREY, OKABE_ITO, PALETTE, TEXT_GREY, _new_figure, _tick_formatter, house_style
+from civicstats.charts.style import (
+    GREY,
+    OKABE_ITO,
+    PALETTE,
+    TEXT_GREY,
+    _new_figure,
+    _tick_formatter,
+    house_style,
+)
 
 
 def selection_scores(ranked: pd.DataFrame, lang: str = "en", *, note: str | None = None) -> Figure:

@@ -11,7 +11,6 @@ from civicstats.labels import _text
 
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 from civicstats.charts.common import _ids, _is_missing

@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING, Any
 from civicstats.format import format_number, format_percent
 
 if TYPE_CHECKING:
-    import pandas as pd
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 
 

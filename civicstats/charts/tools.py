@@ -9,12 +9,18 @@ from civicstats.labels import _text, label
 
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 from civicstats.charts.common import _default, _ids, _require
 from civicstats.charts.stamp import _record, _wrap
-from civicstats.charts.style import GREY, OKABE_ITO, TEXT_GREY, _bare_value_axis, _new_figure, house_style
+from civicstats.charts.style import (
+    GREY,
+    OKABE_ITO,
+    TEXT_GREY,
+    _bare_value_axis,
+    _new_figure,
+    house_style,
+)
 
 
 def tool_landscape(categories: pd.DataFrame | None = None, tools: pd.DataFrame | None = None,

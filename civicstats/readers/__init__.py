@@ -2,7 +2,7 @@
 
 Each reader returns :class:`RawTable` objects: a DataFrame whose cells are all
 text (blank cells are ``""``), indexed by the row number a person sees in the
-file, with the :class:`~civicstats.schema.Origin` needed to locate problems.
+file, with the :class:`~civicstats.errors.Origin` needed to locate problems.
 Readers never validate values; they refuse files they cannot read with a
 :class:`~civicstats.errors.DataError`.
 """
@@ -13,8 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from civicstats.errors import Problem
-from civicstats.schema import Origin
+from civicstats.errors import Origin, Problem
 
 if TYPE_CHECKING:
     import pandas as pd

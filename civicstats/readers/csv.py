@@ -22,9 +22,8 @@ import re
 import stat
 from pathlib import Path
 
-from civicstats.errors import DataError
+from civicstats.errors import DataError, Origin
 from civicstats.readers import MAX_CSV_BYTES_ENV, RawTable, max_csv_bytes
-from civicstats.schema import Origin
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

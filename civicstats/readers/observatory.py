@@ -43,10 +43,11 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from civicstats.errors import DataError, DataWarning, Problem
+from civicstats.errors import DataError, DataWarning, Origin, Problem
+from civicstats.naming import suggest
 from civicstats.readers import RawTable
 from civicstats.readers.responses import as_text, computed_origin
-from civicstats.schema import Origin, sort_problems, suggest
+from civicstats.schema import sort_problems
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -35,9 +35,17 @@ import warnings
 from functools import cache
 from typing import TYPE_CHECKING
 
-from civicstats.errors import DataWarning, Problem
+from civicstats.errors import DataWarning, Origin, Problem
 from civicstats.readers import RawTable
-from civicstats.schema import NO_TEXTS, YES_NO_RULE, YES_TEXTS, Origin, TableSpec, field_spec, package, validate
+from civicstats.schema import (
+    NO_TEXTS,
+    YES_NO_RULE,
+    YES_TEXTS,
+    TableSpec,
+    field_spec,
+    package,
+    validate,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -55,9 +63,14 @@ YES = YES_TEXTS
 NO = NO_TEXTS | {""}
 
 # personal data: see civicstats.personal (names kept importable from here)
-from civicstats.personal import EMAIL, PERSONAL_HEADER, PERSONAL_SHARE, PHONE, looks_personal  # noqa: E402,F401
+from civicstats.personal import (  # noqa: E402,F401
+    EMAIL,
+    PERSONAL_HEADER,
+    PERSONAL_SHARE,
+    PHONE,
+    looks_personal,
+)
 from civicstats.personal import personal_kinds as _personal_kinds  # noqa: E402
-
 
 # --------------------------------------------------------------------------
 # Schema

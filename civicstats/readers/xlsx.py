@@ -60,16 +60,42 @@ import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
-from civicstats.errors import DataError, Problem
+from civicstats.errors import DataError, Origin, Problem
+from civicstats.naming import suggest
 from civicstats.readers import RawTable
 from civicstats.readers.csv import CONTROL, MAX_CELL_CHARS, MAX_COLUMNS, screen_cells
 from civicstats.readers.xlsx_safety import (  # noqa: F401 - the reader's public names stay importable from here
-    CORRUPT, DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, DEFAULT_MAX_RATIO, DTD_RULE, HARD_MAX_BYTES, HARD_MAX_CELLS,
-    MAX_BYTES_ENV, MAX_CELLS_ENV, MAX_MEMBERS, MAX_RATIO_ENV, MAX_SHEETS, OLE_MAGIC, RATIO_FLOOR, ZIP_MAGIC,
-    SheetScan, _Book, _column_index, _Extent, _inspect, _Refused, _sheet_events, _xml, column_letter, max_bytes,
-    max_cells, max_ratio, scan_sheet, styles_used,
+    CORRUPT,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_CELLS,
+    DEFAULT_MAX_RATIO,
+    DTD_RULE,
+    HARD_MAX_BYTES,
+    HARD_MAX_CELLS,
+    MAX_BYTES_ENV,
+    MAX_CELLS_ENV,
+    MAX_MEMBERS,
+    MAX_RATIO_ENV,
+    MAX_SHEETS,
+    OLE_MAGIC,
+    RATIO_FLOOR,
+    ZIP_MAGIC,
+    SheetScan,
+    _Book,
+    _column_index,
+    _Extent,
+    _inspect,
+    _Refused,
+    _sheet_events,
+    _xml,
+    column_letter,
+    max_bytes,
+    max_cells,
+    max_ratio,
+    scan_sheet,
+    styles_used,
 )
-from civicstats.schema import Origin, suggest, table_names
+from civicstats.schema import table_names
 
 #: The sheet of per-collectivity answers (read by civicstats.readers.responses).
 RESPONSES_SHEET = "responses"
