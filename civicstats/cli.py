@@ -1,7 +1,12 @@
 """The ``civicstats`` command: argparse → the library's functions, no logic.
 
-Exit codes: 0 success, 1 invalid data or a failed build, 2 wrong usage,
-3 an unexpected internal error (reported in one line, never a traceback).
+Exit codes follow the error hierarchy of :mod:`civicstats.errors`: 0 success;
+1 invalid data (:class:`~civicstats.errors.DataError`) or a failed build;
+2 wrong usage (argparse, :class:`~civicstats.errors.UsageError`); 4 the
+environment (:class:`~civicstats.errors.OutputError`,
+:class:`~civicstats.errors.SetupError`, an operating-system error); 3 anything
+else, a bug, reported in one line with a request to report it, never a
+traceback; 141 when the reader of the output stopped reading (``| head``).
 """
 
 from __future__ import annotations
@@ -12,6 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from civicstats.errors import escape
+
+__all__ = ["EXIT_DATA", "EXIT_ENVIRONMENT", "EXIT_INTERNAL", "EXIT_PIPE", "EXIT_USAGE", "main", "parser"]
+
+EXIT_DATA, EXIT_USAGE, EXIT_INTERNAL, EXIT_ENVIRONMENT, EXIT_PIPE = 1, 2, 3, 4, 141
 
 
 def _print_table(frame, columns: list[str] | None = None) -> None:
@@ -75,19 +84,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from civicstats.paths import EDITIONS
-    from civicstats.uptodate import replay
-
-    # nothing changed since the last build with these options: say so without loading the build
-    # (not with --data: its check prints what it found; nor with a --jobs the build refuses)
-    quick = not args.force and args.data is None and (args.jobs is None or args.jobs >= 1)
-    labels = replay(args.data, args.out, args.lang, EDITIONS) if quick else None
-    if labels is not None:
-        for label in labels:
-            print(escape(f"up to date {label}"))
-        print(f"built 0, up to date {len(labels)}")
-        return 0
     from civicstats.build import build
+    from civicstats.paths import EDITIONS
 
     result = build(data=args.data, out=args.out, lang=args.lang, jobs=args.jobs, force=args.force,
                    log=lambda line: print(escape(line), flush=True), editions=EDITIONS)
@@ -146,31 +144,38 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from civicstats.errors import DataError
+    from civicstats.errors import CivicstatsError, DataError, UsageError
 
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe is found here, not at exit
+        return code
     except DataError as exc:
         for problem in exc.problems:
-            print(escape(problem), file=sys.stderr)  # already escaped: escape() is idempotent on it
+            print(escape(problem), file=sys.stderr)
         print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} found; nothing was written",
               file=sys.stderr)
-        return 1
-    except (FileExistsError, FileNotFoundError, ValueError, KeyError) as exc:
-        print(f"civicstats {args.command}: {escape(exc.args[0] if exc.args else exc)}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # the environment (read-only folder, full disk), not the data nor a bug
-        reason = str(exc) if type(exc).__name__ == "OutputError" else (
+        return EXIT_DATA
+    except UsageError as exc:
+        print(f"civicstats {args.command}: {escape(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # `civicstats audit | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python exits
+        return EXIT_PIPE
+    except (CivicstatsError, OSError) as exc:  # the environment (read-only folder, full disk), not the data
+        reason = str(exc) if isinstance(exc, CivicstatsError) else (
             f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
         print(f"civicstats {args.command}: {escape(reason)}", file=sys.stderr)
-        return 1
+        return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the CLI promises never to show a traceback
         print(f"civicstats {args.command}: internal error: {type(exc).__name__}: {escape(exc)} "
-              "(please report it with the file that caused it)", file=sys.stderr)
-        return 3
+              "(a bug: please report it with the command and the file that caused it)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

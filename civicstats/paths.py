@@ -22,6 +22,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = [
+    "DATAPACKAGE", "DATA_DIR", "EDITIONS", "FIGURES_DIR", "FIGURES_ENV", "IN_CHECKOUT", "NOTEBOOKS_DIR",
+    "PACKAGE_DIR", "REPORTS_DIR", "ROOT", "SOURCES_DIR", "executed_dir", "figures_dir", "protected_dirs",
+]
+
 #: The package folder (``civicstats/``).
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -41,15 +46,17 @@ IN_CHECKOUT = DATA_DIR == PACKAGE_DIR.parent / "data"
 #: The project root in a checkout (the folder that holds ``pyproject.toml``); the package folder when installed.
 ROOT = PACKAGE_DIR.parent if IN_CHECKOUT else PACKAGE_DIR
 DATAPACKAGE = DATA_DIR / "datapackage.json"
-#: Committed, executed notebooks.
+#: The notebooks: ``source/`` (bilingual, edited by people) and ``en/``, ``fr/`` (executed by the build).
 NOTEBOOKS_DIR = _shipped("_notebooks", "notebooks")
-#: Committed figures (PNG and SVG).
+#: The bilingual sources of the notebooks, without outputs: the one place to edit a notebook.
+SOURCES_DIR = NOTEBOOKS_DIR / "source"
+#: Committed figures (PNG and SVG): the English ones, and ``fr/`` the French ones.
 FIGURES_DIR = _shipped("_figures", "figures")
 #: HTML renderings of the notebooks (not committed; a checkout only: an installed copy builds into ``--out``).
 REPORTS_DIR = PACKAGE_DIR.parent / "reports" if IN_CHECKOUT else PACKAGE_DIR / "_reports"
 
-#: The editions of the reports: ``reports/`` holds the first, ``reports/<lang>/`` each other
-#: (:mod:`civicstats.site`); here because a warm build needs it without importing the site.
+#: The languages of the notebooks and reports; the first is the default
+#: (``reports/`` holds its pages, ``reports/<lang>/`` each other's).
 EDITIONS = ("en", "fr")
 
 #: Environment variable a build sets so that ``save_figure`` writes into a
@@ -70,3 +77,8 @@ def figures_dir() -> Path:
 def protected_dirs() -> tuple[Path, ...]:
     """Project folders that a build on other data must never write into."""
     return (DATA_DIR, NOTEBOOKS_DIR, FIGURES_DIR)
+
+
+def executed_dir(notebooks: Path, lang: str) -> Path:
+    """Where the build writes the executed notebooks of ``lang``: ``notebooks/<lang>/``."""
+    return notebooks / lang

@@ -21,9 +21,9 @@ multiple of ``settings().max_examples`` so that the profile scales it.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -31,8 +31,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import pytest
 from hypothesis import HealthCheck, settings
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from civicstats import paths
 
@@ -72,41 +74,20 @@ def write_book(path: Path, sheets: dict[str, list[list]]) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file a build wrote under ``folder``: relative name -> bytes.
-
-    The up-to-date record (``civicstats.uptodate``) is left out: it is the
-    build's bookkeeping (file times), not an output.
-    """
-    from civicstats.uptodate import RECORD_NAME
-
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != RECORD_NAME)
+    """Every file a build wrote under ``folder``: relative name -> bytes."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
-
-
-class Log(list):
-    """A build's ``log``: the lines it wrote, in order."""
-
-    def __call__(self, line: str) -> None:
-        self.append(line)
 
 
 def refuse_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make any notebook execution fail: what must be skipped is then provably skipped."""
-    from civicstats import build
+    from civicstats.build import execute
 
-    async def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a kernel was started")
+    def refuse(runs, *args: object, **kwargs: object) -> None:
+        for run in runs:
+            run.error = ": a kernel was started"
 
-    monkeypatch.setattr(build, "_execute_notebook", refuse)
-
-
-def editions() -> tuple[str, ...]:
-    """The languages the reports are built in: ``civicstats.site.EDITIONS`` once it exists, else English."""
-    try:
-        from civicstats.site import EDITIONS
-    except ImportError:
-        return ("en",)
-    return tuple(EDITIONS)
+    monkeypatch.setattr(execute, "execute_all", refuse)
 
 
 def digest(path: Path) -> str:
@@ -156,10 +137,7 @@ def shipped_build(tmp_path_factory) -> Path:
     def make(out: Path) -> None:
         from civicstats.build import build
 
-        options = {}
-        if "editions" in inspect.signature(build).parameters:
-            options["editions"] = editions()
-        result = build(out=out, force=True, log=lambda line: None, **options)
+        result = build(out=out, force=True, log=lambda line: None, editions=paths.EDITIONS)
         assert result.ok, result
 
     return made_once(tmp_path_factory, "shipped-build", make)
@@ -190,7 +168,7 @@ WAVE_2026 = [
 def project_outputs() -> dict[str, str]:
     """The project's committed notebooks, figures and data: file → sha256."""
     return {str(p): digest(p) for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
-            for p in sorted(d.iterdir()) if p.is_file()}
+            for p in sorted(d.rglob("*")) if p.is_file()}
 
 
 @dataclass(frozen=True)
@@ -259,3 +237,130 @@ def edited_build(tmp_path_factory, template: Path) -> EditedBuild:
                        json.loads((folder / "files.json").read_text()),
                        json.loads((folder / "project-before.json").read_text()))
 
+
+
+# --------------------------------------------------------------------------
+# Two tiny bilingual notebooks, built once per run in both languages: the build's and the site's tests
+
+
+def md(text: str, lang: str | None = None) -> nbformat.NotebookNode:
+    return new_markdown_cell(text, metadata={"tags": [f"lang-{lang}"]} if lang else {})
+
+
+def chart_code(*names: str) -> str:
+    """Code that saves one chart per name, then shows them all: the chart's record names its files."""
+    lines = ["import matplotlib.pyplot as plt", "figs = []"]
+    for name in names:
+        lines += [f"fig = plt.figure(figsize=(4, 3)); plt.close(fig); fig.subplots().bar(['a', 'b'], [3, 5])",
+                  f"cs.save_figure(fig, {name!r}, title=('Bars of {name}' if lang == 'en' else 'Barres de {name}'),"
+                  " sources=['NL'], lang=lang)", "figs.append(fig)"]
+    lines += ["for fig in figs:", "    display(fig)"]
+    return "\n".join(lines)
+
+
+def write_notebook(path: Path, cells: list[nbformat.NotebookNode]) -> None:
+    nb = new_notebook(cells=cells)
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"c{index}"
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def parameters() -> nbformat.NotebookNode:
+    return new_code_cell('data = None\nlang = "en"', metadata={"tags": ["parameters"]})
+
+
+def write_alpha(folder: Path, *extra: str, title: str = "Alpha counts & <totals>") -> None:
+    write_notebook(folder / "01-alpha.ipynb", [
+        md(f"# {title}\n\nHow many departments answered, and what share.", "en"),
+        md("# Les effectifs alpha\n\nCombien de départements ont répondu, et quelle part.", "fr"),
+        parameters(),
+        new_code_cell("import civicstats as cs\nimport pandas as pd"),
+        new_code_cell('print(f"lang={lang} data={data}")'),
+        md("## The table & its share: 0 < x > 1", "en"),
+        md("## Le tableau", "fr"),
+        new_code_cell('cs.show(pd.DataFrame({"level": ["departement", "region"], "count": [35357, None],\n'
+                      '                      "share": [0.1386, 0.5]}), lang=lang)'),
+        new_code_cell('print("Price: $5 and $6, 1 < 2")'),
+        new_code_cell('print("english only")', metadata={"tags": ["lang-en"]}),
+        md("## The chart", "en"),
+        md("## Le graphique", "fr"),
+        new_code_cell(chart_code("alpha-bars")),
+        md("Departments answer most. The rest is noise.", "en"),
+        md("Les départements répondent le plus. Le reste est du bruit.", "fr"),
+        *(new_code_cell(code) for code in extra),
+    ])
+
+
+def write_beta(folder: Path, *figures: str) -> None:
+    write_notebook(folder / "02-beta.ipynb", [
+        md("# Beta story\n\nA second report.", "en"),
+        md("# Histoire bêta\n\nUn second rapport.", "fr"),
+        parameters(),
+        new_code_cell("import civicstats as cs"),
+        new_code_cell(chart_code(*(figures or ("beta-bars", "beta-more")))),
+    ])
+
+
+class Log(list):
+    """A build's ``log``: the lines it wrote, in order."""
+
+    def __call__(self, line: str) -> None:
+        self.append(line)
+
+
+@dataclass
+class Toy:
+    """The two tiny notebooks: ``notebooks/source/`` and the build's ``out`` folder."""
+
+    notebooks: Path
+    out: Path
+    result: object
+    log: Log
+    files: dict[str, bytes]
+
+    @property
+    def sources(self) -> Path:
+        return self.notebooks / "source"
+
+    def page(self, name: str, lang: str = "en") -> str:
+        folder = self.out / "reports" if lang == "en" else self.out / "reports" / lang
+        return (folder / f"{name}.html").read_text(encoding="utf-8")
+
+    def notebook(self, name: str, lang: str = "en") -> nbformat.NotebookNode:
+        return nbformat.read(self.out / "notebooks" / lang / f"{name}.ipynb", as_version=4)
+
+
+@pytest.fixture(scope="session")
+def toy(tmp_path_factory: pytest.TempPathFactory) -> Toy:
+    """alpha and beta built in both languages, once per test run (shared by the xdist workers). Read only."""
+    def make(root: Path) -> None:
+        from civicstats.build import build
+
+        (root / "notebooks" / "source").mkdir(parents=True)
+        write_alpha(root / "notebooks" / "source")
+        write_beta(root / "notebooks" / "source")
+        log = Log()
+        old = os.umask(0o022)
+        try:
+            result = build(out=root / "out", notebooks_dir=root / "notebooks", editions=paths.EDITIONS, log=log)
+        finally:
+            os.umask(old)
+        (root / "built.pickle").write_bytes(pickle.dumps((result, list(log), snapshot(root / "out"))))
+
+    root = made_once(tmp_path_factory, "toy-build", make)
+    result, log, files = pickle.loads((root / "built.pickle").read_bytes())
+    return Toy(root / "notebooks", root / "out", result, Log(log), files)
+
+
+@pytest.fixture
+def toy_copy(toy: Toy, tmp_path: Path) -> Toy:
+    """A private copy of the toy build, free to change."""
+    shutil.copytree(toy.notebooks, tmp_path / "notebooks")
+    shutil.copytree(toy.out, tmp_path / "out")
+    return Toy(tmp_path / "notebooks", tmp_path / "out", toy.result, Log(), toy.files)
+
+
+@pytest.fixture
+def no_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    refuse_kernels(monkeypatch)

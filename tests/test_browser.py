@@ -36,7 +36,7 @@ OUTPUT = Path(__file__).parent / "output"
 WIDTHS = (1280, 390)
 HOW = ("run them with headless Chromium: `apt-get install chromium chromium-driver` (Debian; "
        "`.ci/run` does it), `pip install -e '.[test]'` for selenium, then `make test`")
-NOTEBOOKS = sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+NOTEBOOKS = sorted(p.stem for p in paths.SOURCES_DIR.glob("*.ipynb"))
 DEFAULT_ALT = "No description has been provided for this image"
 
 
@@ -73,9 +73,12 @@ def reports(shipped_build: Path) -> Path:
     return shipped_build / "reports"
 
 
+def edition_dir(reports: Path, lang: str) -> Path:
+    return reports if lang == site.EDITIONS[0] else reports / lang
+
+
 def pages(reports: Path) -> list[Path]:
-    return [site.edition_dir(reports, lang) / f"{name}.html"
-            for lang in site.EDITIONS for name in ["index", *NOTEBOOKS]]
+    return [edition_dir(reports, lang) / f"{name}.html" for lang in site.EDITIONS for name in ["index", *NOTEBOOKS]]
 
 
 def set_width(driver, width: int) -> None:
@@ -183,7 +186,7 @@ def test_every_internal_link_resolves(seen, reports: Path) -> None:
                 continue  # the sources' own sites: not fetched by the tests
             assert url.scheme == "file", (page, href)
             target = Path(url2pathname(url.path))
-            assert target.is_file(), (page, href)
+            assert target.is_file() and target.is_relative_to(reports), (page, href)  # reports/ is publishable
             if url.fragment and target.suffix == ".html":
                 ids = {html.unescape(i) for i in re.findall(r'\bid="([^"]*)"', target.read_text(encoding="utf-8"))}
                 assert url.fragment in ids or unquote(url.fragment) in ids, (page, href)  # as a browser matches it
@@ -201,11 +204,11 @@ def test_nothing_overflows_at_desktop_and_phone_widths(seen, reports: Path) -> N
 
 def test_the_index_of_each_edition_links_every_report_and_the_other_edition(seen, reports: Path) -> None:
     for lang in site.EDITIONS:
-        index = desktop(seen, site.edition_dir(reports, lang) / "index.html")
+        index = desktop(seen, edition_dir(reports, lang) / "index.html")
         names = {Path(url2pathname(urlparse(h).path)).stem for h in index["links"] if h.endswith(".html")}
         assert set(NOTEBOOKS) <= names, lang
         other = next(e for e in site.EDITIONS if e != lang)
-        assert Path(url2pathname(urlparse(index["switch"]).path)) == site.edition_dir(reports, other) / "index.html"
+        assert Path(url2pathname(urlparse(index["switch"]).path)) == edition_dir(reports, other) / "index.html"
         assert index["lang"] == lang
 
 

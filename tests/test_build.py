@@ -1,447 +1,339 @@
-"""Tests of civicstats.build on tiny throwaway notebooks.
+"""Tests of civicstats.build on two tiny bilingual notebooks (tests/conftest.py: ``toy``).
 
-The notebooks are written here with nbformat and need nothing from the rest of
-the package. Kernels are slow to start, so one build is shared by the whole
-run (both xdist workers): tests that change sources or outputs work on a copy
-of it.
+The toy build is made once per run; tests that change sources or outputs
+work on a copy (``toy_copy``). ``no_kernel`` makes any execution fail, so a
+test that uses it proves that nothing was executed.
 """
 
 from __future__ import annotations
 
 import json
-import pickle
+import os
 import shutil
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from civicstats import build as build_module
 from civicstats import paths
-from civicstats.build import build, fingerprint, stale_notebooks
-from tests.conftest import Log, made_once, refuse_kernels, snapshot
+from civicstats.build import build, fingerprint, outputs, stale_notebooks
+from civicstats.errors import MissingFileError, OutputError, UsageError
+from tests.conftest import Log, Toy, refuse_kernels, snapshot, write_alpha, write_beta, write_notebook
 
-PARAMETERS = 'data = None\nlang = "en"'
-FIGURE_CODE = """\
-import os
-from pathlib import Path
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-fig, ax = plt.subplots(figsize=(2, 2))
-ax.plot([1, 2, 3])
-fig.savefig(Path(os.environ["CIVICSTATS_FIGURES_DIR"]) / "{name}")"""
+EVERY_RUN = ["01-alpha", "01-alpha [fr]", "02-beta", "02-beta [fr]"]
 
 
-def write_notebook(path: Path, *sources: str, markdown: str | None = None) -> None:
-    """A notebook: optional markdown, the parameters cell, then code cells."""
-    cells = [new_markdown_cell(markdown)] if markdown else []
-    cells.append(new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}))
-    cells += [new_code_cell(source) for source in sources]
-    nb = new_notebook(cells=cells)
-    for index, cell in enumerate(nb.cells):
-        cell.id = f"c{index}"
-    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
+def test_a_cold_build_writes_each_language_its_notebook_figures_and_page(toy: Toy) -> None:
+    assert toy.result.ok and sorted(toy.result.built) == sorted(EVERY_RUN)
+    assert {"started 01-alpha", "started 02-beta [fr]"} <= set(toy.log)
+    assert any(line.startswith("done 01-alpha in ") and line.endswith(" s") for line in toy.log)
+    alpha = toy.notebook("01-alpha")
+    printed = [o.text for c in alpha.cells for o in c.get("outputs", []) if o.get("name") == "stdout"]
+    assert "lang=en data=None\n" in printed
+    assert alpha.metadata.kernelspec.name == "python3" and alpha.metadata.language_info.name == "python"
+    beta = toy.notebook("02-beta", "fr")
+    assert sorted(beta.metadata.civicstats.figures) == ["beta-bars.png", "beta-bars.svg", "beta-more.png",
+                                                        "beta-more.svg"]
+    assert (toy.out / "figures" / "fr" / "beta-bars.png").read_bytes().startswith(b"\x89PNG")
+    assert (toy.out / "figures" / "beta-bars.png").read_bytes() != (toy.out / "figures" / "fr" / "beta-bars.png"
+                                                                    ).read_bytes()  # French labels
 
 
-def write_alpha(folder: Path, *extra: str) -> None:
-    write_notebook(
-        folder / "alpha.ipynb",
-        'print(f"lang={lang} data={data}")',
-        "1 + 1",
-        *extra,
-        markdown="# Alpha",
-    )
+def test_each_notebook_holds_its_own_language_only(toy: Toy) -> None:
+    for lang, other in (("en", "fr"), ("fr", "en")):
+        nb = toy.notebook("01-alpha", lang)
+        tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
+        assert f"lang-{other}" not in tags and f"lang-{lang}" in tags
+        first = next(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert first.startswith("# Alpha counts" if lang == "en" else "# Les effectifs alpha")
 
 
-def write_beta(folder: Path, figure: str = "beta-line.png") -> None:
-    write_notebook(folder / "beta.ipynb", FIGURE_CODE.format(name=figure))
-
-
-@dataclass
-class Built:
-    notebooks: Path
-    out: Path
-    result: build_module.BuildResult
-    log: Log
-    files: dict[str, bytes]
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """alpha and beta, built once per test run (shared by the xdist workers: ``made_once``). Read only."""
-    def make(root: Path) -> None:
-        notebooks = root / "notebooks"
-        notebooks.mkdir()
-        write_alpha(notebooks)
-        write_beta(notebooks)
-        log = Log()
-        result = build(out=root / "out", notebooks_dir=notebooks, log=log, jobs=2)
-        (root / "built.pickle").write_bytes(pickle.dumps((result, list(log), snapshot(root / "out"))))
-
-    root = made_once(tmp_path_factory, "test_build-built", make)
-    result, log, files = pickle.loads((root / "built.pickle").read_bytes())
-    return Built(root / "notebooks", root / "out", result, Log(log), files)
-
-
-@pytest.fixture
-def copy(built: Built, tmp_path: Path) -> Built:
-    """A private copy of the module's build, free to change."""
-    shutil.copytree(built.notebooks, tmp_path / "notebooks")
-    shutil.copytree(built.out, tmp_path / "out")
-    return Built(tmp_path / "notebooks", tmp_path / "out", built.result, Log(), built.files)
-
-
-@pytest.fixture
-def no_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
-    refuse_kernels(monkeypatch)
-
-
-def read(path: Path) -> nbformat.NotebookNode:
-    return nbformat.read(path, as_version=4)
-
-
-def test_cold_build_writes_notebooks_reports_and_figures(built: Built) -> None:
-    assert built.result.ok
-    assert built.result.built == ["alpha", "beta"]
-    assert {"started alpha", "started beta"} <= set(built.log)
-    assert any(line.startswith("done alpha in ") and line.endswith(" s") for line in built.log)
-    alpha = read(built.out / "notebooks" / "alpha.ipynb")
-    assert alpha.cells[2].outputs[0].text == "lang=en data=None\n"
-    assert alpha.cells[3].outputs[0].data["text/plain"] == "2"
-    assert alpha.metadata.kernelspec.name == "python3"
-    assert alpha.metadata.language_info.name == "python"
-    beta = read(built.out / "notebooks" / "beta.ipynb")
-    assert beta.metadata.civicstats.figures == ["beta-line.png"]
-    assert beta.metadata.civicstats.fingerprint == fingerprint(built.notebooks / "beta.ipynb")
-    assert (built.out / "figures" / "beta-line.png").read_bytes().startswith(b"\x89PNG")
-    assert "lang=en data=None" in (built.out / "reports" / "alpha.html").read_text()
-    assert (built.out / "reports" / "beta.html").is_file()
-
-
-def test_written_notebooks_are_clean_and_end_with_a_newline(built: Built) -> None:
-    text = (built.out / "notebooks" / "alpha.ipynb").read_text()
+def test_written_notebooks_are_clean_and_end_with_a_newline(toy: Toy) -> None:
+    text = (toy.out / "notebooks" / "en" / "01-alpha.ipynb").read_text()
     assert text.endswith("}\n")
-    assert "papermill" not in text and '"execution"' not in text
-    cells = read(built.out / "notebooks" / "alpha.ipynb").cells
-    assert not any("injected-parameters" in c.metadata.get("tags", []) for c in cells)
-    assert not list(built.out.parent.glob(".civicstats-build-*"))  # staging cleaned
+    assert "papermill" not in text and '"execution"' not in text and '"version": "3.' not in text
+    assert not any("injected-parameters" in c.metadata.get("tags", []) for c in toy.notebook("01-alpha").cells)
+    assert not list(toy.out.parent.glob(".civicstats-build-*"))  # staging cleaned
 
 
-def test_rebuilding_gives_byte_identical_outputs(copy: Built) -> None:
-    result = build(out=copy.out, notebooks_dir=copy.notebooks, log=copy.log, force=True)
-    assert result.built == ["alpha", "beta"]
-    assert snapshot(copy.out) == copy.files
+def test_rebuilding_gives_byte_identical_outputs(toy_copy: Toy) -> None:
+    result = build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, editions=paths.EDITIONS, log=Log(),
+                   force=True)
+    assert sorted(result.built) == sorted(EVERY_RUN)
+    assert snapshot(toy_copy.out) == toy_copy.files
 
 
-def test_warm_build_skips_everything_without_a_kernel(built: Built, no_kernel: None) -> None:
+def test_a_warm_build_starts_no_kernel_and_writes_nothing(toy: Toy, no_kernel: None) -> None:
     log = Log()
-    result = build(out=built.out, notebooks_dir=built.notebooks, log=log)
-    assert result.ok and result.built == [] and result.skipped == ["alpha", "beta"]
-    assert log == ["up to date alpha", "up to date beta"]
-    assert snapshot(built.out) == built.files
+    result = build(out=toy.out, notebooks_dir=toy.notebooks, editions=paths.EDITIONS, log=log)
+    assert result.ok and result.built == [] and sorted(result.skipped) == sorted(EVERY_RUN)
+    assert sorted(log) == sorted(f"up to date {run}" for run in EVERY_RUN)
+    assert snapshot(toy.out) == toy.files
 
 
-def test_warm_build_imports_nothing_heavy(built: Built) -> None:
-    code = textwrap.dedent(
-        f"""
+def test_a_warm_build_imports_nothing_heavy(toy: Toy) -> None:
+    code = textwrap.dedent(f"""
         import sys
-        from pathlib import Path
         from civicstats.build import build
-        notebooks = Path({str(built.notebooks)!r})
-        result = build(out={str(built.out)!r}, notebooks_dir=notebooks, log=lambda _: None)
-        heavy = ("nbformat", "nbclient", "nbconvert", "jupyter_client", "zmq")
-        heavy = sorted(m for m in heavy if m in sys.modules)
-        print(result.skipped, heavy)
-        """
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=paths.ROOT
-    )
-    assert run.stdout.strip() == "['alpha', 'beta'] []"
+        result = build(out={str(toy.out)!r}, notebooks_dir={str(toy.notebooks)!r}, editions=("en", "fr"),
+                       log=lambda _: None)
+        heavy = ("nbformat", "nbclient", "nbconvert", "jupyter_client", "zmq", "pandas", "asyncio")
+        print(len(result.skipped), sorted(m for m in heavy if m in sys.modules))
+        """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=paths.ROOT)
+    assert run.stdout.strip() == "4 []"
 
 
-def test_missing_figure_rebuilds_that_notebook(copy: Built, no_kernel: None) -> None:
-    (copy.out / "figures" / "beta-line.png").unlink()
-    result = build(out=copy.out, notebooks_dir=copy.notebooks, log=copy.log)
-    # the refused kernel makes it fail, which proves it was out of date
-    assert result.failed == ["beta"] and result.skipped == ["alpha"]
+def test_a_missing_figure_reruns_its_notebook(toy_copy: Toy, no_kernel: None) -> None:
+    (toy_copy.out / "figures" / "fr" / "beta-more.svg").unlink()
+    result = build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, editions=paths.EDITIONS, log=Log())
+    assert result.failed == ["02-beta [fr]"]  # the refused kernel makes it fail: it was out of date
 
 
-def test_missing_report_of_a_current_notebook_is_rendered_without_a_kernel(copy: Built, no_kernel: None) -> None:
-    # a fresh clone: executed notebooks and figures committed, reports/ not
-    (copy.out / "reports" / "alpha.html").unlink()
+def test_outputs_the_build_did_not_write_are_stale(toy_copy: Toy, no_kernel: None) -> None:
+    """A run in JupyterLab, saved, changes the outputs (and maybe figures): the next build redoes them."""
+    path = toy_copy.out / "notebooks" / "en" / "01-alpha.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    next(c for c in nb.cells if c.get("outputs")).outputs[0]["text"] = "run by hand\n"
+    nbformat.write(nb, path)
+    (toy_copy.out / "figures" / "beta-bars.png").write_bytes(b"\x89PNG other bytes")
+    result = build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, editions=paths.EDITIONS, log=Log())
+    assert sorted(result.failed) == ["01-alpha", "02-beta"]
+
+
+def test_a_missing_page_of_a_current_run_is_rendered_without_a_kernel(toy_copy: Toy, no_kernel: None) -> None:
+    (toy_copy.out / "reports" / "fr" / "01-alpha.html").unlink()
     log = Log()
-    result = build(out=copy.out, notebooks_dir=copy.notebooks, log=log)
-    assert result.ok and result.skipped == ["alpha", "beta"]
-    assert log == ["up to date alpha (HTML rendered)", "up to date beta"]
-    assert snapshot(copy.out) == copy.files
+    result = build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, editions=paths.EDITIONS, log=log)
+    assert result.ok and result.built == []
+    assert "page fr/01-alpha" in log
+    assert snapshot(toy_copy.out) == toy_copy.files
 
 
-def test_changed_cell_rebuilds_only_that_notebook_and_drops_its_old_figure(copy: Built) -> None:
-    write_beta(copy.notebooks, figure="beta-renamed.png")
-    result = build(out=copy.out, notebooks_dir=copy.notebooks, log=copy.log)
-    assert result.built == ["beta"] and result.skipped == ["alpha"]
-    assert "up to date alpha" in copy.log
-    assert (copy.out / "figures" / "beta-renamed.png").is_file()
-    assert not (copy.out / "figures" / "beta-line.png").exists()
-    alpha = (copy.out / "notebooks" / "alpha.ipynb").read_bytes()
-    assert alpha == copy.files["notebooks/alpha.ipynb"]
+def test_a_changed_cell_reruns_only_its_language_and_drops_an_old_figure(toy_copy: Toy) -> None:
+    write_beta(toy_copy.sources, "beta-renamed")
+    result = build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, editions=paths.EDITIONS, log=Log())
+    assert sorted(result.built) == ["02-beta", "02-beta [fr]"]
+    assert (toy_copy.out / "figures" / "beta-renamed.png").is_file()
+    assert not (toy_copy.out / "figures" / "beta-bars.png").exists()
+    assert not (toy_copy.out / "figures" / "fr" / "beta-more.svg").exists()
+    alpha = "notebooks/en/01-alpha.ipynb"
+    assert (toy_copy.out / alpha).read_bytes() == toy_copy.files[alpha]
 
 
-def test_failing_notebook_writes_nothing(copy: Built) -> None:
-    # cell 5: after the markdown, the parameters and two code cells
-    write_alpha(copy.notebooks, 'raise ValueError("boom")')
-    write_beta(copy.notebooks, figure="beta-other.png")  # succeeds, but must not be written either
-    result = build(out=copy.out, notebooks_dir=copy.notebooks, log=copy.log)
-    assert not result.ok
-    assert result.failed == ["alpha"] and result.built == []
-    assert "FAILED alpha at cell 5: ValueError: boom" in copy.log
-    assert not any("Traceback" in line for line in copy.log)
-    assert snapshot(copy.out) == copy.files
-    assert not list(copy.out.parent.glob(".civicstats-build-*"))
+def test_a_failing_notebook_writes_nothing_and_names_its_cell(toy_copy: Toy) -> None:
+    write_alpha(toy_copy.sources, 'raise ValueError("boom")')
+    write_beta(toy_copy.sources, "beta-other")  # succeeds, but must not be written either
+    log = Log()
+    result = build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, lang="fr", log=log)
+    assert result.failed == ["01-alpha [fr]"] and result.built == []
+    # the French notebook: its title, the parameters, the injected cell (not counted), then its cells
+    assert "FAILED 01-alpha [fr] at cell 11: ValueError: boom" in log
+    assert not any("Traceback" in line for line in log)
+    assert snapshot(toy_copy.out) == toy_copy.files
+    assert not list(toy_copy.out.parent.glob(".civicstats-build-*"))
 
 
-def test_failure_counts_cells_of_the_source_not_the_injected_one(copy: Built) -> None:
-    write_alpha(copy.notebooks, 'raise ValueError("boom")')
-    result = build(
-        out=copy.out, notebooks_dir=copy.notebooks, lang="fr", notebooks=["alpha"], log=copy.log
-    )
-    assert result.failed == ["alpha"]
-    assert "FAILED alpha at cell 5: ValueError: boom" in copy.log
+def test_two_notebooks_may_not_save_the_same_figure(toy_copy: Toy) -> None:
+    write_notebook(toy_copy.sources / "03-gamma.ipynb", [
+        nbformat.v4.new_code_cell('data = None\nlang = "en"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import civicstats as cs\nimport matplotlib.pyplot as plt\n"
+                                  "cs.save_figure(plt.figure(), 'beta-bars')")])
+    log = Log()
+    result = build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, log=log)
+    assert result.failed == ["03-gamma"]
+    assert "FAILED 03-gamma: figure 'beta-bars.png' is also saved by notebook '02-beta'" in log
+    assert snapshot(toy_copy.out) == toy_copy.files
 
 
-def test_two_notebooks_may_not_save_the_same_figure(copy: Built) -> None:
-    write_notebook(copy.notebooks / "gamma.ipynb", FIGURE_CODE.format(name="beta-line.png"))
-    result = build(out=copy.out, notebooks_dir=copy.notebooks, log=copy.log)
-    assert result.failed == ["gamma"] and result.skipped == ["alpha", "beta"]
-    assert "FAILED gamma: figure 'beta-line.png' is also saved by notebook 'beta'" in copy.log
-    assert snapshot(copy.out) == copy.files
-
-
-def test_build_in_place_replaces_the_source(
-    copy: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_build_in_place_writes_the_language_folders(toy_copy: Toy, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(paths, "REPORTS_DIR", tmp_path / "reports")
     monkeypatch.setattr(paths, "FIGURES_DIR", tmp_path / "figures")
-    assert stale_notebooks(copy.notebooks) == ["alpha", "beta"]
-    result = build(notebooks=["alpha"], notebooks_dir=copy.notebooks, log=copy.log)
-    assert result.built == ["alpha"]
+    assert stale_notebooks(toy_copy.notebooks) == ["en/01-alpha", "fr/01-alpha", "en/02-beta", "fr/02-beta"]
+    result = build(notebooks=["01-alpha"], notebooks_dir=toy_copy.notebooks, log=Log())
+    assert result.built == ["01-alpha"]
     # same inputs, same bytes, wherever the outputs go
-    assert (copy.notebooks / "alpha.ipynb").read_bytes() == copy.files["notebooks/alpha.ipynb"]
-    assert (tmp_path / "reports" / "alpha.html").is_file()
-    assert stale_notebooks(copy.notebooks) == ["beta"]
-    refuse_kernels(monkeypatch)
-    again = build(notebooks=["alpha"], notebooks_dir=copy.notebooks, log=copy.log)
-    assert again.skipped == ["alpha"] and again.ok
+    assert (toy_copy.notebooks / "en" / "01-alpha.ipynb").read_bytes() == toy_copy.files["notebooks/en/01-alpha.ipynb"]
+    assert (tmp_path / "reports" / "01-alpha.html").is_file()
+    assert stale_notebooks(toy_copy.notebooks) == ["fr/01-alpha", "en/02-beta", "fr/02-beta"]
 
 
-def test_parameters_are_injected_only_when_not_defaults(built: Built, tmp_path: Path) -> None:
+def test_parameters_are_injected_only_when_not_defaults(toy: Toy, tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     # valid updated data (the build checks it first): one table, the rest from the shipped data
     (data / "participatory_budgets.csv").write_text("year,count,unit,source\n2025,500,communes,BEZ\n")
     out = tmp_path / "out"
-    result = build(
-        data=data, out=out, lang="fr", notebooks=["alpha"], notebooks_dir=built.notebooks,
-        log=Log(),
-    )
-    assert result.built == ["alpha"]
-    cells = read(out / "notebooks" / "alpha.ipynb").cells
-    assert cells[1].metadata.tags == ["parameters"]
-    assert cells[2].metadata.tags == ["injected-parameters"]
-    assert f"data = {str(data)!r}" in cells[2].source and "lang = 'fr'" in cells[2].source
-    assert cells[3].outputs[0].text == f"lang=fr data={data}\n"
-    # the default build injected nothing
-    default_cells = read(built.out / "notebooks" / "alpha.ipynb").cells
-    assert len(default_cells) == len(cells) - 1
+    result = build(data=data, out=out, lang="fr", notebooks=["01-alpha"], notebooks_dir=toy.notebooks, log=Log())
+    assert result.built == ["01-alpha [fr]"]
+    cells = nbformat.read(out / "notebooks" / "fr" / "01-alpha.ipynb", as_version=4).cells
+    injected = cells[2]
+    assert cells[1].metadata.tags == ["parameters"] and injected.metadata.tags == ["injected-parameters"]
+    assert f"data = {str(data)!r}" in injected.source and "lang = 'fr'" in injected.source
+    assert any(o.get("text") == f"lang=fr data={data}\n" for c in cells for o in c.get("outputs", []))
+    assert len(toy.notebook("01-alpha", "en").cells) == len(cells)  # English drops the French title, adds none
 
 
-def test_data_needs_an_out_folder(built: Built, tmp_path: Path, no_kernel: None) -> None:
-    with pytest.raises(ValueError, match="needs `out`"):
-        build(data=tmp_path, notebooks_dir=built.notebooks, log=Log())
+def test_a_notebook_without_parameters_cell_fails_when_parameters_are_given(tmp_path: Path, no_kernel: None) -> None:
+    (tmp_path / "notebooks" / "source").mkdir(parents=True)
+    write_notebook(tmp_path / "notebooks" / "source" / "plain.ipynb", [nbformat.v4.new_code_cell("1")])
+    log = Log()
+    result = build(out=tmp_path / "out", lang="fr", notebooks_dir=tmp_path / "notebooks", log=log)
+    assert result.failed == ["plain [fr]"]
+    assert log[0].startswith("FAILED plain [fr]: no code cell tagged 'parameters'")
+    assert not (tmp_path / "out" / "notebooks").exists()
 
 
-@pytest.mark.parametrize(
-    "out",
-    [paths.DATA_DIR, paths.NOTEBOOKS_DIR / "other", paths.FIGURES_DIR, paths.ROOT],
-    ids=["data", "inside-notebooks", "figures", "project-root"],
-)
-def test_out_may_not_write_into_the_project(
-    built: Built, tmp_path: Path, out: Path, no_kernel: None
-) -> None:
-    with pytest.raises(ValueError, match="would write into"):
-        build(data=tmp_path, out=out, notebooks_dir=built.notebooks, log=Log())
+def test_usage_mistakes_are_usage_errors(toy: Toy, tmp_path: Path, no_kernel: None) -> None:
+    with pytest.raises(UsageError, match="needs `out`"):
+        build(data=tmp_path, notebooks_dir=toy.notebooks, log=Log())
+    with pytest.raises(UsageError, match="no such notebook.*gamma"):
+        build(out=tmp_path, notebooks=["gamma"], notebooks_dir=toy.notebooks, log=Log())
+    with pytest.raises(UsageError, match="no edition in 'de'"):
+        build(out=tmp_path, notebooks_dir=toy.notebooks, editions=["de"], log=Log())
+    with pytest.raises(MissingFileError) as missing:
+        build(data=tmp_path / "missing", out=tmp_path / "out", notebooks_dir=toy.notebooks, log=Log())
+    assert isinstance(missing.value, FileNotFoundError) and missing.value.problems[0].code == "file.missing"
 
 
-def test_unknown_notebook_name_is_an_error(built: Built, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="no such notebook.*gamma"):
-        build(out=tmp_path, notebooks=["gamma"], notebooks_dir=built.notebooks, log=Log())
+@pytest.mark.parametrize("out", [paths.DATA_DIR, paths.NOTEBOOKS_DIR / "other", paths.FIGURES_DIR, paths.ROOT],
+                         ids=["data", "inside-notebooks", "figures", "project-root"])
+def test_out_may_not_write_into_the_project(toy: Toy, tmp_path: Path, out: Path, no_kernel: None) -> None:
+    with pytest.raises(OutputError, match="would write into"):
+        build(data=tmp_path, out=out, notebooks_dir=toy.notebooks, log=Log())
 
 
-def test_stale_notebooks_reports_changed_sources(copy: Built) -> None:
-    committed = copy.out / "notebooks"  # executed notebooks, as if committed
-    assert stale_notebooks(committed) == []
-    nb = read(committed / "alpha.ipynb")
-    nb.cells[2].source += "  # edited"
-    nbformat.write(nb, committed / "alpha.ipynb")
-    assert stale_notebooks(committed) == ["alpha"]
-    assert stale_notebooks(copy.notebooks) == ["alpha", "beta"]  # never built in place
+def test_stale_notebooks_lists_what_changed(toy_copy: Toy) -> None:
+    assert stale_notebooks(toy_copy.out / "notebooks") == []  # no sources there
+    shutil.copytree(toy_copy.sources, toy_copy.out / "notebooks" / "source")
+    assert stale_notebooks(toy_copy.out / "notebooks") == []
+    write_beta(toy_copy.out / "notebooks" / "source", "beta-x")
+    assert stale_notebooks(toy_copy.out / "notebooks") == ["en/02-beta", "fr/02-beta"]
 
 
-def test_fingerprint_ignores_outputs_and_metadata_but_not_tags(tmp_path: Path) -> None:
-    path = tmp_path / "n.ipynb"
-    write_notebook(path, "1 + 1")
-    before = fingerprint(path)
-    nb = read(path)
-    nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="x")]
-    nb.cells[1].execution_count = 7
-    nb.cells[1].metadata["collapsed"] = True
-    nb.metadata["civicstats"] = {"fingerprint": "old", "figures": []}
-    nbformat.write(nb, path)
-    assert fingerprint(path) == before
-    nb.cells[1].metadata["tags"] = ["hide-input"]
-    nbformat.write(nb, path)
-    assert fingerprint(path) != before
-    assert fingerprint(path, lang="fr") != fingerprint(path)
+def test_the_fingerprint_ignores_outputs_and_metadata_but_not_tags_nor_language() -> None:
+    cell = {"cell_type": "code", "source": "1 + 1", "metadata": {}, "outputs": []}
+    before = fingerprint.fingerprint({"cells": [cell]}, "en", "inputs")
+    ran = {**cell, "outputs": [{"output_type": "stream", "text": "x"}], "execution_count": 7,
+           "metadata": {"collapsed": True}}
+    assert fingerprint.fingerprint({"cells": [ran], "metadata": {"x": 1}}, "en", "inputs") == before
+    assert fingerprint.fingerprint({"cells": [{**cell, "metadata": {"tags": ["x"]}}]}, "en", "inputs") != before
+    assert fingerprint.fingerprint({"cells": [cell]}, "fr", "inputs") != before
+    assert fingerprint.fingerprint({"cells": [cell]}, "en", "other inputs") != before
 
 
-def test_fingerprint_covers_the_data(tmp_path: Path) -> None:
-    path = tmp_path / "n.ipynb"
-    write_notebook(path, "1 + 1")
+def test_the_fingerprint_covers_the_data_read_and_only_that(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     table = data / "participatory_budgets.csv"
+
+    def digest(source: Path) -> str:
+        return fingerprint.inputs_digest(fingerprint.shared_files(source), [], {})
+
     table.write_text("year,count,unit,source\n2017,47,villes,BEZ\n")
-    first = fingerprint(path, data=data)
+    first = digest(data)
     table.write_text("year,count,unit,source\n2017,48,villes,BEZ\n")
-    assert fingerprint(path, data=data) != first
-    second = fingerprint(path, data=data)
+    second = digest(data)
+    assert second != first
     table.rename(data / "Participatory_Budgets.csv")
-    assert fingerprint(path, data=data) != second  # names count too
+    assert digest(data) != second  # names count too
     (data / "Participatory_Budgets.csv").rename(table)
-    # a file alone, or the folder that holds only it: same names, same bytes
-    assert fingerprint(path, data=table) == fingerprint(path, data=data)
-    # a file that is no table is never read, so never hashed (issue 9, bug 5)
-    (data / "notes.bin").write_bytes(b"x" * 1000)
-    assert fingerprint(path, data=data) == second
-    with pytest.raises(FileNotFoundError):
-        fingerprint(path, data=tmp_path / "missing")
+    assert digest(table) == digest(data)  # a file alone, or the folder that holds only it
+    (data / "notes.bin").write_bytes(b"x" * 1000)  # never read, so never hashed
+    assert digest(data) == second
 
 
-def test_notebook_without_parameters_cell_fails_when_parameters_are_given(
-    tmp_path: Path, no_kernel: None
-) -> None:
-    notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    nb = new_notebook(cells=[new_code_cell("1")])
-    nbformat.write(nb, notebooks / "plain.ipynb")
-    log = Log()
-    result = build(out=tmp_path / "out", lang="fr", notebooks_dir=notebooks, log=log)
-    assert result.failed == ["plain"]
-    assert log[0].startswith("FAILED plain: no code cell tagged 'parameters'")
-    assert json.loads((notebooks / "plain.ipynb").read_text())["cells"][0]["outputs"] == []
-    assert not (tmp_path / "out").exists()
+def test_raw_files_a_notebook_declares_are_part_of_its_fingerprint(tmp_path: Path, monkeypatch) -> None:
+    """Bug 5: notebook 06 reads raw files; editing one makes the notebook stale."""
+    shipped = tmp_path / "data"
+    shutil.copytree(paths.DATA_DIR, shipped)
+    monkeypatch.setattr(paths, "DATA_DIR", shipped)
+    monkeypatch.setattr(paths, "DATAPACKAGE", shipped / "datapackage.json")
+    raw = {"metadata": {"civicstats": {"inputs": ["raw/geo/*.geojson", "../outside"]}}}
+    assert fingerprint.declared_inputs(raw) == ["raw/geo/*.geojson"]  # never outside the data folder
+    shared = fingerprint.shared_files(None)
+    before = fingerprint.inputs_digest(shared, ["raw/geo/*.geojson"], {})
+    assert fingerprint.inputs_digest(shared, [], {}) != before
+    outline = next((shipped / "raw" / "geo").glob("*.geojson"))
+    outline.write_bytes(outline.read_bytes() + b" ")
+    assert fingerprint.inputs_digest(shared, ["raw/geo/*.geojson"], {}) != before
+    committed = fingerprint.read_notebook(paths.SOURCES_DIR / "06-where-is-open-data.ipynb")
+    assert "raw/geo/*.geojson" in fingerprint.declared_inputs(committed)
 
 
 # --------------------------------------------------------------------------
-# The environment (issue 13): a clear message and exit 1 (2 for usage), before anything runs where possible
+# The environment: a clear message, before anything runs where possible
 
 
-def test_out_that_is_a_file_is_refused_before_anything_runs(built: Built, tmp_path: Path, no_kernel: None) -> None:
+def test_an_out_that_is_a_file_is_refused_before_anything_runs(toy: Toy, tmp_path: Path, no_kernel: None) -> None:
     (tmp_path / "out").write_text("a file")
-    with pytest.raises(ValueError, match="is a file, not a folder"):
-        build(out=tmp_path / "out", notebooks_dir=built.notebooks, log=Log())
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        build(out=tmp_path / "out", notebooks_dir=toy.notebooks, log=Log())
     (tmp_path / "out2").mkdir()
     (tmp_path / "out2" / "reports").write_text("a file where a folder goes")
-    with pytest.raises(build_module.OutputError, match="reports is a file, not a folder"):
-        build(out=tmp_path / "out2", notebooks_dir=built.notebooks, log=Log(), force=True)
+    with pytest.raises(OutputError, match="reports is a file, not a folder"):
+        build(out=tmp_path / "out2", notebooks_dir=toy.notebooks, log=Log(), force=True)
 
 
-def test_out_inside_the_data_folder_is_refused(built: Built, data_copy: Path, no_kernel: None) -> None:
+def test_an_out_inside_the_data_folder_is_refused(toy: Toy, data_copy: Path, no_kernel: None) -> None:
     for out in (data_copy, data_copy / "out"):
-        with pytest.raises(ValueError, match="inside the data folder"):
-            build(data=data_copy, out=out, notebooks_dir=built.notebooks, log=Log())
+        with pytest.raises(OutputError, match="inside the data folder"):
+            build(data=data_copy, out=out, notebooks_dir=toy.notebooks, log=Log())
     assert not (data_copy / "out").exists()
 
 
-def test_out_inside_data_through_the_command_is_usage(data_copy: Path) -> None:
+def test_an_out_inside_data_through_the_command_is_an_environment_error(data_copy: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "civicstats", "build", "--data", str(data_copy),
                            "--out", str(data_copy / "reports")], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2, proc.stderr
+    assert proc.returncode == 4, proc.stderr
     assert "inside the data folder" in proc.stderr and "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("code, words", [(30, "Read-only file system"), (13, "Permission denied")])
-def test_an_unwritable_out_is_refused_before_any_notebook_runs(built: Built, tmp_path: Path, monkeypatch, no_kernel,
+def test_an_unwritable_out_is_refused_before_any_notebook_runs(toy: Toy, tmp_path: Path, monkeypatch, no_kernel,
                                                                code: int, words: str) -> None:
-    import os
-
     def refuse(*args, **kwargs):
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(build_module.tempfile, "TemporaryFile", refuse)
-    with pytest.raises(build_module.OutputError, match=f"cannot write the build's outputs in .*{words}.*nothing was run"):
-        build(out=tmp_path / "out", notebooks_dir=built.notebooks, log=Log(), force=True)
-    assert not (tmp_path / "out").exists()
+    monkeypatch.setattr(outputs.tempfile, "TemporaryFile", refuse)
+    with pytest.raises(OutputError, match=f"cannot write the build's outputs in .*{words}.*nothing was run"):
+        build(out=tmp_path / "out", notebooks_dir=toy.notebooks, log=Log(), force=True)
+    assert not (tmp_path / "out" / "notebooks").exists()
 
 
-def test_a_full_disk_while_staging_writes_nothing_and_says_so(copy: Built, monkeypatch) -> None:
-    import errno
-    import os
-
-    real = Path.write_bytes
-
-    def full(self: Path, data: bytes) -> int:
-        if build_module.STAGING_PREFIX in str(self):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
-        return real(self, data)
-
-    monkeypatch.setattr(Path, "write_bytes", full)
-    with pytest.raises(build_module.OutputError, match="No space left on device.*earlier outputs are unchanged"):
-        build(out=copy.out, notebooks_dir=copy.notebooks, log=Log(), force=True, notebooks=["alpha"])
-    assert snapshot(copy.out) == copy.files
-    assert not list(copy.out.parent.glob(".civicstats-build-*")) and not list(copy.out.glob(".civicstats-build-*"))
-
-
-def test_a_full_disk_is_exit_1_with_a_message(built: Built, tmp_path: Path, monkeypatch, no_kernel, capsys) -> None:
-    import errno
-    import os
-
+def test_a_full_disk_is_refused_before_anything_runs_and_is_exit_4(toy: Toy, tmp_path: Path, monkeypatch,
+                                                                    no_kernel, capsys) -> None:
     from civicstats.cli import main
 
-    monkeypatch.setattr(build_module.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 1000))
-    with pytest.raises(build_module.OutputError, match="only 1,000 bytes free"):
-        build(out=tmp_path / "out", notebooks_dir=built.notebooks, log=Log(), force=True)
-
-    def full(*args, **kwargs):
-        raise build_module.OutputError(errno.ENOSPC, "cannot write the build's outputs in x: " + os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(build_module, "_check_writable", full)  # the shipped notebooks never start
+    monkeypatch.setattr(outputs.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 1000))
+    with pytest.raises(OutputError, match="only 1,000 bytes free"):
+        build(out=tmp_path / "out", notebooks_dir=toy.notebooks, log=Log(), force=True)
     code = main(["build", "--out", str(tmp_path / "out2"), "--force"])
     err = capsys.readouterr().err
-    assert code == 1 and "No space left on device" in err and "internal error" not in err
+    assert code == 4 and "only 1,000 bytes free" in err and "internal error" not in err
 
 
-def test_stale_staging_folders_of_killed_builds_are_removed(copy: Built, no_kernel: None) -> None:
-    import os
+def test_stale_staging_folders_of_killed_builds_are_removed(toy_copy: Toy, no_kernel: None) -> None:
     import time
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True).stdout.strip()
-    parent = copy.out  # out exists: staging goes beside out/notebooks
-    stale = parent / f".civicstats-build-{dead}-abc"
-    old = parent / ".civicstats-build-xyz"  # named before process ids were recorded
-    live = parent / f".civicstats-build-{os.getpid()}-def"
-    for folder in (stale, old, live):
-        (folder / "notebooks").mkdir(parents=True)
+    old = toy_copy.out / ".civicstats-build-abc"
+    recent = toy_copy.out / ".civicstats-build-def"
+    for folder in (old, recent):
+        (folder / "figures").mkdir(parents=True)
     os.utime(old, (time.time() - 7200, time.time() - 7200))
-    result = build(out=copy.out, notebooks_dir=copy.notebooks, log=Log())
-    assert result.ok and not result.built
-    assert not stale.exists() and not old.exists() and live.exists()
+    (toy_copy.out / "figures" / "beta-bars.png").unlink()  # something to run (and fail: no kernel)
+    build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, log=Log())
+    assert not old.exists() and recent.exists()
+
+
+def test_the_committed_notebooks_record_their_figures_and_outputs() -> None:
+    """What the build wrote in place: each language, its figures under figures/ (or figures/LANG/)."""
+    for lang in paths.EDITIONS:
+        for path in sorted(paths.executed_dir(paths.NOTEBOOKS_DIR, lang).glob("*.ipynb")):
+            record = json.loads(path.read_text(encoding="utf-8"))["metadata"]["civicstats"]
+            folder = paths.FIGURES_DIR if lang == "en" else paths.FIGURES_DIR / lang
+            assert record["figures"] and all((folder / name).is_file() for name in record["figures"]), path

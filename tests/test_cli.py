@@ -92,3 +92,28 @@ def test_check_lists_the_tables_taken_from_data(tmp_path: Path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("ok: ") and "1 table read from the source, valid: levels (18 rows)" in out[0]
     assert out[1].startswith("taken from data/ (the source lacks them): civictech_adoption, ")
+
+
+def test_a_closed_pipe_ends_the_command_quietly():
+    """Bug 8: `civicstats audit --all | head -2` printed "Broken pipe" and exited 1."""
+    proc = subprocess.run(f"set -o pipefail; {sys.executable} -m civicstats audit --all | head -2",
+                          shell=True, capture_output=True, text=True, executable="/bin/bash", timeout=120)
+    assert len(proc.stdout.splitlines()) == 2
+    assert proc.stderr == "" and proc.returncode == 141
+
+
+def test_exit_codes_follow_the_error_hierarchy(tmp_path: Path, capsys, monkeypatch):
+    from civicstats import cli
+    from civicstats.errors import OutputError, SetupError, UsageError
+
+    def raising(error):
+        def command(args):
+            raise error
+        return command
+
+    for error, code in ((UsageError("no such edition"), 2), (OutputError("read-only"), 4),
+                        (SetupError("no kernel"), 4), (KeyError("a bug"), 3), (TypeError("a bug"), 3)):
+        monkeypatch.setattr(cli, "cmd_datasets", raising(error))
+        assert cli.main(["datasets"]) == code, error
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and (code != 3 or "internal error" in err and "report" in err)

@@ -177,20 +177,19 @@ def test_an_empty_path_is_not_the_current_folder():
 def test_bug5_a_data_build_is_stale_when_a_shipped_table_it_uses_changes(tmp_path: Path, monkeypatch):
     from civicstats.build import fingerprint
 
-    notebook = next(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
     shipped = tmp_path / "shipped"
     shutil.copytree(paths.DATA_DIR, shipped)
     monkeypatch.setattr(paths, "DATA_DIR", shipped)
     update = tmp_path / "update"
     write_csv(update / "participatory_budgets.csv", BUDGETS)
-    before = fingerprint(notebook, data=update)
+    before = fingerprint.inputs_digest(fingerprint.shared_files(update), [], {})
     levels = shipped / "levels.csv"
     levels.write_text(levels.read_text(encoding="utf-8").replace("Regions", "Régions!"), encoding="utf-8")
-    assert fingerprint(notebook, data=update) != before
+    assert fingerprint.inputs_digest(fingerprint.shared_files(update), [], {}) != before
 
 
-def test_bug5_an_unrelated_file_is_not_hashed(tmp_path: Path, monkeypatch):
-    from civicstats import build
+def test_bug5_an_unrelated_file_is_not_hashed(tmp_path: Path):
+    from civicstats.build import fingerprint
 
     update = tmp_path / "update"
     write_csv(update / "participatory_budgets.csv", BUDGETS)
@@ -198,17 +197,8 @@ def test_bug5_an_unrelated_file_is_not_hashed(tmp_path: Path, monkeypatch):
     with big.open("wb") as f:  # sparse: large, costs no disk
         f.seek(8 * 1024**3)
         f.write(b"\0")
-    hashed, digest = [], build._files_digest
-
-    def spy(files):
-        files = list(files)
-        hashed.extend(files)
-        return digest(files)
-
-    monkeypatch.setattr(build, "_files_digest", spy)
-    build._inputs_digest(update, "en")
-    assert big not in {p for _, p in hashed}
-    assert update / "participatory_budgets.csv" in {p for _, p in hashed}
+    hashed = {path for _, path in fingerprint.shared_files(update)}
+    assert big not in hashed and update / "participatory_budgets.csv" in hashed
 
 
 # --------------------------------------------------------------------------

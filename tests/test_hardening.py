@@ -444,12 +444,12 @@ def test_a_failed_build_in_a_real_process_leaves_the_earlier_build_whole(templat
                                    "out-whose-figures-link-to-the-project", "out-whose-notebooks-link-to-the-project"])
 def test_a_build_on_other_data_never_writes_into_the_project(where: str, template: Path, tmp_path: Path, capsys,
                                                              monkeypatch):
-    from civicstats import build as build_module
+    from civicstats.build import execute
 
     def run_nothing(*args, **kwargs):  # were the refusal to fail, this test still writes nothing
         raise AssertionError("the build went on to execute notebooks")
 
-    monkeypatch.setattr(build_module, "_execute_all", run_nothing)
+    monkeypatch.setattr(execute, "execute_all", run_nothing)
     if where == "link-to-data":
         out = tmp_path / "innocent-looking"
         out.symlink_to(paths.DATA_DIR, target_is_directory=True)
@@ -465,7 +465,7 @@ def test_a_build_on_other_data_never_writes_into_the_project(where: str, templat
     data = tmp_path / "book.xlsx"
     shutil.copyfile(template, data)
     project = {str(d): tree(d) for d in paths.protected_dirs()}
-    assert main(["build", "--data", str(data), "--out", str(out)]) == 2
+    assert main(["build", "--data", str(data), "--out", str(out)]) == 4  # the output place, not the data
     err = capsys.readouterr().err
     assert "would write into" in err and "Traceback" not in err
     assert {str(d): tree(d) for d in paths.protected_dirs()} == project
@@ -473,9 +473,9 @@ def test_a_build_on_other_data_never_writes_into_the_project(where: str, templat
 
 
 def test_a_build_writes_only_inside_its_out_folder(template: Path, tmp_path: Path, capsys, monkeypatch):
-    from civicstats import build as build_module
+    from civicstats.build import execute
 
-    monkeypatch.setattr(build_module, "_execute_all", lambda *a, **k: pytest.fail("notebooks were executed"))
+    monkeypatch.setattr(execute, "execute_all", lambda *a, **k: pytest.fail("notebooks were executed"))
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     out = tmp_path / "out"
@@ -483,7 +483,7 @@ def test_a_build_writes_only_inside_its_out_folder(template: Path, tmp_path: Pat
     (out / "reports").symlink_to(elsewhere, target_is_directory=True)
     data = tmp_path / "book.xlsx"
     shutil.copyfile(template, data)
-    assert main(["build", "--data", str(data), "--out", str(out)]) == 2
+    assert main(["build", "--data", str(data), "--out", str(out)]) == 4
     err = capsys.readouterr().err
     assert f"{out / 'reports'} is a link to {elsewhere}, outside out={out}" in err
     assert list(elsewhere.iterdir()) == []
@@ -491,24 +491,19 @@ def test_a_build_writes_only_inside_its_out_folder(template: Path, tmp_path: Pat
 
 def test_a_build_never_deletes_through_a_link(tmp_path: Path):
     """A figure a previous build recorded is removed when no longer made, but never through a link out of out/."""
-    from civicstats.build import _commit, _Job, _Targets
+    from civicstats.build import _remove_unsaved_figures
+    from civicstats.build.plan import Run, Targets
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "victim.png").write_bytes(b"keep me")
     out = tmp_path / "out"
-    targets = _Targets(out / "notebooks", out / "reports", out / "figures")
+    targets = Targets(out / "notebooks", out / "reports", out / "figures")
     targets.figures.mkdir(parents=True)
     (targets.figures / "sub").symlink_to(elsewhere, target_is_directory=True)
     (targets.figures / "old.png").write_bytes(b"made by the last build")
-    staging = tmp_path / "staging"
-    for folder in ("kernel-figures/alpha", "reports", "notebooks"):
-        (staging / folder).mkdir(parents=True)
-    (staging / "reports" / "alpha.html").write_text("<html></html>")
-    (staging / "notebooks" / "alpha.ipynb").write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5,
-                                                                   "metadata": {}, "cells": []}))
-    job = _Job("alpha", tmp_path / "alpha.ipynb", "fingerprint", old_figures=["old.png", "sub/victim.png"])
-    _commit([job], staging, targets)
+    run = Run("alpha", "en", tmp_path / "alpha.ipynb", "fingerprint", None, ["old.png", "sub/victim.png"])
+    _remove_unsaved_figures([run], targets)
     assert not (targets.figures / "old.png").exists()  # the build's own figure, gone
     assert (elsewhere / "victim.png").read_bytes() == b"keep me"  # what the link points to, untouched
 

@@ -82,7 +82,7 @@ print(json.dumps({
     "adoption": int(cs.load("civictech_adoption")["count"].sum()),
     "datasets": len(cs.datasets()), "sources": len(cs.sources()), "audit": len(cs.audit()),
     "raw": sorted(p.name for p in (paths.DATA_DIR / "raw").glob("*")) if (paths.DATA_DIR / "raw").is_dir() else None,
-    "notebooks": sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb")),
+    "notebooks": sorted(p.relative_to(paths.NOTEBOOKS_DIR).as_posix() for p in paths.NOTEBOOKS_DIR.rglob("*.ipynb")),
 }))
 """
     proc = run([str(installed), "-c", code], cwd=tmp_path)
@@ -93,7 +93,8 @@ print(json.dumps({
     assert not got["checkout"]
     assert got["adoption"] == 156
     assert got["datasets"] > 0 and got["sources"] > 0 and got["audit"] > 0
-    assert got["notebooks"] == sorted(p.name for p in paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+    assert got["notebooks"] == sorted(p.relative_to(paths.NOTEBOOKS_DIR).as_posix()
+                                      for p in paths.NOTEBOOKS_DIR.rglob("*.ipynb"))
     if (paths.DATA_DIR / "raw").is_dir():  # raw files, once engineer orgs adds them, ship too
         assert got["raw"] == sorted(p.name for p in (paths.DATA_DIR / "raw").glob("*"))
 
@@ -133,7 +134,7 @@ assert result.ok and result.built == ["03-participatory-budgets"], result
     proc = run([str(installed), "-c", code], cwd=tmp_path, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "reports" / "03-participatory-budgets.html").is_file()
-    assert (tmp_path / "out" / "notebooks" / "03-participatory-budgets.ipynb").is_file()
+    assert (tmp_path / "out" / "notebooks" / "en" / "03-participatory-budgets.ipynb").is_file()
     assert list((tmp_path / "out" / "figures").glob("*.png"))
     # the installed package was not written into
     assert not list(installed.parents[1].rglob("*.html"))

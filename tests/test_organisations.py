@@ -328,7 +328,7 @@ def test_build_renders_notebook_06_for_another_export(tmp_path: Path):
     out = tmp_path / "out"
     result = build(data=export, out=out, log=lambda line: None, notebooks=["06-where-is-open-data"])
     assert result.ok, result
-    nb = json.loads((out / "notebooks" / "06-where-is-open-data.ipynb").read_text(encoding="utf-8"))
+    nb = json.loads((out / "notebooks" / "en" / "06-where-is-open-data.ipynb").read_text(encoding="utf-8"))
     printed = "".join(o.get("text", "") if isinstance(o.get("text"), str) else "".join(o.get("text", []))
                       for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
     assert f"lists {len(rows)} organisations" in printed

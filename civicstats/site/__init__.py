@@ -1,0 +1,165 @@
+"""The reports: a static website of the executed notebooks, in English and in French.
+
+``civicstats build`` ends with :func:`publish`, which writes::
+
+    reports/index.html, reports/NAME.html       English edition (from notebooks/en/)
+    reports/figures/                           the charts its pages show and link to
+    reports/fr/index.html, reports/fr/NAME.html French edition (from notebooks/fr/)
+    reports/fr/figures/
+    reports/data/                              downloads: tables as CSV, datapackage.json, Excel template
+
+Every link stays inside ``reports/``: the folder can be copied or served as it
+is. Nothing is loaded from a CDN and there is no JavaScript (code is folded in
+``<details>``). Each page starts with a stamp (a JSON script element) holding
+its key, a digest of what it shows: the run it renders, its navigation and the
+site's templates; a page whose key has not changed is not rendered again.
+
+>>> edition_href("en", "fr", "02-open-data.html"), edition_href("fr", "en", "index.html")
+('fr/02-open-data.html', '../index.html')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from civicstats import paths
+from civicstats.files import write_atomic
+from civicstats.site import index, pages
+
+__all__ = ["EDITIONS", "SITE_FORMAT", "edition_href", "publish", "read_stamp"]
+
+#: Bump to re-render every page when the site's layout changes.
+SITE_FORMAT = 2
+EDITIONS = paths.EDITIONS
+_STAMP_OPEN, _STAMP_CLOSE = '<script type="application/json" id="civicstats-page">', "</script>"
+#: How many bytes of a page to read to find its stamp.
+_STAMP_BYTES = 16_384
+
+
+def _prefix(lang: str) -> str:
+    return "" if lang == EDITIONS[0] else lang
+
+
+def edition_href(from_lang: str, to_lang: str, page: str) -> str:
+    """Relative link from a page of one edition to ``page`` of another."""
+    return posixpath.relpath(posixpath.join(_prefix(to_lang) or ".", page), _prefix(from_lang) or ".")
+
+
+def read_stamp(page: Path) -> dict[str, Any] | None:
+    """The stamp at the top of a page the site wrote, or None."""
+    try:
+        with page.open("rb") as handle:
+            head = handle.read(_STAMP_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    start, end = head.find(_STAMP_OPEN), head.find(_STAMP_CLOSE)
+    try:
+        stamp = json.loads(head[start + len(_STAMP_OPEN):end]) if 0 <= start < end else None
+    except ValueError:
+        return None
+    return stamp if isinstance(stamp, dict) else None
+
+
+def _stamp_json(stamp: dict[str, Any]) -> str:
+    # inside <script>: no "</" may appear, and no "<!--"
+    return json.dumps(stamp, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256(json.dumps([SITE_FORMAT, *parts], sort_keys=True).encode()).hexdigest()
+
+
+def _templates_digest() -> str:
+    files = sorted(p for p in Path(str(pages.TEMPLATES)).iterdir() if p.is_file())
+    return _key([(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files])
+
+
+def _words(lang: str) -> dict[str, str]:
+    from civicstats.labels import TEXTS
+
+    return TEXTS[lang]
+
+
+def _common(lang: str, page: str, editions: Sequence[str]) -> dict[str, Any]:
+    other = next((e for e in editions if e != lang), None)
+    switch = other and {"href": edition_href(lang, other, page), "lang": other,
+                        "label": _words(other)["site_switch"]}
+    css = (Path(str(pages.TEMPLATES)) / "site.css").read_text(encoding="utf-8")
+    from pygments.formatters import HtmlFormatter
+
+    return {"lang": lang, "site": _words(lang)["site_name"], "home": "index.html", "switch": switch or None,
+            "footer": _words(lang)["site_footer"], "css": css + HtmlFormatter(style="default").get_style_defs(
+                ".highlight")}
+
+
+def _render_page(raw_text: str, name: str, lang: str, nav: dict[str, Any], editions: Sequence[str],
+                 stamp: dict[str, Any], figures: Path, folder: Path) -> dict[str, Any]:
+    """Render one executed notebook to ``folder/NAME.html``, with the figures it links to copied beside it."""
+    import nbformat
+
+    words = _words(lang)
+    nb = nbformat.reads(raw_text, as_version=4)
+    prepared, linked, finding = pages.prepare(nb, words)
+    stamp.update(figures=linked, finding=finding, summary=pages.summary(nb.cells))
+    for name_ in linked:
+        if (figures / name_).is_file():
+            write_atomic(folder / "figures" / name_, (figures / name_).read_bytes())
+
+    def link(entry: Sequence[str] | None) -> dict[str, str] | None:
+        return {"href": f"{entry[0]}.html", "title": entry[1]} if entry else None
+
+    text = pages.templates().get_template("report.html.j2").render(
+        **_common(lang, f"{name}.html", editions), stamp=_stamp_json(stamp), title=stamp["title"],
+        toc=pages.toc(nb.cells), body=pages.render_body(prepared, words), prev=link(nav["prev"]),
+        next=link(nav["next"]), toc_label=words["site_contents"], pager_label=words["site_pager"],
+        index_label=words["site_index"])
+    write_atomic(folder / f"{name}.html", text.encode("utf-8"))
+    return stamp
+
+
+def publish(where: Any, editions: Sequence[str], names: Sequence[str], data: Path | None,
+            log: Callable[[str], None] = print) -> None:
+    """Render the pages whose run, navigation or templates changed, then each edition's index.
+
+    ``where`` is the build's :class:`civicstats.build.plan.Targets`: where each language's notebooks,
+    figures and pages are.
+    """
+    site = _templates_digest()
+    downloads_folder = where.reports / "data"
+    if data is None and not (downloads_folder / "datapackage.json").is_file():
+        index.write_downloads(downloads_folder, write_atomic)
+    for lang in editions:
+        folder = where.reports_of(lang)
+        executed = {}
+        for name in names:
+            path = where.notebook(name, lang)
+            if path.is_file():
+                executed[name] = path.read_text(encoding="utf-8")
+        raws = {name: json.loads(text) for name, text in executed.items()}
+        titles = [(name, pages.title_of(raws[name]["cells"], name)) for name in executed]
+        stamps = []
+        for i, (name, title) in enumerate(titles):
+            nav = {"prev": list(titles[i - 1]) if i else None,
+                   "next": list(titles[i + 1]) if i + 1 < len(titles) else None}
+            record = raws[name].get("metadata", {}).get("civicstats", {})
+            key = _key(site, record.get("fingerprint"), record.get("outputs"), nav, list(editions))
+            stamp = read_stamp(folder / f"{name}.html") or {}
+            if stamp.get("key") != key:
+                stamp = _render_page(executed[name], name, lang, nav, editions,
+                                     {"name": name, "lang": lang, "title": title, "key": key},
+                                     where.figures_of(lang), folder)
+                log(f"page {lang}/{name}")
+            stamps.append(stamp)
+        key = _key(site, [s["key"] for s in stamps], list(editions), None if data is None else str(data))
+        if (read_stamp(folder / "index.html") or {}).get("key") != key:
+            prefix = posixpath.relpath("data", _prefix(lang) or ".")
+            offered = index.downloads(_words(lang), prefix, downloads_folder) if data is None else []
+            html = index.render_index(_common(lang, "index.html", editions), _words(lang), stamps, offered, data,
+                                      _stamp_json({"name": "index", "lang": lang, "key": key}))
+            write_atomic(folder / "index.html", html)
+            log(f"index {lang}: {len(stamps)} reports")

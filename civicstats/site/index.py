@@ -1,0 +1,81 @@
+"""The index page of an edition, and the downloads it offers (``reports/data/``).
+
+The index lists every report with its first chart, and the sources of the
+data the edition was built from; the English edition sits at the top of
+``reports/``, each other in ``reports/LANG/``. Downloads (each shipped
+table as CSV, ``datapackage.json``, the Excel template) are written once into
+``reports/data/`` and linked from every edition.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from civicstats import paths
+
+__all__ = ["downloads", "render_index", "sources", "write_downloads"]
+
+
+def downloads(words: Mapping[str, str], prefix: str, folder: Path) -> list[dict[str, str]]:
+    """The files of ``folder`` (``reports/data/``) to offer, linked through ``prefix``."""
+    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    items = [{"href": posixpath.join(prefix, r["path"]), "label": f"{r['path']} (CSV)", "note": r.get("title", "")}
+             for r in package.get("resources", []) if isinstance(r.get("path"), str)]
+    items.append({"href": posixpath.join(prefix, "datapackage.json"), "label": "datapackage.json",
+                  "note": words["site_datapackage"]})
+    items.append({"href": posixpath.join(prefix, "civicstats-data.xlsx"), "label": "civicstats-data.xlsx",
+                  "note": words["site_template"]})
+    return [item for item in items if (folder / posixpath.basename(item["href"])).is_file()]
+
+
+def write_downloads(folder: Path, write: Any) -> None:
+    """Copy the shipped data package into ``folder`` and write the Excel template there."""
+    import tempfile
+
+    from civicstats.workbook import write_template
+
+    for source in sorted(paths.DATA_DIR.glob("*")):
+        if source.is_file() and source.suffix in (".csv", ".json"):
+            write(folder / source.name, source.read_bytes())
+    with tempfile.TemporaryDirectory() as tmp:
+        template = Path(tmp) / "civicstats-data.xlsx"
+        write_template(template, overwrite=True, reproducible=True)
+        write(folder / template.name, template.read_bytes())
+
+
+def sources(data: Path | None) -> list[dict[str, str]]:
+    """The rows of the ``sources`` table the edition was built from, as text (web addresses only if http/https)."""
+    from civicstats.tables import load
+
+    rows = []
+    for record in load("sources", data).to_dict("records"):
+        url = record.get("url")
+        url = url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
+        rows.append({k: ("" if not isinstance(record.get(k), str) else record[k])
+                     for k in ("id", "title", "publisher", "date")} | {"url": url})
+    return rows
+
+
+def render_index(common: Mapping[str, Any], words: Mapping[str, str], pages: Sequence[Mapping[str, Any]],
+                 offered: list[dict[str, str]], data: Path | None, stamp: str) -> bytes:
+    """The index of one edition: findings (each page's first chart), reports, downloads, sources."""
+    from civicstats.site.pages import templates
+
+    entries = []
+    for page in pages:
+        finding = page.get("finding") or {}
+        entries.append({"href": f"{page['name']}.html", "title": page["title"], "summary": page.get("summary", ""),
+                        "figure": f"figures/{finding['figure']}.png" if finding else "",
+                        "alt": finding.get("alt", ""), "sentence": finding.get("sentence", "")})
+    text = templates().get_template("index.html.j2").render(
+        **common, stamp=stamp, title=words["site_name"], site_title=words["site_title"], lead=words["site_lead"],
+        pages=entries, findings_label=words["site_findings"], reports_label=words["site_reports"],
+        downloads_label=words["site_downloads"], downloads_intro=words["site_downloads_intro"], downloads=offered,
+        sources_label=words["site_sources"],
+        source_headers=[words[k] for k in ("col_id", "col_title", "col_publisher", "col_date")],
+        sources=sources(data))
+    return text.encode("utf-8")
