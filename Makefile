@@ -27,9 +27,9 @@ report: $(STAMP) ## set up, then build every notebook, figure and the reports si
 test: $(STAMP) ## set up, then run the whole test suite (executes the notebooks; about 3 minutes on 2 idle cores)
 	$(BIN)/python -m pytest -q -n 2 --durations=10
 
-lab: $(STAMP) ## open JupyterLab in the project's environment
+lab: $(STAMP) ## open JupyterLab on notebooks/ with a kernel that imports civicstats (edit notebooks/source/)
 	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks
 
 bench: $(STAMP) ## time import, builds, check and aggregation against baselines
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

@@ -59,19 +59,22 @@ REPORTS_DIR = PACKAGE_DIR.parent / "reports" if IN_CHECKOUT else PACKAGE_DIR / "
 #: (``reports/`` holds its pages, ``reports/<lang>/`` each other's).
 EDITIONS = ("en", "fr")
 
-#: Environment variable a build sets so that ``save_figure`` writes into a
-#: staging folder instead of ``figures/``.
+#: Environment variable a build sets for its kernels: where ``save_figure`` writes the figures it makes.
 FIGURES_ENV = "CIVICSTATS_FIGURES_DIR"
 
 
 def figures_dir() -> Path:
-    """The folder figures are saved to: ``$CIVICSTATS_FIGURES_DIR`` or ``figures/``.
+    """Where ``save_figure`` writes when not told: the build's folder (``$CIVICSTATS_FIGURES_DIR``), else a
+    scratch folder (``civicstats-figures`` in the temporary folder). Only the build writes ``figures/``: a chart
+    cell run by hand, in any language, never changes a committed file.
 
-    >>> figures_dir() == FIGURES_DIR or FIGURES_ENV in os.environ
+    >>> figures_dir() != FIGURES_DIR
     True
     """
+    import tempfile
+
     override = os.environ.get(FIGURES_ENV)
-    return Path(override) if override else FIGURES_DIR
+    return Path(override) if override else Path(tempfile.gettempdir()) / "civicstats-figures"
 
 
 def protected_dirs() -> tuple[Path, ...]:

@@ -337,3 +337,32 @@ def test_the_committed_notebooks_record_their_figures_and_outputs() -> None:
             record = json.loads(path.read_text(encoding="utf-8"))["metadata"]["civicstats"]
             folder = paths.FIGURES_DIR if lang == "en" else paths.FIGURES_DIR / lang
             assert record["figures"] and all((folder / name).is_file() for name in record["figures"]), path
+
+
+def test_a_markdown_cell_without_a_language_tag_is_named_in_a_warning(toy_copy: Toy, no_kernel: None) -> None:
+    nb = nbformat.read(toy_copy.sources / "02-beta.ipynb", as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_markdown_cell("Forgotten tag."))
+    nbformat.write(nb, toy_copy.sources / "02-beta.ipynb")
+    log = Log()
+    build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, log=log)
+    assert [line for line in log if line.startswith("warning:")] == [
+        "warning: 02-beta.ipynb, cell 3: a markdown cell without a language tag appears in every language's "
+        "notebook; tag it lang-en or lang-fr"]
+
+
+def test_a_chart_saved_outside_a_build_never_touches_the_committed_figures(tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+
+    import matplotlib.pyplot as plt
+
+    import civicstats as cs
+
+    monkeypatch.delenv(paths.FIGURES_ENV, raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    before = {p: p.read_bytes() for p in paths.FIGURES_DIR.rglob("*.png")}
+    fig = plt.figure()
+    fig.subplots().bar(["a"], [1])
+    written = cs.save_figure(fig, "open-data-waves", title="Bars", sources=["NL"], lang="fr")
+    plt.close(fig)
+    assert all(p.is_relative_to(tmp_path) for p in written)
+    assert {p: p.read_bytes() for p in paths.FIGURES_DIR.rglob("*.png")} == before

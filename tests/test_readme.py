@@ -144,3 +144,10 @@ def test_make_clean_removes_every_ignored_folder():
                if line.strip() and not line.startswith("#")]
     missing = [name for name in ignored if name not in recipe]
     assert not missing, f"make clean leaves {missing}"
+
+
+def test_the_readme_links_to_files_that_exist():
+    links = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", README.read_text(encoding="utf-8"))
+    assert links
+    missing = [link for link in links if not (ROOT / link).exists()]
+    assert not missing, f"README links to {missing}"
