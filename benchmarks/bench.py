@@ -1,85 +1,40 @@
-"""Benchmarks (issues 6 and 14): fast where users wait, held to targets, loud when one is missed.
+"""Benchmarks: the waits users know, each held to a target against a baseline measured in the same run.
 
-Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench.py``). Every
-timed figure is a ratio to a baseline measured in the same run, on the same
-machine, so that a slower or faster machine moves the verdict far less than
-absolute times would: each pair is measured alternately (A B A B ...) and the
-medians are compared. Other work on the machine still weighs on it (the cold
-build uses every core, its baseline about one): run it on an idle machine.
-None of it is part of the test suite. It prints one line per figure (median
-of the measured command, median of its baseline, the ratio, the target it is
-held to, met or MISSED), a Markdown table for the README's Performance
-section, and exits 1, naming every missed target, when one is missed or a
-figure could not be measured (0 when all are met).
+    make bench                          # every figure but the test suite's
+    make bench ARGS="--quick check"     # or: .venv/bin/python benchmarks/bench.py [--quick] [--with-tests] [FIGURE ...]
 
-The figures, each against its baseline, and the target it is held to:
+The figures (measured against baseline: target; ``--help`` lists them too):
 
-* ``civicstats check`` of the 100,000-row responses workbook, against
-  ``pandas.read_excel(path, sheet_name="responses", engine="calamine")`` in a
-  fresh interpreter: <= 1.2 (issue 14);
-* cold build (``civicstats build --out NEW --force``: every notebook executed
-  in a fresh kernel and rendered, in every edition the build makes, English
-  and French), against executing as many trivial notebooks (the number of
-  notebook runs the build reports, ``built N``, so notebooks x editions) one
-  after another with ``jupyter nbconvert --execute --to html``: <= 0.6 (issue 14);
-* warm build (``civicstats build --out DIR`` into a folder built once, so
-  every notebook of every edition is up to date), against ``import
-  civicstats``: <= 2 (issue 14);
-* hostile inputs: ``civicstats check`` of every file of the hostile-input
-  corpus (``corpus(folder) -> list[Path]`` in ``tests/hostile.py``), each in
-  its own process: the worst wall time and the worst peak memory (the
-  process's maximum resident set), each beside the same for the check of a
-  small valid file (the trivial check); held to the budget of 2 s and 100 MB
-  over the trivial check (issue 14). Without the corpus module the line says
-  "corpus not available" and counts as not measured;
-* regression guards for targets met long ago (issue 6, tightened to keep
-  a margin over what was measured): ``import civicstats`` against
-  ``import pandas``: <= 0.3; ``aggregate_responses`` of the 100,000 validated
-  responses, against reading the sheet with
-  ``civicstats.readers.xlsx.read_sheet``: <= 0.1.
+* ``cold``: ``civicstats build --out NEW --force``, every notebook in each
+  edition (6 notebooks x English, French = 12 runs), against as many trivial
+  notebooks run one after another by ``jupyter nbconvert --execute``: <= 0.8;
+* ``noop``: ``civicstats build --out DIR`` again, nothing changed, against ``import civicstats``: <= 3;
+* ``check-export``: ``civicstats check`` of the shipped observatory export
+  (``data/raw/PROVENANCE.md``), against ``pandas.read_csv`` of it: <= 2;
+* ``check-workbook``: ``civicstats check`` of a 35,000-row responses workbook
+  (one row per commune: the national scale), against python-calamine's read
+  of its sheet: <= 1.5, both on one processor (calamine reads on one thread);
+* ``hostile``: ``civicstats check`` of each file of ``tests/hostile.py``'s
+  corpus, against that of a small valid file: at most 2 s and 100 MB more;
+* ``tests``: ``make test``: at most 180 s (long: only with ``--with-tests`` or named).
 
-Commands are timed as whole processes (``subprocess``, ``time.perf_counter``;
-peak memory from ``getrusage``), as a person would run them, after one untimed
-run of each (which also writes Python's bytecode caches: the timed commands
-run with ``PYTHONDONTWRITEBYTECODE`` unset, as on a default Python), and each
-run is checked to have done its work (the build's and the check's
-summaries); the aggregation is timed in-process, against reading the same
-sheet in-process.
-
-Inputs are generated here, into ``benchmarks/.work/`` (git-ignored, removed
-by ``make clean``):
-
-* the national responses workbook, 100,000 rows, written with
-  ``scripts/make_national_responses.py``. One wave can hold at most one row
-  per collectivity: with 100,000 rows in a single wave there would be more
-  régions and métropoles answering than exist, their counts would exceed the
-  official numbers and ``civicstats check`` would stop at those errors
-  instead of doing the full work. So the workbook holds three waves
-  (``as_of`` 2024, 2025 and 2026) of 33,334, 33,333 and 33,333 rows, each
-  drawn in the proportions of 2018 with its own seed (1, 2, 3): every level of
-  every wave stays under its official count, and the workbook is valid (this
-  script checks that ``civicstats check`` exits 0 on it before timing). The
-  generated workbook is deterministic and reused while the generator, the
-  responses module and the official counts are unchanged;
-* trivial notebooks (a DataFrame, a summary, a small matplotlib chart), the
-  cold build's baseline, each executed with ``jupyter nbconvert --execute
-  --to html``, one after another;
-* the hostile corpus, written afresh by ``tests/hostile.py`` on every run.
-
-Options: ``--quick`` (fewer runs, to try the script; its verdicts are not
-the final figures), ``--only NAME`` (repeatable: check, cold, warm, hostile,
-import, aggregate).
+Every command runs as a whole process, as a person would run it. A figure and
+its baseline are timed alternately (A B A B ...), after an untimed run of
+each where that is cheap, and their medians compared: other work on the
+machine weighs on both alike. A run must exit 0 and print what shows it did
+its work (``built N``, ``ok``), else the figure is "not measured": missed.
+The script prints one Markdown table (the README's Performance section) and
+exits 1 on a miss. ``--quick`` times each figure once (to try the script);
+``check`` names both checks. Inputs are written into ``benchmarks/.work/``
+(git-ignored); the workbook is kept while its generator is unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import gc
 import hashlib
 import importlib.util
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -88,219 +43,89 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / ".work"
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
-#: The workbook's waves: (as_of, rows, seed); 100,000 rows, each wave within the official counts.
-WAVES = (("2024", 33_334, 1), ("2025", 33_333, 2), ("2026", 33_333, 3))
-ROWS = sum(rows for _, rows, _ in WAVES)
-#: Runs per figure (each run times the command and its baseline once): (full, --quick).
-#: (The warm build comes before the cold one: building its output once warms the disk cache for both.)
-RUNS = {"check": (5, 2), "warm": (15, 3), "cold": (3, 1), "hostile": (3, 1), "import": (15, 3), "aggregate": (7, 2)}
-#: The target ratio of each timed figure (measured median / baseline median), and why.
-TARGETS = {
-    "check": (1.2, "issue 14"),
-    "cold": (0.6, "issue 14"),
-    "warm": (2.0, "issue 14"),
-    "import": (0.3, "guard, issue 6"),
-    "aggregate": (0.1, "guard, issue 6"),
-}
-#: The hostile-input budget, over the trivial check: seconds and megabytes (issue 14).
+CIVICSTATS = [str(BIN / "civicstats")]
+NBCONVERT = [str(BIN / "jupyter"), "nbconvert"]
+EXPORT = ROOT / "data" / "raw" / "odf" / "ODF-Observatoire-organisations-221019.csv"
+RESPONSES_ROWS = 35_000
+HOSTILE = ROOT / "tests" / "hostile.py"
 HOSTILE_SECONDS, HOSTILE_MB = 2.0, 100.0
-#: Where the hostile corpus comes from: ``corpus(folder: Path) -> list[Path]``.
-CORPUS_MODULE = ROOT / "tests" / "hostile.py"
-
+TESTS_SECONDS = 180.0
+#: Every command's environment: this one, with Python's default bytecode caching (the untimed first run of
+#: each command writes the caches, as a user's first run does).
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 TRIVIAL_CELLS = (
     "import pandas as pd\nimport matplotlib.pyplot as plt",
     "frame = pd.DataFrame({'year': range(2014, 2025), 'count': [0, 2, 5, 47, 80, 120, 170, 200, 230, 250, 270]})\n"
     "frame['share'] = frame['count'] / frame['count'].sum()\nframe",
     "frame.describe()",
-    "fig, ax = plt.subplots(figsize=(6, 3))\nax.bar(frame['year'], frame['count'])\n"
-    "ax.set_title('A trivial chart')\nplt.show()",
+    "fig, ax = plt.subplots(figsize=(6, 3))\nax.bar(frame['year'], frame['count'])\nplt.show()",
 )
 
 
-@dataclass
-class Comparison:
-    """One timed figure: the measured command's times and its baseline's, in seconds."""
-
-    name: str
-    what: str
-    baseline: str
-    measured: list[float]
-    base: list[float]
-    notes: list[str] = field(default_factory=list)
-    #: why the figure does not measure what its target is about (then it is never met)
-    invalid: str | None = None
-    #: the figure and its baseline as the README's Performance table words them (default: what, baseline)
-    row_what: str | None = None
-    row_baseline: str | None = None
-
-    @property
-    def target(self) -> float:
-        return TARGETS[self.name][0]
-
-    @property
-    def held_to(self) -> str:
-        return f"<= {self.target:g}x ({TARGETS[self.name][1]})"
-
-    @property
-    def ratio(self) -> float:
-        return statistics.median(self.measured) / statistics.median(self.base)
-
-    @property
-    def ok(self) -> bool:
-        return self.ratio <= self.target and self.invalid is None
-
-    @property
-    def result(self) -> str:
-        return "INVALID" if self.invalid else "met" if self.ok else "MISSED"
-
-    def line(self) -> str:
-        return (f"{self.what:<46} {statistics.median(self.measured):8.3f} s   {self.baseline:<46} "
-                f"{statistics.median(self.base):8.3f} s   {self.ratio:5.2f}x   {self.held_to:<24} "
-                f"{self.result:<7} (n={len(self.measured)})" + (f"  {self.invalid}" if self.invalid else ""))
-
-    def row(self) -> str:
-        return (f"| {self.row_what or self.what} | {statistics.median(self.measured):.3f} s | "
-                f"{self.row_baseline or self.baseline} "
-                f"{statistics.median(self.base):.3f} s | {self.ratio:.2f}× | ≤ {self.target:g}× | "
-                f"{'met' if self.ok else '**' + self.result.lower() + '**'} |")
-
-
-@dataclass
-class Budget:
-    """The hostile-input figure: the worst time and peak memory over the corpus, against a trivial check."""
-
-    files: int
-    worst_seconds: tuple[float, str]
-    worst_mb: tuple[float, str]
-    trivial_seconds: float
-    trivial_mb: float
-    runs: int
-
-    @property
-    def extra_seconds(self) -> float:
-        return self.worst_seconds[0] - self.trivial_seconds
-
-    @property
-    def extra_mb(self) -> float:
-        return self.worst_mb[0] - self.trivial_mb
-
-    @property
-    def ok(self) -> bool:
-        return self.extra_seconds <= HOSTILE_SECONDS and self.extra_mb <= HOSTILE_MB
-
-    @property
-    def held_to(self) -> str:
-        return f"+{HOSTILE_SECONDS:g} s, +{HOSTILE_MB:g} MB (issue 14)"
-
-    def line(self) -> str:
-        return (f"hostile corpus, {self.files} files: worst {self.worst_seconds[0]:.3f} s ({self.worst_seconds[1]}), "
-                f"worst {self.worst_mb[0]:.0f} MB ({self.worst_mb[1]});   trivial check {self.trivial_seconds:.3f} s, "
-                f"{self.trivial_mb:.0f} MB;   over it {self.extra_seconds:+.3f} s, {self.extra_mb:+.0f} MB   "
-                f"held to {self.held_to:<24} {'met' if self.ok else 'MISSED':<6}  (n={self.runs})")
-
-    def row(self) -> str:
-        return (f"| hostile inputs, worst of {self.files} files (`civicstats check`) | {self.worst_seconds[0]:.3f} s, "
-                f"{self.worst_mb[0]:.0f} MB | trivial check {self.trivial_seconds:.3f} s, {self.trivial_mb:.0f} MB | "
-                f"{self.extra_seconds:+.2f} s, {self.extra_mb:+.0f} MB | ≤ +{HOSTILE_SECONDS:g} s, "
-                f"+{HOSTILE_MB:g} MB | {'met' if self.ok else '**missed**'} |")
-
-
-@dataclass
-class NotMeasured:
-    """A figure that could not be measured: never a pass."""
-
-    name: str
-    why: str
-    ok: bool = False
-
-    def line(self) -> str:
-        return f"{self.name:<46} NOT MEASURED: {self.why}"
-
-    def row(self) -> str:
-        return f"| {self.name} | not measured: {self.why} | | | | **not measured** |"
-
-
-# --------------------------------------------------------------------------
-# Running and timing
-
-
-def command(name: str, *module: str) -> list[str]:
-    """A console script of this environment, or ``python -m MODULE`` when it has none."""
-    script = BIN / name
-    return [str(script)] if script.exists() else [PYTHON, "-m", *module]
-
-
-CIVICSTATS = command("civicstats", "civicstats.cli")
-#: The environment of every timed command: this one, with Python's default bytecode caching. Where
-#: PYTHONDONTWRITEBYTECODE is set (as on some shared machines), every process would compile the
-#: project's modules from source (pip compiles installed packages, not an editable project), which no
-#: user's second run pays: the first (untimed) run of each command writes the caches.
-ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
-# the 100,000-row workbook is about 60 MB of XML once uncompressed and 1.3 million cells, over the default
-# limits (32 MB, 1 million cells): the check
-# and aggregation figures raise it as the refusal message says (an analyst with a national file does the
-# same); every other figure, the hostile corpus first, runs with the default limits
-RAISED = {"CIVICSTATS_MAX_XLSX_BYTES": str(256 * 1024 * 1024), "CIVICSTATS_MAX_XLSX_CELLS": str(2_000_000)}
-NBCONVERT = [*command("jupyter", "jupyter"), "nbconvert"]
-
-
 class BenchmarkError(Exception):
-    """A benchmark command failed or did not do its work: the figure is not measured."""
+    """A command failed or did not do its work: the figure is not measured."""
 
 
-def run(cmd: Sequence[str], cwd: Path = ROOT, expect: str | None = None) -> float:
-    """Seconds ``cmd`` takes as a whole process; a failure, or output without ``expect``, raises BenchmarkError."""
-    return run_output(cmd, cwd, expect)[0]
+@dataclass
+class Verdict:
+    """One row of the table."""
+
+    figure: str
+    measured: str
+    baseline: str
+    ratio: str
+    target: str
+    met: bool
+
+    def row(self) -> str:
+        result = "met" if self.met else "**missed**"
+        return "| " + " | ".join((self.figure, self.measured, self.baseline, self.ratio, self.target, result)) + " |"
 
 
-def run_output(cmd: Sequence[str], cwd: Path = ROOT, expect: str | None = None) -> tuple[float, str]:
-    """Seconds and standard output of ``cmd`` (see :func:`run`)."""
+def ratio_verdict(figure: str, measured: list[float], baseline: list[float], what: str, target: float) -> Verdict:
+    """The verdict on ``median(measured) / median(baseline) <= target``; ``what`` names the baseline."""
+    a, b = statistics.median(measured), statistics.median(baseline)
+    return Verdict(f"{figure} (n={len(measured)})", f"{a:.3f} s", f"{b:.3f} s: {what}", f"{a / b:.2f}×",
+                   f"≤ {target:g}×", a / b <= target)
+
+
+def table(verdicts: list[Verdict]) -> str:
+    return "\n".join(["| figure | measured | baseline | ratio | target | result |", "|---|---|---|---|---|---|",
+                      *(v.row() for v in verdicts)])
+
+
+def one_processor() -> None:
+    """Run the calling process (a child, before exec) on one processor."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def run_output(cmd: Sequence[str], expect: str | None = None, pinned: bool = False) -> tuple[float, str]:
+    """Seconds and standard output of ``cmd``; a failure, or output without ``expect``, raises BenchmarkError."""
+    pin = one_processor if pinned and hasattr(os, "sched_setaffinity") else None
     started = time.perf_counter()
-    done = subprocess.run(list(cmd), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0 or (expect is not None and re.search(expect, done.stdout) is None):
-        raise BenchmarkError(f"command failed ({done.returncode}, expected {expect!r}): {' '.join(cmd)}\n"
-                             f"{done.stdout[-2000:]}{done.stderr[-3000:]}")
-    return elapsed, done.stdout
+    done = subprocess.run(list(cmd), cwd=ROOT, env=ENV, capture_output=True, text=True, preexec_fn=pin)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0 or (expect is not None and not re.search(expect, done.stdout, re.MULTILINE)):
+        raise BenchmarkError(f"{' '.join(map(str, cmd))} exited {done.returncode} (expected {expect!r}):\n"
+                             f"{done.stdout[-1500:]}{done.stderr[-1500:]}")
+    return seconds, done.stdout
 
 
-#: Runs a command and writes its exit status, seconds and peak memory (kB) to a file. The command is
-#: started from this small process, not from the benchmark's: Linux keeps a process's peak resident
-#: memory across exec, so a child forked from the benchmark (pandas and 100,000 rows in memory) would
-#: report at least the benchmark's own size.
-_MEASURE = """\
-import resource, subprocess, sys, time
-started = time.perf_counter()
-status = subprocess.call(sys.argv[2:])
-seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-with open(sys.argv[1], "w") as out:
-    out.write(f"{status} {seconds} {peak}")
-"""
+def run(cmd: Sequence[str], expect: str | None = None, pinned: bool = False) -> float:
+    return run_output(cmd, expect, pinned)[0]
 
 
-def run_measured(cmd: Sequence[str], cwd: Path = ROOT) -> tuple[float, float, int, str]:
-    """Seconds, peak resident memory (MB), exit status and standard error of ``cmd`` as a whole process."""
-    with tempfile.TemporaryDirectory() as folder:
-        result = Path(folder) / "measured"
-        done = subprocess.run([PYTHON, "-c", _MEASURE, str(result), *cmd], cwd=cwd, env=ENV,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if not result.is_file():
-            raise BenchmarkError(f"could not measure {' '.join(cmd)}: {done.stderr.decode(errors='replace')[-2000:]}")
-        status, seconds, peak_kb = result.read_text().split()
-    return float(seconds), int(peak_kb) / 1024, int(status), done.stderr.decode("utf-8", "replace")
-
-
-def pairs(runs: int, measured: Callable[[], float], baseline: Callable[[], float],
-          warmup: bool = True) -> tuple[list[float], list[float]]:
-    """Time ``measured`` and ``baseline`` alternately, ``runs`` times each, after one untimed run of each."""
+def alternate(runs: int, measured: Callable[[], float], baseline: Callable[[], float],
+              warmup: bool = True) -> tuple[list[float], list[float]]:
+    """``runs`` timings of each, alternately, after one untimed run of each (unless ``warmup`` is false)."""
     if warmup:
         measured()
         baseline()
@@ -311,355 +136,227 @@ def pairs(runs: int, measured: Callable[[], float], baseline: Callable[[], float
     return a, b
 
 
-def in_process(function: Callable[[], object]) -> Callable[[], float]:
-    """A timer of ``function`` called in this process, after a garbage collection."""
-
-    def timed() -> float:
-        gc.collect()
-        started = time.perf_counter()
-        function()
-        return time.perf_counter() - started
-
-    return timed
-
-
-# --------------------------------------------------------------------------
-# Inputs
-
-
-def _digest(*paths: Path) -> str:
-    h = hashlib.sha256(repr(WAVES).encode())
-    for p in paths:
-        h.update(p.read_bytes())
-    return h.hexdigest()
-
-
-def national_workbook() -> Path:
-    """The 100,000-row responses workbook (see the module's docstring), made if missing or outdated."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import make_national_responses as national
-
-    from civicstats import paths
-
-    path = WORK / f"national-responses-{ROWS}.xlsx"
-    stamp = path.with_suffix(".sha256")
-    digest = _digest(Path(national.__file__), ROOT / "civicstats" / "readers" / "responses.py",
-                     paths.DATA_DIR / "collectivity_universe.csv")
-    if path.exists() and stamp.exists() and stamp.read_text().strip() == digest:
-        return path
-    started = time.perf_counter()
-    waves = [national.generate(rows=rows, seed=seed, as_of=as_of) for as_of, rows, seed in WAVES]
-    combined = national.NationalResponses([row for w in waves for row in w.rows], {}, {}, {})
-    national.write(combined, path)
-    stamp.write_text(digest + "\n")
-    print(f"wrote {path.relative_to(ROOT)}: {len(combined.rows):,} responses in {len(WAVES)} waves "
-          f"in {time.perf_counter() - started:.1f} s")
+def responses_workbook() -> Path:
+    """The 35,000-row responses workbook, written by ``scripts/make_national_responses.py`` unless up to date."""
+    script = ROOT / "scripts" / "make_national_responses.py"
+    digest = hashlib.sha256(script.read_bytes() + (ROOT / "data" / "collectivity_universe.csv").read_bytes())
+    path = WORK / f"responses-{RESPONSES_ROWS}-{digest.hexdigest()[:12]}.xlsx"
+    if not path.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        for old in WORK.glob("responses-*.xlsx"):
+            old.unlink()
+        partial = path.with_suffix(".partial.xlsx")
+        run([PYTHON, str(script), str(partial), "--rows", str(RESPONSES_ROWS)])
+        partial.replace(path)
     return path
 
 
-def verify_valid(path: Path) -> None:
-    """``civicstats check`` must accept the workbook, or its timing would be of an early exit."""
-    done = subprocess.run([*CIVICSTATS, "check", str(path)], cwd=ROOT, capture_output=True, text=True,
-                          env={**ENV, **RAISED})
-    if done.returncode != 0 or f"responses ({ROWS} rows)" not in done.stdout:
-        raise BenchmarkError(f"the benchmark workbook is not valid (civicstats check exited {done.returncode}):\n"
-                 f"{done.stdout}{done.stderr[-3000:]}")
-    print(f"civicstats check: {done.stdout.strip()}")
-
-
 def trivial_notebooks(folder: Path, count: int) -> list[Path]:
-    """``count`` trivial pandas + matplotlib notebooks, the cold build's baseline."""
+    """``count`` trivial notebooks (a DataFrame, a summary, a small chart): the cold build's baseline."""
     import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    from nbformat.v4 import new_code_cell, new_notebook
 
     folder.mkdir(parents=True, exist_ok=True)
-    made = []
+    paths = []
     for i in range(count):
-        nb = new_notebook(cells=[new_markdown_cell(f"# Trivial notebook {i + 1}"),
-                                 *(new_code_cell(source) for source in TRIVIAL_CELLS)])
-        for index, cell in enumerate(nb.cells):
-            cell.id = f"c{index}"
+        nb = new_notebook(cells=[new_code_cell(source) for source in TRIVIAL_CELLS])
         nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        path = folder / f"trivial-{i + 1}.ipynb"
-        nbformat.write(nb, path)
-        made.append(path)
-    return made
-
-
-# --------------------------------------------------------------------------
-# The figures
-
-BUILT = re.compile(r"built (\d+), up to date (\d+)")
-
-
-def figure_import(runs: int) -> Comparison:
-    a, b = pairs(runs, lambda: run([PYTHON, "-c", "import civicstats"]),
-                 lambda: run([PYTHON, "-c", "import pandas"]))
-    return Comparison("import", "import civicstats (fresh interpreter)", "import pandas", a, b,
-                      row_what="`import civicstats` (regression guard)", row_baseline="`import pandas`")
-
-
-def notebook_count() -> int:
-    from civicstats import paths
-
-    return len(list(paths.NOTEBOOKS_DIR.glob("*.ipynb")))
-
-
-def editions() -> tuple[str, ...]:
-    """The editions ``civicstats build`` makes: ``civicstats.site.EDITIONS`` once the site exists, else English only."""
-    try:
-        from civicstats.site import EDITIONS
-    except ImportError:
-        return ("en",)
-    return tuple(EDITIONS)
-
-
-def built_runs(stdout: str) -> tuple[int, int]:
-    """(built, up to date) from ``civicstats build``'s summary line."""
-    found = BUILT.search(stdout)
-    if found is None:
-        raise BenchmarkError(f"no 'built N, up to date M' summary in the build's output:\n{stdout[-2000:]}")
-    return int(found.group(1)), int(found.group(2))
-
-
-def html_pages(out: Path) -> int:
-    """The notebook pages the build wrote (every edition, the site's index pages left out)."""
-    return sum(1 for p in (out / "reports").rglob("*.html") if p.name != "index.html")
-
-
-def cold_build(count: int | None = None) -> tuple[float, int, int]:
-    """One cold build into a new folder: seconds, notebook runs reported (``built N``), HTML pages written."""
-    out = Path(tempfile.mkdtemp(prefix="cold-", dir=WORK))
-    try:
-        expect = r"built \d+, up to date 0" if count is None else rf"built {count}, up to date 0"
-        seconds, stdout = run_output([*CIVICSTATS, "build", "--out", str(out), "--force"], expect=expect)
-        return seconds, built_runs(stdout)[0], html_pages(out)
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
-
-
-def figure_cold(runs: int) -> Comparison:
-    # the build says how many notebook runs it made (notebooks x editions): the baseline runs as many
-    _, count, pages = cold_build()
-    notes, invalid = [], None
-    langs = editions()
-    expected = notebook_count() * len(langs)
-    if count != expected:
-        invalid = (f"the build made {count} notebook runs, not {notebook_count()} notebooks x {len(langs)} "
-                   f"editions ({', '.join(langs)}) = {expected}")
-    if pages != expected:
-        notes.append(f"the build wrote {pages} notebook pages (index pages left out), {expected} expected")
-    if len(langs) < 2:
-        notes.append("only one edition (no civicstats.site.EDITIONS): issue 14's target is for both editions")
-    notebooks = trivial_notebooks(WORK / "trivial", count)
-    html = WORK / "trivial-html"
-
-    def trivial() -> float:
-        return sum(run([*NBCONVERT, "--execute", "--to", "html", "--output-dir", str(html), str(nb)])
-                   for nb in notebooks)
-
-    run([*NBCONVERT, "--execute", "--to", "html", "--output-dir", str(html), str(notebooks[0])])  # warm-up
-    a, b = pairs(runs, lambda: cold_build(count)[0], trivial, warmup=False)  # warmed above
-    return Comparison("cold", f"cold build, {count} runs ({notebook_count()} nb x {'+'.join(langs)})",
-                      f"nbconvert --execute --to html, {count} trivial", a, b, notes, invalid,
-                      row_what=f"cold build, every notebook in every edition: {notebook_count()} × "
-                               f"{len(langs)} ({', '.join(langs)}) = {count} runs (`--force`)",
-                      row_baseline=f"{count} trivial notebooks, `jupyter nbconvert --execute --to html`,")
-
-
-def figure_warm(runs: int) -> Comparison:
-    out = WORK / "warm"
-    shutil.rmtree(out, ignore_errors=True)
-    _, stdout = run_output([*CIVICSTATS, "build", "--out", str(out)])  # every timed run finds it up to date
-    count = built_runs(stdout)[0]
-    a, b = pairs(runs, lambda: run([*CIVICSTATS, "build", "--out", str(out)], expect=rf"built 0, up to date {count}\b"),
-                 lambda: run([PYTHON, "-c", "import civicstats"]))
-    return Comparison("warm", f"warm build, nothing changed ({count} up to date)", "import civicstats", a, b,
-                      row_what=f"warm build, nothing changed ({count} runs up to date)",
-                      row_baseline="`import civicstats`")
-
-
-def figure_check(runs: int, workbook: Path) -> Comparison:
-    read = f"import pandas; pandas.read_excel({str(workbook)!r}, sheet_name='responses', engine='calamine')"
-    raised = ["env", *(f"{k}={v}" for k, v in RAISED.items())]
-    a, b = pairs(runs, lambda: run([*raised, *CIVICSTATS, "check", str(workbook)],
-                                   expect=re.escape(f"responses ({ROWS} rows)")),
-                 lambda: run([PYTHON, "-c", read]))
-    return Comparison("check", f"civicstats check, {ROWS:,}-row workbook", "pandas.read_excel(calamine), same sheet",
-                      a, b, row_what=f"`civicstats check`, {ROWS:,}-row workbook",
-                      row_baseline='`pandas.read_excel(..., engine="calamine")`, same sheet,')
-
-
-def figure_aggregate(runs: int, workbook: Path) -> Comparison:
-    import pandas as pd
-
-    os.environ.update(RAISED)  # in-process reads of the large workbook (see RAISED)
-
-    from civicstats.analysis.responses import aggregate_responses
-    from civicstats.errors import Origin
-    from civicstats.readers import RawTable
-    from civicstats.readers.responses import validate_responses
-    from civicstats.tables import source_ids
-
-    try:
-        from civicstats.readers.xlsx import clear_cache, read_sheet
-
-        def read() -> RawTable:
-            clear_cache()  # read_sheet caches per file: every timed read starts from the file
-            return read_sheet(workbook, "responses")
-
-        baseline = "xlsx.read_sheet, same sheet (in-process)"
-    except ImportError:  # no workbook reader: pandas' calamine reader
-        def read() -> RawTable:
-            frame = pd.read_excel(workbook, sheet_name="responses", engine="calamine", dtype=str).fillna("")
-            frame.index = pd.RangeIndex(2, len(frame) + 2)
-            return RawTable(frame, Origin(str(workbook), "responses"))
-
-        baseline = "pandas.read_excel calamine (in-process)"
-    responses = validate_responses(read(), source_ids=source_ids(workbook))
-    aggregate_responses(responses)  # warm-up: the first calls import modules and parse the schemas
-    a, b = pairs(runs, in_process(lambda: aggregate_responses(responses)), in_process(read), warmup=False)
-    return Comparison("aggregate", f"aggregate_responses, {len(responses):,} responses", baseline, a, b,
-                      row_what=f"aggregating {len(responses):,} responses (regression guard)",
-                      row_baseline="reading them (`read_sheet`)")
-
-
-def _shown(path: Path) -> str:
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+        paths.append(folder / f"trivial-{i + 1}.ipynb")
+        nbformat.write(nb, paths[-1])
+    return paths
 
 
 def hostile_corpus(folder: Path) -> list[Path]:
-    """The hostile-input corpus, written into ``folder`` by ``tests/hostile.py``'s ``corpus(folder)``."""
-    if not CORPUS_MODULE.is_file():
-        raise FileNotFoundError(f"corpus not available: no {_shown(CORPUS_MODULE)} "
-                                "(it must define corpus(folder) -> list[Path])")
-    spec = importlib.util.spec_from_file_location("civicstats_hostile_corpus", CORPUS_MODULE)
+    """The files of ``tests/hostile.py``'s corpus, written into ``folder`` (``corpus(folder) -> list[Path]``)."""
+    spec = importlib.util.spec_from_file_location("civicstats_bench_hostile", HOSTILE)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    if not callable(getattr(module, "corpus", None)):
-        raise FileNotFoundError(f"corpus not available: {_shown(CORPUS_MODULE)} has no corpus(folder)")
-    files = [Path(p) for p in module.corpus(folder)]
+    try:
+        spec.loader.exec_module(module)
+        files = [Path(p) for p in module.corpus(folder)]
+    except (OSError, ImportError, AttributeError) as exc:
+        raise BenchmarkError(f"no hostile corpus: {HOSTILE} must define corpus(folder) -> list[Path] ({exc})") from exc
+    finally:
+        sys.modules.pop(spec.name, None)
     if not files:
-        raise FileNotFoundError(f"corpus not available: {_shown(CORPUS_MODULE)} corpus() returned no file")
+        raise BenchmarkError(f"no hostile corpus: {HOSTILE}'s corpus(folder) returned no file")
     return files
 
 
-def figure_hostile(runs: int) -> Budget | NotMeasured:
+def cold(runs: int) -> Verdict:
+    counts: list[int] = []
+
+    def build() -> float:
+        out = Path(tempfile.mkdtemp(prefix="cold-", dir=WORK))
+        try:
+            seconds, stdout = run_output([*CIVICSTATS, "build", "--out", str(out), "--force"], expect=r"built [1-9]")
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+        counts.append(int(re.search(r"built (\d+)", stdout).group(1)))
+        return seconds
+
+    def trivial() -> float:
+        notebooks = trivial_notebooks(WORK / "trivial", counts[-1])
+        html = ["--execute", "--to", "html", "--output-dir", str(WORK / "trivial-html")]
+        return sum(run([*NBCONVERT, *html, str(nb)]) for nb in notebooks)
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    run([*NBCONVERT, "--execute", "--to", "html", "--output-dir", str(WORK / "trivial-html"),
+         str(trivial_notebooks(WORK / "trivial", 1)[0])])  # one untimed kernel start (the build is too long to warm)
+    a, b = alternate(runs, build, trivial, warmup=False)
+    if len(set(counts)) != 1:
+        raise BenchmarkError(f"the builds made different numbers of notebook runs: {counts}")
+    return ratio_verdict(f"cold build, {counts[0]} notebook runs", a, b,
+                         f"{counts[0]} trivial notebooks, `nbconvert --execute`", 0.8)
+
+
+def noop(runs: int) -> Verdict:
+    out = WORK / "noop"  # kept between runs of the bench: only its first build is a full one
+    build = [*CIVICSTATS, "build", "--out", str(out)]
+    WORK.mkdir(parents=True, exist_ok=True)
+    run(build)
+    a, b = alternate(runs, lambda: run(build, expect=r"\bbuilt 0\b"), lambda: run([PYTHON, "-c", "import civicstats"]))
+    return ratio_verdict("no-op build", a, b, "`import civicstats`", 3)
+
+
+def check_export(runs: int) -> Verdict:
+    read = f"import pandas; pandas.read_csv({str(EXPORT)!r})"
+    a, b = alternate(runs, lambda: run([*CIVICSTATS, "check", str(EXPORT)], expect="^ok"),
+                     lambda: run([PYTHON, "-c", read]))
+    return ratio_verdict("`civicstats check` of the observatory export", a, b, "`pandas.read_csv`", 2)
+
+
+def check_workbook(runs: int) -> Verdict:
+    path = responses_workbook()
+    read = ("from python_calamine import CalamineWorkbook\n"
+            f"CalamineWorkbook.from_path({str(path)!r}).get_sheet_by_name('responses').to_python()")
+    a, b = alternate(runs, lambda: run([*CIVICSTATS, "check", str(path)], expect="^ok", pinned=True),
+                     lambda: run([PYTHON, "-c", read], pinned=True))
+    return ratio_verdict(f"`civicstats check` of a {RESPONSES_ROWS:,}-row workbook", a, b,
+                         "python-calamine's read of the sheet", 1.5)
+
+
+#: Runs a command, then writes its exit status, seconds and peak memory (kB) to a file: a small process of
+#: its own, since Linux keeps a process's peak memory across exec (a child of the bench would inherit its size).
+MEASURE = """\
+import resource, subprocess, sys, time
+started = time.perf_counter()
+status = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL)
+seconds = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    out.write(f"{status} {seconds} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+"""
+
+
+def measured_check(path: Path) -> tuple[float, float]:
+    """Seconds and peak memory (MB) of ``civicstats check PATH``; an internal error (exit 3, a crash) raises."""
+    with tempfile.TemporaryDirectory() as folder:
+        result = Path(folder) / "result"
+        done = subprocess.run([PYTHON, "-c", MEASURE, str(result), *CIVICSTATS, "check", str(path)], cwd=ROOT,
+                              env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        status, seconds, peak_kb = result.read_text().split() if result.exists() else ("?", "0", "0")
+    if status not in ("0", "1", "2") or "Traceback" in done.stderr:
+        raise BenchmarkError(f"civicstats check {path} exited {status}:\n{done.stderr[-2000:]}")
+    return float(seconds), int(peak_kb) / 1024
+
+
+def hostile_verdict(seconds: dict[str, float], mb: dict[str, float], trivial_seconds: float,
+                    trivial_mb: float) -> Verdict:
+    """The worst time and the worst peak memory over the corpus, against the trivial check's."""
+    slow, big = max(seconds, key=seconds.get), max(mb, key=mb.get)
+    extra_seconds, extra_mb = seconds[slow] - trivial_seconds, mb[big] - trivial_mb
+    return Verdict(f"hostile inputs, worst of {len(seconds)} files", f"{seconds[slow]:.2f} s ({slow}), "
+                   f"{mb[big]:.0f} MB ({big})", f"{trivial_seconds:.2f} s, {trivial_mb:.0f} MB: a trivial check",
+                   f"{extra_seconds:+.2f} s, {extra_mb:+.0f} MB", f"≤ +{HOSTILE_SECONDS:g} s, +{HOSTILE_MB:g} MB",
+                   extra_seconds <= HOSTILE_SECONDS and extra_mb <= HOSTILE_MB)
+
+
+def hostile(runs: int) -> Verdict:
     folder = WORK / "hostile"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    try:
-        files = hostile_corpus(folder)
-    except FileNotFoundError as exc:
-        return NotMeasured("hostile corpus", str(exc))
-    from civicstats import paths
-
-    trivial_file = folder / "trivial" / "participatory_budgets.csv"
-    trivial_file.parent.mkdir()
-    shutil.copyfile(paths.DATA_DIR / "participatory_budgets.csv", trivial_file)
-
-    def check(path: Path) -> tuple[float, float]:
-        seconds, mb, status, stderr = run_measured([*CIVICSTATS, "check", str(path)])
-        if status not in (0, 1, 2) or "Traceback" in stderr:  # 3: internal error; negative: killed
-            raise BenchmarkError(f"civicstats check {path} exited {status}:\n{stderr[-3000:]}")
-        return seconds, mb
-
-    check(trivial_file)  # warm-up: the first process pays for a cold disk cache
+    files = hostile_corpus(folder)
+    trivial = folder / "trivial" / "participatory_budgets.csv"
+    trivial.parent.mkdir(parents=True)
+    shutil.copyfile(ROOT / "data" / "participatory_budgets.csv", trivial)
+    measured_check(trivial)  # untimed: warms the disk cache
     times: dict[str, list[float]] = {}
-    memory: dict[str, float] = {}
-    trivial_times, trivial_memory = [], []
-    for _ in range(runs):  # every file, then the trivial check, per round: drift weighs on both alike
-        for path in files:
-            seconds, mb = check(path)
-            times.setdefault(path.name, []).append(seconds)
-            memory[path.name] = max(memory.get(path.name, 0.0), mb)
-        seconds, mb = check(trivial_file)
-        trivial_times.append(seconds)
-        trivial_memory.append(mb)
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    slowest = max(medians, key=medians.get)
-    biggest = max(memory, key=memory.get)
-    return Budget(len(files), (medians[slowest], slowest), (memory[biggest], biggest),
-                  statistics.median(trivial_times), max(trivial_memory), runs)
+    peaks: dict[str, float] = {}
+    for _ in range(runs):  # every file, then the trivial check, per round
+        for path in [*files, trivial]:
+            name = str(path.relative_to(folder))
+            seconds, mb = measured_check(path)
+            times.setdefault(name, []).append(seconds)
+            peaks[name] = max(peaks.get(name, 0.0), mb)
+    base = str(trivial.relative_to(folder))
+    trivial_seconds, trivial_mb = statistics.median(times.pop(base)), peaks.pop(base)
+    return hostile_verdict({name: statistics.median(t) for name, t in times.items()}, peaks, trivial_seconds,
+                           trivial_mb)
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{datetime.date.today().isoformat()}, {os.cpu_count()} cores ({model}), "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+def tests(runs: int) -> Verdict:
+    seconds = run(["make", "test"])
+    return Verdict("`make test`", f"{seconds:.0f} s", "", "", f"≤ {TESTS_SECONDS:g} s", seconds <= TESTS_SECONDS)
+
+
+class Figure(NamedTuple):
+    measure: Callable[[int], Verdict]
+    runs: int  # pairs of timings; --quick: 1
+    help: str
+
+
+FIGURES = {
+    "cold": Figure(cold, 3, "cold build of every notebook run <= 0.8x as many trivial `nbconvert --execute`"),
+    "noop": Figure(noop, 10, "no-op build <= 3x `import civicstats`"),
+    "check-export": Figure(check_export, 7, "check of the observatory export <= 2x pandas.read_csv of it"),
+    "check-workbook": Figure(check_workbook, 5, f"check of a {RESPONSES_ROWS:,}-row workbook <= 1.5x calamine's read"),
+    "hostile": Figure(hostile, 3, f"every hostile input <= +{HOSTILE_SECONDS:g} s, +{HOSTILE_MB:g} MB over a "
+                                  "trivial check"),
+    "tests": Figure(tests, 1, f"`make test` <= {TESTS_SECONDS:g} s (only with --with-tests, or named)"),
+}
+
+
+def chosen(names: Sequence[str], with_tests: bool) -> list[str]:
+    """The figures named (a name before a dash names them all: ``check``), in table order; none: the default set."""
+    if not names:
+        return [name for name in FIGURES if name != "tests" or with_tests]
+    unknown = [n for n in names if not any(f == n or f.startswith(n + "-") for f in FIGURES)]
+    if unknown:
+        raise ValueError(f"unknown figure {', '.join(unknown)} (figures: {', '.join(FIGURES)})")
+    return [f for f in FIGURES if any(f == n or f.startswith(n + "-") for n in names) or (f == "tests" and with_tests)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="fewer runs per figure (to try the script)")
-    p.add_argument("--only", choices=list(RUNS), action="append", help="measure only this figure (repeatable)")
+    p = argparse.ArgumentParser(description="Time what users wait for, against baselines; exit 1 on a miss.",
+                                epilog="figures:\n" + "\n".join(f"  {n:<15} {f.help}" for n, f in FIGURES.items()),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("figures", nargs="*", metavar="FIGURE", help="measure only these (default: all but tests)")
+    p.add_argument("--quick", action="store_true", help="one timing of each (to try the script)")
+    p.add_argument("--with-tests", action="store_true", help="also time `make test` (about 3 minutes)")
     args = p.parse_args(argv)
+    try:
+        names = chosen(args.figures, args.with_tests)
+    except ValueError as exc:
+        p.error(str(exc))
     started = time.perf_counter()
-    WORK.mkdir(parents=True, exist_ok=True)
-    chosen = [name for name in RUNS if name in (args.only or RUNS)]
-    runs = {name: counts[1 if args.quick else 0] for name, counts in RUNS.items()}
-    print(f"civicstats benchmarks: {machine()}")
-
-    workbook: Path | None = None
-    workbook_error = None
-    if {"check", "aggregate"} & set(chosen):
-        try:
-            workbook = national_workbook()
-            verify_valid(workbook)
-        except BenchmarkError as exc:
-            workbook_error = str(exc)
-
-    measure = {
-        "import": figure_import,
-        "warm": figure_warm,
-        "cold": figure_cold,
-        "check": lambda n: figure_check(n, workbook),
-        "aggregate": lambda n: figure_aggregate(n, workbook),
-        "hostile": figure_hostile,
-    }
-    figures = []
-    for name in chosen:
+    print(f"civicstats benchmarks: {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+          + (", --quick: not the README's figures" if args.quick else ""), flush=True)
+    verdicts = []
+    for name in names:
+        figure = FIGURES[name]
         t = time.perf_counter()
-        if name in ("check", "aggregate") and workbook_error:
-            figures.append(NotMeasured(name, workbook_error))
-            continue
         try:
-            figures.append(measure[name](runs[name]))
+            verdicts.append(figure.measure(1 if args.quick else figure.runs))
         except BenchmarkError as exc:
-            figures.append(NotMeasured(name, str(exc)))
-        print(f"  measured {name} in {time.perf_counter() - t:.0f} s ({runs[name]} runs of each)", flush=True)
-
-    print()
-    print(f"{'figure':<46} {'median':>10}   {'baseline':<46} {'median':>10}   {'ratio':>6}   "
-          f"{'held to':<24} result")
-    for f in figures:
-        print(f.line())
-        for note in getattr(f, "notes", []):
-            print(f"    note: {note}")
-    print("\nFor the README (Performance):\n")
-    print("| figure | measured | baseline | ratio | target | result |\n|---|---|---|---|---|---|")
-    for f in figures:
-        print(f.row())
-    print(f"\nMeasured on {machine()}{' (--quick: not the final figures)' if args.quick else ''}.")
-    print(f"\ntotal time {time.perf_counter() - started:.0f} s")
-    missed = [f for f in figures if not f.ok]
+            print(f"{name}: {exc}", file=sys.stderr)
+            verdicts.append(Verdict(name, "not measured", " ".join(str(exc).split())[:200], "", "", False))
+        print(f"  {name}: {time.perf_counter() - t:.0f} s", flush=True)
+    print("\n" + table(verdicts) + f"\n\ntotal {time.perf_counter() - started:.0f} s")
+    missed = [v.figure for v in verdicts if not v.met]
     if missed:
-        print("\n" + "!" * 78, file=sys.stderr)
-        for f in missed:
-            print(f"make bench: MISSED: {' '.join(f.line().split())}", file=sys.stderr)
-        print(f"make bench: {len(missed)} of {len(figures)} figures missed their target or were not measured",
-              file=sys.stderr)
-        print("!" * 78, file=sys.stderr)
+        print(f"make bench: missed or not measured: {'; '.join(missed)}", file=sys.stderr)
         return 1
-    print(f"make bench: all {len(figures)} figures met their targets")
+    print(f"make bench: {len(verdicts)} of {len(verdicts)} targets met")
     return 0
 
 

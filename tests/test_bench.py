@@ -1,6 +1,7 @@
-"""The benchmark's verdicts (benchmarks/bench.py): a missed target or a figure
-not measured makes `make bench` exit non-zero and say which. Nothing here times
-anything; the figures themselves are measured by `make bench` only."""
+"""The benchmark's logic (benchmarks/bench.py): verdicts, the table, the exit status, its inputs.
+
+Nothing here times anything: timings are faked; `make bench` measures.
+"""
 
 from __future__ import annotations
 
@@ -25,73 +26,127 @@ def bench():
         sys.modules.pop(spec.name, None)
 
 
-def test_each_timed_figure_is_held_to_its_issue_14_target(bench):
-    assert {name: target for name, (target, _) in bench.TARGETS.items()} == {
-        "check": 1.2, "cold": 0.6, "warm": 2.0, "import": 0.3, "aggregate": 0.1}
-    assert (bench.HOSTILE_SECONDS, bench.HOSTILE_MB) == (2.0, 100.0)
-    assert set(bench.RUNS) == {*bench.TARGETS, "hostile"}
-
-
-def test_a_ratio_over_its_target_is_missed(bench):
-    met = bench.Comparison("check", "check", "read", [1.1, 1.2, 5.0], [1.0, 1.0, 1.0])
-    missed = bench.Comparison("check", "check", "read", [1.3, 1.3, 0.1], [1.0, 1.0, 1.0])
-    assert met.ratio == pytest.approx(1.2) and met.ok and "met" in met.line() and "<= 1.2x" in met.line()
-    assert not missed.ok and "MISSED" in missed.line() and "**missed**" in missed.row()
-    invalid = bench.Comparison("cold", "cold", "trivial", [1.0], [10.0], invalid="5 runs, not 10")
-    assert not invalid.ok and "INVALID" in invalid.line()
+def test_a_ratio_of_medians_over_its_target_is_missed(bench):
+    met = bench.ratio_verdict("check", [1.1, 1.2, 50.0], [1.0, 1.0, 0.1], "read", 1.2)  # medians: one outlier each
+    missed = bench.ratio_verdict("check", [1.3, 1.3, 0.1], [1.0, 1.0, 9.0], "read", 1.2)
+    assert met.met and met.ratio == "1.20×" and met.target == "≤ 1.2×"
+    assert not missed.met and missed.ratio == "1.30×"
+    assert missed.row().endswith("| **missed** |") and met.row().endswith("| met |")
 
 
 def test_the_hostile_budget_is_over_the_trivial_check(bench):
-    within = bench.Budget(3, (2.9, "a.xlsx"), (190.0, "b.csv"), 1.0, 95.0, 3)
-    slow = bench.Budget(3, (3.1, "a.xlsx"), (100.0, "b.csv"), 1.0, 95.0, 3)
-    big = bench.Budget(3, (1.0, "a.xlsx"), (196.0, "b.csv"), 1.0, 95.0, 3)
-    assert within.ok and not slow.ok and not big.ok
-    assert "+1.900 s" in within.line() and "a.xlsx" in within.line() and "b.csv" in within.line()
+    def verdict(seconds, mb):
+        return bench.hostile_verdict({"a.xlsx": seconds, "b.csv": 0.5}, {"a.xlsx": 90.0, "b.csv": mb}, 1.0, 95.0)
+
+    assert verdict(2.9, 190.0).met
+    assert not verdict(3.1, 100.0).met  # 2.1 s over the trivial check
+    assert not verdict(1.0, 196.0).met  # 101 MB over
+    within = verdict(2.9, 190.0)
+    assert "a.xlsx" in within.measured and "b.csv" in within.measured and within.ratio == "+1.90 s, +95 MB"
 
 
-def test_the_build_summary_gives_the_runs(bench):
-    assert bench.built_runs("index en: 5 reports\nbuilt 10, up to date 0\n") == (10, 0)
-    with pytest.raises(bench.BenchmarkError):
-        bench.built_runs("build failed")
+@pytest.fixture
+def fake_figures(bench, monkeypatch):
+    """Every figure replaced by one that returns the given verdict, recording the runs it was asked for."""
+    asked = {}
+
+    def install(**met):
+        for name in bench.FIGURES:
+            def measure(runs, name=name):
+                asked[name] = runs
+                if name not in met:
+                    raise bench.BenchmarkError(f"{name} failed")
+                return bench.ratio_verdict(name, [met[name] and 1.0 or 3.0], [1.0], "base", 2)
+            monkeypatch.setitem(bench.FIGURES, name, bench.FIGURES[name]._replace(measure=measure))
+        return asked
+
+    return install
 
 
-def test_a_missing_corpus_is_said_and_fails_the_bench(bench, monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(bench, "CORPUS_MODULE", tmp_path / "hostile.py")
-    monkeypatch.setattr(bench, "WORK", tmp_path / "work")
-    assert bench.main(["--quick", "--only", "hostile"]) == 1
+def test_a_missed_target_exits_non_zero_and_says_which(bench, fake_figures, capsys):
+    fake_figures(cold=True, noop=False)
+    assert bench.main(["cold", "noop"]) == 1
     out, err = capsys.readouterr()
-    assert "corpus not available" in out and "NOT MEASURED" in out
-    assert "make bench: MISSED" in err and "1 of 1 figures" in err
+    assert "| cold (n=1) | 1.000 s | 1.000 s: base | 1.00× | ≤ 2× | met |" in out
+    assert "| noop (n=1) | 3.000 s | 1.000 s: base | 3.00× | ≤ 2× | **missed** |" in out
+    assert "missed or not measured: noop" in err
 
 
-def test_a_corpus_is_checked_file_by_file(bench, monkeypatch, tmp_path):
-    """Each file in its own process; the worst time and the worst peak memory are found per file.
+def test_a_figure_not_measured_is_missed(bench, fake_figures, capsys):
+    fake_figures()
+    assert bench.main(["hostile", "--quick"]) == 1
+    out, err = capsys.readouterr()
+    assert "| hostile | not measured | hostile failed |" in out and "hostile failed" in err
 
-    A stand-in for `civicstats check` (a process that holds 60 MB for a file named big, sleeps 0.5 s
-    for a file named slow) keeps this test fast and its expectations exact.
-    """
-    module = tmp_path / "hostile.py"
-    module.write_text("from pathlib import Path\n"
+
+def test_all_met_exits_zero_and_quick_times_once(bench, fake_figures, capsys):
+    asked = fake_figures(**{name: True for name in bench.FIGURES})
+    assert bench.main(["--quick"]) == 0
+    assert asked == {name: 1 for name in bench.FIGURES if name != "tests"}  # make test only when asked
+    assert "5 of 5 targets met" in capsys.readouterr().out
+
+
+def test_figures_are_chosen_by_name_or_prefix(bench):
+    assert bench.chosen([], False) == ["cold", "noop", "check-export", "check-workbook", "hostile"]
+    assert bench.chosen([], True)[-1] == "tests"
+    assert bench.chosen(["check", "cold"], False) == ["cold", "check-export", "check-workbook"]
+    assert bench.chosen(["check-export"], True) == ["check-export", "tests"]
+    with pytest.raises(ValueError, match="unknown figure col"):
+        bench.chosen(["col"], False)
+
+
+def test_help_lists_every_figure(bench, capsys):
+    with pytest.raises(SystemExit) as exited:
+        bench.main(["--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "--quick" in out and "--with-tests" in out
+    for name in bench.FIGURES:
+        assert f"\n  {name} " in out
+
+
+def test_the_cold_baseline_runs_as_many_notebooks_as_the_build(bench, monkeypatch, tmp_path):
+    """The build says `built 12`: each baseline round executes 12 trivial notebooks (faked: 0.1 s each)."""
+    calls = []
+
+    def fake_run_output(cmd, expect=None, pinned=False):
+        calls.append("build" if "build" in cmd else "nbconvert")
+        return (1.0, "built 12, up to date 0\n") if "build" in cmd else (0.1, "")
+
+    monkeypatch.setattr(bench, "WORK", tmp_path)
+    monkeypatch.setattr(bench, "run_output", fake_run_output)
+    verdict = bench.cold(2)
+    assert calls == ["nbconvert"] + (["build"] + ["nbconvert"] * 12) * 2  # one untimed kernel start first
+    assert len(list((tmp_path / "trivial").glob("*.ipynb"))) == 12
+    assert verdict.baseline.startswith("1.200 s: 12 trivial notebooks") and verdict.ratio == "0.83×"
+    assert not verdict.met  # over 0.8
+
+
+def test_an_internal_error_in_the_hostile_corpus_is_never_a_figure(bench, monkeypatch, tmp_path):
+    corpus = tmp_path / "hostile.py"
+    corpus.write_text("from pathlib import Path\n"
                       "def corpus(folder):\n"
-                      "    paths = [Path(folder) / name for name in ('big.csv', 'slow.xlsx', 'plain.csv')]\n"
-                      "    for path in paths:\n"
-                      "        path.write_bytes(b'x')\n"
-                      "    return paths\n")
-    stand_in = ("import sys, time\n"
-                "name = sys.argv[-1]\n"
-                "held = bytearray(60 * 1024 * 1024) if 'big' in name else bytearray()\n"
-                "held[::4096] = b'x' * len(held[::4096])\n"  # touch every page: resident, not just reserved
-                "time.sleep(0.5 if 'slow' in name else 0)\n"
-                "sys.exit(1)\n")
-    monkeypatch.setattr(bench, "CORPUS_MODULE", module)
+                      "    (Path(folder) / 'a.csv').write_text('x')\n"
+                      "    return [Path(folder) / 'a.csv']\n")
+    monkeypatch.setattr(bench, "HOSTILE", corpus)
     monkeypatch.setattr(bench, "WORK", tmp_path / "work")
-    monkeypatch.setattr(bench, "CIVICSTATS", [sys.executable, "-c", stand_in])
-    figure = bench.figure_hostile(1)
-    assert isinstance(figure, bench.Budget), figure
-    assert figure.files == 3
-    assert figure.worst_seconds[1] == "slow.xlsx" and figure.extra_seconds >= 0.4
-    assert figure.worst_mb[1] == "big.csv" and 55 <= figure.extra_mb <= 100
-    assert figure.ok  # within +2 s and +100 MB of the trivial check
     monkeypatch.setattr(bench, "CIVICSTATS", [sys.executable, "-c", "import sys; sys.exit(3)"])
-    with pytest.raises(bench.BenchmarkError, match="exited 3"):  # an internal error is never a figure
-        bench.figure_hostile(1)
+    with pytest.raises(bench.BenchmarkError, match="exited 3"):
+        bench.hostile(1)
+    monkeypatch.setattr(bench, "HOSTILE", tmp_path / "missing.py")
+    with pytest.raises(bench.BenchmarkError, match="no hostile corpus"):
+        bench.hostile(1)
+
+
+def test_the_national_workbook_has_a_row_per_commune_and_passes_check(bench):
+    """Written once into benchmarks/.work/ (about 15 s) and kept while its generator is unchanged."""
+    from python_calamine import CalamineWorkbook
+
+    from civicstats.check import check
+
+    path = bench.responses_workbook()
+    assert bench.responses_workbook() == path  # kept, not written again
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("responses").to_python()
+    assert len(rows) == 1 + 35_000
+    report = check(path)
+    assert report.ok, report.problems[:5]
