@@ -30,6 +30,9 @@ _LAZY = {
     "select_tools": "civicstats.analysis.selection",
     "save_figure": "civicstats.charts",
     "show": "civicstats.display",
+    "compare_exports": "civicstats.analysis.exports",
+    "official_geography": "civicstats.geography",
+    "geography_findings": "civicstats.geography",
 }
 #: public submodules, reachable as attributes (``cs.charts``) without an import
 _SUBMODULES = {"charts": "civicstats.charts"}
@@ -44,7 +47,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from civicstats.analysis.selection import select_tools
     from civicstats.analysis.waves import wave_changes, waves
     from civicstats.charts import save_figure
+    from civicstats.analysis.exports import compare_exports
     from civicstats.display import show
+    from civicstats.geography import geography_findings, official_geography
     from civicstats.tables import datasets, load, sources
 
 

@@ -97,6 +97,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from civicstats.analysis.exports import compare_exports
+
+    changes = compare_exports(args.old, args.new)
+    for rec in changes.itertuples(index=False):
+        what = "" if rec.field is None or rec.field != rec.field else f" {rec.field}: {rec.old!r} -> {rec.new!r}"
+        print(escape(f"{rec.change} {rec.siren}{what}"))
+    counts = changes["change"].value_counts()
+    faults = sorted(set(changes.loc[changes["likely_fault"], "field"]))
+    print(f"{counts.get('added', 0)} added, {counts.get('removed', 0)} removed, "
+          f"{changes.loc[changes['change'] == 'changed', 'siren'].nunique()} changed")
+    for field in faults:
+        print(escape(f"warning: {field} changes in most organisations: a likely layout or export fault, not news"),
+              file=sys.stderr)
+    return 0
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     from civicstats.workbook import write_template
 
@@ -134,6 +151,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", type=int, help="notebooks executed at once (default: two per core)")
     s.add_argument("--force", action="store_true", help="rebuild even what is up to date")
     s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("compare", help="list what changed between two observatory exports (either layout)")
+    s.add_argument("old", type=Path, help="the older export (CSV)")
+    s.add_argument("new", type=Path, help="the newer export (CSV)")
+    s.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("template", help="write the data-entry workbook, prefilled with the shipped data")
     s.add_argument("path", type=Path, help="where to write it (.xlsx)")

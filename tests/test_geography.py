@@ -1,0 +1,136 @@
+"""The export against the official geography, its quality rules, and two exports compared (issue 20).
+
+Logic on small inline frames; the shipped export where the finding is about it.
+"""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import civicstats as cs
+from civicstats import geography, paths
+from civicstats.analysis import exports
+from tests.test_organisations import october_rows, write_april, write_october
+
+OFFICIAL = pd.DataFrame({
+    "kind": ["region", "region", "departement", "departement", "departement", "commune", "commune", "epci"],
+    "code": ["93", "52", "05", "44", "988", "05007", "60157", "200067"],
+    "siren": [None, None, None, None, None, "210500070", "216001446", "200067000"],
+    "departement_code": [None, None, "05", "44", "988", "05", "60", "05"],
+    "region_code": ["93", "52", "93", "52", "988", "93", "32", "93"],
+})
+
+
+def orgs(*rows: tuple) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["siren", "name", "type", "departement_code", "region_code"])
+
+
+@pytest.mark.parametrize("row, expected", [
+    (("210500070", "ARVIEUX", "COM", "05", "52"), [("geography.region-contradicts-departement", "52", "93")]),
+    (("216001446", "CHELLES", "COM", "77", "11"), [("geography.departement-contradicts-siren", "77", "60")]),
+    (("210500070", "ARVIEUX", "COM", "05", "93"), []),
+    (("210500070", "GAP", "COM", "05", None), [("geography.region-contradicts-departement", None, "93")]),
+    (("200012490", "PROVINCE SUD", "DEP", "988", None), []),  # overseas collectivities have no région
+    (("200067000", "CC X", "CC", "05;44", "93"), []),  # its département among the listed ones
+    (("999999999", "UNKNOWN", "COM", "44", "52"), []),
+])
+def test_each_contradiction_is_one_located_finding(row, expected):
+    found = geography.geography_findings(orgs(row), OFFICIAL)
+    assert [(r.code, r.export, r.official) for r in found.itertuples()] == expected
+    assert found["siren"].tolist() == [row[0]] * len(expected)
+
+
+def test_official_codes_come_first_and_the_export_s_stay_beside_them():
+    frame = geography.official_geography(orgs(("210500070", "ARVIEUX", "COM", "05", "52"),
+                                              ("999999999", "UNKNOWN", "COM", "44", "52"),
+                                              (None, "HAUTES-ALPES", "DEP", "05", "52")), OFFICIAL)
+    assert frame["region_official"].tolist() == ["93", "52", "93"]
+    assert frame["region_code"].tolist() == ["52", "52", "52"]
+    assert frame["geography"].tolist() == ["official", "export", "official"]
+
+
+def test_the_shipped_export_contradicts_the_official_geography_where_the_issue_says():
+    found = cs.geography_findings(cs.load("open_data_organisations"), cs.load("official_populations"))
+    by_siren = {(r.siren, r.code): (r.export, r.official) for r in found.itertuples()}
+    assert by_siren[("210500070", "geography.region-contradicts-departement")] == ("52", "93")  # ARVIEUX
+    assert by_siren[("216001446", "geography.departement-contradicts-siren")] == ("77", "60")  # CHELLES
+    assert by_siren[("218300523", "geography.departement-contradicts-siren")] == ("04", "83")  # ESPARRON
+    assert by_siren[("210500104", "geography.departement-contradicts-siren")] == ("04", "05")  # ASPRES-SUR-BUECH
+    pdl = found[(found["export"] == "52") & (found["official"] == "93")]
+    assert len(pdl) == 28  # communes of 04 and 05 coded Pays de la Loire
+
+
+def test_on_official_codes_paca_and_pays_de_la_loire_count_as_the_departement_map_does():
+    frame = geography.official_geography(cs.load("open_data_organisations"), cs.load("official_populations"))
+    local = frame[~frame["type"].astype(str).isin(["AGCT", "OACT", "DSPT", "SDE"])]
+    counts = local.groupby("region_official").size()
+    assert (counts["93"], counts["52"]) == (113, 44)
+
+
+def raw_export(**columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(columns)
+    frame.index = range(2, len(frame) + 2)  # rows as a person counts them: the header is row 1
+    return frame
+
+
+def test_a_count_without_its_address_and_the_reverse_are_located():
+    raw = raw_export(siren=["1", "2", "3"], nb_ptf=["4", "", "0"], url_ptf=["", "https://x", ""])
+    found = exports.quality_findings(raw)
+    assert [(r.code, r.rows) for r in found.itertuples()] == [("export.count-without-address", [2]),
+                                                             ("export.address-without-count", [3])]
+
+
+def test_a_shifted_column_is_named_once_with_its_shift():
+    urls = ["https://x" if i % 3 else "" for i in range(60)]
+    counts = ["5" if u else "" for u in urls]
+    shifted = raw_export(nb_datagouv=[""] + counts[:-1], url_datagouv=urls)
+    found = exports.quality_findings(shifted)
+    assert found[["code", "column", "shift"]].values.tolist() == [["export.shifted-column", "nb_datagouv", -1]]
+    assert exports.quality_findings(raw_export(nb_datagouv=counts, url_datagouv=urls)).empty
+
+
+def test_a_shifted_column_of_the_real_export_is_found_and_the_clean_export_has_none():
+    rows = list(csv.DictReader(open(paths.DATA_DIR / "raw/odf/ODF-Observatoire-organisations-221019.csv",
+                                    encoding="utf-8-sig")))
+    raw = pd.DataFrame(rows).rename(columns=lambda c: c.lower().replace("-", "_"))
+    raw.index = range(2, len(raw) + 2)
+    assert "export.shifted-column" not in set(exports.quality_findings(raw)["code"])
+    raw["nb_datagouv"] = raw["nb_datagouv"].shift(1, fill_value="")
+    found = exports.quality_findings(raw)
+    shifted = found[found["code"] == "export.shifted-column"]
+    assert shifted["column"].tolist() == ["nb_datagouv"] and shifted["count"].iloc[0] > 100
+
+
+def test_a_repeated_siren_is_a_finding():
+    found = exports.quality_findings(raw_export(siren=["1", "2", "1"]))
+    assert found[["code", "rows", "value"]].values.tolist() == [["export.duplicated-siren", [2, 4], "1"]]
+
+
+def test_two_exports_compared_in_either_layout(tmp_path: Path):
+    rows = october_rows()
+    april = write_april(tmp_path / "odf-2022-04.csv", rows[:-5])
+    changed = [dict(r) for r in rows]
+    changed[0]["nom"] = changed[0]["nom"] + " (renamed)"
+    october = write_october(tmp_path / "odf-2022-10.csv", changed)
+    result = cs.compare_exports(april, october)
+    added = result[result["change"] == "added"]
+    assert sorted(added["siren"]) == sorted(r["siren"] for r in rows[-5:])
+    renamed = result[(result["change"] == "changed") & (result["field"] == "name")]
+    assert renamed["siren"].tolist() == [rows[0]["siren"]] and not renamed["likely_fault"].any()
+    proc = subprocess.run([sys.executable, "-m", "civicstats", "compare", str(april), str(october)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1].startswith("5 added, 0 removed")
+
+
+def test_a_field_that_changes_almost_everywhere_is_a_likely_fault():
+    old = pd.DataFrame({"siren": list("abcd"), "population": [1, 2, 3, 4], "name": list("ABCD")})
+    new = old.assign(population=[10, 20, 30, 4])
+    result = exports.compare(old, new)
+    assert result["likely_fault"].all() and set(result["field"]) == {"population"}
