@@ -4,7 +4,7 @@ Notebooks show a table with :func:`show` instead of the raw DataFrame, so that
 a report never prints a level code, ``<NA>``, ``NaN`` or a raw fraction where a
 reader expects a label or a percentage::
 
-    cs.show(cs.adoption_rates(adoption), lang=lang)
+    cs.show(cs.adoption_rates(adoption), lang=lang, labels=levels)
 
 The result is a :class:`Table`: its HTML is what Jupyter and the reports show,
 its plain text (``repr``) is the same table for a terminal, and ``.frame``
@@ -12,7 +12,9 @@ holds the formatted strings. Text from the data is always HTML-escaped and
 marked so that no math renderer interprets it.
 
 >>> import pandas as pd
->>> t = show(pd.DataFrame({"level": ["departement"], "count": [35357], "share": [0.1386]}), lang="fr")
+>>> levels = pd.DataFrame({"level": ["departement"], "label_en": ["Départements"], "label_fr": ["Départements"]})
+>>> t = show(pd.DataFrame({"level": ["departement"], "count": [35357], "share": [0.1386]}), lang="fr",
+...          labels=levels)
 >>> t.frame.to_dict("records") == [{"Niveau": "Départements", "Effectif": "35\\u202f357",
 ...                                 "Part": "13,9\\u00a0%"}]
 True
@@ -25,19 +27,19 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from civicstats.format import check_lang, format_number, format_percent
-from civicstats.labels import LABEL_TABLES, TEXTS, ids_text, label
+from civicstats.labels import has_text, ids_text, labels_of, text
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Table", "show", "MISSING"]
+__all__ = ["Table", "show", "MISSING", "CODE_COLUMNS", "FRACTION_COLUMNS", "PERCENT_COLUMNS",
+           "load_ipython_extension"]
 
 #: What a missing value looks like in a table for readers.
 MISSING = "–"
 
-#: Columns whose codes are turned into labels, and the label table to use.
-CODE_COLUMNS = {code_column: table for table, code_column in LABEL_TABLES.items()}
-CODE_COLUMNS.update({"official_level": "levels"})
+#: Columns whose codes are turned into labels, and the code column of the table of labels to use.
+CODE_COLUMNS = {"level": "level", "official_level": "level", "category": "category", "id": "id"}
 
 #: Columns holding fractions (0–1) shown as percentages.
 FRACTION_COLUMNS = ("share", "published_share", "computed_share", "relative_difference")
@@ -85,10 +87,7 @@ def _header(column: object, lang: str, headers: Mapping[str, str] | None) -> str
     name = str(column)
     if headers and name in headers:
         return headers[name]
-    key = f"col_{name}"
-    if key in TEXTS[lang]:
-        return TEXTS[lang][key]
-    return name.replace("_", " ").capitalize()
+    return text(f"col_{name}", lang) if has_text(f"col_{name}") else name.replace("_", " ").capitalize()
 
 
 def _is_missing(value: object) -> bool:
@@ -100,16 +99,14 @@ def _is_missing(value: object) -> bool:
         return False
 
 
-def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractions: Iterable[str]) -> str:
+def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractions: Iterable[str],
+          words: Mapping[str, Mapping[str, str]]) -> str:
     if value is None or (not isinstance(value, (list, tuple, dict)) and _is_missing(value)):
         return MISSING
     if isinstance(value, bool):
-        return TEXTS[lang].get("yes" if value else "no", str(value))
+        return text("yes" if value else "no", lang)
     if column in CODE_COLUMNS:
-        try:
-            return label(CODE_COLUMNS[column], str(value), lang)
-        except ValueError:
-            return str(value)
+        return words.get(CODE_COLUMNS[column], {}).get(str(value), str(value))
     if column in ("source", "sources") or column.endswith("_source"):  # register ids: "NL;LOC" → "NL, LOC"
         return ids_text(value)
     if isinstance(value, (int, float)) or hasattr(value, "__index__") or type(value).__module__ == "numpy":
@@ -128,13 +125,15 @@ def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractio
 def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None = None,
          headers: Mapping[str, str] | None = None, percent: Iterable[str] = PERCENT_COLUMNS,
          fractions: Iterable[str] = FRACTION_COLUMNS, index: bool = False,
-         caption: str | None = None) -> Table:
+         caption: str | None = None, labels: pd.DataFrame | Iterable[pd.DataFrame] = ()) -> Table:
     """``frame`` formatted for readers in ``lang`` ("en" or "fr").
 
     ``columns`` picks and orders the columns; ``headers`` overrides column
-    titles (otherwise ``labels.TEXTS[lang]["col_<name>"]`` or the name);
+    titles (otherwise the catalog's ``col_<name>`` or the name);
     ``fractions`` are 0–1 shares shown as percentages, ``percent`` values
-    already in percent; level and category codes become their labels;
+    already in percent; ``labels`` (tables with ``label_en``/``label_fr``:
+    ``levels``, ``civictech_categories``, ``selection_criteria``) turn the
+    codes of the ``level``, ``category`` and ``id`` columns into labels;
     missing values are ``–``. ``index=True`` keeps the index (only when it
     means something).
 
@@ -148,8 +147,10 @@ def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None
     check_lang(lang)
     data = frame if columns is None else frame[list(columns)]
     percent, fractions = tuple(percent), tuple(fractions)
+    tables = [labels] if isinstance(labels, pd.DataFrame) else list(labels)
+    words = {next(c for c in CODE_COLUMNS.values() if c in t.columns): labels_of(t, lang) for t in tables}
     formatted = pd.DataFrame(
-        {_header(c, lang, headers): [_cell(str(c), v, lang, percent, fractions) for v in data[c].tolist()]
+        {_header(c, lang, headers): [_cell(str(c), v, lang, percent, fractions, words) for v in data[c].tolist()]
          for c in data.columns},
         index=data.index if index else None,
     )

@@ -125,8 +125,7 @@ def adoption_rates(
     ``table`` is ``civictech_adoption`` or ``open_data_adopters``; its rows
     are ``counts`` when given, else ``load(table, source)``. ``universe``
     (official counts) and ``levels`` (scopes) are likewise taken as given or
-    loaded (``universe`` from ``source``, ``levels`` from the shipped
-    vocabulary). ``as_of`` (a year as int or text, a year-month or a date)
+    loaded from ``source``. ``as_of`` (a year as int or text, a year-month or a date)
     keeps one wave; a wave the table does not hold is an error naming those
     it holds.
 
@@ -170,7 +169,7 @@ def adoption_rates(
     rows = rows[rows["count"].notna() | share_pct.notna()]
 
     if denominator == "official":
-        scopes = load("levels") if levels is None else levels
+        scopes = load("levels", source) if levels is None else levels
         official = {str(k): (None if pd.isna(v) else str(v)) for k, v in zip(scopes["level"], scopes["official_level"])}
         notes = {str(k): _cell(v) for k, v in zip(scopes["level"], scopes["note"])}
         uni = load("collectivity_universe", source) if universe is None else universe

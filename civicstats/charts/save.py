@@ -12,8 +12,10 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-from civicstats.charts.stamp import _restore_positions, finish
+from civicstats.charts.stamp import finish, restore_positions
 from civicstats.charts.style import house_style
+
+__all__ = ["save_figure"]
 
 
 def _figure_name(name: str) -> str:
@@ -63,7 +65,7 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, ti
         for fmt, kwargs in (("png", {"dpi": 150, "metadata": {"Software": None}}),
                             ("svg", {"metadata": {"Date": None}})):
             target = folder / f"{stem}.{fmt}"
-            _restore_positions(fig)
+            restore_positions(fig)
             _atomic_savefig(fig, target, fmt, facecolor="white", **kwargs)
             written.append(target)
             if fmt == "png":
