@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from civicstats import paths
-from civicstats.labels import TEXTS
+from civicstats.labels import text as words
 
 __all__ = ["EDITIONS", "SITE_FORMAT", "keep_cell", "edition_dir", "edition_href", "title_of",
            "Page", "read_stamp", "render_body", "page_html", "write_index", "index_key"]
@@ -231,8 +231,8 @@ def _stamp_json(stamp: Mapping[str, Any]) -> str:
 
 
 def t(key: str, lang: str, **values: object) -> str:
-    """A text of the site, from :data:`civicstats.labels.TEXTS`."""
-    return TEXTS[lang][key].format(**values)
+    """A text of the site, from the catalog of words (:func:`civicstats.labels.text`)."""
+    return words(key, lang, **values)
 
 
 # ---------------------------------------------------------------- rendering one notebook
@@ -612,7 +612,7 @@ def write_index(reports: Path, lang: str, pages: Sequence[Page], editions: Seque
         findings_label=t("site_findings", lang), reports_label=t("site_reports", lang),
         downloads_label=t("site_downloads", lang), downloads_intro=t("site_downloads_intro", lang),
         downloads=_downloads(lang, prefix, reports / "data"), sources_label=t("site_sources", lang),
-        source_headers=[TEXTS[lang][k] for k in ("col_id", "col_title", "col_publisher", "col_date")],
+        source_headers=[words(k, lang) for k in ("col_id", "col_title", "col_publisher", "col_date")],
         sources=_sources(data),
     )
     write_file(folder / "index.html", text.encode("utf-8"))

@@ -301,8 +301,8 @@ def test_lambert93_reference_point():
 def test_map_figure_has_title_units_and_source_line(tmp_path: Path, lang):
     from civicstats.charts import maps
 
-    outlines = maps.read_outlines(RAW / "geo" / "departements-version-simplifiee.geojson")
-    assert len(outlines) == 96 and "2A" in outlines
+    outlines = cs.outlines("departement")
+    assert len(outlines) == 96 and "2A" in set(outlines["code"]) and outlines.attrs["origin"] == "shipped"
     values = pd.DataFrame({"departement_code": ["35", "29"], "organisations": [30, 10]})
     fig = maps.departement_map(values, outlines, column="organisations", lang=lang, sources=["ODFX22", "GEO18"],
                                left_out=11)

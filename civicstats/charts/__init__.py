@@ -27,7 +27,7 @@ from __future__ import annotations
 from civicstats.charts.adoption import adoption_by_level, adoption_shares, survey_total_gap
 from civicstats.charts.audit import audit_findings
 from civicstats.charts.budgets import UNIT_MARKERS, participatory_budgets
-from civicstats.charts.maps import departement_map, ranked_bars
+from civicstats.charts.maps import dated, departement_map, ranked_bars
 from civicstats.charts.open_data import EPCI_TYPES, open_data_by_level, open_data_waves
 from civicstats.charts.save import save_figure
 from civicstats.charts.selection import selection_scores
@@ -38,6 +38,6 @@ from civicstats.charts.tools import tool_landscape
 __all__ = [
     "adoption_by_level", "adoption_shares", "survey_total_gap", "open_data_waves", "open_data_by_level",
     "participatory_budgets", "tool_landscape", "audit_findings", "selection_scores", "departement_map",
-    "ranked_bars", "save_figure", "finish", "source_line", "house_style", "STYLE", "PALETTE", "GREY",
+    "ranked_bars", "dated", "save_figure", "finish", "source_line", "house_style", "STYLE", "PALETTE", "GREY",
     "UNIT_MARKERS", "EPCI_TYPES",
 ]
