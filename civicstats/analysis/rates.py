@@ -38,6 +38,9 @@ from civicstats.tables import Source, load
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = ["Denominator", "DENOMINATORS", "NO_SHARE", "SHARE_QUALIFIER", "QUALIFIERS", "COLUMNS", "TABLES",
+           "check_as_of", "qualifier", "adoption_rates"]
+
 Denominator = Literal["official", "survey", "law"]
 #: The denominator codes (labels: ``den_<code>`` in ``civicstats.labels``).
 DENOMINATORS = ("official", "survey", "law")

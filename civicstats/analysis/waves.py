@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = ["Conflicts", "CONFLICTS", "waves", "wave_changes"]
+
 Conflicts = Literal["error", "by_source", "min", "max"]
 CONFLICTS = ("error", "by_source", "min", "max")
 
