@@ -405,3 +405,35 @@ def test_a_saved_chart_is_shown_as_its_png_until_it_changes(tmp_path, monkeypatc
             assert shown(other)[0].startswith(b"\x89PNG")
         finally:
             InteractiveShell.clear_instance()
+
+
+# ---------------------------------------------------------------- one-way: charts and labels load nothing
+
+def test_charts_draw_only_the_frames_they_are_given():
+    """A chart never computes an analysis nor loads a table when none is given (issue 19)."""
+    for draw in (charts.adoption_shares, charts.audit_findings, charts.adoption_by_level, charts.open_data_waves):
+        with pytest.raises(TypeError):
+            draw()
+        with pytest.raises(TypeError, match="pass the table"):
+            draw(None)
+
+
+def test_labels_come_from_the_table_given_not_the_shipped_one():
+    """Issue 19: labels came from the shipped tables even in a --data build."""
+    relabelled = LEVELS.assign(label_en=LEVELS["label_en"].where(LEVELS["level"] != "region", "Régions (updated)"))
+    fig = charts.adoption_by_level(cs.load("civictech_adoption"), levels=relabelled)
+    assert "Régions (updated)" in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    bare = charts.adoption_by_level(cs.load("civictech_adoption"))  # no table of labels: the codes, never a load
+    assert "region" in [t.get_text() for t in bare.axes[0].get_yticklabels()]
+    code = ("import sys, civicstats as cs, civicstats.labels, civicstats.display, civicstats.charts; "
+            "cs.label(None, 'region'); cs.text('sources', 'fr'); "
+            "assert 'civicstats.tables' not in sys.modules, 'labels, display or charts loaded the tables'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_explained_selection_is_made_from_codes():
+    ranked = cs.select_tools([{"tool": "A", "objective": 5, "reversibility": False}])
+    assert ranked.loc[0, "fails"] == "reversibility" and "explanation" not in ranked.columns
+    fig = charts.selection_scores(ranked, lang="fr", criteria=cs.load("selection_criteria"))
+    assert f"exclu{NBSP}: ne respecte pas réversibilité" in texts(fig)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["Objectif"]

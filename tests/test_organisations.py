@@ -336,3 +336,40 @@ def test_build_renders_notebook_06_for_another_export(tmp_path: Path):
     after = {str(p): p.stat().st_mtime_ns for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
              for p in d.iterdir() if p.is_file()}
     assert after == before
+
+
+# ------------------------------------------------------------------ raw files beside the tables (bug 5)
+
+def test_platforms_and_outlines_come_from_the_data_folder_given(data_copy: Path):
+    """Bug 5: notebook 06 read data/raw/odf and data/raw/geo directly, so --data charted the shipped files."""
+    shipped = cs.platforms()
+    assert shipped.attrs["origin"] == "shipped" and len(shipped) > 10
+    platforms = data_copy / "raw" / "odf" / "ODF-Observatoire-plateformes.csv"
+    lines = platforms.read_text(encoding="utf-8-sig").splitlines()
+    platforms.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    given = cs.platforms(data_copy)
+    assert given.attrs["origin"] == "source" and given.attrs["files"] == [str(platforms)] and len(given) == 3
+    assert cs.organisations.platform_technologies(given)["platforms"].sum() <= 3
+    (data_copy / "raw" / "geo" / "regions-version-simplifiee.geojson").unlink()
+    assert cs.outlines("region", data_copy).attrs["origin"] == "shipped"  # the source lacks it: said, not silent
+    assert cs.outlines("departement", data_copy).attrs["origin"] == "source"
+    with pytest.raises(ValueError, match="departement, region"):
+        cs.outlines("commune")
+
+
+def test_notebook_06_declares_the_raw_files_it_reads():
+    nb = json.loads((paths.NOTEBOOKS_DIR / "06-where-is-open-data.ipynb").read_text(encoding="utf-8"))
+    inputs = nb["metadata"]["civicstats"]["inputs"]
+    assert all(list(paths.DATA_DIR.glob(pattern)) for pattern in inputs)
+    code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "raw/" not in code.replace("data/raw/", "") and "DATA_DIR" not in code
+
+
+def test_notebooks_use_only_the_public_api():
+    """Issue 19: notebooks imported readers, paths, labels and format directly."""
+    for notebook in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")):
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        imports = re.findall(r"^\s*(?:from|import) (\S+)", code, flags=re.M)
+        assert set(imports) <= {"civicstats", "pandas"}, (notebook.name, imports)
+        assert not re.search(r"civicstats\.\w", code), notebook.name
