@@ -55,21 +55,31 @@ _SUBMODULES = {"charts": "civicstats.charts", "organisations": "civicstats.analy
 __all__ = ["DataError", "DataWarning", "Problem", "__version__", *_LAZY, *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from civicstats import charts
-    from civicstats.analysis import obligation, organisations
-    from civicstats.analysis.audit import audit
-    from civicstats.analysis.obligation import open_data_obligation
-    from civicstats.analysis.rates import adoption_rates
-    from civicstats.analysis.selection import select_tools
-    from civicstats.analysis.waves import wave_changes, waves
-    from civicstats.charts import save_figure
-    from civicstats.display import show
-    from civicstats.format import format_as_of, format_number, format_percent
-    from civicstats.labels import (explain_selection, finding_text, format_qualified, ids_text, label, labels_of,
-                                   reason_text, share_line, subject_label, text)
-    from civicstats.raw import outlines, platforms
-    from civicstats.readers.observatory import observatory_as_of
-    from civicstats.tables import datasets, load, sources
+    from civicstats import charts  # noqa: F401
+    from civicstats.analysis import obligation, organisations  # noqa: F401
+    from civicstats.analysis.audit import audit  # noqa: F401
+    from civicstats.analysis.obligation import open_data_obligation  # noqa: F401
+    from civicstats.analysis.rates import adoption_rates  # noqa: F401
+    from civicstats.analysis.selection import select_tools  # noqa: F401
+    from civicstats.analysis.waves import wave_changes, waves  # noqa: F401
+    from civicstats.charts import save_figure  # noqa: F401
+    from civicstats.display import show  # noqa: F401
+    from civicstats.format import format_as_of, format_number, format_percent  # noqa: F401
+    from civicstats.labels import (  # noqa: F401
+        explain_selection,
+        finding_text,
+        format_qualified,
+        ids_text,
+        label,
+        labels_of,
+        reason_text,
+        share_line,
+        subject_label,
+        text,
+    )
+    from civicstats.raw import outlines, platforms  # noqa: F401
+    from civicstats.readers.observatory import observatory_as_of  # noqa: F401
+    from civicstats.tables import datasets, load, sources  # noqa: F401
 
 
 def __getattr__(name: str):

@@ -65,9 +65,9 @@ class Table:
         if self.index:
             head = f"<th>{html.escape(str(self.frame.index.name or ''))}</th>" + head
         rows = []
-        for key, row in zip(self.frame.index, self.frame.itertuples(index=False)):
+        for key, row in zip(self.frame.index, self.frame.itertuples(index=False), strict=True):
             cells = "".join(f"<td{self._class(c)}>{html.escape(str(v))}</td>"
-                            for c, v in zip(self.frame.columns, row))
+                            for c, v in zip(self.frame.columns, row, strict=True))
             if self.index:
                 cells = f"<th>{html.escape(str(key))}</th>" + cells
             rows.append(f"<tr>{cells}</tr>")

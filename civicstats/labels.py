@@ -76,7 +76,7 @@ def labels_of(table: pd.DataFrame | None, lang: str = "en") -> dict[str, str]:
     if code is None or f"label_{lang}" not in table.columns:
         raise ValueError(f"a table of labels has a code column ({', '.join(CODE_COLUMNS)}) and label_en, label_fr; "
                          f"columns found: {', '.join(map(str, table.columns))}")
-    return {str(k): str(v) for k, v in zip(table[code], table[f"label_{lang}"])}
+    return {str(k): str(v) for k, v in zip(table[code], table[f"label_{lang}"], strict=True)}
 
 
 def label(table: pd.DataFrame | None, code: object, lang: str = "en") -> str:
@@ -182,7 +182,7 @@ def share_line(rec: object, lang: str = "en", levels: pd.DataFrame | None = None
                 share=format_qualified(get("share"), get("share_qualifier"), lang, percent=True),
                 denominator=text(f"den_{get('denominator')}", lang),
                 year=str(year)[:4] if isinstance(year, str) else "–",
-                sources=ids_text(";".join(str(c) for c in (get("source"), get("universe_source")) if isinstance(c, str))))
+                sources=ids_text(";".join(c for c in (get("source"), get("universe_source")) if isinstance(c, str))))
 
 
 def reason_text(code: object, lang: str = "en") -> str:
@@ -229,9 +229,9 @@ def explain_selection(ranked: pd.DataFrame, lang: str = "en", *, criteria: pd.Da
                                                                       for w in ranked.attrs["unchecked"])))
         if objective is not None and not _missing(row.get("matches_objective")) and not row["matches_objective"]:
             wanted = _lower_first(category.get(objective, objective))
+            mine = _lower_first(category.get(row["category"], str(row["category"])))
             tails.append(text("sel_no_category", lang, objective=wanted) if _missing(row["category"]) else
-                         text("sel_differs", lang, category=_lower_first(category.get(row["category"], row["category"])),
-                              objective=wanted))
+                         text("sel_differs", lang, category=mine, objective=wanted))
         excluded.append(", ".join(failed))
         explanations.append(f"{format_number(row['score'], lang, 1)}/5{text('colon', lang)} " + " + ".join(parts)
                             + "".join(text("semicolon", lang) + t for t in tails))

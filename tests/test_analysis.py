@@ -40,8 +40,8 @@ def test_rates_name_their_denominator():
     assert set(survey["denominator"]) == {"survey"}
     law = cs.adoption_rates("open_data_adopters", denominator="law")
     assert law["universe"].dropna().tolist() == [4411, 4500, 4510, 4510, 5000]
-    assert law.loc[law["universe"] == 4500, ["universe_qualifier", "share_qualifier", "universe_source"]].values.tolist() \
-        == [["about", "about", "LOC2"]]
+    about = law.loc[law["universe"] == 4500, ["universe_qualifier", "share_qualifier", "universe_source"]]
+    assert about.values.tolist() == [["about", "about", "LOC2"]]
 
 
 def test_official_shares_use_a_universe_of_the_same_scope_and_name_its_year():
@@ -55,10 +55,11 @@ def test_official_shares_use_a_universe_of_the_same_scope_and_name_its_year():
             continue
         assert rec["universe_level"] == levels.loc[level, "official_level"]
         scope = ["kind", "population_min", "population_max", "metropoles", "territory"]
-        assert levels.loc[level, scope].astype(str).tolist() == levels.loc[rec["universe_level"], scope].astype(str).tolist()
+        same = levels.loc[rec["universe_level"], scope].astype(str).tolist()
+        assert levels.loc[level, scope].astype(str).tolist() == same
         assert isinstance(rec["universe_as_of"], str) and rec["universe_as_of"][:4] in ("2018", "2019")
     assert r.loc["commune_moins_5k", "universe"] != 35357
-    assert (r.loc["commune_moins_5k", "universe_source"], r.loc["commune_moins_5k", "universe_as_of"]) == ("DA19", "2019-01-01")
+    assert r.loc["commune_moins_5k", ["universe_source", "universe_as_of"]].tolist() == ["DA19", "2019-01-01"]
     expected = universe[(universe["level"] == "intercommunalite")]["count"].iloc[0]
     assert r.loc["intercommunalite", "universe"] == expected != 1263
 
@@ -155,7 +156,7 @@ def test_audit_reports_the_known_disagreements():
     assert {budgets["expected"], budgets["observed"]} == {47, 67}
     assert set(budgets["sources"].split(";")) == {"BEZ", "NL", "LOC"}
     universes = f[f["check"] == "survey_universe_vs_official"]
-    assert {(int(e), int(o)) for e, o in zip(universes["expected"], universes["observed"])} == \
+    assert {(int(e), int(o)) for e, o in zip(universes["expected"], universes["observed"], strict=True)} == \
         {(1237, 2581), (32798, 34672), (42, 37)}
     assert set(universes["expected_as_of"]) == {"2019-01-01"}
     assert not f["consistent"].any()
@@ -218,7 +219,9 @@ def test_wave_changes_never_picks_the_first_source():
 def test_audit_checks_against_data_not_literals(data_copy):
     # change the published total in the data: the audit follows it
     published = data_copy / "published_figures.csv"
-    published.write_text(published.read_text(encoding="utf-8").replace("civictech_users_total,2018,157", "civictech_users_total,2018,156"), encoding="utf-8")
+    text = published.read_text(encoding="utf-8")
+    published.write_text(text.replace("civictech_users_total,2018,157", "civictech_users_total,2018,156"),
+                         encoding="utf-8")
     f = cs.audit(data_copy, include_consistent=True)
     assert bool(finding(f, "survey_total")["consistent"]) is True
     assert "survey_total" not in set(cs.audit(data_copy)["check"])
@@ -350,7 +353,8 @@ def test_a_share_published_to_one_decimal_is_the_interval_it_rounds_from():
 @pytest.mark.parametrize("rec,lang,line", [
     ({"level": "region", "count": 9, "universe": 18, "universe_qualifier": "exact", "share": 0.5,
       "share_qualifier": "exact", "denominator": "official", "universe_as_of": "2018-01-01", "source": "NL",
-      "universe_source": "DGCL18"}, "en", "Regions: 9 of 18 (50%; official count of the same scope, 2018; sources: NL, DGCL18)"),
+      "universe_source": "DGCL18"}, "en",
+     "Regions: 9 of 18 (50%; official count of the same scope, 2018; sources: NL, DGCL18)"),
     ({"level": "region", "count": 9, "share": float("nan"), "no_share": "respondents", "source": "NL"}, "en",
      "Regions: 9, no share: a count among survey respondents, not among all collectivities of the level"),
     ({"level": "region", "count": None, "share": None, "no_share": "no_count"}, "fr",

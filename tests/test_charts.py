@@ -15,6 +15,7 @@ from civicstats.format import as_of_date
 
 NNBSP, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
 LEVELS = cs.load("levels")  # the labels and order of the levels, passed to every chart that names levels
+REGISTER = cs.load("sources")  # the source register the source lines name
 
 LEVELS_EN = ["Regions", "Departments", "Metropolises", "Cities over 100,000", "Towns of 5,000–100,000",
              "Communes under 5,000", "Intercommunal bodies (métropoles excluded)"]
@@ -169,7 +170,8 @@ def test_charts_use_the_register_they_are_given():
 
 
 def test_survey_total_gap_shows_156_against_157():
-    fig = charts.survey_total_gap(cs.load("civictech_adoption"), cs.load("published_figures"), register=cs.load("sources"), levels=LEVELS)
+    fig = charts.survey_total_gap(cs.load("civictech_adoption"), cs.load("published_figures"), register=REGISTER,
+                                  levels=LEVELS)
     ax = fig.axes[0]
     assert sum(p.get_width() for p in bars(ax, "level:")) == 156
     assert [p.get_width() for p in bars(ax, "published")] == [157]
@@ -231,7 +233,7 @@ def test_participatory_budgets_shows_every_source_side_by_side():
 
 
 def test_tool_landscape_counts_the_example_tools():
-    fig = charts.tool_landscape(cs.load("civictech_categories"), cs.load("civictech_tools"), register=cs.load("sources"))
+    fig = charts.tool_landscape(cs.load("civictech_categories"), cs.load("civictech_tools"), register=REGISTER)
     ax = fig.axes[0]
     assert {p.get_gid(): p.get_width() for p in bars(ax, "tools:")} == {
         "tools:dialogue_concertation": 8, "tools:participatory_mapping": 2, "tools:reporting": 4,
@@ -248,7 +250,7 @@ def test_audit_findings_draws_observed_against_expected():
     ax = fig.axes[0]
     drawn = [c.get_offsets()[0][0] for c in ax.collections if (c.get_gid() or "").startswith("finding:")]
     assert len(drawn) == len(findings)
-    assert all(math.isclose(a, 100 * g) for a, g in zip(drawn, findings["gap"]))
+    assert all(math.isclose(a, 100 * g) for a, g in zip(drawn, findings["gap"], strict=True))
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert any("157 → 156" in t and "Survey total" in t for t in ticks)
     assert any("32,798 → 34,672" in t for t in ticks)
@@ -279,8 +281,10 @@ def test_selection_scores_draws_the_contributions_and_greys_excluded_tools():
 # ---------------------------------------------------------------- save_figure
 
 def test_save_figure_writes_deterministic_png_and_svg(tmp_path):
-    first = cs.save_figure(charts.participatory_budgets(cs.load("participatory_budgets"), register=cs.load("sources")), "budgets", out_dir=tmp_path / "a")
-    second = cs.save_figure(charts.participatory_budgets(cs.load("participatory_budgets"), register=cs.load("sources")), "budgets", out_dir=tmp_path / "b")
+    first = cs.save_figure(charts.participatory_budgets(cs.load("participatory_budgets"), register=REGISTER), "budgets",
+                           out_dir=tmp_path / "a")
+    second = cs.save_figure(charts.participatory_budgets(cs.load("participatory_budgets"), register=REGISTER),
+                            "budgets", out_dir=tmp_path / "b")
     assert [p.name for p in first] == ["budgets.png", "budgets.svg"]
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     png, svg = first[0].read_bytes(), first[1].read_text(encoding="utf-8")
@@ -292,7 +296,8 @@ def test_save_figure_writes_deterministic_png_and_svg(tmp_path):
 
 
 def test_stamping_is_idempotent_and_bytes_do_not_depend_on_history(tmp_path):
-    fig = charts.survey_total_gap(cs.load("civictech_adoption"), cs.load("published_figures"), register=cs.load("sources"), levels=LEVELS)
+    fig = charts.survey_total_gap(cs.load("civictech_adoption"), cs.load("published_figures"), register=REGISTER,
+                                  levels=LEVELS)
     stamps = [t.get_text() for t in fig.texts]
     size = tuple(fig.get_size_inches())
     one = [p.read_bytes() for p in cs.save_figure(fig, "gap", out_dir=tmp_path / "one")]
@@ -304,7 +309,8 @@ def test_stamping_is_idempotent_and_bytes_do_not_depend_on_history(tmp_path):
 
 
 def test_save_figure_overrides_and_french_source_line(tmp_path):
-    fig = charts.tool_landscape(cs.load("civictech_categories"), cs.load("civictech_tools"), lang="fr", register=cs.load("sources"))
+    fig = charts.tool_landscape(cs.load("civictech_categories"), cs.load("civictech_tools"), lang="fr",
+                                register=REGISTER)
     cs.save_figure(fig, "outils.png", out_dir=tmp_path, title="Autre titre", sources=["NL"])
     assert fig.civicstats["title"] == "Autre titre" and fig.civicstats["sources"] == ["NL"]
     assert [t.get_text() for t in fig.texts if t.get_gid() == "civicstats-sources"] == [
@@ -314,14 +320,16 @@ def test_save_figure_overrides_and_french_source_line(tmp_path):
 
 def test_save_figure_honours_the_build_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("CIVICSTATS_FIGURES_DIR", str(tmp_path / "staging"))
-    paths = cs.save_figure(charts.adoption_by_level(cs.load("civictech_adoption"), register=cs.load("sources"), levels=LEVELS), "adoption")
+    paths = cs.save_figure(charts.adoption_by_level(cs.load("civictech_adoption"), register=REGISTER, levels=LEVELS),
+                           "adoption")
     assert all(p.parent == tmp_path / "staging" for p in paths)
 
 
 @pytest.mark.parametrize("name", ["../escape", "sub/name", "", ".hidden"])
 def test_save_figure_refuses_names_that_are_not_plain_file_names(tmp_path, name):
     with pytest.raises(ValueError, match="plain file name"):
-        cs.save_figure(charts.adoption_by_level(cs.load("civictech_adoption"), register=cs.load("sources"), levels=LEVELS), name, out_dir=tmp_path)
+        cs.save_figure(charts.adoption_by_level(cs.load("civictech_adoption"), register=REGISTER, levels=LEVELS), name,
+                       out_dir=tmp_path)
 
 
 def test_charts_are_lazy_and_leave_no_pyplot_figure():

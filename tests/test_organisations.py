@@ -148,7 +148,8 @@ def test_other_located_problems(tmp_path: Path):
     path = write_october(tmp_path / "ODF-Observatoire-organisations-221019.csv", rows)
     with pytest.raises(DataError) as info:
         observatory_to_organisations(read_csv(path))
-    assert [(p.row, p.column) for p in info.value.problems] == [(2, "merge"), (3, "regcode"), (4, "nb-ptf"), (5, "type")]
+    assert [(p.row, p.column) for p in info.value.problems] == [(2, "merge"), (3, "regcode"), (4, "nb-ptf"),
+                                                                (5, "type")]
 
 
 def test_check_accepts_either_layout(tmp_path: Path):
@@ -249,7 +250,8 @@ def test_band_coverage_counts_every_commune():
 # ------------------------------------------------------------------ derive script on a fixture
 
 def derive_module():
-    spec = importlib.util.spec_from_file_location("derive_populations", paths.ROOT / "scripts" / "derive_populations.py")
+    script = paths.ROOT / "scripts" / "derive_populations.py"
+    spec = importlib.util.spec_from_file_location("derive_populations", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -270,7 +272,8 @@ def test_derive_populations_logic_on_a_fixture():
          "type": "commune-actuelle"},
     ]
     epci = [{"code": "243500139", "nom": "Rennes Métropole", "type": "METRO", "populationMunicipale": 225599,
-             "membres": [{"code": "35238", "populationMunicipale": 222000}, {"code": "35001", "populationMunicipale": 3499}]}]
+             "membres": [{"code": "35238", "populationMunicipale": 222000},
+                         {"code": "35001", "populationMunicipale": 3499}]}]
     deps = [{"code": "35", "region": "53", "zone": "metro"}, {"code": "975", "region": "975", "zone": "com"}]
     regs = [{"code": "53", "zone": "metro"}, {"code": "975", "zone": "com"}]
     rows, bands = derive.derive(communes, epci, deps, regs, keep_sirens={"213500010"})

@@ -132,9 +132,9 @@ def test_dataframe_and_list_of_dicts_give_the_same_result_and_input_is_untouched
        st.tuples(st.floats(0.1, 10), st.floats(0, 10), st.floats(0, 10)))
 def test_contributions_always_add_up_to_the_score(rows, weights):
     ratings = [{"tool": f"T{i}", "objective": a, "scale": b, "means": c} for i, (a, b, c) in enumerate(rows)]
-    ranked = cs.select_tools(ratings, dict(zip(("objective", "scale", "means"), weights)))
+    ranked = cs.select_tools(ratings, dict(zip(("objective", "scale", "means"), weights, strict=True)))
     contrib = ranked[[c for c in ranked.columns if c.startswith("contrib_")]].sum(axis=1)
-    assert all(math.isclose(a, b, abs_tol=1e-9) for a, b in zip(contrib, ranked["score"]))
+    assert all(math.isclose(a, b, abs_tol=1e-9) for a, b in zip(contrib, ranked["score"], strict=True))
     assert ((ranked["score"] >= 0) & (ranked["score"] <= 5 + 1e-9)).all()
     assert ranked["rank"].tolist() == list(range(1, len(rows) + 1))
     # all eligible: best first; scores equal to 9 decimals are ties (float noise does not rank)

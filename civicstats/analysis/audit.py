@@ -224,7 +224,8 @@ def conflicting_figures(source: Source = None) -> Iterator[Finding]:
         ("open_data_adopters", law.assign(as_of=law["as_of"].astype(str).str[:4], subject="concerned",
                                           value=law["concerned"], q=law["concerned_bound"].map(_q),
                                           source=[c if isinstance(c, str) and c else s for c, s in
-                                                  zip(law["concerned_source"].astype("object").fillna(""), law["source"])])),
+                                                  zip(law["concerned_source"].astype("object").fillna(""),
+                                                      law["source"], strict=True)])),
     ]
     for dataset, table in groups:
         for (subject, as_of), rows in table.groupby(["subject", "as_of"], sort=True):

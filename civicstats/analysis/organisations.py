@@ -75,7 +75,8 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     dep = _first(orgs["departement_code"])
     reg = orgs["region_code"].astype("object").fillna("").astype(str)
     by_siren = kind.isin(["commune", "epci"])
-    key = np.where(by_siren, orgs["siren"].astype(str), np.where(kind == "departement", dep, np.where(kind == "region", reg, "")))
+    key = np.where(by_siren, orgs["siren"].astype(str),
+                   np.where(kind == "departement", dep, np.where(kind == "region", reg, "")))
     pops = populations.assign(kind=populations["kind"].astype(str))
     pops = pops.assign(_key=np.where(pops["kind"].isin(["commune", "epci"]), pops["siren"].astype("object").fillna(""),
                                      pops["code"].astype(str)))
@@ -234,7 +235,8 @@ def organisations_by_region(organisations: pd.DataFrame, *, local_authorities_on
         orgs = orgs[orgs["level"].astype(str) != "associated_body"]
     out = orgs["region_code"].astype("object").fillna("").value_counts().rename_axis("region_code")
     out = out.rename("organisations").reset_index()
-    return out.sort_values(["organisations", "region_code"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["organisations", "region_code"], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)
 
 
 def overseas(organisations: pd.DataFrame) -> pd.DataFrame:
@@ -280,7 +282,8 @@ def technologies(organisations: pd.DataFrame) -> pd.DataFrame:
     counts = counts[counts["_k"] != ""]
     per = counts.groupby(counts["_k"].str.casefold())["siren"].nunique()
     out = pd.DataFrame({"technology": [spelled[k] for k in per.index], "organisations": per.to_numpy()})
-    return out.sort_values(["organisations", "technology"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["organisations", "technology"], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)
 
 
 def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:

@@ -173,8 +173,9 @@ def adoption_rates(
 
     if denominator == "official":
         scopes = load("levels", source) if levels is None else levels
-        official = {str(k): (None if pd.isna(v) else str(v)) for k, v in zip(scopes["level"], scopes["official_level"])}
-        notes = {str(k): _cell(v) for k, v in zip(scopes["level"], scopes["note"])}
+        official = {str(k): (None if pd.isna(v) else str(v))
+                    for k, v in zip(scopes["level"], scopes["official_level"], strict=True)}
+        notes = {str(k): _cell(v) for k, v in zip(scopes["level"], scopes["note"], strict=True)}
         uni = load("collectivity_universe", source) if universe is None else universe
         uni = uni.assign(level=uni["level"].astype(str), key=uni["as_of"].astype(str).map(_date_key))
 

@@ -204,17 +204,18 @@ def select_tools(ratings: Any, weights: Mapping[str, float] | None = None, *, ob
     rated = [q for q in questions if q in frame.columns]
     used = _weights(weights, questions, watch_points, rated, [str(c) for c in frame.columns])
     # every rating given is checked; a missing one matters only for a question that counts
-    ratings_of = {q: [None if _missing(v) and q not in used else _rating(t, q, v) for t, v in zip(tools, frame[q])]
+    ratings_of = {q: [None if _missing(v) and q not in used else _rating(t, q, v)
+                      for t, v in zip(tools, frame[q], strict=True)]
                   for q in rated}
     total = sum(used.values())
     shares = {q: w / total for q, w in used.items()}
     checked = [w for w in watch_points if w in frame.columns]
     unchecked = [w for w in watch_points if w not in frame.columns]
-    meets = {w: [_meets(t, w, v) for t, v in zip(tools, frame[w])] for w in checked}
+    meets = {w: [_meets(t, w, v) for t, v in zip(tools, frame[w], strict=True)] for w in checked}
 
     if "category" in frame.columns:
         cats = []
-        for tool, value in zip(tools, frame["category"]):
+        for tool, value in zip(tools, frame["category"], strict=True):
             if _missing(value) or not str(value).strip():
                 cats.append(None)
             elif str(value) not in categories:

@@ -79,7 +79,8 @@ def adoption_shares(rates: pd.DataFrame, lang: str = "en", *, levels: pd.DataFra
                     register: pd.DataFrame | None = None) -> Figure:
     """Shares of adopters by level, from :func:`civicstats.adoption_rates`.
 
-    ``rates`` is the frame :func:`civicstats.adoption_rates` returns. Its ``measure`` column (the table counted) sets the title; its
+    ``rates`` is the frame :func:`civicstats.adoption_rates` returns. Its
+    ``measure`` column (the table counted) sets the title; its
     ``denominator`` codes are named in the units line. Each bar is labelled
     with the share, "count of universe" and the universe's year; a level
     without a share is written with the reason (``no_share``), never drawn as
@@ -164,7 +165,8 @@ def survey_total_gap(adoption: pd.DataFrame, published: pd.DataFrame, lang: str 
             raise ValueError("no survey wave has both rows and a published total (civictech_users_total)")
         as_of = both[-1]
     if as_of not in both:
-        raise ValueError(f"wave {as_of!r} needs rows and a published total; waves with both: {', '.join(both) or 'none'}")
+        raise ValueError(f"wave {as_of!r} needs rows and a published total; "
+                         f"waves with both: {', '.join(both) or 'none'}")
     rows = adoption[adoption["as_of"] == as_of]
     order, names = order_of(levels), labels_of(levels, lang)
     rows = rows.iloc[sorted(range(len(rows)), key=lambda i: order.get(rows["level"].iloc[i], len(order)))]
@@ -179,7 +181,7 @@ def survey_total_gap(adoption: pd.DataFrame, published: pd.DataFrame, lang: str 
         blue, orange = OKABE_ITO["blue"], OKABE_ITO["orange"]
         y_sum, y_pub = 0.0, 1.45
         left = 0
-        for code, count in zip(rows["level"], counts):
+        for code, count in zip(rows["level"], counts, strict=True):
             bars = ax.barh([y_sum], [count], left=left, height=0.6, color=blue, edgecolor="white", linewidth=1.2)
             bars.patches[0].set_gid(f"level:{code}")
             if count / max(total, summed) > 0.045:
@@ -204,7 +206,7 @@ def survey_total_gap(adoption: pd.DataFrame, published: pd.DataFrame, lang: str 
                     ha="right", va="bottom", color=OKABE_ITO["vermillion"], fontsize=9.5)
         # what the segments are, in words, between the two bars
         parts = " + ".join(f"{names.get(code, code)}{NBSP}{format_number(c, lang)}".replace(" ", NBSP)
-                           for code, c in zip(rows["level"], counts))
+                           for code, c in zip(rows["level"], counts, strict=True))
         ax.annotate("\n".join(wrap(parts, 5.2, 8.5)), (0, y_sum + 0.34), va="top", ha="left", fontsize=8.5,
                     color=TEXT_GREY, xytext=(0, -2), textcoords="offset points", linespacing=1.2)
         ax.set_yticks([y_sum, y_pub], [text("sum_of_levels", lang, n=len(counts)), text("published_total", lang)])

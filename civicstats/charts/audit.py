@@ -74,11 +74,10 @@ def audit_findings(findings: pd.DataFrame, lang: str = "en", *, levels: pd.DataF
             consistent = getattr(rec, "consistent", False)
             colour = OKABE_ITO["blue"] if not is_missing(consistent) and bool(consistent) else OKABE_ITO["vermillion"]
             share = str(rec.check) == "published_share"  # these two figures are percentages
-
-            def fmt(v, q):
-                return format_qualified(float(v) / 100 if share else float(v), q, lang, percent=share)
-            ticks.append(f"{_finding_label(rec, lang, levels)}\n{fmt(rec.expected, rec.expected_qualifier)} → "
-                         f"{fmt(rec.observed, rec.observed_qualifier)}  ({ids_text(rec.sources)})")
+            expected, observed = ((format_qualified(float(v) / 100 if share else float(v), q, lang, percent=share))
+                                  for v, q in ((rec.expected, rec.expected_qualifier),
+                                               (rec.observed, rec.observed_qualifier)))
+            ticks.append(f"{_finding_label(rec, lang, levels)}\n{expected} → {observed}  ({ids_text(rec.sources)})")
             if is_missing(rec.gap):
                 continue
             rel = 100 * float(rec.gap)

@@ -81,7 +81,8 @@ def participatory_budgets(budgets: pd.DataFrame, lang: str = "en", *,
         ax.set_ylim(low / 1.6, high * 1.8)
         from matplotlib.ticker import FixedLocator, NullLocator
 
-        ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000) if low / 1.6 <= t <= high * 1.8]
+        ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+                 if low / 1.6 <= t <= high * 1.8]
         ax.yaxis.set_major_locator(FixedLocator(ticks))
         ax.yaxis.set_minor_locator(NullLocator())
         ax.yaxis.set_major_formatter(tick_formatter(lang))

@@ -63,7 +63,8 @@ def frame_of(frame: Any, table: str) -> pd.DataFrame:
 def require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{what} needs the column(s) {', '.join(missing)}; columns found: {', '.join(map(str, frame.columns))}")
+        raise ValueError(f"{what} needs the column(s) {', '.join(missing)}; "
+                         f"columns found: {', '.join(map(str, frame.columns))}")
 
 
 def sorted_waves(values: Iterable[object]) -> list[str]:

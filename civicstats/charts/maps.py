@@ -1,7 +1,8 @@
 """Maps of where open data is: départements and régions of metropolitan France.
 
 Outlines are the frames :func:`civicstats.outlines` returns (IGN Admin
-Express COG 2018, register id GEO18), given by the caller, projected to Lambert-93 (EPSG:2154, the official projection of metropolitan France)
+Express COG 2018, register id GEO18), given by the caller, projected to
+Lambert-93 (EPSG:2154, the official projection of metropolitan France)
 by :func:`lambert93`, a plain implementation of the Lambert conformal conic
 formulas on the GRS80 ellipsoid; no geometry library is needed. Polygons are
 drawn with a matplotlib ``PolyCollection``. Overseas départements have no
@@ -87,7 +88,7 @@ def choropleth(outlines: pd.DataFrame, values: pd.Series, *, lang: str = "en", t
     vmax = float(values.max()) if len(values) and values.max() > 0 else 1.0
     norm = Normalize(0, vmax)
     polys, colours = [], []
-    for code, polygons in sorted(zip(outlines["code"], outlines["polygons"])):
+    for code, polygons in sorted(zip(outlines["code"], outlines["polygons"], strict=True)):
         value = values.get(code)
         colour = "#dddddd" if value is None or value != value else cmap(norm(float(value)))
         for ring in polygons:
@@ -127,7 +128,8 @@ def departement_map(values: pd.DataFrame, outlines: pd.DataFrame, *, column: str
     series = values.set_index("departement_code")[column].astype("float64")
     key = {"organisations": "orgs_map_count", "share_pct": "orgs_map_share"}[column]
     return choropleth(outlines, series, lang=lang, title=dated(text(f"{key}_title", lang), as_of, lang),
-                      units=text(f"{key}_units", lang), sources=sources, legend=text(f"{key}_legend", lang), left_out=left_out,
+                      units=text(f"{key}_units", lang), sources=sources, legend=text(f"{key}_legend", lang),
+                      left_out=left_out,
                       percent=column == "share_pct", grey=text(f"{key}_grey", lang), register=register)
 
 
@@ -141,7 +143,7 @@ def ranked_bars(labels: list[str], values: list[float], *, lang: str = "en", tit
         ys = list(range(len(labels)))[::-1]
         ax.barh(ys, values, color=colours or PALETTE[0], height=0.7)
         ax.set_yticks(ys, labels)
-        for y, v in zip(ys, values):
+        for y, v in zip(ys, values, strict=True):
             shown = format_percent(v / 100, lang) if percent else format_number(v, lang)
             ax.text(v, y, " " + shown, va="center", fontsize=8.5)
         ax.set_xlim(0, max(values) * 1.15 if values and max(values) > 0 else 1)

@@ -77,12 +77,13 @@ def open_data_waves(open_data: pd.DataFrame, lang: str = "en", *,
     bound = rows["concerned_bound"] if "concerned_bound" in rows.columns else [None] * len(rows)
     concerned_source = [c if isinstance(c, str) and c else s for c, s in zip(
         rows["concerned_source"].astype("object") if "concerned_source" in rows.columns else [None] * len(rows),
-        rows["source"])]
+        rows["source"], strict=True)]
     series = [
         ("with_open_data", [(r.as_of, int(r.count), r.source, "exact") for r in rows.itertuples(index=False)
                             if not is_missing(r.count)], OKABE_ITO["blue"], "o"),
         ("concerned", [(r.as_of, int(r.concerned), cs, b) for r, b, cs in
-                       zip(rows.itertuples(index=False), bound, concerned_source) if not is_missing(r.concerned)],
+                       zip(rows.itertuples(index=False), bound, concerned_source, strict=True)
+                       if not is_missing(r.concerned)],
          OKABE_ITO["vermillion"], "s"),
     ]
     from matplotlib.lines import Line2D
@@ -98,7 +99,7 @@ def open_data_waves(open_data: pd.DataFrame, lang: str = "en", *,
             xs = [as_of_date(p[0]) for p in points]
             ys = [p[1] for p in points]
             ax.scatter(xs, ys, marker=marker, color=color, s=36, zorder=3, gid=f"{key}", label=text(key, lang))
-            for (as_of, value, source, qualifier), x in zip(points, xs):
+            for (as_of, value, source, qualifier), x in zip(points, xs, strict=True):
                 span = _span(as_of)
                 if span:
                     ax.hlines(value, span[0], span[1], color=color, linewidth=2.2, alpha=0.45, zorder=1)

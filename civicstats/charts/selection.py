@@ -83,7 +83,7 @@ def selection_scores(ranked: pd.DataFrame, lang: str = "en", *, criteria: pd.Dat
                         color=OKABE_ITO["vermillion"] if not eligible else TEXT_GREY)
         names = [f"{r['rank']}. {r['tool']}" if "rank" in r else str(r["tool"]) for r in recs]
         ax.set_yticks([i - 0.1 for i in range(len(recs))], names)
-        for tick, row in zip(ax.get_yticklabels(), recs):
+        for tick, row in zip(ax.get_yticklabels(), recs, strict=True):
             if not bool(row["eligible"]):
                 tick.set_color(GREY)
         ax.tick_params(axis="y", length=0)

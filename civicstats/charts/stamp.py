@@ -141,7 +141,8 @@ def finish(fig: Figure, *, title: str | None = None, units: str | None = None,
         def height(lines: list[str], pt: float) -> float:
             return len(lines) * pt * _LINE / 72
 
-        top = 0.14 + height(title_lines, _TITLE_PT) + (0.04 + height(units_lines, _UNITS_PT) if units_lines else 0) + 0.1
+        units_height = 0.04 + height(units_lines, _UNITS_PT) if units_lines else 0
+        top = 0.14 + height(title_lines, _TITLE_PT) + units_height + 0.1
         bottom = 0.1 + (height(source_lines, _SOURCE_PT) + 0.1 if source_lines else 0)
         total = base_height + top + bottom
         fig.set_size_inches(width, total)
@@ -223,7 +224,7 @@ def _declutter(fig: Figure, pad_pt: float = 1.5, marker_pt: float = 8.0) -> None
                                                            ann.axes.convert_yunits(ann.xy[1])))
                             for ann, _ in entries)]
     placed = list(anchors)
-    for ann, offset in entries:
+    for ann, _offset in entries:
         for _ in range(40):
             box = text_box(ann)
             hit = next((b for b in placed if box.x0 < b.x1 and b.x0 < box.x1 and box.y0 < b.y1 + pad_pt / to_pt

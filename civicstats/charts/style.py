@@ -95,5 +95,6 @@ def tick_formatter(lang: str, percent: bool = False, sign: bool = False):
     from matplotlib.ticker import FuncFormatter
 
     if percent:
-        return FuncFormatter(lambda v, _pos: format_percent(v / 100, lang, 0 if float(v).is_integer() else 1, sign=sign))
+        return FuncFormatter(lambda v, _pos: format_percent(v / 100, lang, 0 if float(v).is_integer() else 1,
+                                                            sign=sign))
     return FuncFormatter(lambda v, _pos: format_number(v, lang, 0 if float(v).is_integer() else 1, sign=sign))

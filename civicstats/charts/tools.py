@@ -25,7 +25,8 @@ from civicstats.charts.style import (
 __all__ = ["tool_landscape"]
 
 
-def tool_landscape(categories: pd.DataFrame, tools: pd.DataFrame, lang: str = "en", *, register: pd.DataFrame | None = None) -> Figure:
+def tool_landscape(categories: pd.DataFrame, tools: pd.DataFrame, lang: str = "en", *,
+                   register: pd.DataFrame | None = None) -> Figure:
     """The six categories, each with the number of example tools named in public sources.
 
     The tools are examples found in public sources (``civictech_tools``), not
