@@ -8,12 +8,22 @@ Importing the package is cheap: every public name below is imported from its
 module on first use.
 """
 
+# ruff: noqa: F401  (the imports under TYPE_CHECKING name the lazy attributes for type checkers)
 from __future__ import annotations
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from civicstats.errors import DataError, DataWarning, Problem
+from civicstats.errors import (
+    CivicstatsError,
+    DataError,
+    DataWarning,
+    MissingFileError,
+    OutputError,
+    Problem,
+    SetupError,
+    UsageError,
+)
 
 __version__ = "0.1.0"
 
@@ -52,20 +62,21 @@ _LAZY = {
 _SUBMODULES = {"charts": "civicstats.charts", "organisations": "civicstats.analysis.organisations",
                "obligation": "civicstats.analysis.obligation"}
 
-__all__ = ["DataError", "DataWarning", "Problem", "__version__", *_LAZY, *_SUBMODULES]
+__all__ = ["CivicstatsError", "DataError", "MissingFileError", "UsageError", "SetupError", "OutputError", "DataWarning",
+           "Problem", "__version__", *_LAZY, *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from civicstats import charts  # noqa: F401
-    from civicstats.analysis import obligation, organisations  # noqa: F401
-    from civicstats.analysis.audit import audit  # noqa: F401
-    from civicstats.analysis.obligation import open_data_obligation  # noqa: F401
-    from civicstats.analysis.rates import adoption_rates  # noqa: F401
-    from civicstats.analysis.selection import select_tools  # noqa: F401
-    from civicstats.analysis.waves import wave_changes, waves  # noqa: F401
-    from civicstats.charts import save_figure  # noqa: F401
-    from civicstats.display import show  # noqa: F401
-    from civicstats.format import format_as_of, format_number, format_percent  # noqa: F401
-    from civicstats.labels import (  # noqa: F401
+    from civicstats import charts
+    from civicstats.analysis import obligation, organisations
+    from civicstats.analysis.audit import audit
+    from civicstats.analysis.obligation import open_data_obligation
+    from civicstats.analysis.rates import adoption_rates
+    from civicstats.analysis.selection import select_tools
+    from civicstats.analysis.waves import wave_changes, waves
+    from civicstats.charts import save_figure
+    from civicstats.display import show
+    from civicstats.format import format_as_of, format_number, format_percent
+    from civicstats.labels import (
         explain_selection,
         finding_text,
         format_qualified,
@@ -77,9 +88,9 @@ if TYPE_CHECKING:  # pragma: no cover
         subject_label,
         text,
     )
-    from civicstats.raw import outlines, platforms  # noqa: F401
-    from civicstats.readers.observatory import observatory_as_of  # noqa: F401
-    from civicstats.tables import datasets, load, sources  # noqa: F401
+    from civicstats.raw import outlines, platforms
+    from civicstats.readers.observatory import observatory_as_of
+    from civicstats.tables import datasets, load, sources
 
 
 def __getattr__(name: str):

@@ -26,7 +26,7 @@ import html
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from civicstats.format import check_lang, format_number, format_percent
+from civicstats.format import check_lang, format_number, format_percent, is_missing
 from civicstats.labels import has_text, ids_text, labels_of, text
 
 if TYPE_CHECKING:
@@ -90,18 +90,9 @@ def _header(column: object, lang: str, headers: Mapping[str, str] | None) -> str
     return text(f"col_{name}", lang) if has_text(f"col_{name}") else name.replace("_", " ").capitalize()
 
 
-def _is_missing(value: object) -> bool:
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractions: Iterable[str],
           words: Mapping[str, Mapping[str, str]]) -> str:
-    if value is None or (not isinstance(value, (list, tuple, dict)) and _is_missing(value)):
+    if value is None or (not isinstance(value, (list, tuple, dict)) and is_missing(value)):
         return MISSING
     if isinstance(value, bool):
         return text("yes" if value else "no", lang)
@@ -165,7 +156,7 @@ def _is_numeric(column: pd.Series) -> bool:
     """A column of numbers, missing values aside (booleans are not): shown aligned right."""
     import numbers
 
-    values = [v for v in column.tolist() if not (v is None or _is_missing(v))]
+    values = [v for v in column.tolist() if not (v is None or is_missing(v))]
     return bool(values) and all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in values)
 
 

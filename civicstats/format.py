@@ -18,8 +18,8 @@ import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["LANGS", "LOCALES", "NBSP", "NNBSP", "MINUS", "check_lang", "format_number", "format_percent",
-           "as_of_date", "format_as_of"]
+__all__ = ["LANGS", "LOCALES", "NBSP", "NNBSP", "MINUS", "check_lang", "is_missing", "format_number",
+           "format_percent", "as_of_date", "format_as_of"]
 
 LANGS = ("en", "fr")
 #: The Babel locale of each language.
@@ -33,6 +33,22 @@ def check_lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
     return lang
+
+
+def is_missing(value: object) -> bool:
+    """None, NaN, pandas' NA or NaT: a value written "–".
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(0), is_missing([1, 2])
+    (True, True, False, False)
+    """
+    if value is None:
+        return True
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _digits(x: float, lang: str, decimals: int, strip: bool, sign: bool, percent: bool = False) -> str:

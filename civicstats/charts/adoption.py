@@ -4,36 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from civicstats.format import (
-    NBSP,
-    check_lang,
-    format_as_of,
-    format_number,
-)
+from civicstats.charts.common import frame_of, level_wave_bars, order_of, require, sorted_waves, source_ids, waves_text
+from civicstats.charts.stamp import record, wrap
+from civicstats.charts.style import OKABE_ITO, TEXT_GREY, bare_value_axis, house_style, new_figure
+from civicstats.format import NBSP, check_lang, format_as_of, format_number, is_missing
 from civicstats.labels import format_qualified, has_text, labels_of, reason_text, text
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
-
-from civicstats.charts.common import (
-    frame_of,
-    is_missing,
-    level_wave_bars,
-    order_of,
-    require,
-    sorted_waves,
-    source_ids,
-    waves_text,
-)
-from civicstats.charts.stamp import record, wrap
-from civicstats.charts.style import (
-    OKABE_ITO,
-    TEXT_GREY,
-    bare_value_axis,
-    house_style,
-    new_figure,
-)
 
 __all__ = ["adoption_by_level", "adoption_shares", "survey_total_gap"]
 

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from civicstats.format import check_lang, format_as_of, format_percent
+from civicstats.charts.common import frame_of, require, source_ids
+from civicstats.charts.stamp import record
+from civicstats.charts.style import LIGHT_GREY, OKABE_ITO, house_style, new_figure, tick_formatter
+from civicstats.format import check_lang, format_as_of, format_percent, is_missing
 from civicstats.labels import format_qualified, ids_text, subject_label, text
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
-
-from civicstats.charts.common import frame_of, is_missing, require, source_ids
-from civicstats.charts.stamp import record
-from civicstats.charts.style import (
-    LIGHT_GREY,
-    OKABE_ITO,
-    house_style,
-    new_figure,
-    tick_formatter,
-)
 
 __all__ = ["audit_findings"]
 

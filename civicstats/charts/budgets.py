@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from civicstats.charts.common import frame_of, require, source_ids
+from civicstats.charts.stamp import record
+from civicstats.charts.style import GREY, LABEL_BOX, LEADER, PALETTE, house_style, new_figure, tick_formatter
 from civicstats.format import check_lang, format_number
 from civicstats.labels import has_text, ids_text, text
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
-
-from civicstats.charts.common import frame_of, require, source_ids
-from civicstats.charts.stamp import record
-from civicstats.charts.style import (
-    GREY,
-    LABEL_BOX,
-    LEADER,
-    PALETTE,
-    house_style,
-    new_figure,
-    tick_formatter,
-)
 
 __all__ = ["UNIT_MARKERS", "participatory_budgets"]
 

@@ -6,31 +6,20 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from civicstats.charts.style import GREY, OKABE_ITO, PALETTE, bare_value_axis, new_figure
-from civicstats.format import as_of_date, format_as_of
+from civicstats.format import as_of_date, format_as_of, is_missing
 from civicstats.labels import labels_of
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-__all__ = ["order_of", "is_missing", "source_ids", "frame_of", "require", "sorted_waves", "waves_text",
+__all__ = ["order_of", "source_ids", "frame_of", "require", "sorted_waves", "waves_text",
            "level_wave_bars"]
 
 
 def order_of(table: pd.DataFrame | None) -> dict[str, int]:
     """``{code: position}`` in a table of labels (``levels``, ``selection_criteria``); ``{}`` without one."""
     return {code: i for i, code in enumerate(labels_of(table))}
-
-
-def is_missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def source_ids(*cells: object) -> list[str]:

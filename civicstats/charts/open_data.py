@@ -5,26 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from civicstats.format import (
-    as_of_date,
-    check_lang,
-    format_as_of,
-    format_number,
-)
-from civicstats.labels import format_qualified, ids_text, labels_of, text
-
-if TYPE_CHECKING:
-    import pandas as pd
-    from matplotlib.figure import Figure
-
-from civicstats.charts.common import (
-    frame_of,
-    is_missing,
-    order_of,
-    require,
-    sorted_waves,
-    source_ids,
-)
+from civicstats.charts.common import frame_of, order_of, require, sorted_waves, source_ids
 from civicstats.charts.stamp import record
 from civicstats.charts.style import (
     GREY,
@@ -37,6 +18,12 @@ from civicstats.charts.style import (
     new_figure,
     tick_formatter,
 )
+from civicstats.format import as_of_date, check_lang, format_as_of, format_number, is_missing
+from civicstats.labels import format_qualified, ids_text, labels_of, text
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 __all__ = ["EPCI_TYPES", "open_data_waves", "open_data_by_level"]
 

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from civicstats.charts.stamp import finish, restore_positions
+from civicstats.charts.style import house_style
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
-
-from civicstats.charts.stamp import finish, restore_positions
-from civicstats.charts.style import house_style
 
 __all__ = ["save_figure"]
 

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from civicstats.format import NBSP, check_lang, format_number
+from civicstats.charts.common import order_of, require
+from civicstats.charts.stamp import record
+from civicstats.charts.style import GREY, OKABE_ITO, PALETTE, TEXT_GREY, house_style, new_figure, tick_formatter
+from civicstats.format import NBSP, check_lang, format_number, is_missing
 from civicstats.labels import explain_selection, labels_of, text
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
-
-from civicstats.charts.common import is_missing, order_of, require
-from civicstats.charts.stamp import record
-from civicstats.charts.style import (
-    GREY,
-    OKABE_ITO,
-    PALETTE,
-    TEXT_GREY,
-    house_style,
-    new_figure,
-    tick_formatter,
-)
 
 __all__ = ["selection_scores"]
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from civicstats.charts.common import is_missing, source_ids
+from civicstats.charts.common import source_ids
 from civicstats.charts.style import STYLE, TEXT_GREY, house_style
-from civicstats.format import check_lang
+from civicstats.format import check_lang, is_missing
 from civicstats.labels import text
 
 if TYPE_CHECKING:

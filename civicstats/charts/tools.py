@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from civicstats.charts.common import frame_of, require, source_ids
+from civicstats.charts.stamp import record, wrap
+from civicstats.charts.style import GREY, OKABE_ITO, TEXT_GREY, bare_value_axis, house_style, new_figure
 from civicstats.format import check_lang, format_number
 from civicstats.labels import labels_of, text
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
-
-from civicstats.charts.common import frame_of, require, source_ids
-from civicstats.charts.stamp import record, wrap
-from civicstats.charts.style import (
-    GREY,
-    OKABE_ITO,
-    TEXT_GREY,
-    bare_value_axis,
-    house_style,
-    new_figure,
-)
 
 __all__ = ["tool_landscape"]
 
