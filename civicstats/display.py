@@ -162,48 +162,22 @@ def _is_numeric(column: pd.Series) -> bool:
 
 # ---------------------------------------------------------------- charts: what a report needs to know
 
-class _FigureRecorder:
-    """Adds a chart's record (``fig.civicstats``) to the metadata of its displayed PNG.
+def _chart_metadata(fig: Any) -> tuple[dict, dict] | None:
+    """A chart's record (``fig.civicstats``) as metadata of its displayed PNG.
 
-    Loaded in every kernel the build starts (``load_ipython_extension``), so
-    that the reports can give each chart a real alt text (its title) and a
-    link to the PNG and SVG files ``save_figure`` wrote. The file name comes
-    from ``fig.civicstats["name"]`` when recorded, otherwise from the files
-    that appeared in the figures folder since the previous chart was shown.
+    So that the reports can give each chart a real alt text (its title) and a
+    link to the PNG and SVG files ``save_figure`` wrote (``name``: the file
+    name recorded on the figure it saved, whatever was saved since).
     """
-
-    def __init__(self) -> None:
-        self.seen: set[str] = set(self._files())
-
-    @staticmethod
-    def _files() -> list[str]:
-        from civicstats.paths import figures_dir
-
-        folder = figures_dir()
-        try:
-            return [p.name for p in folder.iterdir() if p.suffix == ".png"]
-        except OSError:
-            return []
-
-    def __call__(self, fig: Any, include: object = None, exclude: object = None) -> tuple[dict, dict] | None:
-        record = getattr(fig, "civicstats", None)
-        files = self._files()
-        new = sorted(set(files) - self.seen)
-        self.seen.update(files)
-        name = record.get("name") if isinstance(record, dict) else None
-        if not name and len(new) == 1:
-            name = new[0][: -len(".png")]
-        chart: dict[str, Any] = {}
-        if isinstance(record, dict):
-            chart.update({k: record[k] for k in ("title", "units", "lang") if isinstance(record.get(k), str)})
-        if name:
-            chart["figure"] = name
-        if not chart:
-            return None
-        metadata: dict[str, Any] = {"civicstats": chart}
-        if chart.get("title"):
-            metadata["image/png"] = {"alt": chart["title"]}
-        return {}, metadata
+    record = getattr(fig, "civicstats", None)
+    if not isinstance(record, dict):
+        return None
+    chart: dict[str, Any] = {k: record[k] for k in ("title", "units", "lang") if isinstance(record.get(k), str)}
+    if isinstance(record.get("name"), str):
+        chart["figure"] = record["name"]
+    if not chart:
+        return None
+    return {}, {"civicstats": chart, **({"image/png": {"alt": chart["title"]}} if chart.get("title") else {})}
 
 
 class _SavedPNG:
@@ -251,13 +225,11 @@ def load_ipython_extension(ipython: Any) -> None:
     The build loads it in every kernel. A chart saved by ``save_figure`` and
     not changed since is shown as the PNG saved (:class:`_SavedPNG`).
     """
-    recorder = _FigureRecorder()
-
     def record(fig: Any, include: object = None, exclude: object = None) -> tuple[dict, dict] | None:
         # the inline backend registers its PNG formatter when matplotlib is first used, after this
         # extension is loaded: wrap it here, as each figure is about to be shown
         _wrap_png_formatter(ipython)
-        return recorder(fig, include, exclude)
+        return _chart_metadata(fig)
 
     formatter = ipython.display_formatter.mimebundle_formatter
     formatter.for_type_by_name("matplotlib.figure", "Figure", record)

@@ -350,7 +350,8 @@ def test_any_figure_can_be_saved_with_its_sources_and_one_without_warns(tmp_path
     ax.plot([2016, 2017], [26, 47])
     cs.save_figure(fig, "own", out_dir=tmp_path, title="My chart", units="towns", sources=["BEZ"],
                    register=cs.load("sources"))
-    assert fig.civicstats == {"title": "My chart", "units": "towns", "sources": ["BEZ"], "lang": "en"}
+    assert fig.civicstats == {"title": "My chart", "units": "towns", "sources": ["BEZ"], "lang": "en",
+                              "name": "own"}  # the files saved, which a notebook links to
     assert "Source: BEZ — Antoine Bézard" in [t.get_text() for t in fig.texts]
     bare, _ = plt.subplots()
     plt.close(bare)
@@ -411,6 +412,14 @@ def test_a_saved_chart_is_shown_as_its_png_until_it_changes(tmp_path, monkeypatc
             other = Figure(figsize=(4, 3))
             other.add_subplot().plot([1, 2])
             assert shown(other)[0].startswith(b"\x89PNG")
+            assert "figure" not in shown(other)[1].get("civicstats", {})  # never saved: no files to link
+            # bug 4: two figures saved before either is shown each keep the link to their own files
+            first, second = Figure(figsize=(4, 3)), Figure(figsize=(4, 3))
+            for name, figure in (("first-chart", first), ("second-chart", second)):
+                figure.add_subplot().plot([1, 2])
+                cs.save_figure(figure, name, title=name, sources=["OCZ"])
+            assert shown(second)[1]["civicstats"]["figure"] == "second-chart"
+            assert shown(first)[1]["civicstats"]["figure"] == "first-chart"
         finally:
             InteractiveShell.clear_instance()
 

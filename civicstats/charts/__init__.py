@@ -11,6 +11,8 @@ What :func:`save_figure` needs is recorded on the figure::
 
     fig.civicstats == {"title": ..., "units": ..., "sources": ["NL", "LOC"], "lang": "en"}
 
+(and ``"name"``, the file name, once saved).
+
 Texts are English by default and French with ``lang="fr"``
 (:mod:`civicstats.labels`, :mod:`civicstats.format`). Dates (``as_of``) are
 placed on a time axis by :func:`civicstats.format.as_of_date`: a year alone

@@ -61,6 +61,7 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, ti
     _forget_saved_png(fig)
     with house_style():
         finish(fig, title=title, units=units, sources=sources, lang=lang, register=register)
+        fig.civicstats["name"] = stem  # the files a notebook links to when it shows this figure
         written = []
         for fmt, kwargs in (("png", {"dpi": 150, "metadata": {"Software": None}}),
                             ("svg", {"metadata": {"Date": None}})):

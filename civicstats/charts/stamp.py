@@ -167,7 +167,7 @@ def finish(fig: Figure, *, title: str | None = None, units: str | None = None,
             fig.set_layout_engine("constrained")
             engine = fig.get_layout_engine()
         engine.set(rect=rect)
-        fig.civicstats = {k: meta[k] for k in ("title", "units", "sources", "lang") if k in meta}
+        fig.civicstats = {k: meta[k] for k in ("title", "units", "sources", "lang", "name") if k in meta}
         _declutter(fig)
     return fig
 
