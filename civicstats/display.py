@@ -11,6 +11,10 @@ its plain text (``repr``) is the same table for a terminal, and ``.frame``
 holds the formatted strings. Text from the data is always HTML-escaped and
 marked so that no math renderer interprets it.
 
+The module is also the IPython extension every build kernel loads: a chart
+shown in a notebook carries its title and the name of the files
+:func:`civicstats.save_figure` wrote into the output's metadata.
+
 >>> import pandas as pd
 >>> levels = pd.DataFrame({"level": ["departement"], "label_en": ["Départements"], "label_fr": ["Départements"]})
 >>> t = show(pd.DataFrame({"level": ["departement"], "count": [35357], "share": [0.1386]}), lang="fr",

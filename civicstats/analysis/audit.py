@@ -37,6 +37,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from civicstats.analysis.organisations import join_populations, law_universe, national_headline
+from civicstats.analysis.rates import SHARE_QUALIFIER, adoption_rates, qualifier
 from civicstats.tables import Source, load
 
 if TYPE_CHECKING:
@@ -66,12 +67,6 @@ ABOUT_TOLERANCE = 0.05
 
 Finding = dict
 Interval = tuple[float, bool, float, bool]  # low, low open, high, high open
-
-
-def _q(value: object) -> str:
-    from civicstats.analysis.rates import qualifier
-
-    return qualifier(value)
 
 
 def interval(value: float, qual: str = "exact", *, rounded: bool = False) -> Interval:
@@ -188,7 +183,7 @@ def survey_total(source: Source = None) -> Iterator[Finding]:
                 continue
             low, high, ids = summed
             yield _finding("survey_total" if levels is None else "published_sum", dataset, rec.as_of, measure,
-                           int(rec.value), _q(rec.bound), rec.source, int(low), "exact", ids,
+                           int(rec.value), qualifier(rec.bound), rec.source, int(low), "exact", ids,
                            observed_iv=(low, False, high, False))
 
 
@@ -220,9 +215,9 @@ def conflicting_figures(source: Source = None) -> Iterator[Finding]:
         ("participatory_budgets", budgets.assign(as_of=budgets["year"].astype(str), subject=budgets["unit"].astype(str),
                                                  value=budgets["count"], q="exact")),
         ("published_figures", figures.assign(subject=figures["measure"].astype(str), value=figures["value"],
-                                             q=figures["bound"].map(_q))),
+                                             q=figures["bound"].map(qualifier))),
         ("open_data_adopters", law.assign(as_of=law["as_of"].astype(str).str[:4], subject="concerned",
-                                          value=law["concerned"], q=law["concerned_bound"].map(_q),
+                                          value=law["concerned"], q=law["concerned_bound"].map(qualifier),
                                           source=[c if isinstance(c, str) and c else s for c, s in
                                                   zip(law["concerned_source"].astype("object").fillna(""),
                                                       law["source"], strict=True)])),
@@ -241,14 +236,13 @@ def published_share(source: Source = None) -> Iterator[Finding]:
     table = load("open_data_adopters", source)
     rows = table[table["count"].notna() & table["share_pct"].notna() & table["concerned"].notna()]
     for rec in rows.itertuples(index=False):
-        share_q, concerned_q = _q(rec.share_bound), _q(rec.concerned_bound)
+        share_q, concerned_q = qualifier(rec.share_bound), qualifier(rec.concerned_bound)
         low_c, _, high_c, _ = interval(rec.concerned, concerned_q)
         computed = 100 * rec.count / rec.concerned
         observed_iv = (100 * rec.count / high_c if high_c > 0 else math.inf, False,
                        100 * rec.count / low_c if low_c > 0 else math.inf, False)
         concerned_source = rec.concerned_source if isinstance(rec.concerned_source, str) and rec.concerned_source \
             else rec.source
-        from civicstats.analysis.rates import SHARE_QUALIFIER
 
         yield _finding("published_share", "open_data_adopters", rec.as_of, "all", float(rec.share_pct), share_q,
                        rec.source, round(computed, 1), SHARE_QUALIFIER[concerned_q],
@@ -259,8 +253,6 @@ def published_share(source: Source = None) -> Iterator[Finding]:
 
 def survey_universe_vs_official(source: Source = None) -> Iterator[Finding]:
     """The survey's own denominators against official counts of the same scope (their year named)."""
-    from civicstats.analysis.rates import adoption_rates
-
     survey = adoption_rates("civictech_adoption", "survey", source=source)
     official = adoption_rates("civictech_adoption", "official", source=source)
     merged = survey.merge(official, on=["as_of", "level", "source"], suffixes=("_survey", "_official"))
