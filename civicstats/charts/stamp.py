@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from civicstats.charts.common import source_ids
@@ -55,9 +54,8 @@ def source_line(sources: Sequence[str], lang: str = "en", register: pd.DataFrame
     return f"{word}{text('colon', lang)} " + text("semicolon", lang).join(parts)
 
 
-@lru_cache(maxsize=4096)
 def _text_width_in(text: str, fontsize: float, weight: str = "normal") -> float:
-    """Width of ``text`` in the house font, in inches (cached: every stamping wraps the same texts again)."""
+    """Width of ``text`` in the house font, in inches."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
@@ -132,11 +130,18 @@ def finish(fig: Figure, *, title: str | None = None, units: str | None = None,
     width, base_height = state.setdefault("base_size", tuple(float(v) for v in fig.get_size_inches()))
     usable = width - 2 * _MARGIN_X
     with house_style():
-        title_lines = wrap(meta["title"], usable, _TITLE_PT, "bold") if meta.get("title") else []
-        units_lines = wrap(meta["units"], usable, _UNITS_PT) if meta.get("units") else []
+        wrapped = state.setdefault("wrapped", {})  # stamping again (saving) wraps the same texts: once per figure
+
+        def lines(words: str, pt: float, weight: str = "normal") -> list[str]:
+            if (words, usable, pt, weight) not in wrapped:
+                wrapped[words, usable, pt, weight] = wrap(words, usable, pt, weight)
+            return wrapped[words, usable, pt, weight]
+
+        title_lines = lines(meta["title"], _TITLE_PT, "bold") if meta.get("title") else []
+        units_lines = lines(meta["units"], _UNITS_PT) if meta.get("units") else []
         bottom_line = state.get("source_text") or (
             source_line(meta["sources"], meta["lang"], state.get("register")) if meta["sources"] else "")
-        source_lines = wrap(bottom_line, usable, _SOURCE_PT) if bottom_line else []
+        source_lines = lines(bottom_line, _SOURCE_PT) if bottom_line else []
 
         def height(lines: list[str], pt: float) -> float:
             return len(lines) * pt * _LINE / 72
