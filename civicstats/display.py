@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from civicstats.format import check_lang, format_number, format_percent, is_missing
-from civicstats.labels import has_text, ids_text, labels_of, text
+from civicstats.labels import code_column, has_text, ids_text, labels_of, text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -143,7 +143,7 @@ def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None
     data = frame if columns is None else frame[list(columns)]
     percent, fractions = tuple(percent), tuple(fractions)
     tables = [labels] if isinstance(labels, pd.DataFrame) else list(labels)
-    words = {next(c for c in CODE_COLUMNS.values() if c in t.columns): labels_of(t, lang) for t in tables}
+    words = {code_column(t): labels_of(t, lang) for t in tables}
     formatted = pd.DataFrame(
         {_header(c, lang, headers): [_cell(str(c), v, lang, percent, fractions, words) for v in data[c].tolist()]
          for c in data.columns},

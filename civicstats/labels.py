@@ -25,8 +25,9 @@ from civicstats.format import check_lang, format_as_of, format_number, format_pe
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CATALOG", "CODE_COLUMNS", "catalog", "text", "has_text", "labels_of", "label", "format_qualified",
-           "subject_label", "finding_text", "ids_text", "share_line", "reason_text", "explain_selection"]
+__all__ = ["CATALOG", "CODE_COLUMNS", "catalog", "text", "has_text", "code_column", "labels_of", "label",
+           "format_qualified", "subject_label", "finding_text", "ids_text", "share_line", "reason_text",
+           "explain_selection"]
 
 #: The catalog of words: key → {"en": ..., "fr": ...} (str.format templates).
 CATALOG = Path(__file__).resolve().parent / "texts" / "words.json"
@@ -62,6 +63,15 @@ def _missing(value: object) -> bool:
     return value is None or str(value) in ("", "nan", "<NA>", "None", "NaT")
 
 
+def code_column(table: pd.DataFrame) -> str:
+    """The column of a table of labels that holds its codes: the first of :data:`CODE_COLUMNS` it has."""
+    code = next((c for c in CODE_COLUMNS if c in table.columns), None)
+    if code is None or "label_en" not in table.columns or "label_fr" not in table.columns:
+        raise ValueError(f"a table of labels has a code column ({', '.join(CODE_COLUMNS)}) and label_en, label_fr; "
+                         f"columns found: {', '.join(map(str, table.columns))}")
+    return code
+
+
 def labels_of(table: pd.DataFrame | None, lang: str = "en") -> dict[str, str]:
     """``{code: label}`` of a table with ``label_en`` and ``label_fr`` columns, in its order; ``{}`` for none.
 
@@ -72,11 +82,7 @@ def labels_of(table: pd.DataFrame | None, lang: str = "en") -> dict[str, str]:
     check_lang(lang)
     if table is None:
         return {}
-    code = next((c for c in CODE_COLUMNS if c in table.columns), None)
-    if code is None or f"label_{lang}" not in table.columns:
-        raise ValueError(f"a table of labels has a code column ({', '.join(CODE_COLUMNS)}) and label_en, label_fr; "
-                         f"columns found: {', '.join(map(str, table.columns))}")
-    return {str(k): str(v) for k, v in zip(table[code], table[f"label_{lang}"], strict=True)}
+    return {str(k): str(v) for k, v in zip(table[code_column(table)], table[f"label_{lang}"], strict=True)}
 
 
 def label(table: pd.DataFrame | None, code: object, lang: str = "en") -> str:

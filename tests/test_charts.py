@@ -83,6 +83,13 @@ def test_as_of_dates(as_of, expected):
 
 def test_labels_and_languages_are_checked():
     assert cs.label(cs.load("civictech_categories"), "open_data_portal", "fr") == "Portails open data"
+    assert cs.label(cs.load("selection_criteria"), "target_public", "fr") == "Public cible"
+    import pandas as pd
+
+    with pytest.raises(ValueError, match="a table of labels has a code column"):
+        cs.label(pd.DataFrame({"code": ["a"], "label_en": ["A"]}), "a")
+    with pytest.raises(ValueError, match="no label for 'canton'"):
+        cs.label(LEVELS, "canton")
     with pytest.raises(ValueError, match="lang"):
         cs.format_number(1, "de")
     with pytest.raises(ValueError, match="lang"):
