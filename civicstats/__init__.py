@@ -8,12 +8,22 @@ Importing the package is cheap: every public name below is imported from its
 module on first use.
 """
 
+# ruff: noqa: F401  (the imports under TYPE_CHECKING name the lazy attributes for type checkers)
 from __future__ import annotations
 
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from civicstats.errors import DataError, DataWarning, Problem
+from civicstats.errors import (
+    CivicstatsError,
+    DataError,
+    DataWarning,
+    MissingFileError,
+    OutputError,
+    Problem,
+    SetupError,
+    UsageError,
+)
 
 __version__ = "0.1.0"
 
@@ -28,19 +38,39 @@ _LAZY = {
     "wave_changes": "civicstats.analysis.waves",
     "waves": "civicstats.analysis.waves",
     "select_tools": "civicstats.analysis.selection",
+    "explain_selection": "civicstats.labels",
+    "observatory_as_of": "civicstats.readers.observatory",
+    "platforms": "civicstats.raw",
+    "outlines": "civicstats.raw",
     "save_figure": "civicstats.charts",
     "show": "civicstats.display",
     "compare_exports": "civicstats.analysis.exports",
     "official_geography": "civicstats.geography",
     "geography_findings": "civicstats.geography",
+    # words and numbers for the sentences a notebook prints (EN/FR)
+    "text": "civicstats.labels",
+    "label": "civicstats.labels",
+    "labels_of": "civicstats.labels",
+    "subject_label": "civicstats.labels",
+    "finding_text": "civicstats.labels",
+    "share_line": "civicstats.labels",
+    "reason_text": "civicstats.labels",
+    "ids_text": "civicstats.labels",
+    "format_qualified": "civicstats.labels",
+    "format_number": "civicstats.format",
+    "format_percent": "civicstats.format",
+    "format_as_of": "civicstats.format",
 }
 #: public submodules, reachable as attributes (``cs.charts``) without an import
-_SUBMODULES = {"charts": "civicstats.charts"}
+_SUBMODULES = {"charts": "civicstats.charts", "organisations": "civicstats.analysis.organisations",
+               "obligation": "civicstats.analysis.obligation"}
 
-__all__ = ["DataError", "DataWarning", "Problem", "__version__", *_LAZY, *_SUBMODULES]
+__all__ = ["CivicstatsError", "DataError", "MissingFileError", "UsageError", "SetupError", "OutputError", "DataWarning",
+           "Problem", "__version__", *_LAZY, *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover
     from civicstats import charts
+    from civicstats.analysis import obligation, organisations
     from civicstats.analysis.audit import audit
     from civicstats.analysis.obligation import open_data_obligation
     from civicstats.analysis.rates import adoption_rates
@@ -50,6 +80,21 @@ if TYPE_CHECKING:  # pragma: no cover
     from civicstats.analysis.exports import compare_exports
     from civicstats.display import show
     from civicstats.geography import geography_findings, official_geography
+    from civicstats.format import format_as_of, format_number, format_percent
+    from civicstats.labels import (
+        explain_selection,
+        finding_text,
+        format_qualified,
+        ids_text,
+        label,
+        labels_of,
+        reason_text,
+        share_line,
+        subject_label,
+        text,
+    )
+    from civicstats.raw import outlines, platforms
+    from civicstats.readers.observatory import observatory_as_of
     from civicstats.tables import datasets, load, sources
 
 

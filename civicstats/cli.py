@@ -56,11 +56,13 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     from civicstats.analysis.audit import audit
     from civicstats.labels import finding_text
+    from civicstats.tables import load
 
     findings = audit(args.data, include_consistent=args.all)
+    levels = load("levels", args.data)  # the labels of the levels audited
     for rec in findings.itertuples(index=False):
         mark = "ok  " if rec.consistent else "DIFF"
-        print(escape(f"{mark} {rec.check} [{rec.dataset}] {finding_text(rec)}"))
+        print(escape(f"{mark} {rec.check} [{rec.dataset}] {finding_text(rec, 'en', levels)}"))
     disagreements = int((~findings["consistent"].astype(bool)).sum())
     print(f"{disagreements} disagreement{'s' if disagreements != 1 else ''} between sources"
           + (f", {len(findings) - disagreements} consistent checks" if args.all else ""))

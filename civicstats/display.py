@@ -4,15 +4,21 @@ Notebooks show a table with :func:`show` instead of the raw DataFrame, so that
 a report never prints a level code, ``<NA>``, ``NaN`` or a raw fraction where a
 reader expects a label or a percentage::
 
-    cs.show(cs.adoption_rates(adoption), lang=lang)
+    cs.show(cs.adoption_rates(adoption), lang=lang, labels=levels)
 
 The result is a :class:`Table`: its HTML is what Jupyter and the reports show,
 its plain text (``repr``) is the same table for a terminal, and ``.frame``
 holds the formatted strings. Text from the data is always HTML-escaped and
 marked so that no math renderer interprets it.
 
+The module is also the IPython extension every build kernel loads: a chart
+shown in a notebook carries its title and the name of the files
+:func:`civicstats.save_figure` wrote into the output's metadata.
+
 >>> import pandas as pd
->>> t = show(pd.DataFrame({"level": ["departement"], "count": [35357], "share": [0.1386]}), lang="fr")
+>>> levels = pd.DataFrame({"level": ["departement"], "label_en": ["Départements"], "label_fr": ["Départements"]})
+>>> t = show(pd.DataFrame({"level": ["departement"], "count": [35357], "share": [0.1386]}), lang="fr",
+...          labels=levels)
 >>> t.frame.to_dict("records") == [{"Niveau": "Départements", "Effectif": "35\\u202f357",
 ...                                 "Part": "13,9\\u00a0%"}]
 True
@@ -24,20 +30,20 @@ import html
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from civicstats.format import check_lang, format_number, format_percent
-from civicstats.labels import LABEL_TABLES, TEXTS, ids_text, label
+from civicstats.format import check_lang, format_number, format_percent, is_missing
+from civicstats.labels import code_column, has_text, ids_text, labels_of, text
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Table", "show", "MISSING"]
+__all__ = ["Table", "show", "MISSING", "CODE_COLUMNS", "FRACTION_COLUMNS", "PERCENT_COLUMNS",
+           "load_ipython_extension"]
 
 #: What a missing value looks like in a table for readers.
 MISSING = "–"
 
-#: Columns whose codes are turned into labels, and the label table to use.
-CODE_COLUMNS = {code_column: table for table, code_column in LABEL_TABLES.items()}
-CODE_COLUMNS.update({"official_level": "levels"})
+#: Columns whose codes are turned into labels, and the code column of the table of labels to use.
+CODE_COLUMNS = {"level": "level", "official_level": "level", "category": "category", "id": "id"}
 
 #: Columns holding fractions (0–1) shown as percentages.
 FRACTION_COLUMNS = ("share", "published_share", "computed_share", "relative_difference")
@@ -63,9 +69,9 @@ class Table:
         if self.index:
             head = f"<th>{html.escape(str(self.frame.index.name or ''))}</th>" + head
         rows = []
-        for key, row in zip(self.frame.index, self.frame.itertuples(index=False)):
+        for key, row in zip(self.frame.index, self.frame.itertuples(index=False), strict=True):
             cells = "".join(f"<td{self._class(c)}>{html.escape(str(v))}</td>"
-                            for c, v in zip(self.frame.columns, row))
+                            for c, v in zip(self.frame.columns, row, strict=True))
             if self.index:
                 cells = f"<th>{html.escape(str(key))}</th>" + cells
             rows.append(f"<tr>{cells}</tr>")
@@ -85,31 +91,17 @@ def _header(column: object, lang: str, headers: Mapping[str, str] | None) -> str
     name = str(column)
     if headers and name in headers:
         return headers[name]
-    key = f"col_{name}"
-    if key in TEXTS[lang]:
-        return TEXTS[lang][key]
-    return name.replace("_", " ").capitalize()
+    return text(f"col_{name}", lang) if has_text(f"col_{name}") else name.replace("_", " ").capitalize()
 
 
-def _is_missing(value: object) -> bool:
-    import pandas as pd
-
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractions: Iterable[str]) -> str:
-    if value is None or (not isinstance(value, (list, tuple, dict)) and _is_missing(value)):
+def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractions: Iterable[str],
+          words: Mapping[str, Mapping[str, str]]) -> str:
+    if value is None or (not isinstance(value, (list, tuple, dict)) and is_missing(value)):
         return MISSING
     if isinstance(value, bool):
-        return TEXTS[lang].get("yes" if value else "no", str(value))
+        return text("yes" if value else "no", lang)
     if column in CODE_COLUMNS:
-        try:
-            return label(CODE_COLUMNS[column], str(value), lang)
-        except ValueError:
-            return str(value)
+        return words.get(CODE_COLUMNS[column], {}).get(str(value), str(value))
     if column in ("source", "sources") or column.endswith("_source"):  # register ids: "NL;LOC" → "NL, LOC"
         return ids_text(value)
     if isinstance(value, (int, float)) or hasattr(value, "__index__") or type(value).__module__ == "numpy":
@@ -128,13 +120,15 @@ def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractio
 def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None = None,
          headers: Mapping[str, str] | None = None, percent: Iterable[str] = PERCENT_COLUMNS,
          fractions: Iterable[str] = FRACTION_COLUMNS, index: bool = False,
-         caption: str | None = None) -> Table:
+         caption: str | None = None, labels: pd.DataFrame | Iterable[pd.DataFrame] = ()) -> Table:
     """``frame`` formatted for readers in ``lang`` ("en" or "fr").
 
     ``columns`` picks and orders the columns; ``headers`` overrides column
-    titles (otherwise ``labels.TEXTS[lang]["col_<name>"]`` or the name);
+    titles (otherwise the catalog's ``col_<name>`` or the name);
     ``fractions`` are 0–1 shares shown as percentages, ``percent`` values
-    already in percent; level and category codes become their labels;
+    already in percent; ``labels`` (tables with ``label_en``/``label_fr``:
+    ``levels``, ``civictech_categories``, ``selection_criteria``) turn the
+    codes of the ``level``, ``category`` and ``id`` columns into labels;
     missing values are ``–``. ``index=True`` keeps the index (only when it
     means something).
 
@@ -148,8 +142,10 @@ def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None
     check_lang(lang)
     data = frame if columns is None else frame[list(columns)]
     percent, fractions = tuple(percent), tuple(fractions)
+    tables = [labels] if isinstance(labels, pd.DataFrame) else list(labels)
+    words = {code_column(t): labels_of(t, lang) for t in tables}
     formatted = pd.DataFrame(
-        {_header(c, lang, headers): [_cell(str(c), v, lang, percent, fractions) for v in data[c].tolist()]
+        {_header(c, lang, headers): [_cell(str(c), v, lang, percent, fractions, words) for v in data[c].tolist()]
          for c in data.columns},
         index=data.index if index else None,
     )
@@ -164,15 +160,19 @@ def _is_numeric(column: pd.Series) -> bool:
     """A column of numbers, missing values aside (booleans are not): shown aligned right."""
     import numbers
 
-    values = [v for v in column.tolist() if not (v is None or _is_missing(v))]
+    values = [v for v in column.tolist() if not (v is None or is_missing(v))]
     return bool(values) and all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in values)
 
 
 # ---------------------------------------------------------------- charts: what a report needs to know
 
-def _record_chart(fig: Any, include: object = None, exclude: object = None) -> tuple[dict, dict] | None:
-    """A chart's record (``fig.civicstats``: title, units, language, and the name ``save_figure`` saved it
-    under) added to the metadata of its displayed PNG: the reports' alt texts and download links."""
+def _chart_metadata(fig: Any) -> tuple[dict, dict] | None:
+    """A chart's record (``fig.civicstats``) as metadata of its displayed PNG.
+
+    So that the reports can give each chart a real alt text (its title) and a
+    link to the PNG and SVG files ``save_figure`` wrote (``name``: the file
+    name recorded on the figure it saved, whatever was saved since).
+    """
     record = getattr(fig, "civicstats", None)
     if not isinstance(record, dict):
         return None
@@ -181,10 +181,7 @@ def _record_chart(fig: Any, include: object = None, exclude: object = None) -> t
         chart["figure"] = record["name"]
     if not chart:
         return None
-    metadata: dict[str, Any] = {"civicstats": chart}
-    if chart.get("title"):
-        metadata["image/png"] = {"alt": chart["title"]}
-    return {}, metadata
+    return {}, {"civicstats": chart, **({"image/png": {"alt": chart["title"]}} if chart.get("title") else {})}
 
 
 class _SavedPNG:
@@ -236,7 +233,7 @@ def load_ipython_extension(ipython: Any) -> None:
         # the inline backend registers its PNG formatter when matplotlib is first used, after this
         # extension is loaded: wrap it here, as each figure is about to be shown
         _wrap_png_formatter(ipython)
-        return _record_chart(fig, include, exclude)
+        return _chart_metadata(fig)
 
     formatter = ipython.display_formatter.mimebundle_formatter
     formatter.for_type_by_name("matplotlib.figure", "Figure", record)

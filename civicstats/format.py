@@ -1,7 +1,9 @@
-"""Numbers, percentages and dates as text, the English or the French way.
+"""Numbers, percentages and dates as text, the British English or the French way (Babel's ``en_GB``, ``fr_FR``).
 
-One place for number formatting, below both analysis and charts: charts,
-notebooks, reports and the command line all write numbers through here.
+Babel supplies the separators, the place of the percent sign and the month
+names; rounding is half up on the shortest decimal form (4.25 → 4.3, as by
+hand), done here before Babel writes the digits. Babel is imported on first
+use, so importing this module costs nothing.
 
 >>> format_number(35357, "fr") == "35\\u202f357"
 True
@@ -16,20 +18,15 @@ import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["LANGS", "NBSP", "NNBSP", "MINUS", "MONTHS", "check_lang", "format_number", "format_percent",
-           "as_of_date", "format_as_of", "QUALIFIER_WORDS", "format_qualified"]
+__all__ = ["LANGS", "LOCALES", "NBSP", "NNBSP", "MINUS", "check_lang", "is_missing", "format_number",
+           "format_percent", "as_of_date", "format_as_of"]
 
 LANGS = ("en", "fr")
+#: The Babel locale of each language.
+LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 NNBSP = "\u202f"  # narrow no-break space: French thousands separator
 NBSP = "\u00a0"   # no-break space: before "%" and ":" in French
 MINUS = "\u2212"
-
-MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-           "octobre", "novembre", "décembre"],
-}
 
 
 def check_lang(lang: str) -> str:
@@ -38,17 +35,34 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def _format(x: float, lang: str, decimals: int, strip: bool, sign: bool) -> str:
-    # rounded half up on the shortest decimal form (4.25 → 4.3, as by hand), not on the binary value
+def is_missing(value: object) -> bool:
+    """None, NaN, pandas' NA or NaT: a value written "–".
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(0), is_missing([1, 2])
+    (True, True, False, False)
+    """
+    if value is None:
+        return True
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _digits(x: float, lang: str, decimals: int, strip: bool, sign: bool, percent: bool = False) -> str:
+    from babel import Locale, numbers
+
     rounded = Decimal(repr(abs(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    body = f"{rounded:,.{decimals}f}"
-    if strip and "." in body:
-        body = body.rstrip("0").rstrip(".")
-    if lang == "fr":
-        body = body.replace(",", NNBSP).replace(".", ",")
-    negative = x < 0 and body.strip("0.,") != ""
-    prefix = MINUS if negative else ("+" if sign and x > 0 and body.strip("0.,") != "" else "")
-    return prefix + body
+    pattern = "#,##0" + ("." + ("#" if strip else "0") * decimals if decimals else "")
+    if percent:  # the locale's own place for the sign ("50%", "50 %"), digits as above
+        standard = Locale.parse(LOCALES[lang]).percent_formats[None].pattern
+        body = numbers.format_percent(rounded.scaleb(-2), standard.replace("#,##0", pattern, 1), locale=LOCALES[lang])
+    else:
+        body = numbers.format_decimal(rounded, pattern, locale=LOCALES[lang])
+    nonzero = rounded != 0
+    return (MINUS if x < 0 and nonzero else "+" if sign and x > 0 and nonzero else "") + body
 
 
 def format_number(value: float, lang: str = "en", decimals: int | None = None, *, sign: bool = False) -> str:
@@ -75,8 +89,8 @@ def format_number(value: float, lang: str = "en", decimals: int | None = None, *
     if math.isnan(x):
         return "–"
     if decimals is None:
-        return _format(x, lang, 0 if x.is_integer() else 3, True, sign)
-    return _format(x, lang, decimals, False, sign)
+        return _digits(x, lang, 0 if x.is_integer() else 3, True, sign)
+    return _digits(x, lang, decimals, False, sign)
 
 
 def format_percent(fraction: float, lang: str = "en", decimals: int | None = None, *, sign: bool = False) -> str:
@@ -97,14 +111,10 @@ def format_percent(fraction: float, lang: str = "en", decimals: int | None = Non
     pct = 100 * float(fraction)
     if math.isnan(pct):
         return "–"
-    if decimals is None:
-        if pct == 0 or abs(pct) >= 1:
-            number = _format(pct, lang, 1, True, sign)
-        else:
-            number = _format(pct, lang, 1 - math.floor(math.log10(abs(pct))), True, sign)
-    else:
-        number = format_number(pct, lang, decimals, sign=sign)
-    return number + ("%" if lang == "en" else NBSP + "%")
+    if decimals is not None:
+        return _digits(pct, lang, decimals, False, sign, percent=True)
+    small = pct != 0 and abs(pct) < 1
+    return _digits(pct, lang, 1 - math.floor(math.log10(abs(pct))) if small else 1, True, sign, percent=True)
 
 
 def as_of_date(as_of: str) -> date:
@@ -117,8 +127,7 @@ def as_of_date(as_of: str) -> date:
     >>> as_of_date("2018-10-01"), as_of_date("2018-03"), as_of_date("2017")
     (datetime.date(2018, 10, 1), datetime.date(2018, 3, 15), datetime.date(2017, 7, 1))
     """
-    text = str(as_of)
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text)
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", str(as_of))
     if not match:
         raise ValueError(f"as_of must be YYYY, YYYY-MM or YYYY-MM-DD, not {as_of!r}")
     year, month, day = match.groups()
@@ -133,48 +142,16 @@ def format_as_of(as_of: str, lang: str = "en") -> str:
     >>> format_as_of("2018-03", "fr"), format_as_of("2018-10-01", "fr"), format_as_of("2018-10-01")
     ('mars 2018', '1er octobre 2018', '1 October 2018')
     """
+    from babel import Locale
+
     check_lang(lang)
     text = str(as_of)
     as_of_date(text)  # validates
     parts = text.split("-")
     if len(parts) == 1:
         return text
-    month = MONTHS[lang][int(parts[1]) - 1]
+    month = Locale.parse(LOCALES[lang]).months["format"]["wide"][int(parts[1])]
     if len(parts) == 2:
         return f"{month} {parts[0]}"
     day = int(parts[2])
-    day_text = "1er" if lang == "fr" and day == 1 else str(day)
-    return f"{day_text} {month} {parts[0]}"
-
-
-#: How a qualified figure reads (``exact`` adds nothing).
-QUALIFIER_WORDS = {
-    "en": {"exact": "", "about": "about ", "more_than": "more than ", "at_least": "at least ",
-           "less_than": "less than ", "at_most": "at most "},
-    "fr": {"exact": "", "about": "environ ", "more_than": "plus de ", "at_least": "au moins ",
-           "less_than": "moins de ", "at_most": "au plus "},
-}
-
-
-def format_qualified(value: float, qualifier: object = "exact", lang: str = "en", *, percent: bool = False,
-                     decimals: int | None = None) -> str:
-    """A figure with its qualifier: ``about 4,500``, ``more than 74``, ``less than 8%``.
-
-    ``qualifier`` is a code (``exact``, ``about``, ``more_than``, ``at_least``,
-    ``less_than``, ``at_most``; empty or missing is ``exact``). ``percent``
-    formats ``value`` (a fraction) as a percentage.
-
-    >>> format_qualified(4500, "about"), format_qualified(74, "more_than")
-    ('about 4,500', 'more than 74')
-    >>> format_qualified(0.08, "less_than", "fr", percent=True) == "moins de 8\u00a0%"
-    True
-    """
-    check_lang(lang)
-    code = "exact" if qualifier is None or str(qualifier) in ("", "nan", "<NA>") else str(qualifier)
-    if code not in QUALIFIER_WORDS[lang]:
-        raise ValueError(f"unknown qualifier {qualifier!r}; qualifiers: {', '.join(QUALIFIER_WORDS[lang])}")
-    number = format_percent(value, lang, decimals) if percent else format_number(value, lang, decimals)
-    return QUALIFIER_WORDS[lang][code] + number
-
-
-_check_lang = check_lang
+    return f"{'1er' if lang == 'fr' and day == 1 else day} {month} {parts[0]}"

@@ -40,8 +40,8 @@ def test_rates_name_their_denominator():
     assert set(survey["denominator"]) == {"survey"}
     law = cs.adoption_rates("open_data_adopters", denominator="law")
     assert law["universe"].dropna().tolist() == [4411, 4500, 4510, 4510, 5000]
-    assert law.loc[law["universe"] == 4500, ["universe_qualifier", "share_qualifier", "universe_source"]].values.tolist() \
-        == [["about", "about", "LOC2"]]
+    about = law.loc[law["universe"] == 4500, ["universe_qualifier", "share_qualifier", "universe_source"]]
+    assert about.values.tolist() == [["about", "about", "LOC2"]]
 
 
 def test_official_shares_use_a_universe_of_the_same_scope_and_name_its_year():
@@ -55,10 +55,11 @@ def test_official_shares_use_a_universe_of_the_same_scope_and_name_its_year():
             continue
         assert rec["universe_level"] == levels.loc[level, "official_level"]
         scope = ["kind", "population_min", "population_max", "metropoles", "territory"]
-        assert levels.loc[level, scope].astype(str).tolist() == levels.loc[rec["universe_level"], scope].astype(str).tolist()
+        same = levels.loc[rec["universe_level"], scope].astype(str).tolist()
+        assert levels.loc[level, scope].astype(str).tolist() == same
         assert isinstance(rec["universe_as_of"], str) and rec["universe_as_of"][:4] in ("2018", "2019")
     assert r.loc["commune_moins_5k", "universe"] != 35357
-    assert (r.loc["commune_moins_5k", "universe_source"], r.loc["commune_moins_5k", "universe_as_of"]) == ("DA19", "2019-01-01")
+    assert r.loc["commune_moins_5k", ["universe_source", "universe_as_of"]].tolist() == ["DA19", "2019-01-01"]
     expected = universe[(universe["level"] == "intercommunalite")]["count"].iloc[0]
     assert r.loc["intercommunalite", "universe"] == expected != 1263
 
@@ -70,9 +71,9 @@ def test_a_level_without_a_same_scope_count_gets_no_share_and_a_reason(data_copy
     r = cs.adoption_rates(denominator="official", source=data_copy).set_index("level")
     assert pd.isna(r.loc["commune_moins_5k", "universe"]) and math.isnan(r.loc["commune_moins_5k", "share"])
     assert r.loc["commune_moins_5k", "no_share"] == "no_same_scope_universe"
-    from civicstats.labels import reason_text
-    assert "same scope" in reason_text(r.loc["commune_moins_5k", "no_share"], "en")
-    assert "même périmètre" in reason_text(r.loc["commune_moins_5k", "no_share"], "fr")
+
+    assert "same scope" in cs.reason_text(r.loc["commune_moins_5k", "no_share"], "en")
+    assert "même périmètre" in cs.reason_text(r.loc["commune_moins_5k", "no_share"], "fr")
 
 
 def test_rates_pick_the_official_count_of_the_closest_earlier_date():
@@ -155,7 +156,7 @@ def test_audit_reports_the_known_disagreements():
     assert {budgets["expected"], budgets["observed"]} == {47, 67}
     assert set(budgets["sources"].split(";")) == {"BEZ", "NL", "LOC"}
     universes = f[f["check"] == "survey_universe_vs_official"]
-    assert {(int(e), int(o)) for e, o in zip(universes["expected"], universes["observed"])} == \
+    assert {(int(e), int(o)) for e, o in zip(universes["expected"], universes["observed"], strict=True)} == \
         {(1237, 2581), (32798, 34672), (42, 37)}
     assert set(universes["expected_as_of"]) == {"2019-01-01"}
     assert not f["consistent"].any()
@@ -172,9 +173,9 @@ def test_audit_compares_intervals_so_compatible_figures_are_consistent():
     assert len(about) and (about["tolerance"] == 0.05).all()
     assert set(f["expected_qualifier"]) | set(f["observed_qualifier"]) <= {"exact", "about", "more_than", "at_least",
                                                                            "less_than", "at_most"}
-    from civicstats.labels import finding_text
-    assert "more than 74 (NL) against 79 (OCZ); consistent" in finding_text(tools, "en")
-    assert "plus de 74 (NL) contre 79 (OCZ)" in finding_text(tools, "fr")
+
+    assert "more than 74 (NL) against 79 (OCZ); consistent" in cs.finding_text(tools, "en")
+    assert "plus de 74 (NL) contre 79 (OCZ)" in cs.finding_text(tools, "fr")
 
 
 def test_audit_never_compares_figures_of_different_scope():
@@ -218,7 +219,9 @@ def test_wave_changes_never_picks_the_first_source():
 def test_audit_checks_against_data_not_literals(data_copy):
     # change the published total in the data: the audit follows it
     published = data_copy / "published_figures.csv"
-    published.write_text(published.read_text(encoding="utf-8").replace("civictech_users_total,2018,157", "civictech_users_total,2018,156"), encoding="utf-8")
+    text = published.read_text(encoding="utf-8")
+    published.write_text(text.replace("civictech_users_total,2018,157", "civictech_users_total,2018,156"),
+                         encoding="utf-8")
     f = cs.audit(data_copy, include_consistent=True)
     assert bool(finding(f, "survey_total")["consistent"]) is True
     assert "survey_total" not in set(cs.audit(data_copy)["check"])
@@ -264,3 +267,99 @@ def test_derive_official_counts_on_a_tiny_fixture(tmp_path):
                       "communaute_agglomeration": 1, "communaute_communes": 1}
     assert all(r[3] == "DA19" for level, r in rows.items() if level != "commune")
     assert "1 without population" in target.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- the logic, on small inline frames
+# (a correction of the shipped data cannot break these: each case holds its own rows)
+
+LEVELS = pd.DataFrame({"level": ["region", "commune_moins_5k", "all"], "official_level": ["region", None, None],
+                       "note": [None, None, None]})
+UNIVERSE = pd.DataFrame({"as_of": ["2017-01-01", "2018-01-01", "2019-01-01"], "level": ["region"] * 3,
+                         "count": [13, 18, 20], "source": ["U17", "U18", "U19"]})
+
+
+@pytest.mark.parametrize("row,expected", [
+    ({"as_of": "2018-03", "level": "region", "count": 9},  # the latest count on or before the date
+     {"universe": 18, "universe_as_of": "2018-01-01", "universe_source": "U18", "share": 0.5, "no_share": None}),
+    ({"as_of": "2016", "level": "region", "count": 13},  # none before: the earliest after
+     {"universe": 13, "universe_as_of": "2017-01-01", "share": 1.0, "no_share": None}),
+    ({"as_of": "2018", "level": "commune_moins_5k", "count": 19},  # no count of the same scope: no share
+     {"universe": None, "share": None, "no_share": "no_same_scope_universe"}),
+    ({"as_of": "2018", "level": "region", "count": 9, "respondents": 40},  # among respondents: never a share
+     {"universe": 18, "share": None, "no_share": "respondents"}),
+    ({"as_of": "2018", "level": "region", "count": None, "share_pct": 40.0},  # a published share, no count
+     {"share": None, "no_share": "no_count", "published_share": 0.4}),
+])
+def test_official_rates_on_inline_frames(row, expected):
+    counts = pd.DataFrame([{"source": "S", **row}])
+    got = cs.adoption_rates(denominator="official", counts=counts, universe=UNIVERSE, levels=LEVELS).iloc[0]
+    for column, value in expected.items():
+        if value is None:
+            assert pd.isna(got[column]), column
+        elif isinstance(value, float):
+            assert math.isclose(got[column], value), column
+        else:
+            assert got[column] == value, column
+
+
+@pytest.mark.parametrize("row,share,qualifier,no_share", [
+    ({"level": "all", "count": 257, "concerned": 4411}, 257 / 4411, "exact", None),
+    ({"level": "all", "count": 257, "concerned": 4500, "concerned_bound": "about"}, 257 / 4500, "about", None),
+    ({"level": "all", "count": 100, "concerned": 400, "concerned_bound": "more_than"}, 0.25, "less_than", None),
+    ({"level": "region", "count": 9, "concerned": 4411}, None, None, "not_all_levels"),
+    ({"level": "all", "count": 257}, None, None, "no_concerned"),
+])
+def test_law_rates_on_inline_frames(row, share, qualifier, no_share):
+    counts = pd.DataFrame([{"as_of": "2018", "source": "S", **row}])
+    got = cs.adoption_rates("open_data_adopters", denominator="law", counts=counts).iloc[0]
+    assert (pd.isna(got["share"]) if share is None else math.isclose(got["share"], share))
+    assert (pd.isna(got["share_qualifier"]) if qualifier is None else got["share_qualifier"] == qualifier)
+    assert (pd.isna(got["no_share"]) if no_share is None else got["no_share"] == no_share)
+
+
+@pytest.mark.parametrize("row,share,no_share", [
+    ({"count": 11, "universe": 37, "universe_source": "LOC"}, 11 / 37, None),
+    ({"count": 11}, None, "no_survey_universe"),
+])
+def test_survey_rates_on_inline_frames(row, share, no_share):
+    counts = pd.DataFrame([{"as_of": "2018", "level": "ville_plus_100k", "source": "NL", **row}])
+    got = cs.adoption_rates(denominator="survey", counts=counts).iloc[0]
+    assert (pd.isna(got["share"]) if share is None else math.isclose(got["share"], share))
+    assert (pd.isna(got["no_share"]) if no_share is None else got["no_share"] == no_share)
+
+
+@pytest.mark.parametrize("expected,observed,consistent", [
+    ((74, "more_than"), (79, "exact"), True),
+    ((74, "more_than"), (74, "exact"), False),   # "more than 74" excludes 74
+    ((74, "at_least"), (74, "exact"), True),
+    ((4500, "about"), (4411, "exact"), True),    # within ±5 %
+    ((4500, "about"), (4200, "exact"), False),
+    ((8, "less_than"), (8, "at_most"), True),    # both allow 7.9
+    ((157, "exact"), (156, "exact"), False),
+])
+def test_intervals_decide_what_is_consistent(expected, observed, consistent):
+    from civicstats.analysis.audit import interval, overlap
+
+    assert overlap(interval(*expected), interval(*observed)) is consistent
+
+
+def test_a_share_published_to_one_decimal_is_the_interval_it_rounds_from():
+    from civicstats.analysis.audit import interval, overlap
+
+    assert overlap(interval(6.5, rounded=True), interval(6.54))
+    assert not overlap(interval(6.5, rounded=True), interval(6.56))
+
+
+@pytest.mark.parametrize("rec,lang,line", [
+    ({"level": "region", "count": 9, "universe": 18, "universe_qualifier": "exact", "share": 0.5,
+      "share_qualifier": "exact", "denominator": "official", "universe_as_of": "2018-01-01", "source": "NL",
+      "universe_source": "DGCL18"}, "en",
+     "Regions: 9 of 18 (50%; official count of the same scope, 2018; sources: NL, DGCL18)"),
+    ({"level": "region", "count": 9, "share": float("nan"), "no_share": "respondents", "source": "NL"}, "en",
+     "Regions: 9, no share: a count among survey respondents, not among all collectivities of the level"),
+    ({"level": "region", "count": None, "share": None, "no_share": "no_count"}, "fr",
+     "Régions\u00a0: –, pas de part\u00a0: la source publie une part, pas un effectif"),
+])
+def test_share_lines_on_inline_rows(rec, lang, line):
+    levels = pd.DataFrame({"level": ["region"], "label_en": ["Regions"], "label_fr": ["Régions"]})
+    assert cs.share_line(rec, lang, levels) == line

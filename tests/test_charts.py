@@ -11,8 +11,11 @@ import pytest
 
 import civicstats as cs
 from civicstats import charts
+from civicstats.format import as_of_date
 
 NNBSP, NBSP, MINUS = "\u202f", "\u00a0", "\u2212"
+LEVELS = cs.load("levels")  # the labels and order of the levels, passed to every chart that names levels
+REGISTER = cs.load("sources")  # the source register the source lines name
 
 LEVELS_EN = ["Regions", "Departments", "Metropolises", "Cities over 100,000", "Towns of 5,000–100,000",
              "Communes under 5,000", "Intercommunal bodies (métropoles excluded)"]
@@ -55,7 +58,7 @@ def ids(*columns):
     (0.1 + 0.2, "en", None, "0.3"),
 ])
 def test_format_number(value, lang, decimals, expected):
-    assert charts.format_number(value, lang, decimals) == expected
+    assert cs.format_number(value, lang, decimals) == expected
 
 
 @pytest.mark.parametrize("fraction,lang,expected", [
@@ -68,28 +71,35 @@ def test_format_number(value, lang, decimals, expected):
     (0, "en", "0%"),
 ])
 def test_format_percent(fraction, lang, expected):
-    assert charts.format_percent(fraction, lang) == expected
+    assert cs.format_percent(fraction, lang) == expected
 
 
 @pytest.mark.parametrize("as_of,expected", [
     ("2018-10-01", date(2018, 10, 1)), ("2018-03", date(2018, 3, 15)), ("2017", date(2017, 7, 1)),
 ])
 def test_as_of_dates(as_of, expected):
-    assert charts.as_of_date(as_of) == expected
+    assert as_of_date(as_of) == expected
 
 
 def test_labels_and_languages_are_checked():
-    assert charts.label("civictech_categories", "open_data_portal", "fr") == "Portails open data"
+    assert cs.label(cs.load("civictech_categories"), "open_data_portal", "fr") == "Portails open data"
+    assert cs.label(cs.load("selection_criteria"), "target_public", "fr") == "Public cible"
+    import pandas as pd
+
+    with pytest.raises(ValueError, match="a table of labels has a code column"):
+        cs.label(pd.DataFrame({"code": ["a"], "label_en": ["A"]}), "a")
+    with pytest.raises(ValueError, match="no label for 'canton'"):
+        cs.label(LEVELS, "canton")
     with pytest.raises(ValueError, match="lang"):
-        charts.format_number(1, "de")
+        cs.format_number(1, "de")
     with pytest.raises(ValueError, match="lang"):
-        charts.adoption_by_level(cs.load("civictech_adoption"), lang="de")
+        charts.adoption_by_level(cs.load("civictech_adoption"), lang="de", levels=LEVELS)
 
 
 # ---------------------------------------------------------------- the charts' data
 
 def test_adoption_by_level_draws_the_counts_with_level_labels():
-    fig = charts.adoption_by_level(cs.load("civictech_adoption"), register=cs.load("sources"))
+    fig = charts.adoption_by_level(cs.load("civictech_adoption"), register=cs.load("sources"), levels=LEVELS)
     ax = fig.axes[0]
     assert [p.get_width() for p in bars(ax, "count:")] == [9, 14, 18, 11, 76, 19, 9]
     assert [t.get_text() for t in ax.get_yticklabels()] == LEVELS_EN
@@ -97,7 +107,7 @@ def test_adoption_by_level_draws_the_counts_with_level_labels():
     assert fig.civicstats["sources"] == ["NL", "LOC"]
     assert "2018" in fig.civicstats["title"]
 
-    fr = charts.adoption_by_level(cs.load("civictech_adoption"), lang="fr", register=cs.load("sources"))
+    fr = charts.adoption_by_level(cs.load("civictech_adoption"), lang="fr", register=cs.load("sources"), levels=LEVELS)
     assert [t.get_text() for t in fr.axes[0].get_yticklabels()] == LEVELS_FR
     assert fr.civicstats["title"].startswith("Collectivités")
 
@@ -107,7 +117,7 @@ def test_adoption_by_level_groups_several_waves():
     later = shipped.assign(as_of="2020", count=shipped["count"] * 2)
     import pandas as pd
 
-    fig = charts.adoption_by_level(pd.concat([shipped, later], ignore_index=True))
+    fig = charts.adoption_by_level(pd.concat([shipped, later], ignore_index=True), levels=LEVELS)
     ax = fig.axes[0]
     assert [p.get_width() for p in bars(ax, "count:") if p.get_gid().endswith(":2018")] == [9, 14, 18, 11, 76, 19, 9]
     assert [p.get_width() for p in bars(ax, "count:") if p.get_gid().endswith(":2020")] == [18, 28, 36, 22, 152, 38, 18]
@@ -116,7 +126,7 @@ def test_adoption_by_level_groups_several_waves():
 
 def test_adoption_shares_names_the_denominator_and_never_draws_a_missing_universe(data_copy):
     rates = cs.adoption_rates(denominator="official")
-    fig = charts.adoption_shares(rates)
+    fig = charts.adoption_shares(rates, levels=LEVELS)
     ax = fig.axes[0]
     drawn = {p.get_gid().split(":")[1]: p.get_width() for p in bars(ax, "share:")}
     expected = {r.level: 100 * r.share for r in rates.itertuples() if not math.isnan(r.share)}
@@ -129,7 +139,7 @@ def test_adoption_shares_names_the_denominator_and_never_draws_a_missing_univers
     assert "collectivity_universe" not in fig.civicstats["units"]  # no internal names
     assert set(fig.civicstats["sources"]) == {"NL", "LOC", "LC", "DGCL18", "VP18", "DA19"}
 
-    fr = charts.adoption_shares(rates, lang="fr")
+    fr = charts.adoption_shares(rates, lang="fr", levels=LEVELS)
     assert f"50{NBSP}% (9 sur 18, 2018)" in texts(fr)
     assert "LSN" in fr.civicstats["units"] and "source fragile" in fr.civicstats["units"]
 
@@ -138,7 +148,7 @@ def test_adoption_shares_names_the_denominator_and_never_draws_a_missing_univers
     universe.write_text("\n".join(line for line in universe.read_text(encoding="utf-8").splitlines()
                                   if ",ville_5k_100k," not in line) + "\n", encoding="utf-8")
     fewer = cs.adoption_rates(denominator="official", source=data_copy)
-    fig = charts.adoption_shares(fewer)
+    fig = charts.adoption_shares(fewer, levels=LEVELS)
     assert "ville_5k_100k" not in {p.get_gid().split(":")[1] for p in bars(fig.axes[0], "share:")}
     assert "no share (count 76): no official count of the same scope in the sources" in texts(fig)
 
@@ -147,10 +157,10 @@ def test_adoption_shares_title_follows_the_measure_not_the_level_codes():
     """Issue 9: an open-data share chart got the civic-tech title."""
     rates = cs.adoption_rates("open_data_adopters", denominator="official")
     rates = rates[rates["level"].isin(["region", "departement"]) & rates["as_of"].isin(["2018-03"])]
-    fig = charts.adoption_shares(rates)
+    fig = charts.adoption_shares(rates, levels=LEVELS)
     assert fig.civicstats["title"].startswith("Share of collectivities opening their data")
     law = cs.adoption_rates("open_data_adopters", denominator="law")
-    fig = charts.adoption_shares(law[law["level"] == "all"])
+    fig = charts.adoption_shares(law[law["level"] == "all"], levels=LEVELS)
     shown = texts(fig)
     assert "5.8% (257 of 4,411, 2018); published 6.5%" in shown  # published and computed side by side
     assert "about 5.7% (257 of about 4,500, 2018)" in shown
@@ -161,13 +171,14 @@ def test_charts_use_the_register_they_are_given():
 
     register = pd.DataFrame({"id": ["NL", "LOC"], "title": ["t", "t"], "publisher": ["My publisher", "Other"],
                              "date": [None, None], "url": [None, None]})
-    fig = charts.adoption_by_level(cs.load("civictech_adoption"), register=register)
+    fig = charts.adoption_by_level(cs.load("civictech_adoption"), register=register, levels=LEVELS)
     assert "Sources: NL — My publisher; LOC — Other" in texts(fig)
     assert charts.source_line(["WAVE26"], register=register) == "Source: WAVE26"
 
 
 def test_survey_total_gap_shows_156_against_157():
-    fig = charts.survey_total_gap(cs.load("civictech_adoption"), cs.load("published_figures"), register=cs.load("sources"))
+    fig = charts.survey_total_gap(cs.load("civictech_adoption"), cs.load("published_figures"), register=REGISTER,
+                                  levels=LEVELS)
     ax = fig.axes[0]
     assert sum(p.get_width() for p in bars(ax, "level:")) == 156
     assert [p.get_width() for p in bars(ax, "published")] == [157]
@@ -196,18 +207,18 @@ def test_open_data_waves_plots_every_total_and_the_number_concerned():
 
 
 def test_open_data_by_level_draws_levels_and_epci_types():
-    fig = charts.open_data_by_level(cs.load("open_data_adopters"), as_of="2018-03")
+    fig = charts.open_data_by_level(cs.load("open_data_adopters"), as_of="2018-03", levels=LEVELS)
     levels_ax, types_ax = fig.axes
     assert [p.get_width() for p in bars(levels_ax, "count:")] == [257, 12, 33, 62, 150]
     assert [p.get_width() for p in bars(types_ax, "count:")] == [15, 2, 24, 19]
     assert "The types add up to 60; EPCI published: 62" in texts(fig)
     assert set(fig.civicstats["sources"]) == {"NL", "LOC2"}
 
-    october = charts.open_data_by_level(cs.load("open_data_adopters"), as_of="2018-10-01", lang="fr")
+    october = charts.open_data_by_level(cs.load("open_data_adopters"), as_of="2018-10-01", lang="fr", levels=LEVELS)
     assert len(october.axes) == 1
     assert f"3,1{NBSP}% du niveau (part seule, sans effectif)" in texts(october)
     with pytest.raises(ValueError, match="2018-03"):
-        charts.open_data_by_level(cs.load("open_data_adopters"), as_of="1999")
+        charts.open_data_by_level(cs.load("open_data_adopters"), as_of="1999", levels=LEVELS)
 
 
 def test_participatory_budgets_shows_every_source_side_by_side():
@@ -229,7 +240,7 @@ def test_participatory_budgets_shows_every_source_side_by_side():
 
 
 def test_tool_landscape_counts_the_example_tools():
-    fig = charts.tool_landscape(cs.load("civictech_categories"), cs.load("civictech_tools"), register=cs.load("sources"))
+    fig = charts.tool_landscape(cs.load("civictech_categories"), cs.load("civictech_tools"), register=REGISTER)
     ax = fig.axes[0]
     assert {p.get_gid(): p.get_width() for p in bars(ax, "tools:")} == {
         "tools:dialogue_concertation": 8, "tools:participatory_mapping": 2, "tools:reporting": 4,
@@ -242,15 +253,15 @@ def test_tool_landscape_counts_the_example_tools():
 
 def test_audit_findings_draws_observed_against_expected():
     findings = cs.audit()
-    fig = charts.audit_findings(findings)
+    fig = charts.audit_findings(findings, levels=LEVELS)
     ax = fig.axes[0]
     drawn = [c.get_offsets()[0][0] for c in ax.collections if (c.get_gid() or "").startswith("finding:")]
     assert len(drawn) == len(findings)
-    assert all(math.isclose(a, 100 * g) for a, g in zip(drawn, findings["gap"]))
+    assert all(math.isclose(a, 100 * g) for a, g in zip(drawn, findings["gap"], strict=True))
     ticks = [t.get_text() for t in ax.get_yticklabels()]
     assert any("157 → 156" in t and "Survey total" in t for t in ticks)
     assert any("32,798 → 34,672" in t for t in ticks)
-    every = charts.audit_findings(cs.audit(include_consistent=True), lang="fr")
+    every = charts.audit_findings(cs.audit(include_consistent=True), lang="fr", levels=LEVELS)
     ticks = [t.get_text() for t in every.axes[0].get_yticklabels()]
     assert any("plus de 74 → 79" in t for t in ticks) and any("environ 4" in t for t in ticks)
     assert set(fig.civicstats["sources"]) == ids(findings["sources"])
@@ -277,8 +288,10 @@ def test_selection_scores_draws_the_contributions_and_greys_excluded_tools():
 # ---------------------------------------------------------------- save_figure
 
 def test_save_figure_writes_deterministic_png_and_svg(tmp_path):
-    first = cs.save_figure(charts.participatory_budgets(cs.load("participatory_budgets"), register=cs.load("sources")), "budgets", out_dir=tmp_path / "a")
-    second = cs.save_figure(charts.participatory_budgets(cs.load("participatory_budgets"), register=cs.load("sources")), "budgets", out_dir=tmp_path / "b")
+    first = cs.save_figure(charts.participatory_budgets(cs.load("participatory_budgets"), register=REGISTER), "budgets",
+                           out_dir=tmp_path / "a")
+    second = cs.save_figure(charts.participatory_budgets(cs.load("participatory_budgets"), register=REGISTER),
+                            "budgets", out_dir=tmp_path / "b")
     assert [p.name for p in first] == ["budgets.png", "budgets.svg"]
     assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
     png, svg = first[0].read_bytes(), first[1].read_text(encoding="utf-8")
@@ -290,7 +303,8 @@ def test_save_figure_writes_deterministic_png_and_svg(tmp_path):
 
 
 def test_stamping_is_idempotent_and_bytes_do_not_depend_on_history(tmp_path):
-    fig = charts.survey_total_gap(cs.load("civictech_adoption"), cs.load("published_figures"), register=cs.load("sources"))
+    fig = charts.survey_total_gap(cs.load("civictech_adoption"), cs.load("published_figures"), register=REGISTER,
+                                  levels=LEVELS)
     stamps = [t.get_text() for t in fig.texts]
     size = tuple(fig.get_size_inches())
     one = [p.read_bytes() for p in cs.save_figure(fig, "gap", out_dir=tmp_path / "one")]
@@ -302,7 +316,8 @@ def test_stamping_is_idempotent_and_bytes_do_not_depend_on_history(tmp_path):
 
 
 def test_save_figure_overrides_and_french_source_line(tmp_path):
-    fig = charts.tool_landscape(cs.load("civictech_categories"), cs.load("civictech_tools"), lang="fr", register=cs.load("sources"))
+    fig = charts.tool_landscape(cs.load("civictech_categories"), cs.load("civictech_tools"), lang="fr",
+                                register=REGISTER)
     cs.save_figure(fig, "outils.png", out_dir=tmp_path, title="Autre titre", sources=["NL"])
     assert fig.civicstats["title"] == "Autre titre" and fig.civicstats["sources"] == ["NL"]
     assert [t.get_text() for t in fig.texts if t.get_gid() == "civicstats-sources"] == [
@@ -312,14 +327,16 @@ def test_save_figure_overrides_and_french_source_line(tmp_path):
 
 def test_save_figure_honours_the_build_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("CIVICSTATS_FIGURES_DIR", str(tmp_path / "staging"))
-    paths = cs.save_figure(charts.adoption_by_level(cs.load("civictech_adoption"), register=cs.load("sources")), "adoption")
+    paths = cs.save_figure(charts.adoption_by_level(cs.load("civictech_adoption"), register=REGISTER, levels=LEVELS),
+                           "adoption")
     assert all(p.parent == tmp_path / "staging" for p in paths)
 
 
 @pytest.mark.parametrize("name", ["../escape", "sub/name", "", ".hidden"])
 def test_save_figure_refuses_names_that_are_not_plain_file_names(tmp_path, name):
     with pytest.raises(ValueError, match="plain file name"):
-        cs.save_figure(charts.adoption_by_level(cs.load("civictech_adoption"), register=cs.load("sources")), name, out_dir=tmp_path)
+        cs.save_figure(charts.adoption_by_level(cs.load("civictech_adoption"), register=REGISTER, levels=LEVELS), name,
+                       out_dir=tmp_path)
 
 
 def test_charts_are_lazy_and_leave_no_pyplot_figure():
@@ -340,7 +357,8 @@ def test_any_figure_can_be_saved_with_its_sources_and_one_without_warns(tmp_path
     ax.plot([2016, 2017], [26, 47])
     cs.save_figure(fig, "own", out_dir=tmp_path, title="My chart", units="towns", sources=["BEZ"],
                    register=cs.load("sources"))
-    assert fig.civicstats == {"title": "My chart", "units": "towns", "sources": ["BEZ"], "lang": "en"}
+    assert fig.civicstats == {"title": "My chart", "units": "towns", "sources": ["BEZ"], "lang": "en",
+                              "name": "own"}  # the files saved, which a notebook links to
     assert "Source: BEZ — Antoine Bézard" in [t.get_text() for t in fig.texts]
     bare, _ = plt.subplots()
     plt.close(bare)
@@ -401,5 +419,45 @@ def test_a_saved_chart_is_shown_as_its_png_until_it_changes(tmp_path, monkeypatc
             other = Figure(figsize=(4, 3))
             other.add_subplot().plot([1, 2])
             assert shown(other)[0].startswith(b"\x89PNG")
+            assert "figure" not in shown(other)[1].get("civicstats", {})  # never saved: no files to link
+            # bug 4: two figures saved before either is shown each keep the link to their own files
+            first, second = Figure(figsize=(4, 3)), Figure(figsize=(4, 3))
+            for name, figure in (("first-chart", first), ("second-chart", second)):
+                figure.add_subplot().plot([1, 2])
+                cs.save_figure(figure, name, title=name, sources=["OCZ"])
+            assert shown(second)[1]["civicstats"]["figure"] == "second-chart"
+            assert shown(first)[1]["civicstats"]["figure"] == "first-chart"
         finally:
             InteractiveShell.clear_instance()
+
+
+# ---------------------------------------------------------------- one-way: charts and labels load nothing
+
+def test_charts_draw_only_the_frames_they_are_given():
+    """A chart never computes an analysis nor loads a table when none is given (issue 19)."""
+    for draw in (charts.adoption_shares, charts.audit_findings, charts.adoption_by_level, charts.open_data_waves):
+        with pytest.raises(TypeError):
+            draw()
+        with pytest.raises(TypeError, match="pass the table"):
+            draw(None)
+
+
+def test_labels_come_from_the_table_given_not_the_shipped_one():
+    """Issue 19: labels came from the shipped tables even in a --data build."""
+    relabelled = LEVELS.assign(label_en=LEVELS["label_en"].where(LEVELS["level"] != "region", "Régions (updated)"))
+    fig = charts.adoption_by_level(cs.load("civictech_adoption"), levels=relabelled)
+    assert "Régions (updated)" in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    bare = charts.adoption_by_level(cs.load("civictech_adoption"))  # no table of labels: the codes, never a load
+    assert "region" in [t.get_text() for t in bare.axes[0].get_yticklabels()]
+    code = ("import sys, civicstats as cs, civicstats.labels, civicstats.display, civicstats.charts; "
+            "cs.label(None, 'region'); cs.text('sources', 'fr'); "
+            "assert 'civicstats.tables' not in sys.modules, 'labels, display or charts loaded the tables'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_explained_selection_is_made_from_codes():
+    ranked = cs.select_tools([{"tool": "A", "objective": 5, "reversibility": False}])
+    assert ranked.loc[0, "fails"] == "reversibility" and "explanation" not in ranked.columns
+    fig = charts.selection_scores(ranked, lang="fr", criteria=cs.load("selection_criteria"))
+    assert f"exclu{NBSP}: ne respecte pas réversibilité" in texts(fig)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["Objectif"]

@@ -148,7 +148,8 @@ def test_other_located_problems(tmp_path: Path):
     path = write_october(tmp_path / "ODF-Observatoire-organisations-221019.csv", rows)
     with pytest.raises(DataError) as info:
         observatory_to_organisations(read_csv(path))
-    assert [(p.row, p.column) for p in info.value.problems] == [(2, "merge"), (3, "regcode"), (4, "nb-ptf"), (5, "type")]
+    assert [(p.row, p.column) for p in info.value.problems] == [(2, "merge"), (3, "regcode"), (4, "nb-ptf"),
+                                                                (5, "type")]
 
 
 def test_check_accepts_either_layout(tmp_path: Path):
@@ -249,7 +250,8 @@ def test_band_coverage_counts_every_commune():
 # ------------------------------------------------------------------ derive script on a fixture
 
 def derive_module():
-    spec = importlib.util.spec_from_file_location("derive_populations", paths.ROOT / "scripts" / "derive_populations.py")
+    script = paths.ROOT / "scripts" / "derive_populations.py"
+    spec = importlib.util.spec_from_file_location("derive_populations", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -270,7 +272,8 @@ def test_derive_populations_logic_on_a_fixture():
          "type": "commune-actuelle"},
     ]
     epci = [{"code": "243500139", "nom": "Rennes Métropole", "type": "METRO", "populationMunicipale": 225599,
-             "membres": [{"code": "35238", "populationMunicipale": 222000}, {"code": "35001", "populationMunicipale": 3499}]}]
+             "membres": [{"code": "35238", "populationMunicipale": 222000},
+                         {"code": "35001", "populationMunicipale": 3499}]}]
     deps = [{"code": "35", "region": "53", "zone": "metro"}, {"code": "975", "region": "975", "zone": "com"}]
     regs = [{"code": "53", "zone": "metro"}, {"code": "975", "zone": "com"}]
     rows, bands = derive.derive(communes, epci, deps, regs, keep_sirens={"213500010"})
@@ -301,8 +304,8 @@ def test_lambert93_reference_point():
 def test_map_figure_has_title_units_and_source_line(tmp_path: Path, lang):
     from civicstats.charts import maps
 
-    outlines = maps.read_outlines(RAW / "geo" / "departements-version-simplifiee.geojson")
-    assert len(outlines) == 96 and "2A" in outlines
+    outlines = cs.outlines("departement")
+    assert len(outlines) == 96 and "2A" in set(outlines["code"]) and outlines.attrs["origin"] == "shipped"
     values = pd.DataFrame({"departement_code": ["35", "29"], "organisations": [30, 10]})
     fig = maps.departement_map(values, outlines, column="organisations", lang=lang, sources=["ODFX22", "GEO18"],
                                left_out=11)
@@ -322,7 +325,7 @@ def test_build_renders_notebook_06_for_another_export(tmp_path: Path):
     from civicstats.build import build
 
     before = {str(p): p.stat().st_mtime_ns for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
-              for p in d.iterdir() if p.is_file()}
+              for p in d.rglob("*") if p.is_file()}
     rows = [r for r in october_rows() if r["regcode"].startswith(("BRE", "PDL"))]
     export = write_april(tmp_path / "observatoire-2022-04.csv", rows)
     out = tmp_path / "out"
@@ -334,5 +337,42 @@ def test_build_renders_notebook_06_for_another_export(tmp_path: Path):
     assert f"lists {len(rows)} organisations" in printed
     assert (out / "figures" / "open-data-map-organisations.svg").is_file()
     after = {str(p): p.stat().st_mtime_ns for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
-             for p in d.iterdir() if p.is_file()}
+             for p in d.rglob("*") if p.is_file()}
     assert after == before
+
+
+# ------------------------------------------------------------------ raw files beside the tables (bug 5)
+
+def test_platforms_and_outlines_come_from_the_data_folder_given(data_copy: Path):
+    """Bug 5: notebook 06 read data/raw/odf and data/raw/geo directly, so --data charted the shipped files."""
+    shipped = cs.platforms()
+    assert shipped.attrs["origin"] == "shipped" and len(shipped) > 10
+    platforms = data_copy / "raw" / "odf" / "ODF-Observatoire-plateformes.csv"
+    lines = platforms.read_text(encoding="utf-8-sig").splitlines()
+    platforms.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    given = cs.platforms(data_copy)
+    assert given.attrs["origin"] == "source" and given.attrs["files"] == [str(platforms)] and len(given) == 3
+    assert cs.organisations.platform_technologies(given)["platforms"].sum() <= 3
+    (data_copy / "raw" / "geo" / "regions-version-simplifiee.geojson").unlink()
+    assert cs.outlines("region", data_copy).attrs["origin"] == "shipped"  # the source lacks it: said, not silent
+    assert cs.outlines("departement", data_copy).attrs["origin"] == "source"
+    with pytest.raises(ValueError, match="departement, region"):
+        cs.outlines("commune")
+
+
+def test_notebook_06_declares_the_raw_files_it_reads():
+    nb = json.loads((paths.SOURCES_DIR / "06-where-is-open-data.ipynb").read_text(encoding="utf-8"))
+    inputs = nb["metadata"]["civicstats"]["inputs"]
+    assert all(list(paths.DATA_DIR.glob(pattern)) for pattern in inputs)
+    code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "raw/" not in code.replace("data/raw/", "") and "DATA_DIR" not in code
+
+
+def test_notebooks_use_only_the_public_api():
+    """Issue 19: notebooks imported readers, paths, labels and format directly."""
+    for notebook in sorted(paths.SOURCES_DIR.glob("*.ipynb")):
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        imports = re.findall(r"^\s*(?:from|import) (\S+)", code, flags=re.M)
+        assert set(imports) <= {"civicstats", "pandas"}, (notebook.name, imports)
+        assert not re.search(r"civicstats\.\w", code), notebook.name

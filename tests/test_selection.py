@@ -31,6 +31,12 @@ RATINGS = [
     {"tool": "Decidim", "category": "dialogue_concertation", "objective": 4, "target_public": 5, "means": 2, **ALL_MET},
 ]
 WEIGHTS = {"objective": 2, "target_public": 1, "means": 1}
+CRITERIA, CATEGORIES = cs.load("selection_criteria"), cs.load("civictech_categories")
+
+
+def explained(ranked: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The ranking with its words, labelled by the shipped tables."""
+    return cs.explain_selection(ranked, lang, criteria=CRITERIA, categories=CATEGORIES)
 
 
 def test_worked_example_scores_ranks_and_contributions():
@@ -39,7 +45,9 @@ def test_worked_example_scores_ranks_and_contributions():
     assert ranked["rank"].tolist() == [1, 2, 3]
     assert ranked["score"].tolist() == pytest.approx([3.75, 3.75, 4.25])
     assert ranked["eligible"].tolist() == [True, True, False]
-    assert ranked["excluded_because"].tolist() == ["", "", "Reversibility"]
+    assert ranked["fails"].tolist() == ["", "", "reversibility"]  # codes: the words are made at the edge
+    assert ranked["not_assessed"].tolist() == ["", "", ""]
+    assert ranked.attrs["unchecked"] == []
     contrib = ["contrib_objective", "contrib_target_public", "contrib_means"]
     assert [c for c in ranked.columns if c.startswith("contrib_")] == contrib  # only the questions used
     by_tool = ranked.set_index("tool")
@@ -50,11 +58,12 @@ def test_worked_example_scores_ranks_and_contributions():
 
 
 def test_worked_example_explanations_give_the_numbers():
-    ranked = cs.select_tools(RATINGS, WEIGHTS).set_index("tool")
+    ranked = explained(cs.select_tools(RATINGS, WEIGHTS)).set_index("tool")
+    assert ranked.loc["Fluicity", "excluded_because"] == "Reversibility"
     assert ranked.loc["Decidim", "explanation"] == "3.8/5: objective 4 × 50% + target public 5 × 25% + means 2 × 25%"
     assert ranked.loc["Fluicity", "explanation"] == (
         "4.3/5: objective 5 × 50% + target public 3 × 25% + means 4 × 25%; fails reversibility")
-    fr = cs.select_tools(RATINGS, WEIGHTS, lang="fr").set_index("tool")
+    fr = explained(cs.select_tools(RATINGS, WEIGHTS), "fr").set_index("tool")
     assert fr.loc["Decidim", "explanation"] == (
         f"3,8/5{NBSP}: objectif 4 × 50{NBSP}% + public cible 5 × 25{NBSP}% + moyens 2 × 25{NBSP}%")
     assert fr.loc["Fluicity", "excluded_because"] == "Réversibilité"
@@ -70,7 +79,7 @@ def test_objective_lists_matching_tools_first_without_changing_scores():
     assert ranked["tool"].tolist() == ["Decidim", "TellMyCity", "Fluicity"]
     assert ranked["score"].tolist() == pytest.approx([3.75, 5.0, 4.25])
     assert ranked["matches_objective"].tolist() == [True, False, True]
-    tell = ranked.set_index("tool").loc["TellMyCity", "explanation"]
+    tell = explained(ranked).set_index("tool").loc["TellMyCity", "explanation"]
     assert tell.endswith("; category differs from the objective (reporting, not dialogue, vote and concertation)")
     without = cs.select_tools(ratings, WEIGHTS)
     assert without["tool"].tolist() == ["TellMyCity", "Decidim", "Fluicity"]
@@ -94,10 +103,21 @@ def test_watch_points_not_assessed_or_not_checked_are_said():
         {"tool": "B", "scale": 3, "personal_data": 1, "fair_platform": True, "reversibility": "non"},
     ])
     assert ranked["eligible"].tolist() == [False, False]
-    assert ranked["excluded_because"].tolist() == ["Reversibility (not assessed)", "Reversibility"]
+    assert ranked[["fails", "not_assessed"]].values.tolist() == [["", "reversibility"], ["reversibility", ""]]
+    assert explained(ranked)["excluded_because"].tolist() == ["Reversibility (not assessed)", "Reversibility"]
     unchecked = cs.select_tools([{"tool": "A", "scale": 4}])
     assert bool(unchecked.loc[0, "eligible"])
-    assert "watch points not checked: protection of personal data" in unchecked.loc[0, "explanation"]
+    assert unchecked.attrs["unchecked"] == ["personal_data", "fair_platform", "reversibility"]
+    assert "watch points not checked: protection of personal data" in explained(unchecked).loc[0, "explanation"]
+
+
+def test_explanations_without_the_tables_of_labels_use_the_codes():
+    ranked = cs.select_tools(RATINGS, WEIGHTS, objective="dialogue_concertation")
+    words = cs.explain_selection(ranked).set_index("tool")
+    assert words.loc["Fluicity", "excluded_because"] == "reversibility"
+    assert words.loc["Decidim", "explanation"] == "3.8/5: objective 4 × 50% + target_public 5 × 25% + means 2 × 25%"
+    with pytest.raises(ValueError, match="lang"):
+        cs.explain_selection(ranked, "de")
 
 
 def test_dataframe_and_list_of_dicts_give_the_same_result_and_input_is_untouched():
@@ -112,9 +132,9 @@ def test_dataframe_and_list_of_dicts_give_the_same_result_and_input_is_untouched
        st.tuples(st.floats(0.1, 10), st.floats(0, 10), st.floats(0, 10)))
 def test_contributions_always_add_up_to_the_score(rows, weights):
     ratings = [{"tool": f"T{i}", "objective": a, "scale": b, "means": c} for i, (a, b, c) in enumerate(rows)]
-    ranked = cs.select_tools(ratings, dict(zip(("objective", "scale", "means"), weights)))
+    ranked = cs.select_tools(ratings, dict(zip(("objective", "scale", "means"), weights, strict=True)))
     contrib = ranked[[c for c in ranked.columns if c.startswith("contrib_")]].sum(axis=1)
-    assert all(math.isclose(a, b, abs_tol=1e-9) for a, b in zip(contrib, ranked["score"]))
+    assert all(math.isclose(a, b, abs_tol=1e-9) for a, b in zip(contrib, ranked["score"], strict=True))
     assert ((ranked["score"] >= 0) & (ranked["score"] <= 5 + 1e-9)).all()
     assert ranked["rank"].tolist() == list(range(1, len(rows) + 1))
     # all eligible: best first; scores equal to 9 decimals are ties (float noise does not rank)
@@ -138,7 +158,6 @@ def test_contributions_always_add_up_to_the_score(rows, weights):
     ([{"tool": "A", "scale": 3, "reversibility": "maybe"}], None, {}, "watch point 'reversibility': 'maybe'"),
     ([], None, {}, "ratings need a 'tool' column"),
     ("A", None, {}, "ratings must be a DataFrame or a list of dicts"),
-    ([{"tool": "A", "scale": 3}], None, {"lang": "de"}, "lang"),
 ])
 def test_bad_inputs_raise_clear_errors(ratings, weights, kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

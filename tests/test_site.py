@@ -193,7 +193,8 @@ def test_show_gives_labels_formatted_numbers_and_dashes_without_index() -> None:
     frame = pd.DataFrame({"level": ["ville_5k_100k", "departement"], "count": [35357, pd.NA],
                           "share": [0.138614, float("nan")], "consistent": [True, False],
                           "message": ["x" * 300, "<b>not markup</b> $x$"]}, index=[7, 9])
-    en, fr = cs.show(frame, lang="en"), cs.show(frame, lang="fr")
+    levels = cs.load("levels")  # the labels of the level codes
+    en, fr = cs.show(frame, lang="en", labels=levels), cs.show(frame, lang="fr", labels=levels)
     assert en.frame.to_dict("list") == {
         "Level": ["Towns of 5,000–100,000", "Departments"], "Count": ["35,357", "–"],
         "Share": ["13.9%", "–"], "Consistent": ["yes", "no"],

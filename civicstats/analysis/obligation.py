@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from numbers import Real
 
+__all__ = ["MIN_POPULATION", "MIN_AGENTS", "OBLIGATION_DATE", "open_data_obligation"]
+
 #: Smallest population concerned (CRPA L312-1-1).
 MIN_POPULATION = 3_500
 #: Smallest number of full-time-equivalent agents concerned (CRPA D312-1-1-1).

@@ -19,13 +19,15 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from civicstats.tables import Source
+__all__ = ["THRESHOLD", "OVERSEAS_COLLECTIVITIES", "UNIVERSE_ZONES", "BANDS", "REASONS", "KIND_OF_TYPE",
+           "JOINED_COLUMNS", "join_populations", "unmatched", "reasons", "band_of", "law_universe", "universe_counts",
+           "national_headline", "commune_coverage", "band_coverage", "organisations_by_departement",
+           "organisations_by_region", "overseas", "channels", "technologies", "platform_technologies"]
 
 #: The law's population threshold (CRPA L312-1-1).
 THRESHOLD = 3500
@@ -35,14 +37,14 @@ OVERSEAS_COLLECTIVITIES = ("975", "977", "978", "984", "986", "987", "988", "989
 UNIVERSE_ZONES = ("metro", "drom")
 #: Population bands of communes (codes of ``commune_bands``), smallest first.
 BANDS = ("under_3500", "3500_9999", "10k_19999", "20k_49999", "50k_99999", "100k_plus")
-#: Why an organisation has no official population (``reason``):
-REASONS = {
-    "associated_body": "not a local authority (AGCT, OACT, DSPT, SDE): no official population",
-    "ept": "établissement public territorial: not in the DGCL list of EPCI à fiscalité propre",
-    "overseas_collectivity": "overseas collectivity (Nouvelle-Calédonie, Polynésie française, …): not in the INSEE populations used",
-    "small_commune_not_shipped": "commune under 3,500 inhabitants not in the shipped population table",
-    "unknown_siren": "SIREN (or code) not in the official data of 2022",
-}
+#: Why an organisation has no official population (``reason``; words: ``reason_<code>`` in the catalog).
+REASONS = (
+    "associated_body",            # not a local authority (AGCT, OACT, DSPT, SDE): no official population
+    "ept",                        # établissement public territorial: not an EPCI à fiscalité propre (DGCL)
+    "overseas_collectivity",      # Nouvelle-Calédonie, Polynésie française…: not in the INSEE populations used
+    "small_commune_not_shipped",  # commune under 3,500 inhabitants not in the shipped population table
+    "unknown_siren",              # SIREN (or code) not in the official data of 2022
+)
 #: Organisation type → kind of the official data it is joined to.
 KIND_OF_TYPE = {"COM": "commune", "MET": "epci", "CU": "epci", "CA": "epci", "CC": "epci",
                 "DEP": "departement", "REG": "region"}
@@ -73,7 +75,8 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     dep = _first(orgs["departement_code"])
     reg = orgs["region_code"].astype("object").fillna("").astype(str)
     by_siren = kind.isin(["commune", "epci"])
-    key = np.where(by_siren, orgs["siren"].astype(str), np.where(kind == "departement", dep, np.where(kind == "region", reg, "")))
+    key = np.where(by_siren, orgs["siren"].astype(str),
+                   np.where(kind == "departement", dep, np.where(kind == "region", reg, "")))
     pops = populations.assign(kind=populations["kind"].astype(str))
     pops = pops.assign(_key=np.where(pops["kind"].isin(["commune", "epci"]), pops["siren"].astype("object").fillna(""),
                                      pops["code"].astype(str)))
@@ -232,7 +235,8 @@ def organisations_by_region(organisations: pd.DataFrame, *, local_authorities_on
         orgs = orgs[orgs["level"].astype(str) != "associated_body"]
     out = orgs["region_code"].astype("object").fillna("").value_counts().rename_axis("region_code")
     out = out.rename("organisations").reset_index()
-    return out.sort_values(["organisations", "region_code"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["organisations", "region_code"], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)
 
 
 def overseas(organisations: pd.DataFrame) -> pd.DataFrame:
@@ -278,7 +282,8 @@ def technologies(organisations: pd.DataFrame) -> pd.DataFrame:
     counts = counts[counts["_k"] != ""]
     per = counts.groupby(counts["_k"].str.casefold())["siren"].nunique()
     out = pd.DataFrame({"technology": [spelled[k] for k in per.index], "organisations": per.to_numpy()})
-    return out.sort_values(["organisations", "technology"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["organisations", "technology"], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)
 
 
 def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
@@ -294,42 +299,3 @@ def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
     per = techno.str.casefold().value_counts()
     out = pd.DataFrame({"technology": [spelled[k] for k in per.index], "platforms": per.to_numpy()})
     return out.sort_values(["platforms", "technology"], ascending=[False, True], kind="stable").reset_index(drop=True)
-
-
-# ------------------------------------------------------------------ the audit check
-
-def recomputed_headline(source: Source = None) -> Iterator[dict]:
-    """Audit: the observatory's published headline against what its own export's rows give.
-
-    Compares the published ``all`` figure of the 2022 edition (and the
-    number concerned, and the share) in ``open_data_adopters`` with the
-    local authorities of ``open_data_organisations`` and with the share
-    recomputed against the official universe (an upper bound, so the
-    recomputed share is a lower bound). Same shape as the other checks of
-    :mod:`civicstats.analysis.audit`.
-    """
-    from civicstats.tables import load
-
-    published = load("open_data_adopters", source)
-    published = published[(published["level"].astype(str) == "all") & published["as_of"].str.startswith("2022")
-                          & published["count"].notna()]
-    organisations = load("open_data_organisations", source)
-    joined = join_populations(organisations, load("official_populations", source))
-    universe = law_universe(load("official_populations", source))
-    local = int((organisations["level"].astype(str) != "associated_body").sum())
-    cited = sorted({i for cell in organisations["source"].dropna() for i in str(cell).split(";")})
-    headline = national_headline(joined, universe).set_index("kind").loc["all"]
-    from civicstats.analysis.audit import _finding
-
-    export = ";".join(cited)
-    for rec in published.itertuples(index=False):
-        # the count: the local authorities the observatory publishes against those its export lists
-        yield _finding("recomputed_headline", "open_data_organisations", rec.as_of, "all",
-                       int(rec.count), "exact", rec.source, local, "exact", export)
-        if rec.share_pct == rec.share_pct and rec.share_pct is not None:
-            # the share: recomputed against the official universe of 3,500+ inhabitants, an upper bound
-            # of those concerned (the 50-agent criterion is in no public file), so the share is a lower bound
-            bound = str(rec.share_bound) if isinstance(rec.share_bound, str) and rec.share_bound else "exact"
-            yield _finding("recomputed_share", "open_data_organisations", rec.as_of, "all",
-                           float(rec.share_pct), bound, rec.source, float(headline["share_pct"]), "at_least",
-                           f"{export};DA22")

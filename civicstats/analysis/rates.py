@@ -38,6 +38,9 @@ from civicstats.tables import Source, load
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = ["Denominator", "DENOMINATORS", "NO_SHARE", "SHARE_QUALIFIER", "QUALIFIERS", "COLUMNS", "TABLES",
+           "check_as_of", "qualifier", "adoption_rates"]
+
 Denominator = Literal["official", "survey", "law"]
 #: The denominator codes (labels: ``den_<code>`` in ``civicstats.labels``).
 DENOMINATORS = ("official", "survey", "law")
@@ -125,8 +128,7 @@ def adoption_rates(
     ``table`` is ``civictech_adoption`` or ``open_data_adopters``; its rows
     are ``counts`` when given, else ``load(table, source)``. ``universe``
     (official counts) and ``levels`` (scopes) are likewise taken as given or
-    loaded (``universe`` from ``source``, ``levels`` from the shipped
-    vocabulary). ``as_of`` (a year as int or text, a year-month or a date)
+    loaded from ``source``. ``as_of`` (a year as int or text, a year-month or a date)
     keeps one wave; a wave the table does not hold is an error naming those
     it holds.
 
@@ -170,9 +172,10 @@ def adoption_rates(
     rows = rows[rows["count"].notna() | share_pct.notna()]
 
     if denominator == "official":
-        scopes = load("levels") if levels is None else levels
-        official = {str(k): (None if pd.isna(v) else str(v)) for k, v in zip(scopes["level"], scopes["official_level"])}
-        notes = {str(k): _cell(v) for k, v in zip(scopes["level"], scopes["note"])}
+        scopes = load("levels", source) if levels is None else levels
+        official = {str(k): (None if pd.isna(v) else str(v))
+                    for k, v in zip(scopes["level"], scopes["official_level"], strict=True)}
+        notes = {str(k): _cell(v) for k, v in zip(scopes["level"], scopes["note"], strict=True)}
         uni = load("collectivity_universe", source) if universe is None else universe
         uni = uni.assign(level=uni["level"].astype(str), key=uni["as_of"].astype(str).map(_date_key))
 

@@ -25,6 +25,9 @@ objective before not, then by score (scores equal to 9 decimals are ties:
 rounding noise does not rank tools), then by tool name (so ties are
 deterministic).
 
+The ranking holds codes and numbers; :func:`civicstats.explain_selection`
+writes its sentences, in English or French.
+
 >>> ratings = [
 ...     {"tool": "Decidim", "objective": 5, "scale": 3,
 ...      "personal_data": True, "fair_platform": True, "reversibility": True},
@@ -32,13 +35,9 @@ deterministic).
 ...      "personal_data": True, "fair_platform": True, "reversibility": False},
 ... ]
 >>> ranked = select_tools(ratings, {"objective": 3, "scale": 1})
->>> ranked[["rank", "tool", "score", "eligible", "excluded_because"]].to_dict("records")
-[{'rank': 1, 'tool': 'Decidim', 'score': 4.5, 'eligible': True, 'excluded_because': ''}, \
-{'rank': 2, 'tool': 'Fluicity', 'score': 4.0, 'eligible': False, 'excluded_because': 'Reversibility'}]
->>> print(ranked["explanation"].iloc[0])
-4.5/5: objective 5 × 75% + scale 3 × 25%
->>> print(ranked["explanation"].iloc[1])
-4.0/5: objective 4 × 75% + scale 4 × 25%; fails reversibility
+>>> ranked[["rank", "tool", "score", "eligible", "fails"]].to_dict("records")
+[{'rank': 1, 'tool': 'Decidim', 'score': 4.5, 'eligible': True, 'fails': ''}, \
+{'rank': 2, 'tool': 'Fluicity', 'score': 4.0, 'eligible': False, 'fails': 'reversibility'}]
 """
 
 from __future__ import annotations
@@ -48,45 +47,18 @@ from collections.abc import Mapping
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
-from civicstats.format import NBSP, format_number, format_percent
-from civicstats.labels import label
 from civicstats.schema import NO_TEXTS, YES_TEXTS
-from civicstats.tables import load
+from civicstats.tables import Source, load
 
 if TYPE_CHECKING:
     import pandas as pd
+
+__all__ = ["RATING_MIN", "RATING_MAX", "TRUE_TEXTS", "FALSE_TEXTS", "select_tools"]
 
 #: Ratings run from 0 (does not fit) to 5 (fits perfectly).
 RATING_MIN, RATING_MAX = 0, 5
 #: Text values accepted in a watch-point column (for ratings read from CSV files): the one yes/no vocabulary.
 TRUE_TEXTS, FALSE_TEXTS = YES_TEXTS, NO_TEXTS
-
-_WORDS = {
-    "en": {"colon": ":", "semi": ";", "fails": "fails {what}", "not_assessed": "{what} (not assessed)",
-           "not_checked": "watch points not checked: {what}",
-           "differs": "category differs from the objective ({category}, not {objective})",
-           "no_category": "no category given, so it cannot match the objective ({objective})"},
-    "fr": {"colon": NBSP + ":", "semi": NBSP + ";", "fails": "ne respecte pas {what}",
-           "not_assessed": "{what} (non évalué)",
-           "not_checked": "points de vigilance non vérifiés" + NBSP + ": {what}",
-           "differs": "catégorie différente de l'objectif ({category} et non {objective})",
-           "no_category": "catégorie non renseignée" + NBSP + ": ne peut correspondre à l'objectif ({objective})"},
-}
-
-
-def _criteria() -> tuple[list[str], list[str]]:
-    criteria = load("selection_criteria").sort_values(["kind", "order"], kind="stable")
-    kind = criteria["kind"].astype(str)
-    return ([str(i) for i in criteria.loc[kind == "question", "id"]],
-            [str(i) for i in criteria.loc[kind == "watch_point", "id"]])
-
-
-def _categories() -> list[str]:
-    return [str(c) for c in load("civictech_categories")["category"]]
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def _frame(ratings: Any) -> pd.DataFrame:
@@ -184,7 +156,7 @@ def _weights(weights: Mapping[str, float] | None, questions: list[str], watch_po
 
 
 def select_tools(ratings: Any, weights: Mapping[str, float] | None = None, *, objective: str | None = None,
-                 lang: str = "en") -> pd.DataFrame:
+                 source: Source = None) -> pd.DataFrame:
     """Rank candidate tools by the guide's questions, excluding those that fail a watch point.
 
     ``ratings`` is a DataFrame or a list of dicts, one row per candidate tool:
@@ -194,8 +166,9 @@ def select_tools(ratings: Any, weights: Mapping[str, float] | None = None, *, ob
     fits the collectivity's answer; one column per watch point id
     (``personal_data``, ``fair_platform``, ``reversibility``) with True when
     the tool meets it. An empty watch-point cell counts as not met ("not
-    assessed"); a watch-point column left out is not checked, and every
-    explanation says so. Other columns are ignored.
+    assessed"); a watch-point column left out is not checked
+    (``attrs["unchecked"]``). Other columns are ignored. The questions,
+    watch points and categories are those of ``source`` (as ``cs.load``).
 
     ``weights`` maps question ids to non-negative weights (default: equal
     weights for every rated question). A question missing from ``weights``,
@@ -208,26 +181,21 @@ def select_tools(ratings: Any, weights: Mapping[str, float] | None = None, *, ob
     ``score`` (weighted mean rating, 0–5), ``contrib_<question>`` for each
     question used (weight share × rating; they add up to ``score``),
     ``eligible``, ``matches_objective`` (missing without an objective),
-    ``excluded_because`` (labels of the failed watch points, empty when
-    eligible) and ``explanation`` (a sentence in ``lang``). ``attrs["weights"]``
-    holds the weight shares used.
+    ``fails`` and ``not_assessed`` (ids of the watch points failed, and left
+    empty, joined by ";"). ``attrs`` holds ``weights`` (the weight shares
+    used), ``objective`` and ``unchecked``.
 
     Raises ``ValueError`` naming the tool, column and value for ratings outside
     0–5 or missing, unknown question ids or negative weights, a missing
     ``tool`` column, duplicated tools, unknown categories or objective.
-
-    >>> r = select_tools([{"tool": "A", "means": 2, "duration": 4.5}], {"duration": 3, "means": 1}, lang="fr")
-    >>> print(r.loc[0, "explanation"].replace("\u00a0", " "))  # doctest: +NORMALIZE_WHITESPACE
-    3,9/5 : durée 4,5 × 75 % + moyens 2 × 25 % ; points de vigilance non vérifiés : protection des
-    données personnelles, plateforme aux règles transparentes et traitement loyal des données, réversibilité
     """
     import pandas as pd
 
-    if lang not in _WORDS:
-        raise ValueError(f"lang must be one of {', '.join(_WORDS)}, not {lang!r}")
-    words = _WORDS[lang]
-    questions, watch_points = _criteria()
-    categories = _categories()
+    criteria = load("selection_criteria", source).sort_values(["kind", "order"], kind="stable")
+    kind = criteria["kind"].astype(str)
+    questions = [str(i) for i in criteria.loc[kind == "question", "id"]]
+    watch_points = [str(i) for i in criteria.loc[kind == "watch_point", "id"]]
+    categories = [str(c) for c in load("civictech_categories", source)["category"]]
     frame = _frame(ratings)
     tools = _check_tools(frame)
     if objective is not None and objective not in categories:
@@ -236,17 +204,18 @@ def select_tools(ratings: Any, weights: Mapping[str, float] | None = None, *, ob
     rated = [q for q in questions if q in frame.columns]
     used = _weights(weights, questions, watch_points, rated, [str(c) for c in frame.columns])
     # every rating given is checked; a missing one matters only for a question that counts
-    ratings_of = {q: [None if _missing(v) and q not in used else _rating(t, q, v) for t, v in zip(tools, frame[q])]
+    ratings_of = {q: [None if _missing(v) and q not in used else _rating(t, q, v)
+                      for t, v in zip(tools, frame[q], strict=True)]
                   for q in rated}
     total = sum(used.values())
     shares = {q: w / total for q, w in used.items()}
     checked = [w for w in watch_points if w in frame.columns]
     unchecked = [w for w in watch_points if w not in frame.columns]
-    meets = {w: [_meets(t, w, v) for t, v in zip(tools, frame[w])] for w in checked}
+    meets = {w: [_meets(t, w, v) for t, v in zip(tools, frame[w], strict=True)] for w in checked}
 
     if "category" in frame.columns:
         cats = []
-        for tool, value in zip(tools, frame["category"]):
+        for tool, value in zip(tools, frame["category"], strict=True):
             if _missing(value) or not str(value).strip():
                 cats.append(None)
             elif str(value) not in categories:
@@ -259,31 +228,13 @@ def select_tools(ratings: Any, weights: Mapping[str, float] | None = None, *, ob
     rows = []
     for i, tool in enumerate(tools):
         contribs = {q: shares[q] * ratings_of[q][i] for q in used}
-        score = sum(contribs.values())
-        failed = [w for w in checked if meets[w][i] is not True]
-        failed_labels = [label("selection_criteria", w, lang) if meets[w][i] is False
-                         else words["not_assessed"].format(what=label("selection_criteria", w, lang))
-                         for w in failed]
-        matches = None if objective is None else cats[i] == objective
-        parts = [f"{_lower_first(label('selection_criteria', q, lang))} {format_number(ratings_of[q][i], lang)}"
-                 f" × {format_percent(shares[q], lang)}" for q in used]
-        sentence = f"{format_number(score, lang, 1)}/5{words['colon']} " + " + ".join(parts)
-        tails = []
-        if failed:
-            tails.append(words["fails"].format(what=", ".join(_lower_first(x) for x in failed_labels)))
-        if unchecked:
-            tails.append(words["not_checked"].format(
-                what=", ".join(_lower_first(label("selection_criteria", w, lang)) for w in unchecked)))
-        if matches is False:
-            objective_label = _lower_first(label("civictech_categories", objective, lang))
-            tails.append(words["differs"].format(category=_lower_first(label("civictech_categories", cats[i], lang)),
-                                                 objective=objective_label) if cats[i] is not None
-                         else words["no_category"].format(objective=objective_label))
-        explanation = sentence + "".join(f"{words['semi']} {t}" for t in tails)
-        rows.append({"tool": tool, "category": cats[i], "score": score,
+        failed = [w for w in checked if meets[w][i] is False]
+        unassessed = [w for w in checked if meets[w][i] is None]
+        rows.append({"tool": tool, "category": cats[i], "score": sum(contribs.values()),
                      **{f"contrib_{q}": c for q, c in contribs.items()},
-                     "eligible": not failed, "matches_objective": matches,
-                     "excluded_because": ", ".join(failed_labels), "explanation": explanation})
+                     "eligible": not failed and not unassessed,
+                     "matches_objective": None if objective is None else cats[i] == objective,
+                     "fails": ";".join(failed), "not_assessed": ";".join(unassessed)})
 
     def key(row: dict) -> tuple:
         return (not row["eligible"], row["matches_objective"] is False, -round(row["score"], 9),
@@ -297,4 +248,5 @@ def select_tools(ratings: Any, weights: Mapping[str, float] | None = None, *, ob
     out["eligible"] = out["eligible"].astype(bool)
     out.attrs["weights"] = shares
     out.attrs["objective"] = objective
+    out.attrs["unchecked"] = unchecked
     return out

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = ["Conflicts", "CONFLICTS", "waves", "wave_changes"]
+
 Conflicts = Literal["error", "by_source", "min", "max"]
 CONFLICTS = ("error", "by_source", "min", "max")
 
@@ -65,7 +67,8 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
     if len(dup) and conflicts == "error":
         first = dup.iloc[0]
         same = dup[(dup["level"] == first["level"]) & (dup["as_of"] == first["as_of"])]
-        given = ", ".join(f"{v} ({s})" for v, s in zip(same[value], same["source"] if has_source else ["?"] * len(same)))
+        cited = same["source"] if has_source else ["?"] * len(same)
+        given = ", ".join(f"{v} ({s})" for v, s in zip(same[value], cited, strict=True))
         raise ValueError(f"{len(dup)} rows give a {value} for the same level and wave (e.g. {first['level']} "
                          f"{first['as_of']}: {given}); pass conflicts='by_source' to keep each source's row, or "
                          "'min'/'max' to choose")

@@ -4,55 +4,38 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from civicstats.format import (
-    NBSP,
-    _check_lang,
-    format_as_of,
-    format_number,
-)
-from civicstats.labels import TEXTS, _text, label
+from civicstats.charts.common import frame_of, level_wave_bars, order_of, require, sorted_waves, source_ids, waves_text
+from civicstats.charts.stamp import record, wrap
+from civicstats.charts.style import OKABE_ITO, TEXT_GREY, bare_value_axis, house_style, new_figure
+from civicstats.format import NBSP, check_lang, format_as_of, format_number, is_missing
+from civicstats.labels import format_qualified, has_text, labels_of, reason_text, text
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-from civicstats.charts.common import (
-    _default,
-    _ids,
-    _is_missing,
-    _level_wave_bars,
-    _order,
-    _require,
-    _waves,
-    _waves_text,
-)
-from civicstats.charts.stamp import _record, _wrap
-from civicstats.charts.style import (
-    OKABE_ITO,
-    TEXT_GREY,
-    _bare_value_axis,
-    _new_figure,
-    house_style,
-)
+__all__ = ["adoption_by_level", "adoption_shares", "survey_total_gap"]
 
 
-def adoption_by_level(adoption: pd.DataFrame | None = None, lang: str = "en", *,
+def adoption_by_level(adoption: pd.DataFrame, lang: str = "en", *, levels: pd.DataFrame | None = None,
                       register: pd.DataFrame | None = None) -> Figure:
     """Collectivities using civic tech by level: one bar per level, grouped by wave.
 
-    ``adoption`` is ``cs.load("civictech_adoption")`` (the default) or rows of
-    the same shape (``as_of``, ``level``, ``count``, ``source``). With one wave
+    ``adoption`` is ``cs.load("civictech_adoption", data)`` or rows of the
+    same shape (``as_of``, ``level``, ``count``, ``source``). With one wave
     the bars are labelled with their counts; with several, each level has one
-    bar per wave, so the change between waves shows.
+    bar per wave, so the change between waves shows. ``levels`` (the
+    ``levels`` table) labels and orders the levels: without it, the codes
+    are shown. ``register``: see :func:`civicstats.charts.source_line`.
     """
-    _check_lang(lang)
-    adoption = _default(adoption, "civictech_adoption")
-    _require(adoption, ("as_of", "level", "count", "source"), "adoption_by_level")
+    check_lang(lang)
+    adoption = frame_of(adoption, "civictech_adoption")
+    require(adoption, ("as_of", "level", "count", "source"), "adoption_by_level")
     frame = adoption.assign(level=adoption["level"].astype(str), as_of=adoption["as_of"].astype(str))
-    order = _order("levels")
+    order, names = order_of(levels), labels_of(levels, lang)
     codes = sorted(set(frame["level"]), key=lambda c: (order.get(c, len(order)), c))
-    cats = [(c, label("levels", c, lang)) for c in codes]
-    waves = _waves(frame["as_of"])
+    cats = [(c, names.get(c, c)) for c in codes]
+    waves = sorted_waves(frame["as_of"])
     dup = frame[frame.duplicated(["level", "as_of"], keep=False)]
     if len(dup):  # one bar per level and wave: never one source's row picked silently
         raise ValueError(f"adoption_by_level draws one row per level and wave; {dup['level'].iloc[0]} "
@@ -65,35 +48,27 @@ def adoption_by_level(adoption: pd.DataFrame | None = None, lang: str = "en", *,
         return None if rec is None else (int(rec.count), format_number(rec.count, lang))
 
     with house_style():
-        fig, _ax = _level_wave_bars(cats, waves, cell, "count", lang, _text("wave", lang), 1.12)
-    title = _text("adoption_title", lang, waves=_waves_text(waves, lang))
-    return _record(fig, title=title, units=_text("adoption_units", lang), sources=_ids(frame["source"]), lang=lang,
+        fig, _ax = level_wave_bars(cats, waves, cell, "count", lang, text("wave", lang), 1.12)
+    title = text("adoption_title", lang, waves=waves_text(waves, lang))
+    return record(fig, title=title, units=text("adoption_units", lang), sources=source_ids(frame["source"]), lang=lang,
                    register=register)
 
 
-def adoption_shares(rates: pd.DataFrame | None = None, lang: str = "en", *,
+def adoption_shares(rates: pd.DataFrame, lang: str = "en", *, levels: pd.DataFrame | None = None,
                     register: pd.DataFrame | None = None) -> Figure:
     """Shares of adopters by level, from :func:`civicstats.adoption_rates`.
 
-    ``rates`` is the frame :func:`civicstats.adoption_rates` returns (when not
-    given: the shipped civic-tech counts over same-scope official counts).
-    Its ``measure`` column (the table counted) sets the title; its
+    ``rates`` is the frame :func:`civicstats.adoption_rates` returns. Its
+    ``measure`` column (the table counted) sets the title; its
     ``denominator`` codes are named in the units line. Each bar is labelled
     with the share, "count of universe" and the universe's year; a level
     without a share is written with the reason (``no_share``), never drawn as
     zero; a share published by a source is printed beside the computed one.
-    ``register`` is the source register for the source line (see
-    :func:`civicstats.charts.source_line`).
+    ``levels`` and ``register``: see :func:`adoption_by_level`.
     """
-    from civicstats.format import format_qualified
-    from civicstats.labels import reason_text
-
-    _check_lang(lang)
-    if rates is None:
-        from civicstats.analysis.rates import adoption_rates
-
-        rates = adoption_rates("civictech_adoption", denominator="official")
-    _require(rates, ("as_of", "level", "measure", "count", "universe", "share", "denominator", "no_share", "source"),
+    check_lang(lang)
+    rates = frame_of(rates, "adoption_rates")
+    require(rates, ("as_of", "level", "measure", "count", "universe", "share", "denominator", "no_share", "source"),
              "adoption_shares")
     frame = rates.assign(level=rates["level"].astype(str), as_of=rates["as_of"].astype(str))
     dup = frame[frame.duplicated(["level", "as_of"], keep=False)]
@@ -101,9 +76,9 @@ def adoption_shares(rates: pd.DataFrame | None = None, lang: str = "en", *,
         raise ValueError(f"adoption_shares draws one row per level and date; {dup['level'].iloc[0]} "
                          f"{dup['as_of'].iloc[0]} has {int((dup['level'] == dup['level'].iloc[0]).sum())} "
                          "(several sources): pass the rows of one source")
-    order = _order("levels")
+    order, names = order_of(levels), labels_of(levels, lang)
     codes = sorted(set(frame["level"]), key=lambda c: (order.get(c, len(order)), c))
-    waves = _waves(frame["as_of"])
+    waves = sorted_waves(frame["as_of"])
     cells = {(r.level, r.as_of): r for r in frame.itertuples(index=False)}
     notes: list[str] = []
 
@@ -112,65 +87,67 @@ def adoption_shares(rates: pd.DataFrame | None = None, lang: str = "en", *,
         if rec is None:
             return None
         published = ""
-        if "published_share" in frame.columns and not _is_missing(rec.published_share):
-            published = "; " + _text("published", lang) + " " + format_qualified(
+        if "published_share" in frame.columns and not is_missing(rec.published_share):
+            published = "; " + text("published", lang) + " " + format_qualified(
                 rec.published_share, getattr(rec, "published_share_qualifier", "exact"), lang, percent=True)
-        if _is_missing(rec.share):
-            count = "–" if _is_missing(rec.count) else format_number(rec.count, lang)
-            return None, _text("no_share_bar", lang, count=count, reason=reason_text(rec.no_share, lang)) + published
-        year = str(rec.universe_as_of)[:4] if "universe_as_of" in frame.columns and not _is_missing(rec.universe_as_of) \
+        if is_missing(rec.share):
+            count = "–" if is_missing(rec.count) else format_number(rec.count, lang)
+            return None, text("no_share_bar", lang, count=count, reason=reason_text(rec.no_share, lang)) + published
+        year = str(rec.universe_as_of)[:4] if "universe_as_of" in frame.columns and not is_missing(rec.universe_as_of) \
             else ""
         universe = format_qualified(rec.universe, getattr(rec, "universe_qualifier", "exact"), lang)
         share = format_qualified(rec.share, getattr(rec, "share_qualifier", "exact"), lang, percent=True)
-        text = f"{share} (" + _text("count_of", lang, count=format_number(rec.count, lang), universe=universe) \
+        words = f"{share} (" + text("count_of", lang, count=format_number(rec.count, lang), universe=universe) \
             + (f", {year}" if year else "") + ")" + published
         note_key = f"universe_note_{code}"
-        if note_key in TEXTS[lang] and _text(note_key, lang) not in notes:
-            notes.append(_text(note_key, lang))
-            text += NBSP + "*"
-        return 100 * float(rec.share), text
+        if has_text(note_key) and text(note_key, lang) not in notes:
+            notes.append(text(note_key, lang))
+            words += NBSP + "*"
+        return 100 * float(rec.share), words
 
-    cats = [(c, label("levels", c, lang)) for c in codes]
+    cats = [(c, names.get(c, c)) for c in codes]
     with house_style():
-        fig, _ax = _level_wave_bars(cats, waves, cell, "share", lang, _text("as_of", lang), 1.6)
-    denominators = "; ".join(_text(f"den_{d}", lang) for d in dict.fromkeys(frame["denominator"].dropna()))
-    units = _text("shares_units", lang, denominator=denominators)
+        fig, _ax = level_wave_bars(cats, waves, cell, "share", lang, text("as_of", lang), 1.6)
+    denominators = "; ".join(text(f"den_{d}", lang) for d in dict.fromkeys(frame["denominator"].dropna()))
+    units = text("shares_units", lang, denominator=denominators)
     for note in notes:
         units += "\n*" + NBSP + note
     measures = set(frame["measure"].dropna())
-    title = _text("shares_title" if measures == {"civictech_adoption"} else "shares_title_open", lang,
-                  waves=_waves_text(waves, lang))
+    title = text("shares_title" if measures == {"civictech_adoption"} else "shares_title_open", lang,
+                  waves=waves_text(waves, lang))
     drawn_universe = frame[frame["universe"].notna()] if "universe_source" in frame.columns else frame.iloc[0:0]
-    sources = _ids(frame["source"], drawn_universe.get("universe_source", []))
-    return _record(fig, title=title, units=units, sources=sources, lang=lang, register=register)
+    sources = source_ids(frame["source"], drawn_universe.get("universe_source", []))
+    return record(fig, title=title, units=units, sources=sources, lang=lang, register=register)
 
 
-def survey_total_gap(adoption: pd.DataFrame | None = None, published: pd.DataFrame | None = None,
-                     lang: str = "en", *, as_of: str | None = None,
+def survey_total_gap(adoption: pd.DataFrame, published: pd.DataFrame, lang: str = "en", *,
+                     as_of: str | None = None, levels: pd.DataFrame | None = None,
                      register: pd.DataFrame | None = None) -> Figure:
     """The survey's rows added up against the published total, the gap marked.
 
-    ``published`` is ``cs.load("published_figures")`` (the default); its
+    ``published`` is ``cs.load("published_figures", data)``; its
     ``civictech_users_total`` row of the wave is the total. ``as_of`` picks the
     wave (default: the latest wave that has both rows and a published total).
+    ``levels`` and ``register``: see :func:`adoption_by_level`.
     """
-    _check_lang(lang)
-    adoption = _default(adoption, "civictech_adoption")
-    published = _default(published, "published_figures")
-    _require(adoption, ("as_of", "level", "count", "source"), "survey_total_gap")
-    _require(published, ("measure", "as_of", "value", "source"), "survey_total_gap")
+    check_lang(lang)
+    adoption = frame_of(adoption, "civictech_adoption")
+    published = frame_of(published, "published_figures")
+    require(adoption, ("as_of", "level", "count", "source"), "survey_total_gap")
+    require(published, ("measure", "as_of", "value", "source"), "survey_total_gap")
     adoption = adoption.assign(as_of=adoption["as_of"].astype(str), level=adoption["level"].astype(str))
     totals = published[published["measure"].astype(str) == "civictech_users_total"]
     totals = totals.assign(as_of=totals["as_of"].astype(str))
-    both = [w for w in _waves(adoption["as_of"]) if w in set(totals["as_of"])]
+    both = [w for w in sorted_waves(adoption["as_of"]) if w in set(totals["as_of"])]
     if as_of is None:
         if not both:
             raise ValueError("no survey wave has both rows and a published total (civictech_users_total)")
         as_of = both[-1]
     if as_of not in both:
-        raise ValueError(f"wave {as_of!r} needs rows and a published total; waves with both: {', '.join(both) or 'none'}")
+        raise ValueError(f"wave {as_of!r} needs rows and a published total; "
+                         f"waves with both: {', '.join(both) or 'none'}")
     rows = adoption[adoption["as_of"] == as_of]
-    order = _order("levels")
+    order, names = order_of(levels), labels_of(levels, lang)
     rows = rows.iloc[sorted(range(len(rows)), key=lambda i: order.get(rows["level"].iloc[i], len(order)))]
     total_row = totals[totals["as_of"] == as_of].iloc[0]
     total = int(total_row["value"])
@@ -179,11 +156,11 @@ def survey_total_gap(adoption: pd.DataFrame | None = None, published: pd.DataFra
     gap = total - summed
 
     with house_style():
-        fig, ax = _new_figure(7.5, 2.9)
+        fig, ax = new_figure(7.5, 2.9)
         blue, orange = OKABE_ITO["blue"], OKABE_ITO["orange"]
         y_sum, y_pub = 0.0, 1.45
         left = 0
-        for code, count in zip(rows["level"], counts):
+        for code, count in zip(rows["level"], counts, strict=True):
             bars = ax.barh([y_sum], [count], left=left, height=0.6, color=blue, edgecolor="white", linewidth=1.2)
             bars.patches[0].set_gid(f"level:{code}")
             if count / max(total, summed) > 0.045:
@@ -202,21 +179,21 @@ def survey_total_gap(adoption: pd.DataFrame | None = None, published: pd.DataFra
 
             ax.add_patch(Rectangle((min(summed, total), y_sum - 0.3), abs(gap), 0.6, fill=False,
                                    edgecolor=OKABE_ITO["vermillion"], linestyle="--", linewidth=1.2, gid="gap"))
-        note = (_text("gap_missing", lang, gap=format_number(gap, lang)) if gap > 0
-                else _text("gap_excess", lang, gap=format_number(-gap, lang)) if gap < 0 else _text("gap_none", lang))
+        note = (text("gap_missing", lang, gap=format_number(gap, lang)) if gap > 0
+                else text("gap_excess", lang, gap=format_number(-gap, lang)) if gap < 0 else text("gap_none", lang))
         ax.annotate(note, (end, y_sum - 0.3), xytext=(0, 3), textcoords="offset points",
                     ha="right", va="bottom", color=OKABE_ITO["vermillion"], fontsize=9.5)
         # what the segments are, in words, between the two bars
-        parts = " + ".join(f"{label('levels', code, lang)}{NBSP}{format_number(c, lang)}".replace(" ", NBSP)
-                           for code, c in zip(rows["level"], counts))
-        ax.annotate("\n".join(_wrap(parts, 5.2, 8.5)), (0, y_sum + 0.34), va="top", ha="left", fontsize=8.5,
+        parts = " + ".join(f"{names.get(code, code)}{NBSP}{format_number(c, lang)}".replace(" ", NBSP)
+                           for code, c in zip(rows["level"], counts, strict=True))
+        ax.annotate("\n".join(wrap(parts, 5.2, 8.5)), (0, y_sum + 0.34), va="top", ha="left", fontsize=8.5,
                     color=TEXT_GREY, xytext=(0, -2), textcoords="offset points", linespacing=1.2)
-        ax.set_yticks([y_sum, y_pub], [_text("sum_of_levels", lang, n=len(counts)), _text("published_total", lang)])
+        ax.set_yticks([y_sum, y_pub], [text("sum_of_levels", lang, n=len(counts)), text("published_total", lang)])
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(y_pub + 0.45, y_sum - 0.75)
         ax.set_xlim(0, end * 1.08)
-        _bare_value_axis(ax)
-    title = _text("gap_title", lang, sum=format_number(summed, lang), published=format_number(total, lang),
+        bare_value_axis(ax)
+    title = text("gap_title", lang, sum=format_number(summed, lang), published=format_number(total, lang),
                   as_of=format_as_of(as_of, lang))
-    return _record(fig, title=title, units=_text("gap_units", lang),
-                   sources=_ids(rows["source"], total_row["source"]), lang=lang, register=register)
+    return record(fig, title=title, units=text("gap_units", lang),
+                   sources=source_ids(rows["source"], total_row["source"]), lang=lang, register=register)

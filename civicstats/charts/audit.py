@@ -4,47 +4,42 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from civicstats.format import _check_lang, format_as_of, format_percent
-from civicstats.labels import _text, subject_label
+from civicstats.charts.common import frame_of, require, source_ids
+from civicstats.charts.stamp import record
+from civicstats.charts.style import LIGHT_GREY, OKABE_ITO, house_style, new_figure, tick_formatter
+from civicstats.format import check_lang, format_as_of, format_percent, is_missing
+from civicstats.labels import format_qualified, ids_text, subject_label, text
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-from civicstats.charts.common import _ids, _ids_text, _is_missing, _require
-from civicstats.charts.stamp import _record
-from civicstats.charts.style import (
-    LIGHT_GREY,
-    OKABE_ITO,
-    _new_figure,
-    _tick_formatter,
-    house_style,
-)
+__all__ = ["audit_findings"]
 
 
-def _finding_label(rec: Any, lang: str) -> str:
+def _finding_label(rec: Any, lang: str, levels: pd.DataFrame | None) -> str:
     """A finding's short label, from its codes (check, dataset, subject, as_of)."""
     check, dataset, subject = str(rec.check), str(rec.dataset), str(rec.subject)
     as_of = format_as_of(str(rec.as_of), lang)
-    what = subject_label(subject, lang)
+    what = subject_label(subject, lang, levels)
     if check == "survey_total":
-        return _text("f_survey_total", lang, as_of=as_of)
+        return text("f_survey_total", lang, as_of=as_of)
     if check == "published_sum":
-        return _text("f_published_sum", lang, measure=what, as_of=as_of)
+        return text("f_published_sum", lang, measure=what, as_of=as_of)
     if check == "detail_vs_total":
-        return _text("f_detail_vs_total", lang, level=what, as_of=as_of)
+        return text("f_detail_vs_total", lang, level=what, as_of=as_of)
     if check == "conflicting_figures":
         if dataset == "participatory_budgets":
-            return _text("f_conflict_budgets", lang, as_of=as_of)
+            return text("f_conflict_budgets", lang, as_of=as_of)
         if dataset == "open_data_adopters":
-            return _text("f_conflict_law", lang, as_of=as_of)
-        return _text("f_conflict_figures", lang, measure=what, as_of=as_of)
+            return text("f_conflict_law", lang, as_of=as_of)
+        return text("f_conflict_figures", lang, measure=what, as_of=as_of)
     if check == "published_share":
-        return _text("f_published_share", lang, as_of=as_of)
-    return _text("f_universe", lang, level=what)
+        return text("f_published_share", lang, as_of=as_of)
+    return text("f_universe", lang, level=what)
 
 
-def audit_findings(findings: pd.DataFrame | None = None, lang: str = "en", *,
+def audit_findings(findings: pd.DataFrame, lang: str = "en", *, levels: pd.DataFrame | None = None,
                    register: pd.DataFrame | None = None) -> Figure:
     """Each finding of :func:`civicstats.audit`: how far the observed figure is from the expected one.
 
@@ -53,34 +48,30 @@ def audit_findings(findings: pd.DataFrame | None = None, lang: str = "en", *,
     the two figures' ranges (their qualifiers: "about", "more than"...)
     relative to the expected figure, 0 when they are compatible. The values,
     with their qualifiers, and the sources are written under each label.
-    ``findings`` defaults to ``cs.audit()`` of the shipped data; ``register``:
-    see :func:`civicstats.charts.source_line`.
+    ``findings`` is what ``cs.audit(data)`` returns; ``levels`` labels the
+    findings about a level (the ``levels`` table; without it, the codes);
+    ``register``: see :func:`civicstats.charts.source_line`.
     """
-    from civicstats.format import format_qualified
-    _check_lang(lang)
-    if findings is None:
-        from civicstats.analysis.audit import audit
-
-        findings = audit()
-    _require(findings, ("check", "dataset", "as_of", "subject", "expected", "expected_qualifier", "observed",
+    check_lang(lang)
+    findings = frame_of(findings, "audit")
+    require(findings, ("check", "dataset", "as_of", "subject", "expected", "expected_qualifier", "observed",
                         "observed_qualifier", "sources", "gap"), "audit_findings")
     recs = list(findings.itertuples(index=False))
     if not recs:
         raise ValueError("no findings to draw")
     with house_style():
-        fig, ax = _new_figure(8, 0.7 + 0.56 * len(recs))
+        fig, ax = new_figure(8, 0.7 + 0.56 * len(recs))
         rels = []
         ticks = []
         for i, rec in enumerate(recs):
             consistent = getattr(rec, "consistent", False)
-            colour = OKABE_ITO["blue"] if not _is_missing(consistent) and bool(consistent) else OKABE_ITO["vermillion"]
+            colour = OKABE_ITO["blue"] if not is_missing(consistent) and bool(consistent) else OKABE_ITO["vermillion"]
             share = str(rec.check) == "published_share"  # these two figures are percentages
-
-            def fmt(v, q):
-                return format_qualified(float(v) / 100 if share else float(v), q, lang, percent=share)
-            ticks.append(f"{_finding_label(rec, lang)}\n{fmt(rec.expected, rec.expected_qualifier)} → "
-                         f"{fmt(rec.observed, rec.observed_qualifier)}  ({_ids_text(rec.sources)})")
-            if _is_missing(rec.gap):
+            expected, observed = ((format_qualified(float(v) / 100 if share else float(v), q, lang, percent=share))
+                                  for v, q in ((rec.expected, rec.expected_qualifier),
+                                               (rec.observed, rec.observed_qualifier)))
+            ticks.append(f"{_finding_label(rec, lang, levels)}\n{expected} → {observed}  ({ids_text(rec.sources)})")
+            if is_missing(rec.gap):
                 continue
             rel = 100 * float(rec.gap)
             rels.append(rel)
@@ -100,9 +91,9 @@ def audit_findings(findings: pd.DataFrame | None = None, lang: str = "en", *,
 
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
         ax.axvline(0, color="#333333", linewidth=0.8, zorder=0)
-        ax.xaxis.set_major_formatter(_tick_formatter(lang, percent=True, sign=True))
+        ax.xaxis.set_major_formatter(tick_formatter(lang, percent=True, sign=True))
         ax.grid(axis="x")
         ax.spines["left"].set_visible(False)
-        ax.set_xlabel(_text("audit_xlabel", lang))
-    return _record(fig, title=_text("audit_title", lang), units=_text("audit_units", lang),
-                   sources=_ids(findings["sources"]), lang=lang, register=register)
+        ax.set_xlabel(text("audit_xlabel", lang))
+    return record(fig, title=text("audit_title", lang), units=text("audit_units", lang),
+                   sources=source_ids(findings["sources"]), lang=lang, register=register)

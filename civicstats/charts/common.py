@@ -5,38 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from civicstats.format import as_of_date, format_as_of
-from civicstats.labels import _labels
+from civicstats.charts.style import GREY, OKABE_ITO, PALETTE, bare_value_axis, new_figure
+from civicstats.format import as_of_date, format_as_of, is_missing
+from civicstats.labels import labels_of
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-from civicstats.charts.style import (
-    GREY,
-    OKABE_ITO,
-    PALETTE,
-    _bare_value_axis,
-    _new_figure,
-)
+__all__ = ["order_of", "source_ids", "frame_of", "require", "sorted_waves", "waves_text",
+           "level_wave_bars"]
 
 
-def _order(table: str) -> dict[str, int]:
-    return {code: i for i, code in enumerate(_labels(table))}
+def order_of(table: pd.DataFrame | None) -> dict[str, int]:
+    """``{code: position}`` in a table of labels (``levels``, ``selection_criteria``); ``{}`` without one."""
+    return {code: i for i, code in enumerate(labels_of(table))}
 
 
-def _is_missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _ids(*cells: object) -> list[str]:
+def source_ids(*cells: object) -> list[str]:
     """Source ids in ``cells`` (each ``"NL;LOC"``, an iterable of them, or missing), first seen first."""
     ids: list[str] = []
     stack = list(cells)
@@ -45,7 +31,7 @@ def _ids(*cells: object) -> list[str]:
         if not isinstance(cell, str) and isinstance(cell, Iterable):
             stack[0:0] = list(cell)
             continue
-        if _is_missing(cell):
+        if is_missing(cell):
             continue
         for part in str(cell).split(";"):
             part = part.strip()
@@ -54,27 +40,23 @@ def _ids(*cells: object) -> list[str]:
     return ids
 
 
-def _ids_text(cell: object) -> str:
-    return ", ".join(_ids(cell))
-
-
-def _default(frame: Any, table: str) -> pd.DataFrame:
+def frame_of(frame: Any, table: str) -> pd.DataFrame:
     """The frame a chart was given, as a DataFrame: a chart never loads data on its own."""
     import pandas as pd
 
     if frame is None:
-        raise TypeError(f"a chart draws only the rows it is given: pass the table, e.g. "
-                        f"cs.load({table!r}) or cs.load({table!r}, data)")
+        raise TypeError(f"a chart draws only the rows it is given: pass the table, e.g. cs.load({table!r}, data)")
     return frame.copy() if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
 
 
-def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+def require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{what} needs the column(s) {', '.join(missing)}; columns found: {', '.join(map(str, frame.columns))}")
+        raise ValueError(f"{what} needs the column(s) {', '.join(missing)}; "
+                         f"columns found: {', '.join(map(str, frame.columns))}")
 
 
-def _waves(values: Iterable[object]) -> list[str]:
+def sorted_waves(values: Iterable[object]) -> list[str]:
     return sorted({str(v) for v in values}, key=lambda v: (as_of_date(v), v))
 
 
@@ -115,12 +97,12 @@ def _grouped_hbar(ax: Axes, cats: list[tuple[str, str]], groups: list[tuple[str,
     return largest
 
 
-def _waves_text(waves: list[str], lang: str) -> str:
+def waves_text(waves: list[str], lang: str) -> str:
     words = [format_as_of(w, lang) for w in waves]
     return ", ".join(words) if len(words) <= 2 else f"{words[0]} – {words[-1]}"
 
 
-def _level_wave_bars(cats: list[tuple[str, str]], waves: list[str], cell: Any, kind: str, lang: str,
+def level_wave_bars(cats: list[tuple[str, str]], waves: list[str], cell: Any, kind: str, lang: str,
                      legend_title: str, room: float):
     """Bars by level and wave: one bar per level (one wave), one per wave (one level), or grouped."""
     wave_pairs = [(w, format_as_of(w, lang)) for w in waves]
@@ -128,7 +110,7 @@ def _level_wave_bars(cats: list[tuple[str, str]], waves: list[str], cell: Any, k
     if len(waves) == 1 or len(cats) == 1:
         transposed = len(waves) > 1
         rows = wave_pairs if transposed else cats
-        fig, ax = _new_figure(7.5, 0.7 + 0.42 * len(rows))
+        fig, ax = new_figure(7.5, 0.7 + 0.42 * len(rows))
         if transposed:  # one level over several waves: the waves are the rows
             largest = _grouped_hbar(ax, wave_pairs, [cats[0]], lambda w, lv: cell(lv, w),
                                     [OKABE_ITO["blue"]], lambda w, lv: f"{kind}:{lv}:{w}")
@@ -137,9 +119,9 @@ def _level_wave_bars(cats: list[tuple[str, str]], waves: list[str], cell: Any, k
             largest = _grouped_hbar(ax, cats, wave_pairs, cell, [OKABE_ITO["blue"]],
                                     lambda lv, w: f"{kind}:{lv}:{w}")
     else:
-        fig, ax = _new_figure(7.5, 0.5 + (0.26 * len(waves) + 0.12) * len(cats))
+        fig, ax = new_figure(7.5, 0.5 + (0.26 * len(waves) + 0.12) * len(cats))
         largest = _grouped_hbar(ax, cats, wave_pairs, cell, PALETTE, lambda lv, w: f"{kind}:{lv}:{w}")
         ax.legend(title=legend_title, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_xlim(0, largest * room or 1)
-    _bare_value_axis(ax)
+    bare_value_axis(ax)
     return fig, ax

@@ -1,8 +1,8 @@
 """Maps of where open data is: départements and régions of metropolitan France.
 
-Outlines come from GeoJSON files given by the caller (the shipped ones:
-``data/raw/geo/``, IGN Admin Express COG 2018, register id GEO18), projected
-to Lambert-93 (EPSG:2154, the official projection of metropolitan France)
+Outlines are the frames :func:`civicstats.outlines` returns (IGN Admin
+Express COG 2018, register id GEO18), given by the caller, projected to
+Lambert-93 (EPSG:2154, the official projection of metropolitan France)
 by :func:`lambert93`, a plain implementation of the Lambert conformal conic
 formulas on the GRS80 ellipsoid; no geometry library is needed. Polygons are
 drawn with a matplotlib ``PolyCollection``. Overseas départements have no
@@ -15,18 +15,19 @@ outline in these files: the maps say how many organisations they leave out.
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from civicstats.charts import PALETTE, finish, house_style
-from civicstats.format import check_lang, format_as_of, format_number
+from civicstats.charts.stamp import finish
+from civicstats.charts.style import PALETTE, house_style, new_figure
+from civicstats.format import check_lang, format_as_of, format_number, format_percent
 from civicstats.labels import text
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
+
+__all__ = ["lambert93", "dated", "choropleth", "departement_map", "ranked_bars"]
 
 # Lambert-93: GRS80, standard parallels 44° and 49°, origin 46.5° N 3° E, false easting/northing.
 _A, _E = 6378137.0, 0.0818191910428158
@@ -59,24 +60,6 @@ def lambert93(lon: float, lat: float) -> tuple[float, float]:
     return _X0 + rho * math.sin(theta), _Y0 + _RHO0 - rho * math.cos(theta)
 
 
-def read_outlines(path: str | Path) -> dict[str, list[list[tuple[float, float]]]]:
-    """A GeoJSON file of outlines → ``{code: [ring, …]}``, rings projected to Lambert-93 (outer rings only)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    out: dict[str, list[list[tuple[float, float]]]] = {}
-    for feature in data["features"]:
-        geometry = feature["geometry"]
-        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-        code = str(feature["properties"]["code"])
-        out[code] = [[lambert93(lon, lat) for lon, lat in polygon[0]] for polygon in polygons]
-    return out
-
-
-def read_names(path: str | Path) -> dict[str, str]:
-    """``{code: name}`` of the features of a GeoJSON file of outlines."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {str(f["properties"]["code"]): f["properties"]["nom"] for f in data["features"]}
-
-
 def dated(title: str, as_of: str | None, lang: str = "en") -> str:
     """``title`` followed by the date the data describes, when it is known.
 
@@ -86,11 +69,12 @@ def dated(title: str, as_of: str | None, lang: str = "en") -> str:
     return f"{title} ({format_as_of(as_of, lang)})" if as_of else title
 
 
-def choropleth(outlines: dict[str, list], values: pd.Series, *, lang: str = "en", title: str, units: str,
+def choropleth(outlines: pd.DataFrame, values: pd.Series, *, lang: str = "en", title: str, units: str,
                sources: list[str], legend: str, left_out: int = 0, percent: bool = False,
                grey: str | None = None, register: pd.DataFrame | None = None) -> Figure:
-    """A map of ``outlines`` coloured by ``values`` (a Series indexed by code); grey where there is no value.
+    """A map of ``outlines`` (:func:`civicstats.outlines`) coloured by ``values`` (a Series indexed by code).
 
+    Grey where there is no value.
     ``left_out`` organisations (overseas, no outline) are named under the map, after
     ``grey`` (what grey means; by default "no organisation").
     Returns a finished figure (title, units, source line).
@@ -103,17 +87,15 @@ def choropleth(outlines: dict[str, list], values: pd.Series, *, lang: str = "en"
     cmap = LinearSegmentedColormap.from_list("civicstats", ["#f2f6fa", PALETTE[0], "#0b2d4a"])
     vmax = float(values.max()) if len(values) and values.max() > 0 else 1.0
     norm = Normalize(0, vmax)
-    codes = sorted(outlines)
     polys, colours = [], []
-    for code in codes:
+    for code, polygons in sorted(zip(outlines["code"], outlines["polygons"], strict=True)):
         value = values.get(code)
         colour = "#dddddd" if value is None or value != value else cmap(norm(float(value)))
-        for ring in outlines[code]:
-            polys.append(ring)
+        for ring in polygons:
+            polys.append([lambert93(lon, lat) for lon, lat in ring])
             colours.append(colour)
     with house_style():
-        fig, ax = plt.subplots(figsize=(7.2, 7.0), layout="constrained")
-        plt.close(fig)
+        fig, ax = new_figure(7.2, 7.0)
         ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors="white", linewidths=0.4))
         xs = [x for ring in polys for x, _ in ring]
         ys = [y for ring in polys for _, y in ring]
@@ -125,7 +107,7 @@ def choropleth(outlines: dict[str, list], values: pd.Series, *, lang: str = "en"
         bar.set_label(legend)
         bar.outline.set_visible(False)
         if percent:
-            bar.ax.yaxis.set_major_formatter(lambda v, _pos: format_number(v, lang) + (" %" if lang == "fr" else "%"))
+            bar.ax.yaxis.set_major_formatter(lambda v, _pos: format_percent(v / 100, lang))
         notes = [grey if grey is not None else text("orgs_map_grey", lang)]
         if left_out:
             notes.append(text("orgs_map_overseas", lang, n=format_number(left_out, lang)))
@@ -134,7 +116,7 @@ def choropleth(outlines: dict[str, list], values: pd.Series, *, lang: str = "en"
     return finish(fig, title=title, units=units, sources=sources, lang=lang, register=register)
 
 
-def departement_map(values: pd.DataFrame, outlines: dict[str, list], *, column: str, lang: str = "en",
+def departement_map(values: pd.DataFrame, outlines: pd.DataFrame, *, column: str, lang: str = "en",
                     sources: list[str], left_out: int = 0, as_of: str | None = None,
                     register: pd.DataFrame | None = None) -> Figure:
     """Choropleth of départements: ``values`` has ``departement_code`` and ``column``.
@@ -145,8 +127,9 @@ def departement_map(values: pd.DataFrame, outlines: dict[str, list], *, column: 
     """
     series = values.set_index("departement_code")[column].astype("float64")
     key = {"organisations": "orgs_map_count", "share_pct": "orgs_map_share"}[column]
-    return choropleth(outlines, series, lang=lang, title=dated(text(f"{key}_title", lang), as_of, lang), units=text(f"{key}_units", lang),
-                      sources=sources, legend=text(f"{key}_legend", lang), left_out=left_out,
+    return choropleth(outlines, series, lang=lang, title=dated(text(f"{key}_title", lang), as_of, lang),
+                      units=text(f"{key}_units", lang), sources=sources, legend=text(f"{key}_legend", lang),
+                      left_out=left_out,
                       percent=column == "share_pct", grey=text(f"{key}_grey", lang), register=register)
 
 
@@ -154,17 +137,14 @@ def ranked_bars(labels: list[str], values: list[float], *, lang: str = "en", tit
                 sources: list[str], percent: bool = False, colours: list[str] | None = None,
                 register: pd.DataFrame | None = None) -> Figure:
     """Horizontal bars, largest on top, each labelled with its value."""
-    import matplotlib.pyplot as plt
-
     check_lang(lang)
     with house_style():
-        fig, ax = plt.subplots(figsize=(7.2, 0.9 + 0.32 * len(labels)), layout="constrained")
-        plt.close(fig)
+        fig, ax = new_figure(7.2, 0.9 + 0.32 * len(labels))
         ys = list(range(len(labels)))[::-1]
         ax.barh(ys, values, color=colours or PALETTE[0], height=0.7)
         ax.set_yticks(ys, labels)
-        for y, v in zip(ys, values):
-            shown = format_number(v, lang) + ((" %" if lang == "fr" else "%") if percent else "")
+        for y, v in zip(ys, values, strict=True):
+            shown = format_percent(v / 100, lang) if percent else format_number(v, lang)
             ax.text(v, y, " " + shown, va="center", fontsize=8.5)
         ax.set_xlim(0, max(values) * 1.15 if values and max(values) > 0 else 1)
         ax.xaxis.set_visible(False)

@@ -5,39 +5,27 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from civicstats.format import (
-    _check_lang,
-    as_of_date,
-    format_as_of,
-    format_number,
+from civicstats.charts.common import frame_of, order_of, require, sorted_waves, source_ids
+from civicstats.charts.stamp import record
+from civicstats.charts.style import (
+    GREY,
+    LABEL_BOX,
+    LEADER,
+    OKABE_ITO,
+    TEXT_GREY,
+    bare_value_axis,
+    house_style,
+    new_figure,
+    tick_formatter,
 )
-from civicstats.labels import _text, label
+from civicstats.format import as_of_date, check_lang, format_as_of, format_number, is_missing
+from civicstats.labels import format_qualified, ids_text, labels_of, text
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-from civicstats.charts.common import (
-    _default,
-    _ids,
-    _ids_text,
-    _is_missing,
-    _order,
-    _require,
-    _waves,
-)
-from civicstats.charts.stamp import _record
-from civicstats.charts.style import (
-    _LABEL_BOX,
-    _LEADER,
-    GREY,
-    OKABE_ITO,
-    TEXT_GREY,
-    _bare_value_axis,
-    _new_figure,
-    _tick_formatter,
-    house_style,
-)
+__all__ = ["EPCI_TYPES", "open_data_waves", "open_data_by_level"]
 
 #: EPCI sub-types: drawn in a panel of their own by :func:`open_data_by_level`.
 EPCI_TYPES = ("metropole", "communaute_urbaine", "communaute_agglomeration", "communaute_communes")
@@ -50,7 +38,7 @@ def _span(as_of: str) -> tuple[date, date] | None:
     return None
 
 
-def open_data_waves(open_data: pd.DataFrame | None = None, lang: str = "en", *,
+def open_data_waves(open_data: pd.DataFrame, lang: str = "en", *,
                     register: pd.DataFrame | None = None) -> Figure:
     """Every published total of collectivities opening their data, over time.
 
@@ -65,11 +53,9 @@ def open_data_waves(open_data: pd.DataFrame | None = None, lang: str = "en", *,
     (``concerned_source``, else ``source``). ``register``: see
     :func:`civicstats.charts.source_line`.
     """
-    from civicstats.format import format_qualified
-
-    _check_lang(lang)
-    open_data = _default(open_data, "open_data_adopters")
-    _require(open_data, ("as_of", "level", "count", "concerned", "source"), "open_data_waves")
+    check_lang(lang)
+    open_data = frame_of(open_data, "open_data_adopters")
+    require(open_data, ("as_of", "level", "count", "concerned", "source"), "open_data_waves")
     rows = open_data[open_data["level"].astype(str) == "all"]
     rows = rows.assign(as_of=rows["as_of"].astype(str))
     rows = rows.iloc[sorted(range(len(rows)), key=lambda i: (as_of_date(rows["as_of"].iloc[i]), rows["as_of"].iloc[i]))]
@@ -78,19 +64,20 @@ def open_data_waves(open_data: pd.DataFrame | None = None, lang: str = "en", *,
     bound = rows["concerned_bound"] if "concerned_bound" in rows.columns else [None] * len(rows)
     concerned_source = [c if isinstance(c, str) and c else s for c, s in zip(
         rows["concerned_source"].astype("object") if "concerned_source" in rows.columns else [None] * len(rows),
-        rows["source"])]
+        rows["source"], strict=True)]
     series = [
         ("with_open_data", [(r.as_of, int(r.count), r.source, "exact") for r in rows.itertuples(index=False)
-                            if not _is_missing(r.count)], OKABE_ITO["blue"], "o"),
+                            if not is_missing(r.count)], OKABE_ITO["blue"], "o"),
         ("concerned", [(r.as_of, int(r.concerned), cs, b) for r, b, cs in
-                       zip(rows.itertuples(index=False), bound, concerned_source) if not _is_missing(r.concerned)],
+                       zip(rows.itertuples(index=False), bound, concerned_source, strict=True)
+                       if not is_missing(r.concerned)],
          OKABE_ITO["vermillion"], "s"),
     ]
     from matplotlib.lines import Line2D
 
     labels = []
     with house_style():
-        fig, ax = _new_figure(8, 4.6)
+        fig, ax = new_figure(8, 4.6)
         largest = 0
         span_drawn = False
         for key, points, color, marker in series:
@@ -98,19 +85,19 @@ def open_data_waves(open_data: pd.DataFrame | None = None, lang: str = "en", *,
                 continue
             xs = [as_of_date(p[0]) for p in points]
             ys = [p[1] for p in points]
-            ax.scatter(xs, ys, marker=marker, color=color, s=36, zorder=3, gid=f"{key}", label=_text(key, lang))
-            for (as_of, value, source, qualifier), x in zip(points, xs):
+            ax.scatter(xs, ys, marker=marker, color=color, s=36, zorder=3, gid=f"{key}", label=text(key, lang))
+            for (as_of, value, source, qualifier), x in zip(points, xs, strict=True):
                 span = _span(as_of)
                 if span:
                     ax.hlines(value, span[0], span[1], color=color, linewidth=2.2, alpha=0.45, zorder=1)
                     span_drawn = True
-                text = f"{format_qualified(value, qualifier, lang)} ({_ids_text(source)})"
-                labels.append(ax.annotate(text, (x, value), xytext=(0, 7), textcoords="offset points",
+                words = f"{format_qualified(value, qualifier, lang)} ({ids_text(source)})"
+                labels.append(ax.annotate(words, (x, value), xytext=(0, 7), textcoords="offset points",
                                           ha="center", va="bottom", fontsize=8.5, color="#222222",
-                                          arrowprops=_LEADER, bbox=_LABEL_BOX))
+                                          arrowprops=LEADER, bbox=LABEL_BOX))
                 largest = max(largest, value)
         ax.set_ylim(0, largest * 1.22)
-        ax.yaxis.set_major_formatter(_tick_formatter(lang))
+        ax.yaxis.set_major_formatter(tick_formatter(lang))
         ax.grid(axis="y")
         import matplotlib.dates as mdates
 
@@ -121,33 +108,33 @@ def open_data_waves(open_data: pd.DataFrame | None = None, lang: str = "en", *,
         handles, texts = ax.get_legend_handles_labels()
         if span_drawn:
             handles.append(Line2D([], [], color=GREY, linewidth=2.2, alpha=0.6))
-            texts.append(_text("year_only", lang))
+            texts.append(text("year_only", lang))
         ax.legend(handles, texts, loc="center left", bbox_to_anchor=(0, 0.55))
-    sources = _ids(rows["source"], [p[2] for p in series[1][1]])
-    units = _text("waves_units", lang) + _text("semicolon", lang) + _text("not_joined", lang)
-    return _record(fig, title=_text("waves_title", lang), units=units, sources=sources,
+    sources = source_ids(rows["source"], [p[2] for p in series[1][1]])
+    units = text("waves_units", lang) + text("semicolon", lang) + text("not_joined", lang)
+    return record(fig, title=text("waves_title", lang), units=units, sources=sources,
                    lang=lang, declutter=labels, register=register)
 
 
-def open_data_by_level(open_data: pd.DataFrame | None = None, as_of: str = "2018-03", lang: str = "en", *,
-                       register: pd.DataFrame | None = None) -> Figure:
+def open_data_by_level(open_data: pd.DataFrame, as_of: str = "2018-03", lang: str = "en", *,
+                       levels: pd.DataFrame | None = None, register: pd.DataFrame | None = None) -> Figure:
     """Collectivities opening their data by level, for one wave.
 
     First panel: the total (``all``) and the levels (région, département,
     EPCI, commune, population bands); a level published only as a share is
     written, not drawn. Second panel, when the wave details them: the EPCI
     sub-types, with what they add up to against the published EPCI count.
+    ``levels`` (the ``levels`` table) labels and orders the levels: without
+    it, the codes are shown.
     """
-    from civicstats.format import format_qualified
-
-    _check_lang(lang)
-    open_data = _default(open_data, "open_data_adopters")
-    _require(open_data, ("as_of", "level", "count", "source"), "open_data_by_level")
+    check_lang(lang)
+    open_data = frame_of(open_data, "open_data_adopters")
+    require(open_data, ("as_of", "level", "count", "source"), "open_data_by_level")
     frame = open_data.assign(as_of=open_data["as_of"].astype(str), level=open_data["level"].astype(str))
     wave = frame[frame["as_of"] == str(as_of)]
     if wave.empty:
-        raise ValueError(f"no open-data rows for as_of {as_of!r}; waves: {', '.join(_waves(frame['as_of']))}")
-    order = _order("levels")
+        raise ValueError(f"no open-data rows for as_of {as_of!r}; waves: {', '.join(sorted_waves(frame['as_of']))}")
+    order, names = order_of(levels), labels_of(levels, lang)
     wave = wave.iloc[sorted(range(len(wave)), key=lambda i: (wave["level"].iloc[i] != "all",
                                                              order.get(wave["level"].iloc[i], len(order))))]
     main = wave[~wave["level"].isin(EPCI_TYPES)]
@@ -159,45 +146,45 @@ def open_data_by_level(open_data: pd.DataFrame | None = None, as_of: str = "2018
         recs = list(rows.itertuples(index=False))
         for i, rec in enumerate(recs):
             colour = "#4D4D4D" if rec.level == "all" else color
-            if _is_missing(rec.count):
+            if is_missing(rec.count):
                 share = (format_qualified(rec.share_pct / 100, getattr(rec, "share_bound", "exact"), lang, percent=True)
-                         if has_share and not _is_missing(rec.share_pct) else "–")
-                ax.annotate(_text("share_only", lang, share=share), (0, i), xytext=(3, 0), textcoords="offset points",
+                         if has_share and not is_missing(rec.share_pct) else "–")
+                ax.annotate(text("share_only", lang, share=share), (0, i), xytext=(3, 0), textcoords="offset points",
                             va="center", fontsize=9.5, color=GREY, fontstyle="italic")
                 continue
             bars = ax.barh([i], [int(rec.count)], height=0.66, color=colour)
             bars.patches[0].set_gid(f"count:{rec.level}:{i}")
-            text = format_number(rec.count, lang)
+            words = format_number(rec.count, lang)
             if len(rows[rows["level"] == rec.level]) > 1:
-                text += f" ({_ids_text(rec.source)})"
-            ax.bar_label(bars, labels=[text], padding=3, fontsize=9.5)
+                words += f" ({ids_text(rec.source)})"
+            ax.bar_label(bars, labels=[words], padding=3, fontsize=9.5)
             largest = max(largest, float(rec.count))
-        ax.set_yticks(range(len(recs)), [label("levels", r.level, lang) for r in recs])
+        ax.set_yticks(range(len(recs)), [names.get(r.level, r.level) for r in recs])
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(len(recs) - 0.5, -0.5)
         ax.set_xlim(0, largest * 1.25)
-        _bare_value_axis(ax)
+        bare_value_axis(ax)
 
     with house_style():
         if types.empty:
-            fig, ax = _new_figure(7.5, 0.5 + 0.42 * len(main))
+            fig, ax = new_figure(7.5, 0.5 + 0.42 * len(main))
             panel(ax, main, OKABE_ITO["blue"])
         else:
-            fig, (ax, ax2) = _new_figure(7.5, 1.2 + 0.42 * (len(main) + len(types)), 2, 1,
+            fig, (ax, ax2) = new_figure(7.5, 1.2 + 0.42 * (len(main) + len(types)), 2, 1,
                                          gridspec_kw={"height_ratios": [len(main) + 0.3, len(types) + 0.9]})
             panel(ax, main, OKABE_ITO["blue"])
-            ax.set_title(_text("levels_panel", lang), fontsize=10.5)
+            ax.set_title(text("levels_panel", lang), fontsize=10.5)
             panel(ax2, types, OKABE_ITO["bluish_green"])
             ax2.set_xlim(ax.get_xlim())  # one scale for both panels: the types are parts of the EPCI bar
-            ax2.set_title(_text("epci_types", lang), fontsize=10.5)
+            ax2.set_title(text("epci_types", lang), fontsize=10.5)
             epci = wave[(wave["level"] == "epci") & wave["count"].notna()]
             if len(epci):
                 summed = int(types["count"].dropna().sum())
                 ax2.set_ylim(len(types) + 0.2, -0.5)
-                ax2.text(0, len(types) - 0.35, _text("types_sum", lang, sum=format_number(summed, lang),
+                ax2.text(0, len(types) - 0.35, text("types_sum", lang, sum=format_number(summed, lang),
                                                      epci=", ".join(format_number(v, lang) for v in epci["count"])),
                          fontsize=9.5, color=OKABE_ITO["vermillion"]
                          if summed not in set(int(v) for v in epci["count"]) else TEXT_GREY, va="top")
-    title = _text("by_level_title", lang, as_of=format_as_of(str(as_of), lang))
-    return _record(fig, title=title, units=_text("by_level_units", lang), sources=_ids(wave["source"]), lang=lang,
+    title = text("by_level_title", lang, as_of=format_as_of(str(as_of), lang))
+    return record(fig, title=title, units=text("by_level_units", lang), sources=source_ids(wave["source"]), lang=lang,
                    register=register)

@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from civicstats.charts.stamp import finish, restore_positions
+from civicstats.charts.style import house_style
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-from civicstats.charts.stamp import _restore_positions, finish
-from civicstats.charts.style import house_style
+__all__ = ["save_figure"]
 
 
 def _figure_name(name: str) -> str:
@@ -59,12 +61,12 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, ti
     _forget_saved_png(fig)
     with house_style():
         finish(fig, title=title, units=units, sources=sources, lang=lang, register=register)
-        fig.civicstats = {**getattr(fig, "civicstats", {}), "name": stem}  # the files this chart is shown from
+        fig.civicstats["name"] = stem  # the files a notebook links to when it shows this figure
         written = []
         for fmt, kwargs in (("png", {"dpi": 150, "metadata": {"Software": None}}),
                             ("svg", {"metadata": {"Date": None}})):
             target = folder / f"{stem}.{fmt}"
-            _restore_positions(fig)
+            restore_positions(fig)
             _atomic_savefig(fig, target, fmt, facecolor="white", **kwargs)
             written.append(target)
             if fmt == "png":

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from civicstats.format import NBSP, _check_lang, format_number
-from civicstats.labels import _text, label
+from civicstats.charts.common import order_of, require
+from civicstats.charts.stamp import record
+from civicstats.charts.style import GREY, OKABE_ITO, PALETTE, TEXT_GREY, house_style, new_figure, tick_formatter
+from civicstats.format import NBSP, check_lang, format_number, is_missing
+from civicstats.labels import explain_selection, labels_of, text
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-from civicstats.charts.common import _is_missing, _order, _require
-from civicstats.charts.stamp import _record
-from civicstats.charts.style import (
-    GREY,
-    OKABE_ITO,
-    PALETTE,
-    TEXT_GREY,
-    _new_figure,
-    _tick_formatter,
-    house_style,
-)
+__all__ = ["selection_scores"]
 
 
-def selection_scores(ranked: pd.DataFrame, lang: str = "en", *, note: str | None = None) -> Figure:
+def selection_scores(ranked: pd.DataFrame, lang: str = "en", *, criteria: pd.DataFrame | None = None,
+                     note: str | None = None) -> Figure:
     """Each candidate tool's score from :func:`civicstats.select_tools`, split by question.
 
     Stacked horizontal bars, best first: each segment is one question's
@@ -34,28 +28,30 @@ def selection_scores(ranked: pd.DataFrame, lang: str = "en", *, note: str | None
     The tools and ratings are the caller's, not figures from a source, so the
     chart cites none: its bottom line is ``note``, by default "Illustration:
     hypothetical tools and ratings..." (pass your own words when the ratings
-    are a real collectivity's).
+    are a real collectivity's). ``criteria`` (the ``selection_criteria``
+    table) labels and orders the questions: without it, their codes.
     """
     import pandas as pd
 
-    _check_lang(lang)
+    check_lang(lang)
     if not isinstance(ranked, pd.DataFrame):
         raise ValueError("selection_scores draws the frame civicstats.select_tools returns")
-    _require(ranked, ("tool", "score", "eligible", "excluded_because"), "selection_scores")
+    require(ranked, ("tool", "score", "eligible", "fails", "not_assessed"), "selection_scores")
+    ranked = explain_selection(ranked, lang, criteria=criteria)
     if "rank" in ranked.columns:
         ranked = ranked.sort_values("rank", kind="stable")
     questions = [c[len("contrib_"):] for c in ranked.columns if c.startswith("contrib_")]
-    order = _order("selection_criteria")
+    order, criterion_names = order_of(criteria), labels_of(criteria, lang)
     colors = {q: PALETTE[order.get(q, i) % len(PALETTE)] for i, q in enumerate(questions)}
     greys = ["#B8B8B8", "#D6D6D6"]
     recs = [r._asdict() for r in ranked.itertuples(index=False)]
     from matplotlib.patches import Patch
 
     with house_style():
-        fig, ax = _new_figure(8, 1.0 + 0.55 * len(recs))
+        fig, ax = new_figure(8, 1.0 + 0.55 * len(recs))
         for i, row in enumerate(recs):
             eligible = bool(row["eligible"])
-            differs = "matches_objective" in row and not _is_missing(row["matches_objective"]) \
+            differs = "matches_objective" in row and not is_missing(row["matches_objective"]) \
                 and not bool(row["matches_objective"])
             left = 0.0
             y = i - 0.1  # each row: the bar, and under it a caption when there is something to say
@@ -69,16 +65,16 @@ def selection_scores(ranked: pd.DataFrame, lang: str = "en", *, note: str | None
                         va="center", ha="left", fontsize=9.5, fontweight="bold", color="#222222" if eligible else GREY)
             caption = []
             if not eligible:
-                caption.append(_text("excluded", lang, reasons=str(row["excluded_because"]).lower()))
+                caption.append(text("excluded", lang, reasons=str(row["excluded_because"]).lower()))
             if differs:
-                caption.append(_text("differs", lang))
+                caption.append(text("differs", lang))
             if caption:
                 ax.text(0, i + 0.33, "; ".join(caption) if lang == "en" else (NBSP + "; ").join(caption),
                         va="center", ha="left", fontsize=8.5, fontstyle="italic",
                         color=OKABE_ITO["vermillion"] if not eligible else TEXT_GREY)
         names = [f"{r['rank']}. {r['tool']}" if "rank" in r else str(r["tool"]) for r in recs]
         ax.set_yticks([i - 0.1 for i in range(len(recs))], names)
-        for tick, row in zip(ax.get_yticklabels(), recs):
+        for tick, row in zip(ax.get_yticklabels(), recs, strict=True):
             if not bool(row["eligible"]):
                 tick.set_color(GREY)
         ax.tick_params(axis="y", length=0)
@@ -86,11 +82,11 @@ def selection_scores(ranked: pd.DataFrame, lang: str = "en", *, note: str | None
         ax.set_xlim(0, 5.45)  # room for the score after a bar of 5
         ax.spines["bottom"].set_bounds(0, 5)
         ax.set_xticks(range(6))
-        ax.xaxis.set_major_formatter(_tick_formatter(lang))
+        ax.xaxis.set_major_formatter(tick_formatter(lang))
         ax.grid(axis="x")
         ax.spines["left"].set_visible(False)
-        handles = [Patch(color=colors[q], label=label("selection_criteria", q, lang)) for q in questions]
+        handles = [Patch(color=colors[q], label=criterion_names.get(q, q)) for q in questions]
         ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=min(len(handles), 5),
                   fontsize=9, handlelength=1.2, columnspacing=1.0, borderaxespad=0.2)
-    return _record(fig, title=_text("selection_title", lang), units=_text("selection_units", lang),
-                   sources=[], lang=lang, source_text=note if note is not None else _text("illustration", lang))
+    return record(fig, title=text("selection_title", lang), units=text("selection_units", lang),
+                   sources=[], lang=lang, source_text=note if note is not None else text("illustration", lang))

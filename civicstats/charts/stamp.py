@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from civicstats.format import _check_lang
-from civicstats.labels import _text
+from civicstats.charts.common import source_ids
+from civicstats.charts.style import STYLE, TEXT_GREY, house_style
+from civicstats.format import check_lang, is_missing
+from civicstats.labels import text
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-from civicstats.charts.common import _ids, _is_missing
-from civicstats.charts.style import STYLE, TEXT_GREY, house_style
+__all__ = ["source_line", "wrap", "finish", "restore_positions", "record"]
 
 
 def source_line(sources: Sequence[str], lang: str = "en", register: pd.DataFrame | None = None) -> str:
@@ -34,7 +34,7 @@ def source_line(sources: Sequence[str], lang: str = "en", register: pd.DataFrame
     >>> source_line(["NL", "LOC"])
     'Sources: NL, LOC'
     """
-    _check_lang(lang)
+    check_lang(lang)
     if register is None:  # no register given: the ids alone (a chart never loads the register itself)
         import pandas as pd
 
@@ -44,19 +44,18 @@ def source_line(sources: Sequence[str], lang: str = "en", register: pd.DataFrame
     for sid in sources:
         if sid in register.index:
             rec = register.loc[sid]
-            who = rec["publisher"] if not _is_missing(rec["publisher"]) else rec["title"]
+            who = rec["publisher"] if not is_missing(rec["publisher"]) else rec["title"]
             who = str(who) if len(str(who)) <= 45 else str(who)[:44].rstrip() + "…"
         else:
             who = ""
         groups.setdefault(who, []).append(sid)
     parts = [", ".join(ids) + (f" — {who}" if who else "") for who, ids in groups.items()]
-    word = _text("sources" if len(list(sources)) > 1 else "source", lang)
-    return f"{word}{_text('colon', lang)} " + _text("semicolon", lang).join(parts)
+    word = text("sources" if len(list(sources)) > 1 else "source", lang)
+    return f"{word}{text('colon', lang)} " + text("semicolon", lang).join(parts)
 
 
-@lru_cache(maxsize=4096)
 def _text_width_in(text: str, fontsize: float, weight: str = "normal") -> float:
-    """Width of ``text`` in the house font, in inches (cached: every stamping wraps the same texts again)."""
+    """Width of ``text`` in the house font, in inches."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
@@ -65,7 +64,7 @@ def _text_width_in(text: str, fontsize: float, weight: str = "normal") -> float:
     return width / 72
 
 
-def _wrap(text: str, width_in: float, fontsize: float, weight: str = "normal") -> list[str]:
+def wrap(text: str, width_in: float, fontsize: float, weight: str = "normal") -> list[str]:
     """Greedy word wrap of ``text`` to ``width_in`` inches, measured with the house font."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
@@ -81,8 +80,6 @@ def _wrap(text: str, width_in: float, fontsize: float, weight: str = "normal") -
 
 #: Stamp geometry, in inches and points.
 _MARGIN_X = 0.12
-
-
 _TITLE_PT, _UNITS_PT, _SOURCE_PT, _LINE = 13.0, 10.0, 8.5, 1.3
 
 
@@ -115,10 +112,10 @@ def finish(fig: Figure, *, title: str | None = None, units: str | None = None,
         if value is not None:
             meta[key] = value
     if sources is not None:
-        meta["sources"] = _ids(list(sources))
+        meta["sources"] = source_ids(list(sources))
     meta.setdefault("lang", "en")
     meta.setdefault("sources", [])
-    _check_lang(meta["lang"])
+    check_lang(meta["lang"])
     state = _state(fig)
     if register is not None:
         state["register"] = register
@@ -126,23 +123,31 @@ def finish(fig: Figure, *, title: str | None = None, units: str | None = None,
         state["source_text"] = source_text
     if not meta["sources"] and not state.get("source_text"):
         warnings.warn("this figure names no source: pass sources=[...] (ids of the sources table)", stacklevel=2)
-    # where the axes started: every layout starts again from here (see _restore_positions)
+    # where the axes started: every layout starts again from here (see restore_positions)
     state.setdefault("positions", [(ax, ax.get_position(original=True).frozen()) for ax in fig.axes])
     for artist in state.get("stamps", []):
         artist.remove()
     width, base_height = state.setdefault("base_size", tuple(float(v) for v in fig.get_size_inches()))
     usable = width - 2 * _MARGIN_X
     with house_style():
-        title_lines = _wrap(meta["title"], usable, _TITLE_PT, "bold") if meta.get("title") else []
-        units_lines = _wrap(meta["units"], usable, _UNITS_PT) if meta.get("units") else []
+        wrapped = state.setdefault("wrapped", {})  # stamping again (saving) wraps the same texts: once per figure
+
+        def lines(words: str, pt: float, weight: str = "normal") -> list[str]:
+            if (words, usable, pt, weight) not in wrapped:
+                wrapped[words, usable, pt, weight] = wrap(words, usable, pt, weight)
+            return wrapped[words, usable, pt, weight]
+
+        title_lines = lines(meta["title"], _TITLE_PT, "bold") if meta.get("title") else []
+        units_lines = lines(meta["units"], _UNITS_PT) if meta.get("units") else []
         bottom_line = state.get("source_text") or (
             source_line(meta["sources"], meta["lang"], state.get("register")) if meta["sources"] else "")
-        source_lines = _wrap(bottom_line, usable, _SOURCE_PT) if bottom_line else []
+        source_lines = lines(bottom_line, _SOURCE_PT) if bottom_line else []
 
         def height(lines: list[str], pt: float) -> float:
             return len(lines) * pt * _LINE / 72
 
-        top = 0.14 + height(title_lines, _TITLE_PT) + (0.04 + height(units_lines, _UNITS_PT) if units_lines else 0) + 0.1
+        units_height = 0.04 + height(units_lines, _UNITS_PT) if units_lines else 0
+        top = 0.14 + height(title_lines, _TITLE_PT) + units_height + 0.1
         bottom = 0.1 + (height(source_lines, _SOURCE_PT) + 0.1 if source_lines else 0)
         total = base_height + top + bottom
         fig.set_size_inches(width, total)
@@ -167,12 +172,12 @@ def finish(fig: Figure, *, title: str | None = None, units: str | None = None,
             fig.set_layout_engine("constrained")
             engine = fig.get_layout_engine()
         engine.set(rect=rect)
-        fig.civicstats = {k: meta[k] for k in ("title", "units", "sources", "lang") if k in meta}
+        fig.civicstats = {k: meta[k] for k in ("title", "units", "sources", "lang", "name") if k in meta}
         _declutter(fig)
     return fig
 
 
-def _restore_positions(fig: Figure) -> None:
+def restore_positions(fig: Figure) -> None:
     """Put the axes back where they were created before a layout runs.
 
     Constrained layout starts from the axes' current positions and lands on
@@ -188,10 +193,10 @@ def _restore_positions(fig: Figure) -> None:
             ax._set_position(pos, which="both")
 
 
-def _record(fig: Figure, *, title: str, units: str, sources: Sequence[str], lang: str,
+def record(fig: Figure, *, title: str, units: str, sources: Sequence[str], lang: str,
             declutter: Sequence[Any] = (), register: pd.DataFrame | None = None,
             source_text: str | None = None) -> Figure:
-    fig.civicstats = {"title": title, "units": units, "sources": _ids(list(sources)), "lang": lang}
+    fig.civicstats = {"title": title, "units": units, "sources": source_ids(list(sources)), "lang": lang}
     _state(fig)["declutter"] = [(a, tuple(a.xyann)) for a in declutter]
     return finish(fig, register=register, source_text=source_text)
 
@@ -205,7 +210,7 @@ def _declutter(fig: Figure, pad_pt: float = 1.5, marker_pt: float = 8.0) -> None
         ann.xyann = offset
         if ann.arrow_patch is not None:
             ann.arrow_patch.set_visible(False)
-    _restore_positions(fig)
+    restore_positions(fig)
     fig.draw_without_rendering()
     to_pt = 72 / fig.dpi
     from matplotlib.text import Text
@@ -224,7 +229,7 @@ def _declutter(fig: Figure, pad_pt: float = 1.5, marker_pt: float = 8.0) -> None
                                                            ann.axes.convert_yunits(ann.xy[1])))
                             for ann, _ in entries)]
     placed = list(anchors)
-    for ann, offset in entries:
+    for ann, _offset in entries:
         for _ in range(40):
             box = text_box(ann)
             hit = next((b for b in placed if box.x0 < b.x1 and b.x0 < box.x1 and box.y0 < b.y1 + pad_pt / to_pt

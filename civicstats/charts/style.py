@@ -10,26 +10,19 @@ from civicstats.format import format_number, format_percent
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-
+__all__ = ["OKABE_ITO", "PALETTE", "GREY", "LIGHT_GREY", "TEXT_GREY", "STYLE", "LABEL_BOX", "LEADER", "house_style",
+           "new_figure", "bare_value_axis", "tick_formatter"]
 
 #: The Okabe–Ito colour-blind-safe palette.
 OKABE_ITO = {
     "blue": "#0072B2", "orange": "#E69F00", "bluish_green": "#009E73", "vermillion": "#D55E00",
     "reddish_purple": "#CC79A7", "sky_blue": "#56B4E9", "yellow": "#F0E442", "black": "#000000",
 }
-
-
 #: Colour order for series (yellow last: it is weak on white).
 PALETTE = [OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "vermillion",
                                   "reddish_purple", "sky_blue", "black", "yellow")]
-
-
 GREY = "#8C8C8C"
-
-
 LIGHT_GREY = "#D0D0D0"
-
-
 TEXT_GREY = "#555555"
 
 
@@ -78,7 +71,7 @@ def house_style():
         yield
 
 
-def _new_figure(width: float, height: float, nrows: int = 1, ncols: int = 1, **kwargs: Any):
+def new_figure(width: float, height: float, nrows: int = 1, ncols: int = 1, **kwargs: Any):
     """A figure from pyplot (so notebooks display it), closed at once (so nothing leaks)."""
     import matplotlib.pyplot as plt
 
@@ -88,22 +81,20 @@ def _new_figure(width: float, height: float, nrows: int = 1, ncols: int = 1, **k
 
 
 #: White box behind point labels, so lines and leaders pass under them.
-_LABEL_BOX = {"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none"}
-
-
+LABEL_BOX = {"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none"}
 #: Leader line from a label that had to move to its point.
-_LEADER = {"arrowstyle": "-", "color": GREY, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 4}
+LEADER = {"arrowstyle": "-", "color": GREY, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 4}
 
-
-def _bare_value_axis(ax: Axes, axis: str = "x") -> None:
+def bare_value_axis(ax: Axes, axis: str = "x") -> None:
     """Bars labelled with their values need no value axis."""
     getattr(ax, f"{axis}axis").set_visible(False)
     ax.spines["bottom" if axis == "x" else "left"].set_visible(False)
 
 
-def _tick_formatter(lang: str, percent: bool = False, sign: bool = False):
+def tick_formatter(lang: str, percent: bool = False, sign: bool = False):
     from matplotlib.ticker import FuncFormatter
 
     if percent:
-        return FuncFormatter(lambda v, _pos: format_percent(v / 100, lang, 0 if float(v).is_integer() else 1, sign=sign))
+        return FuncFormatter(lambda v, _pos: format_percent(v / 100, lang, 0 if float(v).is_integer() else 1,
+                                                            sign=sign))
     return FuncFormatter(lambda v, _pos: format_number(v, lang, 0 if float(v).is_integer() else 1, sign=sign))

@@ -4,44 +4,39 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from civicstats.format import _check_lang, format_number
-from civicstats.labels import _text, label
+from civicstats.charts.common import frame_of, require, source_ids
+from civicstats.charts.stamp import record, wrap
+from civicstats.charts.style import GREY, OKABE_ITO, TEXT_GREY, bare_value_axis, house_style, new_figure
+from civicstats.format import check_lang, format_number
+from civicstats.labels import labels_of, text
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-from civicstats.charts.common import _default, _ids, _require
-from civicstats.charts.stamp import _record, _wrap
-from civicstats.charts.style import (
-    GREY,
-    OKABE_ITO,
-    TEXT_GREY,
-    _bare_value_axis,
-    _new_figure,
-    house_style,
-)
+__all__ = ["tool_landscape"]
 
 
-def tool_landscape(categories: pd.DataFrame | None = None, tools: pd.DataFrame | None = None,
-                   lang: str = "en", *, register: pd.DataFrame | None = None) -> Figure:
+def tool_landscape(categories: pd.DataFrame, tools: pd.DataFrame, lang: str = "en", *,
+                   register: pd.DataFrame | None = None) -> Figure:
     """The six categories, each with the number of example tools named in public sources.
 
     The tools are examples found in public sources (``civictech_tools``), not
     the guide's own inventory, whose list was not published; a category with
-    no example says so.
+    no example says so. ``categories`` (the ``civictech_categories`` table)
+    gives the order and the labels.
     """
-    _check_lang(lang)
-    categories = _default(categories, "civictech_categories")
-    tools = _default(tools, "civictech_tools")
-    _require(categories, ("category", "source"), "tool_landscape")
-    _require(tools, ("tool", "category", "source"), "tool_landscape")
+    check_lang(lang)
+    categories = frame_of(categories, "civictech_categories")
+    tools = frame_of(tools, "civictech_tools")
+    require(categories, ("category", "source"), "tool_landscape")
+    require(tools, ("tool", "category", "source"), "tool_landscape")
     if "order" in categories.columns:
         categories = categories.sort_values("order", kind="stable")
     cats = [str(c) for c in categories["category"]]
     tools = tools.assign(category=tools["category"].astype(str))
     with house_style():
-        fig, ax = _new_figure(8, 0.5 + 0.62 * len(cats))
+        fig, ax = new_figure(8, 0.5 + 0.62 * len(cats))
         listings = []
         largest = max([int((tools["category"] == c).sum()) for c in cats] + [1])
         for i, code in enumerate(cats):
@@ -55,19 +50,19 @@ def tool_landscape(categories: pd.DataFrame | None = None, tools: pd.DataFrame |
                                             textcoords="offset points", va="center", ha="left", fontsize=8.5,
                                             color=TEXT_GREY, linespacing=1.15))
             else:
-                ax.annotate(_text("no_example", lang), (0, i), xytext=(3, 0), textcoords="offset points",
+                ax.annotate(text("no_example", lang), (0, i), xytext=(3, 0), textcoords="offset points",
                             va="center", fontsize=9.5, color=GREY, fontstyle="italic")
-        ax.set_yticks(range(len(cats)), [label("civictech_categories", c, lang) for c in cats])
+        ax.set_yticks(range(len(cats)), [labels_of(categories, lang).get(c, c) for c in cats])
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(len(cats) - 0.5, -0.5)
         ax.set_xlim(0, largest * 2.2)
-        _bare_value_axis(ax)
+        bare_value_axis(ax)
         # wrap each list of names to the room left between its bar and the figure's right edge
         fig.draw_without_rendering()
         right = fig.bbox.x1 - 0.15 * fig.dpi
         for ann in listings:
             room = (right - ann.get_window_extent().x0) / fig.dpi
-            ann.set_text("\n".join(_wrap(ann.get_text(), room, 8.5)))
+            ann.set_text("\n".join(wrap(ann.get_text(), room, 8.5)))
     drawn = tools[tools["category"].isin(cats)]
-    return _record(fig, title=_text("tools_title", lang), units=_text("tools_units", lang),
-                   sources=_ids(drawn["source"], categories["source"]), lang=lang, register=register)
+    return record(fig, title=text("tools_title", lang), units=text("tools_units", lang),
+                   sources=source_ids(drawn["source"], categories["source"]), lang=lang, register=register)

@@ -80,9 +80,9 @@ def _templates_digest() -> str:
 
 
 def _words(lang: str) -> dict[str, str]:
-    from civicstats.labels import TEXTS
+    from civicstats.labels import catalog
 
-    return TEXTS[lang]
+    return {key: texts[lang] for key, texts in catalog().items() if lang in texts}
 
 
 def _common(lang: str, page: str, editions: Sequence[str]) -> dict[str, Any]:
