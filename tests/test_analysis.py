@@ -18,9 +18,26 @@ def test_open_data_obligation_thresholds(population, agents, expected):
     assert cs.open_data_obligation(population, agents) is expected
 
 
+@pytest.mark.parametrize("population,agents,expected", [
+    (250_000, None, None), (250_000, float("nan"), None), (None, 80, None), (float("nan"), 50, None),
+    (None, 20, False), (2_000, None, False), (pd.NA, pd.NA, None),
+])
+def test_open_data_obligation_says_unknown_when_a_figure_is_missing(population, agents, expected):
+    assert cs.open_data_obligation(population, agents) is expected
+
+
+def test_open_data_obligation_takes_series():
+    result = cs.open_data_obligation(pd.Series([500, 5_000, 5_000, None], index=list("abcd")), [None, 80, None, 10])
+    assert str(result.dtype) == "boolean" and list(result.index) == list("abcd")
+    assert result.tolist() == [False, True, pd.NA, False]
+    assert cs.open_data_obligation([3_500, 100], 50).tolist() == [True, False]
+    with pytest.raises(ValueError, match="different lengths"):
+        cs.open_data_obligation([1, 2], [1])
+
+
 @pytest.mark.parametrize("population,agents,error", [
-    (-1, 50, ValueError), (3500, -0.5, ValueError), ("3500", 50, TypeError), (None, 50, TypeError),
-    (True, 50, TypeError), (float("nan"), 50, ValueError),
+    (-1, 50, ValueError), (3500, -0.5, ValueError), ("3500", 50, TypeError), (True, 50, TypeError),
+    ([3500, "x"], 50, TypeError),
 ])
 def test_open_data_obligation_refuses_bad_input(population, agents, error):
     with pytest.raises(error):

@@ -24,15 +24,18 @@ MIN_AGENTS = 50
 OBLIGATION_DATE = "2018-10-07"
 
 
-def _check(name: str, value: object) -> float:
+def _check(name: str, value: object) -> float | None:
+    """``value`` as a float, or None when unknown (None, NaN, pandas' NA); a clear error for anything else."""
+    if value is None or type(value).__name__ == "NAType" or (isinstance(value, float) and math.isnan(value)):
+        return None
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number, not {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be a number (or None when unknown), not {type(value).__name__} {value!r}")
     try:
         number = float(value)
     except OverflowError:  # an int beyond any float (10**400): no collectivity is that large
         number = math.inf
     if math.isnan(number):
-        raise ValueError(f"{name} must be a number, not NaN")
+        return None
     if math.isinf(number):
         shown = f"{value:.3g}" if isinstance(value, float) else f"a number of {len(str(abs(int(value)))):,} digits"
         raise ValueError(f"{name} must be a finite count, not {shown}")
@@ -41,26 +44,53 @@ def _check(name: str, value: object) -> float:
     return number
 
 
-def open_data_obligation(population: float, agents: float) -> bool:
-    """True when a collectivity must open its data (CRPA L312-1-1 and D312-1-1-1).
+def _one(population: object, agents: object) -> bool | None:
+    inhabitants, staff = _check("population", population), _check("agents", agents)
+    if (inhabitants is not None and inhabitants < MIN_POPULATION) or (staff is not None and staff < MIN_AGENTS):
+        return False
+    if inhabitants is None or staff is None:
+        return None  # unknown: concerned only if the missing figure reaches its threshold
+    return True
+
+
+def open_data_obligation(population: object, agents: object = None) -> object:
+    """Whether a collectivity must open its data (CRPA L312-1-1 and D312-1-1-1): True, False, or unknown.
 
     A collectivity is concerned when it has at least 3,500 inhabitants AND at
-    least 50 agents in full-time equivalents.
+    least 50 agents in full-time equivalents. No public table gives the
+    agents: without them (``None``, NaN) the answer is ``None``, unknown, for a
+    collectivity of 3,500 inhabitants or more (it is concerned if it has 50
+    agents), and ``False`` below 3,500 whatever its agents. Pandas Series (or
+    lists) give a Series of the nullable ``boolean`` dtype, ``<NA>`` where unknown;
+    ``law_universe`` counts the collectivities for which it is not ``False``: an upper bound.
 
-    >>> open_data_obligation(3_500, 50)
-    True
-    >>> open_data_obligation(3_499, 200)
-    False
-    >>> open_data_obligation(120_000, 49.5)
-    False
+    >>> open_data_obligation(3_500, 50), open_data_obligation(3_499, 200), open_data_obligation(120_000, 49.5)
+    (True, False, False)
+    >>> open_data_obligation(250_000) is None, open_data_obligation(2_000)
+    (True, False)
+    >>> import pandas as pd
+    >>> open_data_obligation(pd.Series([500, 5_000, 5_000]), pd.Series([None, 80, None])).tolist()
+    [False, True, <NA>]
     >>> open_data_obligation(-1, 50)
     Traceback (most recent call last):
     ValueError: population cannot be negative (got -1)
     >>> open_data_obligation("3500", 50)
     Traceback (most recent call last):
-    TypeError: population must be a number, not str '3500'
-    >>> open_data_obligation(10**400, 50)
-    Traceback (most recent call last):
-    ValueError: population must be a finite count, not a number of 401 digits
+    TypeError: population must be a number (or None when unknown), not str '3500'
     """
-    return _check("population", population) >= MIN_POPULATION and _check("agents", agents) >= MIN_AGENTS
+    if _is_many(population) or _is_many(agents):
+        import pandas as pd
+
+        populations = pd.Series(population) if _is_many(population) else None
+        index = populations.index if populations is not None else pd.Series(agents).index
+        populations = populations if populations is not None else pd.Series(population, index=index)
+        staff = pd.Series(agents, index=index) if not _is_many(agents) else pd.Series(agents)
+        if len(staff) != len(populations):
+            raise ValueError(f"population and agents have different lengths ({len(populations)}, {len(staff)})")
+        values = [_one(p, a) for p, a in zip(populations.astype(object), staff.astype(object))]
+        return pd.Series([pd.NA if v is None else v for v in values], index=index, dtype="boolean")
+    return _one(population, agents)
+
+
+def _is_many(value: object) -> bool:
+    return hasattr(value, "__len__") and not isinstance(value, (str, bytes))
