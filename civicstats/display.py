@@ -36,14 +36,21 @@ from civicstats.labels import code_column, has_text, ids_text, labels_of, text
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Table", "show", "MISSING", "CODE_COLUMNS", "FRACTION_COLUMNS", "PERCENT_COLUMNS",
-           "load_ipython_extension"]
+__all__ = ["Table", "show", "MISSING", "CODE_COLUMNS", "FRACTION_COLUMNS", "NAME_COLUMNS", "PERCENT_COLUMNS",
+           "WORD_COLUMNS", "load_ipython_extension"]
 
 #: What a missing value looks like in a table for readers.
 MISSING = "–"
 
 #: Columns whose codes are turned into labels, and the code column of the table of labels to use.
 CODE_COLUMNS = {"level": "level", "official_level": "level", "category": "category", "id": "id"}
+
+#: Columns whose codes the catalog of words names (``type`` COM → "commune"): column → key prefix.
+WORD_COLUMNS = {"type": "type", "unit": "unit", "channel": "channel", "kind": "kind", "band": "band",
+                "bound": "qualifier", "share_bound": "qualifier", "concerned_bound": "qualifier",
+                "qualifier": "qualifier", "reason": "reason", "group": "group"}
+#: Columns of numbers that are names, not quantities (a year, a SIREN): shown as written, without separators.
+NAME_COLUMNS = ("year", "as_of", "siren", "code", "insee", "departement_code", "region_code")
 
 #: Columns holding fractions (0–1) shown as percentages.
 FRACTION_COLUMNS = ("share", "published_share", "computed_share", "relative_difference")
@@ -62,7 +69,11 @@ class Table:
         self.numeric = frozenset(numeric)  # headers of the columns of numbers, aligned right
 
     def _class(self, column: object) -> str:
-        return ' class="cs-num"' if column in self.numeric else ""
+        # the inline style too: JupyterLab and notebook viewers align every cell right by default
+        if column in self.numeric:
+            return ' class="cs-num" style="text-align: right"'
+        return ' style="text-align: left"'
+
 
     def to_html(self) -> str:
         head = "".join(f"<th{self._class(c)}>{html.escape(str(c))}</th>" for c in self.frame.columns)
@@ -102,6 +113,10 @@ def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractio
         return text("yes" if value else "no", lang)
     if column in CODE_COLUMNS:
         return words.get(CODE_COLUMNS[column], {}).get(str(value), str(value))
+    if column in WORD_COLUMNS and has_text(f"{WORD_COLUMNS[column]}_{value}"):
+        return text(f"{WORD_COLUMNS[column]}_{value}", lang).strip()
+    if column in NAME_COLUMNS or column.endswith("_year"):
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     if column in ("source", "sources") or column.endswith("_source"):  # register ids: "NL;LOC" → "NL, LOC"
         return ids_text(value)
     if isinstance(value, (int, float)) or hasattr(value, "__index__") or type(value).__module__ == "numpy":
@@ -152,7 +167,7 @@ def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None
     if not index:
         formatted.index = pd.RangeIndex(len(formatted))
     numeric = [_header(c, lang, headers) for c in data.columns
-               if str(c) not in CODE_COLUMNS and _is_numeric(data[c])]
+               if str(c) not in CODE_COLUMNS and str(c) not in NAME_COLUMNS and _is_numeric(data[c])]
     return Table(formatted, caption=caption, index=index, numeric=numeric)
 
 

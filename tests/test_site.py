@@ -204,8 +204,9 @@ def test_show_gives_labels_formatted_numbers_and_dashes_without_index() -> None:
     assert "x" * 300 in page  # full messages, never cut
     assert "&lt;b&gt;not markup&lt;/b&gt;" in page and "mathjax_ignore" in page
     assert ">7<" not in page and ">9<" not in page  # no index
-    assert '<th class="cs-num">Count</th>' in page and '<td class="cs-num">35,357</td>' in page
-    assert "<th>Level</th>" in page
+    right, left = ' class="cs-num" style="text-align: right"', ' style="text-align: left"'
+    assert f"<th{right}>Count</th>" in page and f"<td{right}>35,357</td>" in page
+    assert f"<th{left}>Level</th>" in page and f"<td{left}>Departments</td>" in page
 
 
 def test_show_picks_columns_and_keeps_a_meaningful_index_on_request() -> None:
@@ -220,3 +221,19 @@ def test_show_picks_columns_and_keeps_a_meaningful_index_on_request() -> None:
     assert "<th>2019</th>" in table.to_html()
     with pytest.raises(ValueError):
         cs.show(frame, lang="de")
+
+
+def test_show_writes_years_and_codes_as_written_and_names_every_code() -> None:
+    import pandas as pd
+
+    import civicstats as cs
+
+    frame = pd.DataFrame({"year": [2014, 2017], "siren": [210500070, 216001446], "count": [6, 2_047],
+                          "unit": ["communes", "villes"], "share_bound": ["at_least", None], "type": ["COM", "OACT"]})
+    fr = cs.show(frame, lang="fr").frame
+    assert fr["Année"].tolist() == ["2014", "2017"] and fr["Effectif"].tolist() == ["6", "2\u202f047"]
+    assert fr.iloc[0, 1] == "210500070"
+    assert fr["Type"].tolist() == ["commune", "association ou autre organisme public"]
+    assert fr["Borne de la part"].tolist() == ["au moins", "–"] and "Share bound" not in fr.columns
+    en = cs.show(frame, lang="en").frame
+    assert en["Year"].tolist() == ["2014", "2017"] and en["Count"].tolist() == ["6", "2,047"]
