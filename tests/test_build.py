@@ -366,3 +366,17 @@ def test_a_chart_saved_outside_a_build_never_touches_the_committed_figures(tmp_p
     plt.close(fig)
     assert all(p.is_relative_to(tmp_path) for p in written)
     assert {p: p.read_bytes() for p in paths.FIGURES_DIR.rglob("*.png")} == before
+
+
+def test_a_run_all_saved_in_jupyterlab_is_undone_by_the_next_build(toy_copy: Toy) -> None:
+    """Issue 24: Lab's "run all" and save changed outputs and chart metadata, and the build called it current."""
+    from nbclient import NotebookClient
+
+    path = toy_copy.out / "notebooks" / "en" / "01-alpha.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="python3").execute()  # as JupyterLab runs it: no build extension
+    nbformat.write(nb, path)
+    assert path.read_bytes() != toy_copy.files["notebooks/en/01-alpha.ipynb"]
+    result = build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, editions=paths.EDITIONS, log=Log())
+    assert result.built == ["01-alpha"]
+    assert snapshot(toy_copy.out) == toy_copy.files
