@@ -233,3 +233,119 @@ def test_no_page_shows_codes_missing_markers_or_raw_fractions(seen, reports: Pat
         for fraction in re.findall(r"(?<![\d.,])0\.\d{4,}\b", text)[:3]:
             problems.append(f"{page.parent.name}/{page.name}: raw fraction {fraction}")
     assert problems == []
+
+
+# --------------------------------------------------------------------------
+# A published copy: reports/ copied elsewhere and served over HTTP from 127.0.0.1 (issue 21)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """``python -m http.server`` on ``folder``, bound to 127.0.0.1; its base URL, until the block ends."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                               "--directory", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(100):  # at most 10 s for the server to answer
+            try:
+                urllib.request.urlopen(base, timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+PAGE = """
+return {images: Array.from(document.images, i => [i.src, i.naturalWidth]),
+        links: Array.from(document.links, a => a.href)};
+"""
+
+
+def serve_and_browse(reports: Path, copy: Path) -> dict:
+    """Every page of a copy of ``reports`` opened over HTTP: its images, links, and axe-core's violations."""
+    import shutil
+
+    from axe_selenium_python import Axe
+
+    shutil.copytree(reports, copy)
+    seen = {}
+    with served(copy) as base, chromium() as driver:
+        for page in pages(copy):
+            url = base + page.relative_to(copy).as_posix()
+            driver.get(url)
+            view = driver.execute_script(PAGE)
+            axe = Axe(driver)
+            axe.inject()
+            violations = axe.run()["violations"]
+            view["violations"] = [(v["id"], v["impact"], len(v["nodes"])) for v in violations]
+            seen[url] = view
+        view["status"] = link_statuses(base, seen)
+    return {"base": base, "pages": seen}
+
+
+def link_statuses(base: str, seen: dict) -> dict[str, object]:
+    """The HTTP status of every link and image inside the site, and whether each anchor exists."""
+    import urllib.error
+    import urllib.request
+
+    statuses: dict[str, object] = {}
+    targets = {href for view in seen.values() for href in [*view["links"], *(src for src, _ in view["images"])]}
+    for href in sorted(t for t in targets if t.startswith(base)):
+        address, _, anchor = href.partition("#")
+        try:
+            with urllib.request.urlopen(address, timeout=10) as answer:
+                status, body = answer.status, answer.read()
+        except urllib.error.HTTPError as error:
+            status, body = error.code, b""
+        if anchor and status == 200:
+            ids = {html.unescape(i) for i in re.findall(r'\bid="([^"]*)"', body.decode("utf-8", "replace"))}
+            status = 200 if anchor in ids or unquote(anchor) in ids else f"no anchor #{anchor}"
+        statuses[href] = status
+    return statuses
+
+
+@pytest.fixture(scope="module")
+def published(reports: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not path.is_file():
+            _unavailable(f"{path} not found")
+    if importlib.util.find_spec("selenium") is None or importlib.util.find_spec("axe_selenium_python") is None:
+        _unavailable("selenium or axe-selenium-python is not installed")
+    folder = made_once(tmp_path_factory, "published", lambda folder: (folder / "seen.json").write_text(
+        json.dumps(serve_and_browse(reports, folder / "site"))))
+    return json.loads((folder / "seen.json").read_text())
+
+
+def test_a_copy_of_reports_served_over_http_has_every_image_and_link(published: dict) -> None:
+    views = published["pages"]
+    assert len(views) == 2 * (1 + len(NOTEBOOKS))
+    for url, view in views.items():
+        assert view["images"] and all(width > 0 for _, width in view["images"]), url
+        assert all(link.startswith(published["base"]) or link.startswith(("http://", "https://"))
+                   for link in view["links"]), url
+    statuses = next(v["status"] for v in views.values() if "status" in v)
+    assert len(statuses) > 50
+    assert {href: status for href, status in statuses.items() if status != 200} == {}
+
+
+def test_no_page_has_a_serious_or_critical_accessibility_violation(published: dict) -> None:
+    serious = {url: [v for v in view["violations"] if v[1] in ("serious", "critical")]
+               for url, view in published["pages"].items()}
+    assert {url: found for url, found in serious.items() if found} == {}
