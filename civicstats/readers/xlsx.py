@@ -21,7 +21,7 @@ What a cell shows is what is read, never silently something else:
   as a day; on the 1st of a month it is a problem, since Excel turns a typed
   ``2018-03`` into 1 March 2018 (type the text instead).
 
-A :class:`Workbook` is checked once and reads each sheet once; within
+A :class:`WorkbookReader` is checked once and reads each sheet once; within
 ``with reading():`` (a check, a load) every read of the same file shares
 one, and nothing is kept after it: no file stays open between reads.
 
@@ -64,7 +64,7 @@ from civicstats.readers.xlsx_safety import (
     shared_strings,
 )
 
-__all__ = ["Workbook", "reading", "open_workbook", "sheet_names", "read_sheet", "read_header", "cell_text",
+__all__ = ["WorkbookReader", "reading", "open_workbook", "sheet_names", "read_sheet", "read_header", "cell_text",
            "RESPONSES_SHEET", "MAX_CELL_PROBLEMS", "TEXT_DATE_PATTERN"]
 
 #: The sheet of per-collectivity answers (read by civicstats.readers.responses).
@@ -79,7 +79,7 @@ def _whole(path: Path, code: str, sheet: str | None = None, **params) -> DataErr
     return DataError([Origin(str(path), sheet=sheet).problem(None, None, None, code=code, **params)])
 
 
-class Workbook:
+class WorkbookReader:
     """One workbook, through the safety pass once; its sheets read (and kept) once each.
 
     Raises :class:`~civicstats.errors.DataError` when the file is not a
@@ -166,13 +166,13 @@ class Workbook:
         return [v if v.strip() else f"Unnamed: {column_letter(j)}" for j, v in enumerate(shown)]
 
 
-#: The workbooks of the ``with reading():`` under way (file identity → Workbook, or why it is refused).
+#: The workbooks of the ``with reading():`` under way (file identity → WorkbookReader, or why it is refused).
 _reading: contextvars.ContextVar[dict | None] = contextvars.ContextVar("civicstats_workbooks", default=None)
 
 
 @contextlib.contextmanager
 def reading():
-    """Within it, every read of the same workbook file shares one :class:`Workbook`; all forgotten on leaving."""
+    """Within it, every read of the same workbook file shares one :class:`WorkbookReader`; all forgotten on leaving."""
     if _reading.get() is not None:
         yield
         return
@@ -183,19 +183,19 @@ def reading():
         _reading.reset(token)
 
 
-def open_workbook(path: str | Path) -> Workbook:
-    """Workbook ``path``: the one of the ``with reading():`` under way, or a new one."""
+def open_workbook(path: str | Path) -> WorkbookReader:
+    """The reader of workbook ``path``: the one of the ``with reading():`` under way, or a new one."""
     path, books = Path(path), _reading.get()
     if books is None:
-        return Workbook(path)
+        return WorkbookReader(path)
     try:
         st = path.stat()
         key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, max_bytes(), max_ratio(), max_cells())
     except OSError:
-        return Workbook(path)  # which says why
+        return WorkbookReader(path)  # which says why
     if key not in books:
         try:
-            books[key] = Workbook(path)
+            books[key] = WorkbookReader(path)
         except DataError as exc:
             books[key] = exc
     if isinstance(books[key], DataError):

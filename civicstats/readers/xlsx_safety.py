@@ -112,16 +112,17 @@ class SheetScan:
 def chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
     """The bytes of member ``info``, in chunks, refused as soon as they are more than its declared size.
 
-    :mod:`zipfile` inflates in bounded chunks and checks the checksum at the
-    end; it is asked for one byte more than declared, so that a member
-    inflating past its declared size shows it rather than being cut short.
+    :mod:`zipfile` inflates in bounded chunks and checks the checksum where
+    the member ends; told the member is larger than declared, it lets a
+    member that inflates past its declared size show it, rather than cut it
+    short (and call its checksum wrong).
     """
     wider = copy.copy(info)
-    wider.file_size = info.file_size + 1
+    wider.file_size = info.file_size + 2 * CHUNK
     produced = 0
     try:
         with zf.open(wider) as stream:
-            while chunk := stream.read(CHUNK):
+            while chunk := stream.read(min(CHUNK, info.file_size + 1 - produced)):
                 produced += len(chunk)
                 if produced > info.file_size:
                     raise Refused("xlsx.larger-than-declared", part=info.filename)
@@ -347,7 +348,7 @@ def _inspect(zf: zipfile.ZipFile) -> Book:
             _root(chunks(zf, info), name)
         else:
             whole(name)
-            if _local(name).lower() == "sharedstrings.xml":
+            if name.lower().endswith("sharedstrings.xml"):
                 _check_declared_strings(_root([parts[name][:CHUNK]], name), info)
             if not name.lower().endswith((".rels", "workbook.xml", "styles.xml")):
                 del parts[name]
