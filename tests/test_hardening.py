@@ -554,6 +554,24 @@ def refusal(path: Path, table: str = "participatory_budgets") -> dict:
     return {**found.pop("result"), **found}
 
 
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"], ids=["cr-only", "crlf", "lf"])
+def test_a_csv_of_400_rows_reads_row_by_row_whatever_ends_its_lines(tmp_path: Path, newline: str):
+    """Bug 3: Excel for Mac's "CSV (Macintosh)" ends lines with a carriage return alone; its header is one line."""
+    from civicstats.check import check
+
+    lines = ["year,count,unit,source,note"] + [f"{2000 + i % 100},{i},villes,BEZ," for i in range(400)]
+    path = tmp_path / "participatory_budgets.csv"
+    path.write_bytes((newline.join(lines) + newline).encode("utf-8"))
+    report = check(path)
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.tables == {"participatory_budgets": 400}
+    assert cs.load("participatory_budgets", path)["count"].tolist() == list(range(400))
+    path.write_bytes((newline.join(lines).replace(",299,villes", ",-299,villes") + newline).encode("utf-8"))
+    with pytest.raises(DataError) as info:
+        cs.load("participatory_budgets", path)
+    assert [(p.row, p.column, str(p.value)) for p in info.value.problems] == [(301, "count", "-299")]
+
+
 def test_a_csv_over_the_size_limit_is_refused_before_reading(tmp_path: Path, monkeypatch):
     path = tmp_path / "participatory_budgets.csv"
     with open(path, "wb") as fh:  # 300 MB that take no room on disk (a sparse file)
