@@ -23,7 +23,7 @@ __all__ = ["RawTable", "MAX_CSV_BYTES", "MAX_CSV_BYTES_ENV", "max_csv_bytes", "f
 
 #: Environment variable: largest CSV file read, in bytes.
 MAX_CSV_BYTES_ENV = "CIVICSTATS_MAX_CSV_BYTES"
-#: Largest CSV file read when the environment does not say (32 MB: what a check reads within its budget of 2 s and 100 MB).
+#: Largest CSV file read when the environment does not say (32 MB: a check's budget is 2 s and 100 MB).
 MAX_CSV_BYTES = 32 * 1024 * 1024
 
 

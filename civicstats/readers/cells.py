@@ -79,7 +79,7 @@ def screen_cells(frame, origin: Origin) -> tuple[object, list, set]:
         for mask, code in ((bad, "cell.control-character"), (long, "cell.too-long")):
             if mask is None or not mask.any():
                 continue
-            for r, v in zip(column.index[mask.to_numpy()], column[mask.to_numpy()]):
+            for r, v in zip(column.index[mask.to_numpy()], column[mask.to_numpy()], strict=True):
                 problems.append(origin.problem(int(r), str(name), v[:200], code=code, limit=MAX_CELL_CHARS))
                 covered.add((origin.file, origin.sheet, int(r), str(name)))
         if long is not None and long.any():

@@ -25,8 +25,15 @@ from pathlib import Path
 
 from civicstats.errors import DataError, Origin
 from civicstats.readers import MAX_CSV_BYTES_ENV, RawTable, max_csv_bytes
-from civicstats.readers.cells import (MAX_CELL_CHARS, MAX_COLUMNS, OLE_MAGIC, ZIP_MAGIC, column_letter, env_limit,
-                                      screen_cells)
+from civicstats.readers.cells import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    column_letter,
+    env_limit,
+    screen_cells,
+)
 
 __all__ = ["read_csv", "read_csv_header", "read_text_table", "decode", "sniff_separator", "check_bytes", "max_cells",
            "MAX_CELLS_ENV", "DEFAULT_MAX_CELLS", "HARD_MAX_CELLS", "line_of"]
@@ -40,7 +47,8 @@ HARD_MAX_CELLS = 20_000_000
 SNIFF_LINES, SNIFF_CHARS = 20, 65_536
 
 #: Windows-1252 characters that, next to a letter, mean the bytes were Mac Roman text (é → Ž, à → ˆ, ô → ™).
-MAC_ROMAN_SIGNS = re.compile("(?<=[^\\W\\d_])[ŽˆŠ˜šžŸƒ‰‹›†‡‚„•]|[ŽˆŠ˜šžŸƒ‰‹›†‡‚„•](?=[^\\W\\d_])|(?<=[^\\W\\d_])™(?=[a-z])")
+MAC_ROMAN_SIGNS = re.compile("(?<=[^\\W\\d_])[ŽˆŠ˜šžŸƒ‰‹›†‡‚„•]|[ŽˆŠ˜šžŸƒ‰‹›†‡‚„•](?=[^\\W\\d_])"
+                             "|(?<=[^\\W\\d_])™(?=[a-z])")
 
 
 def max_cells() -> int:
@@ -72,10 +80,11 @@ def decode(data: bytes, origin: Origin) -> str:
 
     >>> decode("région".encode("cp1252"), Origin("a.csv"))
     'région'
-    >>> decode("région".encode("mac_roman"), Origin("a.csv"))
-    Traceback (most recent call last):
-    civicstats.errors.DataError: 1 problem in a.csv:
-      a.csv: the encoding of this text is not certain: read as Windows-1252 it shows 'rŽgion', a sign of Mac Roman text (tried: UTF-8, UTF-16 and UTF-32 with a byte-order mark, Windows-1252): save it as CSV UTF-8 (in Excel: File > Save As > CSV UTF-8)
+    >>> try:
+    ...     decode("région".encode("mac_roman"), Origin("a.csv"))
+    ... except DataError as exc:
+    ...     print(exc.problems[0].code, exc.problems[0].params["shown"])
+    csv.mac-roman 'rŽgion'
     """
     for bom, codec, name in ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
                              (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
@@ -99,7 +108,7 @@ def decode(data: bytes, origin: Origin) -> str:
             if sign:
                 around = (re.search(r"[^\s,;\"]{0,20}\Z", text[max(sign.start() - 20, 0):sign.start()])[0] + sign[0]
                           + re.match(r"[^\s,;\"]{0,20}", text[sign.end():sign.end() + 20])[0])
-                raise _refuse(origin, "csv.mac-roman", shown=repr(around))
+                raise _refuse(origin, "csv.mac-roman", shown=repr(around)) from None
     if "\ufeff" in text:
         raise _refuse(origin, "csv.mark-inside", row=line_of(text, text.index("\ufeff")))
     return text
@@ -242,7 +251,7 @@ def _longest_run(data: bytes) -> tuple[int, int]:
 
 
 def _long_cell(text: str, sep: str) -> int | None:
-    """Where a cell longer than :data:`MAX_CELL_CHARS` starts, or None (linear time: runs are tried from their start only)."""
+    """Where a cell longer than :data:`MAX_CELL_CHARS` starts, or None (linear time: runs tried from their start)."""
     if len(text) <= MAX_CELL_CHARS:
         return None
     s = re.escape(sep)
@@ -255,10 +264,11 @@ def _long_cell(text: str, sep: str) -> int | None:
 def _parser_problem(message: str, origin: Origin):
     """pandas' tokenizer error → a problem located to its row, in words.
 
-    >>> print(_parser_problem("Error tokenizing data. C error: Expected 6 fields in line 3, saw 8", Origin("a.csv")))
-    a.csv, row 3: this row has 8 cells but the header has 6: a separator too many, or a value holding the separator without quotes around it
-    >>> print(_parser_problem("Error tokenizing data. C error: EOF inside string starting at row 1", Origin("a.csv")))
-    a.csv, row 2: a quote (") opened in this row is never closed: the rest of the file reads as one value
+    >>> p = _parser_problem("Error tokenizing data. C error: Expected 6 fields in line 3, saw 8", Origin("a.csv"))
+    >>> p.row, p.code, p.params
+    (3, 'csv.row-too-wide', {'cells': 8, 'width': 6})
+    >>> _parser_problem("Error tokenizing data. C error: EOF inside string starting at row 1", Origin("a.csv")).row
+    2
     """
     fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if fields:
@@ -309,7 +319,7 @@ def read_csv(path: str | Path, max_bytes: int | None = None, rows: int | None = 
         problems = exc.problems
     else:
         return RawTable(frame, origin, problems, covered)
-    data = text = None  # a refusal's traceback must not keep megabytes of text alive
+    text = None  # a refusal's traceback must not keep megabytes of text alive
     raise DataError(problems)
 
 

@@ -51,18 +51,8 @@ from civicstats.errors import DataError, Origin, Problem
 from civicstats.naming import suggest
 from civicstats.readers import RawTable
 from civicstats.readers.cells import CONTROL, MAX_CELL_CHARS, column_letter, screen_cells
-from civicstats.readers.xlsx_safety import (
-    Book,
-    Refused,
-    check_extent,
-    first_row,
-    inspect,
-    max_bytes,
-    max_cells,
-    max_ratio,
-    scan_sheet,
-    shared_strings,
-)
+from civicstats.readers.sheet_scan import check_extent, first_row, scan_sheet, shared_strings
+from civicstats.readers.xlsx_safety import Book, Refused, inspect, max_bytes, max_cells, max_ratio
 
 __all__ = ["WorkbookReader", "reading", "open_workbook", "sheet_names", "read_sheet", "read_header", "cell_text",
            "RESPONSES_SHEET", "MAX_CELL_PROBLEMS", "TEXT_DATE_PATTERN"]
@@ -378,7 +368,8 @@ def _frame(rows: list[list], origin: Origin, marked, merges, styled: set = froze
     header = [cell_text(v) for v in rows[0]] if rows else []
     # column-major, so that each column is one contiguous array
     n = max(len(rows) - 1, 0)
-    cells = np.fromiter(itertools.chain.from_iterable(rows[1:]), dtype=object, count=n * width).reshape(n, width).T.copy()
+    cells = np.fromiter(itertools.chain.from_iterable(rows[1:]), dtype=object, count=n * width)
+    cells = cells.reshape(n, width).T.copy()
 
     def name_of(j: int) -> str:
         return header[j] if j < width and header[j].strip() else f"Unnamed: {column_letter(j)}"
@@ -442,24 +433,8 @@ def _frame(rows: list[list], origin: Origin, marked, merges, styled: set = froze
     if blank.any():
         frame = frame[~blank]
     screened, screened_cells = [], set()
-    if lengths.max(initial=0) > MAX_CELL_CHARS or _may_hold_control(cells, frame.columns):
+    # a control character is never printable: tested on each column joined, without building pandas strings
+    if lengths.max(initial=0) > MAX_CELL_CHARS or any(CONTROL.search(str(n)) for n in frame.columns) or any(
+            not (joined := "".join(column)).isprintable() and CONTROL.search(joined) for column in cells):
         frame, screened, screened_cells = screen_cells(frame, origin)
     return RawTable(frame, origin, problems + screened, covered | screened_cells)
-
-
-def _may_hold_control(cells, names) -> bool:
-    """Whether a column name or a cell holds a control character (what :func:`~civicstats.readers.csv.screen_cells`
-    looks for, with cells longer than a spreadsheet cell): tested on each column's cells joined, ``str.isprintable``
-    first (a control character is never printable), without building pandas strings.
-
-    >>> import numpy as np
-    >>> [_may_hold_control(np.array([[a]], dtype=object), ["x"]) for a in ("ok", "a\tb", "a\x1bb", "\x85")]
-    [False, False, True, True]
-    """
-    if any(CONTROL.search(str(name)) for name in names):
-        return True
-    for column in cells:
-        joined = "".join(column)
-        if not joined.isprintable() and CONTROL.search(joined):
-            return True
-    return False

@@ -20,12 +20,8 @@ a workbook, :func:`inspect` checks it:
   prolog of every XML part, and a document type can only be there. A list
   of shared strings may not declare more strings than its bytes can hold.
 
-A sheet read as a table is then parsed once with expat (:func:`scan_sheet`),
-before calamine allocates it: its extent (calamine allocates every cell from
-A1 to the farthest value, and a failed allocation aborts the process: no
-more than ``CIVICSTATS_MAX_XLSX_CELLS`` cells, default 1 million, never
-more than :data:`HARD_MAX_CELLS`), its formula and error cells, and its
-cells styled as percentages.
+A sheet read as a table is then parsed by :mod:`civicstats.readers.sheet_scan`
+before calamine allocates it.
 """
 
 from __future__ import annotations
@@ -37,14 +33,14 @@ import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
-from civicstats.readers.cells import MAX_COLUMNS, OLE_MAGIC, ZIP_MAGIC, column_index, column_letter, env_limit
+from civicstats.readers.cells import OLE_MAGIC, ZIP_MAGIC, env_limit
 
-__all__ = ["Refused", "Book", "SheetScan", "opened", "chunks", "inspect", "scan_sheet", "check_extent", "first_row", "shared_strings",
-           "max_bytes", "max_ratio", "max_cells", "MAX_BYTES_ENV", "MAX_RATIO_ENV", "MAX_CELLS_ENV",
+__all__ = ["Refused", "Book", "Stop", "opened", "chunks", "xml_parser", "parse", "local_name", "inspect", "max_bytes",
+           "max_ratio", "max_cells", "MAX_BYTES_ENV", "MAX_RATIO_ENV", "MAX_CELLS_ENV",
            "DEFAULT_MAX_BYTES", "DEFAULT_MAX_RATIO", "DEFAULT_MAX_CELLS", "HARD_MAX_BYTES", "HARD_MAX_CELLS",
            "MAX_SHEETS", "MAX_MEMBERS", "RATIO_FLOOR", "PERCENT_FORMATS"]
 
@@ -99,16 +95,6 @@ class Book:
     percent_styles: frozenset[int] = frozenset()
 
 
-@dataclass
-class SheetScan:
-    """What the one parse of a sheet found (:func:`scan_sheet`)."""
-
-    rows: int  # from row 1 to the farthest value
-    columns: int  # from column A to the farthest value
-    marked: list[tuple[int, int, str, str]] = field(default_factory=list)  # (row, column index, kind, text)
-    styled: set[tuple[int, int]] = field(default_factory=set)  # (row, column index) of cells with a style asked for
-
-
 def chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
     """The bytes of member ``info``, in chunks, refused as soon as they are more than its declared size.
 
@@ -133,7 +119,7 @@ def chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
         raise Refused("xlsx.corrupt")
 
 
-def _parser(start=None, namespaces: bool = True) -> expat.XMLParserType:
+def xml_parser(start=None, namespaces: bool = True) -> expat.XMLParserType:
     """An expat parser refusing any document type or entity declaration (:class:`Refused`)."""
 
     def refuse(*_args) -> None:
@@ -147,7 +133,7 @@ def _parser(start=None, namespaces: bool = True) -> expat.XMLParserType:
     return parser
 
 
-def _feed(parser, parts, member: str, stop: type[Exception]) -> None:
+def parse(parser, parts, member: str, stop: type[Exception]) -> None:
     """Parse ``parts`` (byte chunks) to their end or to ``stop``; malformed XML is a corrupt workbook."""
     try:
         for part in parts:
@@ -159,11 +145,11 @@ def _feed(parser, parts, member: str, stop: type[Exception]) -> None:
         raise Refused("xlsx.malformed-part", part=member) from None
 
 
-class _Stop(Exception):
-    """Enough was parsed."""
+class Stop(Exception):
+    """Raised by a handler of :func:`parse`: enough was parsed."""
 
 
-def _local(name: str) -> str:
+def local_name(name: str) -> str:
     return name.rsplit("}", 1)[-1]
 
 
@@ -176,10 +162,10 @@ def _root(parts, member: str) -> dict[str, str]:
     found: dict[str, str] = {}
 
     def start(_name: str, attrs: dict) -> None:
-        found.update({_local(k): v for k, v in attrs.items()})
-        raise _Stop
+        found.update({local_name(k): v for k, v in attrs.items()})
+        raise Stop
 
-    parser, seen = _parser(start, namespaces=False), False
+    parser, seen = xml_parser(start, namespaces=False), False
     try:
         for part in parts:
             if not seen and (part.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in part[:4]):
@@ -188,7 +174,7 @@ def _root(parts, member: str) -> dict[str, str]:
             parser.Parse(part, False)
         if seen:
             parser.Parse(b"", True)
-    except _Stop:
+    except Stop:
         pass
     except expat.ExpatError:
         raise Refused("xlsx.malformed-part", part=member) from None
@@ -274,7 +260,7 @@ def _relationships(data: bytes | None, member: str) -> dict[str, tuple[str, str]
     """Relationship id → (type, target) of a .rels part."""
     root = _xml(data or b"<Relationships/>", member)
     return {el.get("Id"): (el.get("Type", ""), el.get("Target")) for el in root.iter()
-            if _local(el.tag) == "Relationship" and el.get("Id") and el.get("Target")}
+            if local_name(el.tag) == "Relationship" and el.get("Id") and el.get("Target")}
 
 
 def _target(base: str, target: str) -> str:
@@ -286,10 +272,10 @@ def _target(base: str, target: str) -> str:
 def _percent_styles(data: bytes, member: str) -> frozenset[int]:
     """Indexes of the cell styles (``cellXfs``) whose number format shows a percentage."""
     root = _xml(data, member)
-    custom = {el.get("numFmtId"): el.get("formatCode", "") for el in root.iter() if _local(el.tag) == "numFmt"}
+    custom = {el.get("numFmtId"): el.get("formatCode", "") for el in root.iter() if local_name(el.tag) == "numFmt"}
     found = set()
-    for xfs in (el for el in root.iter() if _local(el.tag) == "cellXfs"):
-        for index, xf in enumerate(child for child in xfs if _local(child.tag) == "xf"):
+    for xfs in (el for el in root.iter() if local_name(el.tag) == "cellXfs"):
+        for index, xf in enumerate(child for child in xfs if local_name(child.tag) == "xf"):
             fmt = xf.get("numFmtId", "0")
             code = re.sub(r'"[^"]*"|\\.', "", custom.get(fmt, ""))  # quoted text and escaped characters are not a %
             if (fmt.isdigit() and int(fmt) in PERCENT_FORMATS) or "%" in code:
@@ -330,9 +316,9 @@ def _inspect(zf: zipfile.ZipFile) -> Book:
     rels = _relationships(whole(rels_part) if rels_part in infos else None, rels_part)
     sheets: dict[str, str] = {}
     for el in _xml(whole(book_part), book_part).iter():
-        if _local(el.tag) != "sheet":
+        if local_name(el.tag) != "sheet":
             continue
-        name, rid = el.get("name"), next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+        name, rid = el.get("name"), next((v for k, v in el.attrib.items() if local_name(k) == "id"), None)
         if name is None or rid not in rels:
             raise Refused("xlsx.sheet-without-part")
         member = _target(book_part, rels[rid][1])
@@ -367,179 +353,3 @@ def _check_declared_strings(root: dict, info: zipfile.ZipInfo) -> None:
     count = (root.get("uniqueCount") or "").strip()
     if count.isdigit() and int(count) > info.file_size // 5 + 1:
         raise Refused("xlsx.too-many-strings", part=info.filename, count=int(count), most=info.file_size // 5 + 1)
-
-
-def _number(digits: str) -> int:
-    return int(digits) if 0 < len(digits) <= 10 else 1 << 40
-
-
-_CELL_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?\s*([0-9]+)")
-
-
-def scan_sheet(path: str | Path, member: str, styles: frozenset[int] = frozenset()) -> SheetScan:
-    """The sheet's extent, its formula and error cells, and its cells styled in ``styles``, in one expat parse.
-
-    Places cells as calamine does: by their reference, or, without one,
-    after the previous cell of the row, in the row its ``<row r>`` names (or
-    the row after the previous one). A formula's text is shown; a formula
-    copied from another cell (``<f t="shared" si="0"/>``) shows the formula
-    it copies. Only the direct children of a cell count, up to the end of
-    ``sheetData``. A document type is refused (``xlsx.dtd``), never expanded,
-    and malformed XML is a corrupt workbook.
-    """
-    scan = SheetScan(0, 0)
-    shared: dict[str, str] = {}
-    row = column = depth = 0  # 0-based: the current row, the next cell of it; the element depth
-    cell: list | None = None  # the open cell: [depth, row, column, t, s, formula text, si, value text, holds a value]
-    text: list[str] | None = None  # where the text of the open <f> or <v> goes
-    names: dict[str, str] = {}
-    places: dict[str, int] = {}  # a reference's letters → its column index (-1: not letters)
-    parser = _parser()
-    parser.buffer_text = True
-
-    def characters(data: str) -> None:
-        text.append(data)
-
-    def start(name: str, attrs: dict) -> None:
-        nonlocal depth, row, column, cell, text
-        depth += 1
-        tag = names.get(name) or names.setdefault(name, _local(name))
-        if cell is not None and cell[0] == depth - 1:  # a child of the open cell: the last of each name counts
-            if tag == "v" or tag == "is":
-                cell[8] = True
-                if tag == "v" and cell[3] == "e":
-                    cell[7] = text = []
-                    parser.CharacterDataHandler = characters
-            elif tag == "f":
-                cell[5:7], cell[8] = [[], attrs.get("si")], True
-                text = cell[5]
-                parser.CharacterDataHandler = characters
-        elif tag == "c":
-            ref = attrs.get("r") or next((v for k, v in attrs.items() if _local(k) == "r"), "")
-            letters = ref.rstrip("0123456789")
-            c = places.get(letters)
-            if c is None:
-                c = places[letters] = column_index(letters) if letters.isalpha() and len(letters) <= 3 else -1
-            if c >= 0 and 0 < len(ref) - len(letters) <= 10:
-                r = int(ref[len(letters):]) - 1
-            elif (ref := _CELL_REF.fullmatch(ref.strip())) is not None:  # $A$1, or too far to be typed
-                r, c = _number(ref[2]) - 1, column_index(ref[1]) if len(ref[1]) <= 3 else 1 << 40
-            else:  # no reference: after the previous cell
-                r, c = row, column
-            column = c + 1
-            cell = [depth, r, c, attrs.get("t"), attrs.get("s"), None, None, None, False]
-        elif tag == "row":
-            r = attrs.get("r") or next((v for k, v in attrs.items() if _local(k) == "r"), None)
-            if r is not None and r.strip().isdigit():
-                row = _number(r.strip()) - 1
-            column = 0
-
-    def end(name: str) -> None:
-        nonlocal depth, row, column, cell, text
-        depth -= 1
-        if text is not None:
-            text = parser.CharacterDataHandler = None
-        if cell is not None and depth < cell[0]:
-            _depth, r, c, kind, style, formula, si, value, holds = cell
-            cell = None
-            if holds:
-                if r >= scan.rows:
-                    scan.rows = r + 1
-                if c >= scan.columns:
-                    scan.columns = c + 1
-            if formula is not None:
-                formula = "".join(formula)
-                if formula and si is not None:
-                    shared[si] = formula
-                shown = ("=" + formula if formula else "=" + shared[si] + " (copied)" if si in shared
-                         else "(a formula copied from another cell)")
-                scan.marked.append((r + 1, c, "formula", shown))
-            elif kind == "e":
-                scan.marked.append((r + 1, c, "error", "".join(value or ()) or "#error"))
-            if styles and style is not None and style.isdigit() and int(style) in styles:
-                scan.styled.add((r + 1, c))
-            return
-        tag = names.get(name) or names.setdefault(name, _local(name))
-        if tag == "row":
-            row, column = row + 1, 0
-        elif tag == "sheetData":
-            raise _Stop
-
-    parser.StartElementHandler, parser.EndElementHandler = start, end
-    with opened(Path(path)) as zf:
-        _feed(parser, chunks(zf, zf.getinfo(member)), member, _Stop)
-    return scan
-
-
-def check_extent(scan: SheetScan) -> None:
-    """Refuse a sheet whose farthest value makes it larger than :func:`max_cells`, or wider than the column cap."""
-    rows, columns, limit = scan.rows, scan.columns, max_cells()
-    letters = column_letter(columns - 1) if 0 < columns <= 1 << 20 else f"number {columns:,}"
-    if rows * columns > limit:
-        raise Refused("xlsx.too-many-cells", letters=letters, rows=rows, columns=columns, cells=rows * columns,
-                      limit=limit, env=MAX_CELLS_ENV, hard=HARD_MAX_CELLS)
-    if columns > MAX_COLUMNS:
-        raise Refused("xlsx.too-many-columns", letters=letters, columns=columns, limit=MAX_COLUMNS)
-
-
-def first_row(path: Path, member: str) -> dict[int, tuple[str | None, str]]:
-    """Column index → (type, text) of the cells of a sheet's first row, parsing nothing beyond it."""
-    cells: dict[int, tuple[str | None, str]] = {}
-    place: list = [0, None, None]  # the next column; the open cell's (column, type); its text
-
-    def start(name: str, attrs: dict) -> None:
-        tag = _local(name)
-        if tag == "c":
-            ref = _CELL_REF.match(attrs.get("r") or "")
-            column = column_index(ref[1]) if ref and len(ref[1]) <= 3 else place[0]
-            place[:] = [column + 1, (column, attrs.get("t")), []]
-            parser.CharacterDataHandler = place[2].append
-
-    def end(name: str) -> None:
-        tag = _local(name)
-        if tag == "c" and place[1] is not None:
-            if place[1][0] < MAX_COLUMNS:
-                cells[place[1][0]] = (place[1][1], "".join(place[2]))
-            place[1:] = [None, None]
-            parser.CharacterDataHandler = None
-        elif tag in ("row", "sheetData"):
-            raise _Stop
-
-    parser = _parser(start)
-    parser.EndElementHandler = end
-    with opened(path) as zf:
-        _feed(parser, chunks(zf, zf.getinfo(member)), member, _Stop)
-    return cells
-
-
-def shared_strings(path: Path, wanted: set[int]) -> dict[int, str]:
-    """Shared strings number ``wanted`` of a workbook, parsing its list of strings only up to the last one wanted."""
-    found: dict[int, str] = {}
-    if wanted:
-        with opened(path) as zf:
-            member = next((n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")), None)
-            if member is not None:
-                _strings(zf, member, wanted, found)
-    return found
-
-
-def _strings(zf: zipfile.ZipFile, member: str, wanted: set[int], found: dict[int, str]) -> None:
-    state: list = [0, None]  # the index of the next string; the text of the open one
-
-    def start(name: str, attrs: dict) -> None:
-        if _local(name) == "si":
-            state[1] = []
-            parser.CharacterDataHandler = state[1].append
-
-    def end(name: str) -> None:
-        if _local(name) == "si":
-            if state[0] in wanted:
-                found[state[0]] = "".join(state[1])
-            state[0] += 1
-            parser.CharacterDataHandler = None
-            if state[0] > max(wanted):
-                raise _Stop
-
-    parser = _parser(start)
-    parser.EndElementHandler = end
-    _feed(parser, chunks(zf, zf.getinfo(member)), member, _Stop)

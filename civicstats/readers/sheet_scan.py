@@ -1,0 +1,221 @@
+"""The one parse of a sheet's XML, with expat, before python-calamine reads it.
+
+:func:`scan_sheet` finds how far the sheet's values reach (calamine
+allocates every cell from A1 to the farthest value, and a failed allocation
+aborts the process: :func:`check_extent` refuses a sheet over
+``CIVICSTATS_MAX_XLSX_CELLS`` cells, default 1 million, never more than
+:data:`~civicstats.readers.xlsx_safety.HARD_MAX_CELLS`), its formula and
+error cells, and its cells styled as percentages. :func:`first_row` and
+:func:`shared_strings` read a sheet's header and no further. The parts are
+read through :func:`~civicstats.readers.xlsx_safety.chunks` (bounded) and
+parsed by an expat parser refusing document types.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from civicstats.readers.cells import MAX_COLUMNS, column_index, column_letter
+from civicstats.readers.xlsx_safety import (
+    HARD_MAX_CELLS,
+    MAX_CELLS_ENV,
+    Refused,
+    Stop,
+    chunks,
+    local_name,
+    max_cells,
+    opened,
+    parse,
+    xml_parser,
+)
+
+__all__ = ["SheetScan", "scan_sheet", "check_extent", "first_row", "shared_strings"]
+
+
+@dataclass
+class SheetScan:
+    """What the one parse of a sheet found (:func:`scan_sheet`)."""
+
+    rows: int  # from row 1 to the farthest value
+    columns: int  # from column A to the farthest value
+    marked: list[tuple[int, int, str, str]] = field(default_factory=list)  # (row, column index, kind, text)
+    styled: set[tuple[int, int]] = field(default_factory=set)  # (row, column index) of cells with a style asked for
+
+
+def _number(digits: str) -> int:
+    return int(digits) if 0 < len(digits) <= 10 else 1 << 40
+
+
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?\s*([0-9]+)")
+
+
+def scan_sheet(path: str | Path, member: str, styles: frozenset[int] = frozenset()) -> SheetScan:
+    """The sheet's extent, its formula and error cells, and its cells styled in ``styles``, in one expat parse.
+
+    Places cells as calamine does: by their reference, or, without one,
+    after the previous cell of the row, in the row its ``<row r>`` names (or
+    the row after the previous one). A formula's text is shown; a formula
+    copied from another cell (``<f t="shared" si="0"/>``) shows the formula
+    it copies. Only the direct children of a cell count, up to the end of
+    ``sheetData``. A document type is refused (``xlsx.dtd``), never expanded,
+    and malformed XML is a corrupt workbook.
+    """
+    scan = SheetScan(0, 0)
+    shared: dict[str, str] = {}
+    row = column = depth = 0  # 0-based: the current row, the next cell of it; the element depth
+    cell: list | None = None  # the open cell: [depth, row, column, t, s, formula text, si, value text, holds a value]
+    text: list[str] | None = None  # where the text of the open <f> or <v> goes
+    names: dict[str, str] = {}
+    places: dict[str, int] = {}  # a reference's letters → its column index (-1: not letters)
+    parser = xml_parser()
+    parser.buffer_text = True
+
+    def characters(data: str) -> None:
+        text.append(data)
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal depth, row, column, cell, text
+        depth += 1
+        tag = names.get(name) or names.setdefault(name, local_name(name))
+        if cell is not None and cell[0] == depth - 1:  # a child of the open cell: the last of each name counts
+            if tag == "v" or tag == "is":
+                cell[8] = True
+                if tag == "v" and cell[3] == "e":
+                    cell[7] = text = []
+                    parser.CharacterDataHandler = characters
+            elif tag == "f":
+                cell[5:7], cell[8] = [[], attrs.get("si")], True
+                text = cell[5]
+                parser.CharacterDataHandler = characters
+        elif tag == "c":
+            ref = attrs.get("r") or next((v for k, v in attrs.items() if local_name(k) == "r"), "")
+            letters = ref.rstrip("0123456789")
+            c = places.get(letters)
+            if c is None:
+                c = places[letters] = column_index(letters) if letters.isalpha() and len(letters) <= 3 else -1
+            if c >= 0 and 0 < len(ref) - len(letters) <= 10:
+                r = int(ref[len(letters):]) - 1
+            elif (ref := _CELL_REF.fullmatch(ref.strip())) is not None:  # $A$1, or too far to be typed
+                r, c = _number(ref[2]) - 1, column_index(ref[1]) if len(ref[1]) <= 3 else 1 << 40
+            else:  # no reference: after the previous cell
+                r, c = row, column
+            column = c + 1
+            cell = [depth, r, c, attrs.get("t"), attrs.get("s"), None, None, None, False]
+        elif tag == "row":
+            r = attrs.get("r") or next((v for k, v in attrs.items() if local_name(k) == "r"), None)
+            if r is not None and r.strip().isdigit():
+                row = _number(r.strip()) - 1
+            column = 0
+
+    def end(name: str) -> None:
+        nonlocal depth, row, column, cell, text
+        depth -= 1
+        if text is not None:
+            text = parser.CharacterDataHandler = None
+        if cell is not None and depth < cell[0]:
+            _depth, r, c, kind, style, formula, si, value, holds = cell
+            cell = None
+            if holds:
+                if r >= scan.rows:
+                    scan.rows = r + 1
+                if c >= scan.columns:
+                    scan.columns = c + 1
+            if formula is not None:
+                formula = "".join(formula)
+                if formula and si is not None:
+                    shared[si] = formula
+                shown = ("=" + formula if formula else "=" + shared[si] + " (copied)" if si in shared
+                         else "(a formula copied from another cell)")
+                scan.marked.append((r + 1, c, "formula", shown))
+            elif kind == "e":
+                scan.marked.append((r + 1, c, "error", "".join(value or ()) or "#error"))
+            if styles and style is not None and style.isdigit() and int(style) in styles:
+                scan.styled.add((r + 1, c))
+            return
+        tag = names.get(name) or names.setdefault(name, local_name(name))
+        if tag == "row":
+            row, column = row + 1, 0
+        elif tag == "sheetData":
+            raise Stop
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    with opened(Path(path)) as zf:
+        parse(parser, chunks(zf, zf.getinfo(member)), member, Stop)
+    return scan
+
+
+def check_extent(scan: SheetScan) -> None:
+    """Refuse a sheet whose farthest value makes it larger than :func:`max_cells`, or wider than the column cap."""
+    rows, columns, limit = scan.rows, scan.columns, max_cells()
+    letters = column_letter(columns - 1) if 0 < columns <= 1 << 20 else f"number {columns:,}"
+    if rows * columns > limit:
+        raise Refused("xlsx.too-many-cells", letters=letters, rows=rows, columns=columns, cells=rows * columns,
+                      limit=limit, env=MAX_CELLS_ENV, hard=HARD_MAX_CELLS)
+    if columns > MAX_COLUMNS:
+        raise Refused("xlsx.too-many-columns", letters=letters, columns=columns, limit=MAX_COLUMNS)
+
+
+def first_row(path: Path, member: str) -> dict[int, tuple[str | None, str]]:
+    """Column index → (type, text) of the cells of a sheet's first row, parsing nothing beyond it."""
+    cells: dict[int, tuple[str | None, str]] = {}
+    place: list = [0, None, None]  # the next column; the open cell's (column, type); its text
+
+    def start(name: str, attrs: dict) -> None:
+        tag = local_name(name)
+        if tag == "c":
+            ref = _CELL_REF.match(attrs.get("r") or "")
+            column = column_index(ref[1]) if ref and len(ref[1]) <= 3 else place[0]
+            place[:] = [column + 1, (column, attrs.get("t")), []]
+            parser.CharacterDataHandler = place[2].append
+
+    def end(name: str) -> None:
+        tag = local_name(name)
+        if tag == "c" and place[1] is not None:
+            if place[1][0] < MAX_COLUMNS:
+                cells[place[1][0]] = (place[1][1], "".join(place[2]))
+            place[1:] = [None, None]
+            parser.CharacterDataHandler = None
+        elif tag in ("row", "sheetData"):
+            raise Stop
+
+    parser = xml_parser(start)
+    parser.EndElementHandler = end
+    with opened(path) as zf:
+        parse(parser, chunks(zf, zf.getinfo(member)), member, Stop)
+    return cells
+
+
+def shared_strings(path: Path, wanted: set[int]) -> dict[int, str]:
+    """Shared strings number ``wanted`` of a workbook, parsing its list of strings only up to the last one wanted."""
+    found: dict[int, str] = {}
+    if wanted:
+        with opened(path) as zf:
+            member = next((n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")), None)
+            if member is not None:
+                _strings(zf, member, wanted, found)
+    return found
+
+
+def _strings(zf: zipfile.ZipFile, member: str, wanted: set[int], found: dict[int, str]) -> None:
+    state: list = [0, None]  # the index of the next string; the text of the open one
+
+    def start(name: str, attrs: dict) -> None:
+        if local_name(name) == "si":
+            state[1] = []
+            parser.CharacterDataHandler = state[1].append
+
+    def end(name: str) -> None:
+        if local_name(name) == "si":
+            if state[0] in wanted:
+                found[state[0]] = "".join(state[1])
+            state[0] += 1
+            parser.CharacterDataHandler = None
+            if state[0] > max(wanted):
+                raise Stop
+
+    parser = xml_parser(start)
+    parser.EndElementHandler = end
+    parse(parser, chunks(zf, zf.getinfo(member)), member, Stop)
