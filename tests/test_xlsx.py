@@ -24,7 +24,7 @@ import pytest
 import civicstats as cs
 from civicstats.check import check
 from civicstats.errors import DataError, DataWarning
-from civicstats.readers import xlsx
+from civicstats.readers import sheet_scan, xlsx
 from civicstats.readers import xlsx_safety as safety
 from tests.conftest import write_book as book
 from tests.conftest import write_csv
@@ -429,7 +429,7 @@ def test_the_sheet_scan_finds_formulas_errors_and_extent(tmp_path: Path, sheet_x
     path = tmp_path / "b.xlsx"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("xl/worksheets/sheet1.xml", sheet_xml)
-    scan = safety.scan_sheet(path, "xl/worksheets/sheet1.xml")
+    scan = sheet_scan.scan_sheet(path, "xl/worksheets/sheet1.xml")
     assert scan.marked == [(2, 1, "formula", '=A1&"x"'), (3, copied_column, "formula", '=A1&"x" (copied)'),
                            (3, 2, "error", "#N/A")]
     assert (scan.rows, scan.columns) == (3, 4)
@@ -453,14 +453,17 @@ def test_a_folder_with_responses_adds_their_wave(tmp_path: Path):
 # Issue 13: bounded reads, hard caps, what the file really is
 
 
-def test_the_readers_stay_small():
+def test_the_readers_stay_small_and_import_one_way():
     folder = Path(xlsx.__file__).parent
-    for module in ("xlsx", "xlsx_safety", "csv", "cells", "__init__"):
+    for module in ("xlsx", "xlsx_safety", "sheet_scan", "csv", "cells", "__init__"):
         lines = (folder / f"{module}.py").read_text(encoding="utf-8").count("\n")
         assert lines <= 450, (module, lines)
-    source = Path(xlsx.__file__).read_text(encoding="utf-8") + (Path(xlsx.__file__).parent / "xlsx_safety.py").read_text(encoding="utf-8")
-    for twin in ("_scanned_marked_cells", "_parsed_marked_cells", "_parsed_extent"):  # one scan each, no twins
-        assert f"def {twin}" not in source
+    # the byte-level modules never import back up: cells ← csv, xlsx_safety ← sheet_scan ← xlsx
+    for module, above in (("cells", {"csv", "xlsx"}), ("csv", {"xlsx"}), ("xlsx_safety", {"xlsx", "csv", "sheet_scan"}),
+                          ("sheet_scan", {"xlsx", "csv"})):
+        source = (folder / f"{module}.py").read_text(encoding="utf-8")
+        imported = set(re.findall(r"^from civicstats\.readers\.(\w+) import", source, re.M))
+        assert not imported & above, (module, imported)
 
 
 def test_read_header_takes_shared_strings_up_to_the_last_it_needs(tmp_path: Path):
@@ -591,7 +594,7 @@ def test_the_sheet_scan_refuses_entities_and_malformed_xml(tmp_path: Path, xml: 
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("xl/worksheets/sheet1.xml", xml)
     with pytest.raises(safety.Refused) as info:
-        safety.scan_sheet(path, "xl/worksheets/sheet1.xml")
+        sheet_scan.scan_sheet(path, "xl/worksheets/sheet1.xml")
     assert info.value.code == code
 
 
@@ -604,7 +607,7 @@ def test_the_sheet_scan_reads_only_the_direct_children_of_a_cell(tmp_path: Path)
     path = tmp_path / "b.xlsx"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("xl/worksheets/sheet1.xml", xml)
-    scan = safety.scan_sheet(path, "xl/worksheets/sheet1.xml", frozenset({7}))
+    scan = sheet_scan.scan_sheet(path, "xl/worksheets/sheet1.xml", frozenset({7}))
     assert scan.marked == [(4, 1, "error", "#DIV/0!"), (4, 2, "formula", "=SUM(A1:A2)")]
     assert (scan.rows, scan.columns, scan.styled) == (4, 3, {(4, 4)})
 

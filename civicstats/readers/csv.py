@@ -181,7 +181,7 @@ def check_bytes(data: bytes, origin: Origin, what: str = "CSV") -> None:
         raise _refuse(origin, "csv.is-xml" if xml else "csv.is-html", what=what)
 
 
-def read_text_table(text: str, origin: Origin, long_lines: bool = True, rows: int | None = None):
+def read_text_table(text: str, origin: Origin, rows: int | None = None):
     """Parse CSV text into a frame of text cells indexed by row number (the first ``rows`` rows: all if None).
 
     The header is taken as written: a name typed twice stays twice (pandas
@@ -200,10 +200,6 @@ def read_text_table(text: str, origin: Origin, long_lines: bool = True, rows: in
     width = text.count(sep, 0, end) + 1
     if width > MAX_COLUMNS:
         raise _refuse(origin, "header.too-many-columns", row=origin.header_row, width=width, limit=MAX_COLUMNS)
-    long = _long_cell(text, sep) if long_lines else None
-    if long is not None:  # refused before pandas copies it, and before any fuzzy matching reads it
-        raise _refuse(origin, "cell.too-long-file", row=origin.header_row - 1 + line_of(text, long),
-                      limit=MAX_CELL_CHARS)
     lines = line_of(text, len(text))
     cells, limit = lines * width, max_cells()
     if cells > limit and rows is None:
@@ -248,17 +244,6 @@ def _longest_run(data: bytes) -> tuple[int, int]:
     if len(data) - last > longest:
         longest, at = len(data) - last, last + 1
     return longest, at
-
-
-def _long_cell(text: str, sep: str) -> int | None:
-    """Where a cell longer than :data:`MAX_CELL_CHARS` starts, or None (linear time: runs tried from their start)."""
-    if len(text) <= MAX_CELL_CHARS:
-        return None
-    s = re.escape(sep)
-    plain = re.compile(f'(?<![^{s}\\r\\n"])[^{s}\\r\\n"]{{{MAX_CELL_CHARS + 1}}}')
-    quoted = re.compile(f'(?<![^{s}\\r\\n])"(?:[^"]|""){{{MAX_CELL_CHARS + 1}}}')
-    found = [m.start() for m in (plain.search(text), quoted.search(text)) if m]
-    return min(found, default=None)
 
 
 def _parser_problem(message: str, origin: Origin):
@@ -314,7 +299,7 @@ def read_csv(path: str | Path, max_bytes: int | None = None, rows: int | None = 
     try:
         text = decode(data, origin)
         del data  # the bytes are not kept while pandas reads the text
-        frame, problems, covered = screen_cells(read_text_table(text, origin, run > MAX_CELL_CHARS, rows), origin)
+        frame, problems, covered = screen_cells(read_text_table(text, origin, rows), origin)
     except DataError as exc:
         problems = exc.problems
     else:

@@ -5,8 +5,8 @@ allocates every cell from A1 to the farthest value, and a failed allocation
 aborts the process: :func:`check_extent` refuses a sheet over
 ``CIVICSTATS_MAX_XLSX_CELLS`` cells, default 1 million, never more than
 :data:`~civicstats.readers.xlsx_safety.HARD_MAX_CELLS`), its formula and
-error cells, and its cells styled as percentages. :func:`first_row` and
-:func:`shared_strings` read a sheet's header and no further. The parts are
+error cells, and its cells styled as percentages. :func:`first_row` reads a
+sheet's header and no further. The parts are
 read through :func:`~civicstats.readers.xlsx_safety.chunks` (bounded) and
 parsed by an expat parser refusing document types.
 """
@@ -32,7 +32,7 @@ from civicstats.readers.xlsx_safety import (
     xml_parser,
 )
 
-__all__ = ["SheetScan", "scan_sheet", "check_extent", "first_row", "shared_strings"]
+__all__ = ["SheetScan", "scan_sheet", "check_extent", "first_row"]
 
 
 @dataclass
@@ -158,26 +158,29 @@ def check_extent(scan: SheetScan) -> None:
         raise Refused("xlsx.too-many-columns", letters=letters, columns=columns, limit=MAX_COLUMNS)
 
 
-def first_row(path: Path, member: str) -> dict[int, tuple[str | None, str]]:
-    """Column index → (type, text) of the cells of a sheet's first row, parsing nothing beyond it."""
-    cells: dict[int, tuple[str | None, str]] = {}
-    place: list = [0, None, None]  # the next column; the open cell's (column, type); its text
+def first_row(path: Path, member: str) -> dict[int, str]:
+    """Column index → text of the cells of a sheet's first row, parsing nothing beyond it.
+
+    Shared strings are looked up, parsing their list only up to the last one the row uses.
+    """
+    cells: dict[int, list] = {}  # column → [type, text parts]
+    at: list = [0, None]  # the next column; the open cell
 
     def start(name: str, attrs: dict) -> None:
         tag = local_name(name)
         if tag == "c":
             ref = _CELL_REF.match(attrs.get("r") or "")
-            column = column_index(ref[1]) if ref and len(ref[1]) <= 3 else place[0]
-            place[:] = [column + 1, (column, attrs.get("t")), []]
-            parser.CharacterDataHandler = place[2].append
+            at[0] = (column_index(ref[1]) if ref and len(ref[1]) <= 3 else at[0]) + 1
+            at[1] = [attrs.get("t"), []]
+            if at[0] <= MAX_COLUMNS:
+                cells[at[0] - 1] = at[1]
+        elif tag in ("v", "t") and at[1] is not None:
+            parser.CharacterDataHandler = at[1][1].append
 
     def end(name: str) -> None:
-        tag = local_name(name)
-        if tag == "c" and place[1] is not None:
-            if place[1][0] < MAX_COLUMNS:
-                cells[place[1][0]] = (place[1][1], "".join(place[2]))
-            place[1:] = [None, None]
-            parser.CharacterDataHandler = None
+        tag, parser.CharacterDataHandler = local_name(name), None
+        if tag == "c":
+            at[1] = None
         elif tag in ("row", "sheetData"):
             raise Stop
 
@@ -185,21 +188,17 @@ def first_row(path: Path, member: str) -> dict[int, tuple[str | None, str]]:
     parser.EndElementHandler = end
     with opened(path) as zf:
         parse(parser, chunks(zf, zf.getinfo(member)), member, Stop)
-    return cells
+        texts = {j: (kind, "".join(parts)) for j, (kind, parts) in cells.items()}
+        wanted = {int(text) for kind, text in texts.values() if kind == "s" and text.strip().isdigit()}
+        strings = next((n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")), None)
+        found = _strings(zf, strings, wanted) if wanted and strings else {}
+    return {j: found.get(int(text), "") if kind == "s" and text.strip().isdigit() else text
+            for j, (kind, text) in texts.items()}
 
 
-def shared_strings(path: Path, wanted: set[int]) -> dict[int, str]:
-    """Shared strings number ``wanted`` of a workbook, parsing its list of strings only up to the last one wanted."""
+def _strings(zf: zipfile.ZipFile, member: str, wanted: set[int]) -> dict[int, str]:
+    """Shared strings number ``wanted``, parsing the list only up to the last one wanted."""
     found: dict[int, str] = {}
-    if wanted:
-        with opened(path) as zf:
-            member = next((n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")), None)
-            if member is not None:
-                _strings(zf, member, wanted, found)
-    return found
-
-
-def _strings(zf: zipfile.ZipFile, member: str, wanted: set[int], found: dict[int, str]) -> None:
     state: list = [0, None]  # the index of the next string; the text of the open one
 
     def start(name: str, attrs: dict) -> None:
@@ -219,3 +218,4 @@ def _strings(zf: zipfile.ZipFile, member: str, wanted: set[int], found: dict[int
     parser = xml_parser(start)
     parser.EndElementHandler = end
     parse(parser, chunks(zf, zf.getinfo(member)), member, Stop)
+    return found

@@ -51,7 +51,7 @@ from civicstats.errors import DataError, Origin, Problem
 from civicstats.naming import suggest
 from civicstats.readers import RawTable
 from civicstats.readers.cells import CONTROL, MAX_CELL_CHARS, column_letter, screen_cells
-from civicstats.readers.sheet_scan import check_extent, first_row, scan_sheet, shared_strings
+from civicstats.readers.sheet_scan import check_extent, first_row, scan_sheet
 from civicstats.readers.xlsx_safety import Book, Refused, inspect, max_bytes, max_cells, max_ratio
 
 __all__ = ["WorkbookReader", "reading", "open_workbook", "sheet_names", "read_sheet", "read_header", "cell_text",
@@ -147,12 +147,9 @@ class WorkbookReader:
         member = self._member(name)
         try:
             cells = first_row(self.path, member)
-            strings = shared_strings(self.path, {int(v) for t, v in cells.values() if t == "s" and v.strip().isdigit()})
         except Refused as exc:
             raise _whole(self.path, exc.code, sheet=name, **exc.params) from None
-        width = max(cells, default=-1) + 1
-        shown = [strings.get(int(v), "") if t == "s" and v.strip().isdigit() else v for t, v in
-                 (cells.get(j, (None, "")) for j in range(width))]
+        shown = [cells.get(j, "") for j in range(max(cells, default=-1) + 1)]
         return [v if v.strip() else f"Unnamed: {column_letter(j)}" for j, v in enumerate(shown)]
 
 
