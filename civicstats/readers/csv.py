@@ -45,7 +45,6 @@ DEFAULT_MAX_CELLS = 1_000_000
 HARD_MAX_CELLS = 20_000_000
 #: The part of the text the separator is detected from.
 SNIFF_LINES, SNIFF_CHARS = 20, 65_536
-
 #: Windows-1252 characters that, next to a letter, mean the bytes were Mac Roman text (é → Ž, à → ˆ, ô → ™).
 MAC_ROMAN_SIGNS = re.compile("(?<=[^\\W\\d_])[ŽˆŠ˜šžŸƒ‰‹›†‡‚„•]|[ŽˆŠ˜šžŸƒ‰‹›†‡‚„•](?=[^\\W\\d_])"
                              "|(?<=[^\\W\\d_])™(?=[a-z])")

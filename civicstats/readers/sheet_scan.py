@@ -1,14 +1,10 @@
 """The one parse of a sheet's XML, with expat, before python-calamine reads it.
 
-:func:`scan_sheet` finds how far the sheet's values reach (calamine
-allocates every cell from A1 to the farthest value, and a failed allocation
-aborts the process: :func:`check_extent` refuses a sheet over
-``CIVICSTATS_MAX_XLSX_CELLS`` cells, default 1 million, never more than
-:data:`~civicstats.readers.xlsx_safety.HARD_MAX_CELLS`), its formula and
-error cells, and its cells styled as percentages. :func:`first_row` reads a
-sheet's header and no further. The parts are
-read through :func:`~civicstats.readers.xlsx_safety.chunks` (bounded) and
-parsed by an expat parser refusing document types.
+calamine allocates every cell from A1 to a sheet's farthest value, and a
+failed allocation aborts the process: :func:`scan_sheet` measures the sheet
+(and finds its formula, error and percent-styled cells), :func:`check_extent`
+refuses it over ``CIVICSTATS_MAX_XLSX_CELLS`` cells (default 1 million).
+:func:`first_row` reads a sheet's header and no further.
 """
 
 from __future__ import annotations
@@ -18,26 +14,15 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from civicstats.readers import xlsx_safety as safety
 from civicstats.readers.cells import MAX_COLUMNS, column_index, column_letter
-from civicstats.readers.xlsx_safety import (
-    HARD_MAX_CELLS,
-    MAX_CELLS_ENV,
-    Refused,
-    Stop,
-    chunks,
-    local_name,
-    max_cells,
-    opened,
-    parse,
-    xml_parser,
-)
 
 __all__ = ["SheetScan", "scan_sheet", "check_extent", "first_row"]
 
 
 @dataclass
 class SheetScan:
-    """What the one parse of a sheet found (:func:`scan_sheet`)."""
+    """What the one safety.parse of a sheet found (:func:`scan_sheet`)."""
 
     rows: int  # from row 1 to the farthest value
     columns: int  # from column A to the farthest value
@@ -53,7 +38,7 @@ _CELL_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?\s*([0-9]+)")
 
 
 def scan_sheet(path: str | Path, member: str, styles: frozenset[int] = frozenset()) -> SheetScan:
-    """The sheet's extent, its formula and error cells, and its cells styled in ``styles``, in one expat parse.
+    """The sheet's extent, its formula and error cells, and its cells styled in ``styles``, in one expat safety.parse.
 
     Places cells as calamine does: by their reference, or, without one,
     after the previous cell of the row, in the row its ``<row r>`` names (or
@@ -70,7 +55,7 @@ def scan_sheet(path: str | Path, member: str, styles: frozenset[int] = frozenset
     text: list[str] | None = None  # where the text of the open <f> or <v> goes
     names: dict[str, str] = {}
     places: dict[str, int] = {}  # a reference's letters → its column index (-1: not letters)
-    parser = xml_parser()
+    parser = safety.xml_parser()
     parser.buffer_text = True
 
     def characters(data: str) -> None:
@@ -79,7 +64,7 @@ def scan_sheet(path: str | Path, member: str, styles: frozenset[int] = frozenset
     def start(name: str, attrs: dict) -> None:
         nonlocal depth, row, column, cell, text
         depth += 1
-        tag = names.get(name) or names.setdefault(name, local_name(name))
+        tag = names.get(name) or names.setdefault(name, safety.local_name(name))
         if cell is not None and cell[0] == depth - 1:  # a child of the open cell: the last of each name counts
             if tag == "v" or tag == "is":
                 cell[8] = True
@@ -91,7 +76,7 @@ def scan_sheet(path: str | Path, member: str, styles: frozenset[int] = frozenset
                 text = cell[5]
                 parser.CharacterDataHandler = characters
         elif tag == "c":
-            ref = attrs.get("r") or next((v for k, v in attrs.items() if local_name(k) == "r"), "")
+            ref = attrs.get("r") or next((v for k, v in attrs.items() if safety.local_name(k) == "r"), "")
             letters = ref.rstrip("0123456789")
             c = places.get(letters)
             if c is None:
@@ -105,7 +90,7 @@ def scan_sheet(path: str | Path, member: str, styles: frozenset[int] = frozenset
             column = c + 1
             cell = [depth, r, c, attrs.get("t"), attrs.get("s"), None, None, None, False]
         elif tag == "row":
-            r = attrs.get("r") or next((v for k, v in attrs.items() if local_name(k) == "r"), None)
+            r = attrs.get("r") or next((v for k, v in attrs.items() if safety.local_name(k) == "r"), None)
             if r is not None and r.strip().isdigit():
                 row = _number(r.strip()) - 1
             column = 0
@@ -135,27 +120,27 @@ def scan_sheet(path: str | Path, member: str, styles: frozenset[int] = frozenset
             if styles and style is not None and style.isdigit() and int(style) in styles:
                 scan.styled.add((r + 1, c))
             return
-        tag = names.get(name) or names.setdefault(name, local_name(name))
+        tag = names.get(name) or names.setdefault(name, safety.local_name(name))
         if tag == "row":
             row, column = row + 1, 0
         elif tag == "sheetData":
-            raise Stop
+            raise safety.Stop
 
     parser.StartElementHandler, parser.EndElementHandler = start, end
-    with opened(Path(path)) as zf:
-        parse(parser, chunks(zf, zf.getinfo(member)), member, Stop)
+    with safety.opened(Path(path)) as zf:
+        safety.parse(parser, safety.chunks(zf, zf.getinfo(member)), member, safety.Stop)
     return scan
 
 
 def check_extent(scan: SheetScan) -> None:
-    """Refuse a sheet whose farthest value makes it larger than :func:`max_cells`, or wider than the column cap."""
-    rows, columns, limit = scan.rows, scan.columns, max_cells()
+    """Refuse a sheet whose farthest value makes it larger than ``max_cells()``, or wider than the column cap."""
+    rows, columns, limit = scan.rows, scan.columns, safety.max_cells()
     letters = column_letter(columns - 1) if 0 < columns <= 1 << 20 else f"number {columns:,}"
     if rows * columns > limit:
-        raise Refused("xlsx.too-many-cells", letters=letters, rows=rows, columns=columns, cells=rows * columns,
-                      limit=limit, env=MAX_CELLS_ENV, hard=HARD_MAX_CELLS)
+        raise safety.Refused("xlsx.too-many-cells", letters=letters, rows=rows, columns=columns, cells=rows * columns,
+                      limit=limit, env=safety.MAX_CELLS_ENV, hard=safety.HARD_MAX_CELLS)
     if columns > MAX_COLUMNS:
-        raise Refused("xlsx.too-many-columns", letters=letters, columns=columns, limit=MAX_COLUMNS)
+        raise safety.Refused("xlsx.too-many-columns", letters=letters, columns=columns, limit=MAX_COLUMNS)
 
 
 def first_row(path: Path, member: str) -> dict[int, str]:
@@ -167,7 +152,7 @@ def first_row(path: Path, member: str) -> dict[int, str]:
     at: list = [0, None]  # the next column; the open cell
 
     def start(name: str, attrs: dict) -> None:
-        tag = local_name(name)
+        tag = safety.local_name(name)
         if tag == "c":
             ref = _CELL_REF.match(attrs.get("r") or "")
             at[0] = (column_index(ref[1]) if ref and len(ref[1]) <= 3 else at[0]) + 1
@@ -178,16 +163,16 @@ def first_row(path: Path, member: str) -> dict[int, str]:
             parser.CharacterDataHandler = at[1][1].append
 
     def end(name: str) -> None:
-        tag, parser.CharacterDataHandler = local_name(name), None
+        tag, parser.CharacterDataHandler = safety.local_name(name), None
         if tag == "c":
             at[1] = None
         elif tag in ("row", "sheetData"):
-            raise Stop
+            raise safety.Stop
 
-    parser = xml_parser(start)
+    parser = safety.xml_parser(start)
     parser.EndElementHandler = end
-    with opened(path) as zf:
-        parse(parser, chunks(zf, zf.getinfo(member)), member, Stop)
+    with safety.opened(path) as zf:
+        safety.parse(parser, safety.chunks(zf, zf.getinfo(member)), member, safety.Stop)
         texts = {j: (kind, "".join(parts)) for j, (kind, parts) in cells.items()}
         wanted = {int(text) for kind, text in texts.values() if kind == "s" and text.strip().isdigit()}
         strings = next((n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")), None)
@@ -202,20 +187,20 @@ def _strings(zf: zipfile.ZipFile, member: str, wanted: set[int]) -> dict[int, st
     state: list = [0, None]  # the index of the next string; the text of the open one
 
     def start(name: str, attrs: dict) -> None:
-        if local_name(name) == "si":
+        if safety.local_name(name) == "si":
             state[1] = []
             parser.CharacterDataHandler = state[1].append
 
     def end(name: str) -> None:
-        if local_name(name) == "si":
+        if safety.local_name(name) == "si":
             if state[0] in wanted:
                 found[state[0]] = "".join(state[1])
             state[0] += 1
             parser.CharacterDataHandler = None
             if state[0] > max(wanted):
-                raise Stop
+                raise safety.Stop
 
-    parser = xml_parser(start)
+    parser = safety.xml_parser(start)
     parser.EndElementHandler = end
-    parse(parser, chunks(zf, zf.getinfo(member)), member, Stop)
+    safety.parse(parser, safety.chunks(zf, zf.getinfo(member)), member, safety.Stop)
     return found

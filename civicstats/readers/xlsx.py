@@ -1,29 +1,18 @@
 """Excel workbooks (.xlsx): refused when hostile, read with python-calamine, never evaluated.
 
-A workbook first goes through the safety pass of
-:mod:`civicstats.readers.xlsx_safety` (size, zip bombs, XML document types,
-what the file really is), and a sheet read as a table through its one
-parse (far cells, formulas, cells styled as percentages). Values are then
-read by python-calamine, which never evaluates a formula, and turned into
-the text cells every reader returns (``12.0`` → ``"12"``, ``33.6`` →
-``"33.6"``, dates → ``YYYY-MM-DD``, booleans → ``true``/``false``). A
-formula, an Excel error value, merged cells, a control character or a cell
-longer than a spreadsheet cell can be are problems located to the cell: the
-data must be typed values, one per cell.
+A workbook goes through the safety pass (:mod:`~civicstats.readers.xlsx_safety`),
+a sheet read as a table through its one parse (:mod:`~civicstats.readers.sheet_scan`),
+then calamine reads its values, which become text cells (``12.0`` → ``"12"``,
+dates → ``YYYY-MM-DD``, booleans → ``true``/``false``). Formulas, Excel
+errors, merged cells, control characters and over-long cells are problems
+located to the cell. What a cell shows is what is read: a number formatted
+as a percentage is read as shown in a ``*_pct`` column and is a problem
+elsewhere; a date in a column of text dates on the 1st of a month is a
+problem (Excel turns a typed ``2018-03`` into 1 March 2018).
 
-What a cell shows is what is read, never silently something else:
-
-* a cell formatted as a percentage (``33,6 %``, stored as ``0.336``) is
-  read as ``33.6`` in a column of percentages (``*_pct``), and is a problem
-  in any other column;
-* a date in a column of text dates (``as_of``: a year, ``YYYY-MM`` or
-  ``YYYY-MM-DD``) is read as ``YYYY-MM-DD`` when its day says it was typed
-  as a day; on the 1st of a month it is a problem, since Excel turns a typed
-  ``2018-03`` into 1 March 2018 (type the text instead).
-
-A :class:`WorkbookReader` is checked once and reads each sheet once; within
-``with reading():`` (a check, a load) every read of the same file shares
-one, and nothing is kept after it: no file stays open between reads.
+A :class:`WorkbookReader` checks its file once and reads each sheet once;
+within ``with reading():`` every read of one file shares one reader, and
+nothing is kept after it. No file stays open between reads.
 
 >>> import tempfile, pathlib, openpyxl
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
@@ -49,7 +38,7 @@ from pathlib import Path
 
 from civicstats.errors import DataError, Origin, Problem
 from civicstats.naming import suggest
-from civicstats.readers import RawTable
+from civicstats.readers import RawTable, file_identity
 from civicstats.readers.cells import CONTROL, MAX_CELL_CHARS, column_letter, screen_cells
 from civicstats.readers.sheet_scan import check_extent, first_row, scan_sheet
 from civicstats.readers.xlsx_safety import Book, Refused, inspect, max_bytes, max_cells, max_ratio
@@ -70,11 +59,8 @@ def _whole(path: Path, code: str, sheet: str | None = None, **params) -> DataErr
 
 
 class WorkbookReader:
-    """One workbook, through the safety pass once; its sheets read (and kept) once each.
-
-    Raises :class:`~civicstats.errors.DataError` when the file is not a
-    workbook or is refused. No file is held open between two reads.
-    """
+    """One workbook, through the safety pass once (a :class:`~civicstats.errors.DataError` if it is refused); its
+    sheets read, and kept, once each. No file is held open between two reads."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -160,14 +146,12 @@ _reading: contextvars.ContextVar[dict | None] = contextvars.ContextVar("civicsta
 @contextlib.contextmanager
 def reading():
     """Within it, every read of the same workbook file shares one :class:`WorkbookReader`; all forgotten on leaving."""
-    if _reading.get() is not None:
-        yield
-        return
-    token = _reading.set({})
+    token = _reading.set({}) if _reading.get() is None else None
     try:
         yield
     finally:
-        _reading.reset(token)
+        if token is not None:
+            _reading.reset(token)
 
 
 def open_workbook(path: str | Path) -> WorkbookReader:
@@ -176,8 +160,7 @@ def open_workbook(path: str | Path) -> WorkbookReader:
     if books is None:
         return WorkbookReader(path)
     try:
-        st = path.stat()
-        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, max_bytes(), max_ratio(), max_cells())
+        key = (*file_identity(path), max_bytes(), max_ratio(), max_cells())
     except OSError:
         return WorkbookReader(path)  # which says why
     if key not in books:
@@ -191,33 +174,19 @@ def open_workbook(path: str | Path) -> WorkbookReader:
 
 
 def sheet_names(path: str | Path) -> list[str]:
-    """The sheets of a workbook, in order, after checking it is safe to read.
-
-    Raises :class:`~civicstats.errors.DataError` when the file is not a
-    workbook or is refused (see the module's docstring).
-    """
+    """The sheets of a workbook, in order; a :class:`~civicstats.errors.DataError` if it is refused."""
     return open_workbook(path).sheet_names
 
 
 def read_sheet(path: str | Path, name: str) -> RawTable:
-    """Sheet ``name`` of a workbook as a :class:`RawTable` of text cells.
-
-    Row 1 is the header; the index holds each row's number in the sheet;
-    blank rows are dropped. Formulas are never evaluated: a formula, an Excel
-    error value or merged cells are problems of the table (``problems``),
-    located to the cell.
-    """
+    """Sheet ``name`` as a :class:`RawTable` of text cells: row 1 the header, each row indexed by its number, blank
+    rows dropped; formulas, Excel errors and merged cells are its ``problems``, located to the cell."""
     return open_workbook(path).read_sheet(name)
 
 
 def read_header(path: str | Path, name: str) -> list[str]:
-    """The first row of sheet ``name`` (its column names), reading nothing beyond it.
-
-    For sheets that are not read as tables (to tell what table a renamed
-    sheet holds): the sheet's XML is parsed up to the end of its first row
-    and shared strings up to the last one that row uses, whatever the sheet
-    holds below.
-    """
+    """The first row of sheet ``name`` (its column names), reading nothing beyond it: for sheets not read as tables
+    (to tell what table a renamed sheet holds)."""
     return open_workbook(path).read_header(name)
 
 
@@ -289,25 +258,6 @@ def _as_text(cells, kind: str | None = None) -> None:
             return
     cells[:] = [v if type(v) is str else cell_text(v) for v in cells]
 
-
-
-def _share_repeats(cells) -> None:
-    """Make the equal cells of a column of text one string object, in place, when the column repeats its values.
-
-    calamine gives every cell a string of its own, scattered in memory, and
-    every pass over a column (lengths, control characters, distinct values,
-    yes or no) pays for reaching each. A column of a few values (levels,
-    yes/no answers, sources) then costs what a column of a few strings does.
-    Columns of mostly distinct values (names, SIRENs) are left as they are,
-    as a sample of the column tells. The values are unchanged.
-    """
-    import numpy as np
-
-    n = len(cells)
-    if n < 4096 or len(set(cells[:: n // 1024])) > 256:
-        return
-    first = {}  # each value → its first string (a dict: one pass in C, faster here than pandas' factorize)
-    cells[:] = np.fromiter(map(first.setdefault, cells, cells), dtype=object, count=n)
 
 
 def _fields(sheet: str) -> dict:
@@ -417,7 +367,6 @@ def _frame(rows: list[list], origin: Origin, marked, merges, styled: set = froze
                             covered)
             kind = None
         _as_text(cells[j], kind)
-        _share_repeats(cells[j])
         lengths[j] = np.fromiter(map(len, cells[j]), dtype=np.int64, count=cells.shape[1])
     # a column with neither a name nor a value is formatting, not data
     keep = [j for j in range(width) if header[j].strip() or lengths[j].any()]

@@ -1,27 +1,21 @@
 """The safety pass over an Excel workbook: refuse it when hostile, before anything parses it.
 
 A workbook is a zip of XML files, and a file from outside can be built to
-hurt whoever opens it. Before python-calamine (which reads the values) sees
-a workbook, :func:`inspect` checks it:
+hurt whoever opens it. :func:`inspect` refuses, saying why:
 
-* it must be a zip (a CSV file renamed ``.xlsx``, an old ``.xls``, a web
-  page or an OpenDocument ``.ods`` are each refused with a message saying
-  what they are), not encrypted, of at most :data:`MAX_MEMBERS` members and
-  :data:`MAX_SHEETS` sheets;
-* the file, and its members' sizes as the zip directory declares them, must
-  stay under ``CIVICSTATS_MAX_XLSX_BYTES`` (default 32 MB), and no member
-  over 1 MB, nor all together, may expand more than
-  ``CIVICSTATS_MAX_XLSX_RATIO`` times (default 200: zip bombs);
-* declared sizes are not trusted: members are read through :mod:`zipfile`
-  (which inflates in bounded chunks and checks each member's checksum) and
-  refused as soon as one gives more bytes than declared;
-* XML declaring a document type (``<!DOCTYPE``, ``<!ENTITY``: "billion
-  laughs", external entities) is refused, never expanded: expat parses the
-  prolog of every XML part, and a document type can only be there. A list
-  of shared strings may not declare more strings than its bytes can hold.
+* what is not a zip (a CSV file, an old ``.xls``, a web page or an ``.ods``
+  under an ``.xlsx`` name), an encrypted zip, more than :data:`MAX_MEMBERS`
+  members or :data:`MAX_SHEETS` sheets;
+* more than ``CIVICSTATS_MAX_XLSX_BYTES`` (default 32 MB) in the file or in
+  its members' declared sizes; a member over 1 MB, or all together,
+  expanding more than ``CIVICSTATS_MAX_XLSX_RATIO`` times (default 200);
+* a member giving more bytes than declared: members are read through
+  :mod:`zipfile` (bounded chunks, checksums checked), never trusted;
+* XML declaring a document type or entities ("billion laughs", external
+  entities): expat parses the prolog of every part, the only place one can
+  be; a list of shared strings declaring more strings than it can hold.
 
-A sheet read as a table is then parsed by :mod:`civicstats.readers.sheet_scan`
-before calamine allocates it.
+A sheet read as a table is then parsed by :mod:`civicstats.readers.sheet_scan`.
 """
 
 from __future__ import annotations
@@ -98,10 +92,8 @@ class Book:
 def chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
     """The bytes of member ``info``, in chunks, refused as soon as they are more than its declared size.
 
-    :mod:`zipfile` inflates in bounded chunks and checks the checksum where
-    the member ends; told the member is larger than declared, it lets a
-    member that inflates past its declared size show it, rather than cut it
-    short (and call its checksum wrong).
+    zipfile checks the checksum where the member ends; told it is larger than declared, it lets a member that
+    inflates past its declared size show it, rather than cut it short.
     """
     wider = copy.copy(info)
     wider.file_size = info.file_size + 2 * CHUNK
