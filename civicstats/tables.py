@@ -238,9 +238,9 @@ def _validated(name: str, d: Discovery) -> pd.DataFrame:
     if d.problems.get(name):  # its rows are in the source, but not where they can be read
         raise DataError(d.problems[name])
     own_part, *derived = d.parts[name]
-    from civicstats.readers.xlsx import reading
+    from civicstats.readers import reading
 
-    with reading():  # a workbook read for several parts is checked and opened once
+    with reading():  # a file read for several parts is read once
         return _validated_parts(name, d, own_part, derived)
 
 

@@ -24,7 +24,7 @@ import pytest
 import civicstats as cs
 from civicstats.check import check
 from civicstats.errors import DataError, DataWarning
-from civicstats.readers import sheet_scan, xlsx
+from civicstats.readers import reading, sheet_scan, xlsx
 from civicstats.readers import xlsx_safety as safety
 from tests.conftest import write_book as book
 from tests.conftest import write_csv
@@ -548,7 +548,7 @@ def parsed(monkeypatch) -> list[str]:
 def test_a_thousand_row_sheet_is_parsed_once_and_read(tmp_path: Path, parsed: list[str]):
     path = _cells_book(tmp_path / "b.xlsx", _rows(2, 1001))
     assert safety.max_cells() == safety.DEFAULT_MAX_CELLS
-    with xlsx.reading():
+    with reading():
         assert len(xlsx.read_sheet(path, "participatory_budgets").frame) == 1000
         assert len(xlsx.read_sheet(path, "participatory_budgets").frame) == 1000
     assert parsed == ["xl/worksheets/sheet1.xml"]
@@ -665,7 +665,7 @@ def _shown_otherwise_book(path: Path) -> Path:
 def test_a_sheet_read_twice_reads_the_same_within_and_without_one_reading(tmp_path: Path):
     path = _shown_otherwise_book(tmp_path / "b.xlsx")
     alone = [xlsx.read_sheet(path, "open_data_adopters") for _ in range(2)]
-    with xlsx.reading():
+    with reading():
         shared = [xlsx.read_sheet(path, "open_data_adopters") for _ in range(2)]
     for table in (*alone, *shared):
         assert table.frame.equals(alone[0].frame) and [str(p) for p in table.problems] == [
@@ -695,7 +695,7 @@ def test_a_refused_workbook_is_never_opened_by_calamine_and_says_why_each_time(t
     monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", refuse)
     told = []
     for shared in (False, True, True):
-        with xlsx.reading() if shared else contextlib.nullcontext():
+        with reading() if shared else contextlib.nullcontext():
             with pytest.raises(DataError) as info:
                 xlsx.read_sheet(path, "participatory_budgets")
         told.append([str(p) for p in info.value.problems])

@@ -9,6 +9,8 @@ Readers never validate values; they refuse files they cannot read with a
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -19,7 +21,7 @@ from civicstats.readers.cells import env_limit
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["RawTable", "MAX_CSV_BYTES", "MAX_CSV_BYTES_ENV", "max_csv_bytes", "file_identity"]
+__all__ = ["RawTable", "MAX_CSV_BYTES", "MAX_CSV_BYTES_ENV", "max_csv_bytes", "file_identity", "reading", "read_once"]
 
 #: Environment variable: largest CSV file read, in bytes.
 MAX_CSV_BYTES_ENV = "CIVICSTATS_MAX_CSV_BYTES"
@@ -56,3 +58,26 @@ def file_identity(path) -> tuple:
     """What says a file is unchanged: path, inode, size, modification time (ns)."""
     st = os.stat(path)
     return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+#: What the ``with reading():`` under way has read: key → what reading gave, or the DataError it raised.
+_session: contextvars.ContextVar[dict | None] = contextvars.ContextVar("civicstats_reading", default=None)
+
+
+@contextlib.contextmanager
+def reading():
+    """Within it (a check, a load), a file is read once, however often it is asked for; all forgotten on leaving."""
+    token = _session.set({}) if _session.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _session.reset(token)
+
+
+def read_once(key: tuple, read):
+    """``read()``, or what it gave for ``key`` earlier in the ``with reading():`` under way."""
+    found = _session.get()
+    if found is not None and key not in found:
+        found[key] = read()
+    return read() if found is None else found[key]

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -54,10 +55,7 @@ def column_letter(index: int) -> str:
 
 def column_index(letters: str) -> int:
     """0-based column index of spreadsheet letters (any case)."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
+    return functools.reduce(lambda n, ch: n * 26 + ord(ch) - 64, letters.upper(), 0) - 1
 
 
 def screen_cells(frame, origin: Origin) -> tuple[object, list, set]:

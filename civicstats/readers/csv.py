@@ -2,9 +2,8 @@
 
 Detected, not guessed: a byte-order mark, UTF-8 or Windows-1252 text, the
 separator (comma, semicolon or tab), and lines ending in ``\\r\\n``, ``\\n``
-or ``\\r`` alone (Excel for Mac's "CSV (Macintosh)"). Decimal commas are handled when cells are
-parsed (:mod:`civicstats.schema`). Files that are not text (a workbook saved
-as ``.csv``, binary data) are refused with a message saying what they are.
+or ``\\r`` alone (Excel for Mac's "CSV (Macintosh)"). Files that are not
+text (a workbook saved as ``.csv``, binary data) are refused, saying what they are.
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
@@ -24,7 +23,7 @@ import stat
 from pathlib import Path
 
 from civicstats.errors import DataError, Origin
-from civicstats.readers import MAX_CSV_BYTES_ENV, RawTable, max_csv_bytes
+from civicstats.readers import MAX_CSV_BYTES_ENV, RawTable, file_identity, max_csv_bytes, read_once
 from civicstats.readers.cells import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -265,15 +264,25 @@ def _parser_problem(message: str, origin: Origin):
     return origin.problem(None, None, None, code="csv.malformed", detail=detail)
 
 
-def _no_block(path: str, flags: int) -> int:
-    """Open without waiting: a named pipe with no writer would block ``open`` for ever."""
-    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+def read_csv(path: str | Path, max_bytes: int | None = None, rows: int | None = None) -> RawTable:
+    """Read one CSV file into a :class:`RawTable` of text cells (its first ``rows`` rows: all if None).
 
-
-def _read_bytes(path: Path, origin: Origin, limit: int) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes, else a :class:`DataError` saying why not."""
+    Within :func:`civicstats.readers.reading`, a file is read once.
+    """
+    path, limit = Path(path), max_csv_bytes() if max_bytes is None else max_bytes
     try:
-        with open(path, "rb", opener=_no_block) as fh:
+        key = ("csv", *file_identity(path), limit, max_cells(), rows)
+    except OSError:
+        return _read(path, limit, rows)  # which says why
+    table = read_once(key, lambda: _read(path, limit, rows))
+    return RawTable(table.frame.copy(deep=False), table.origin, list(table.problems), set(table.covered))
+
+
+def _read(path: Path, limit: int, rows: int | None) -> RawTable:
+    origin = Origin(str(path))
+    try:
+        # opened without waiting: a named pipe with no writer would block ``open`` for ever
+        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | getattr(os, "O_NONBLOCK", 0))) as fh:
             st = os.fstat(fh.fileno())
             if not stat.S_ISREG(st.st_mode):  # a device or a pipe could be endless, or block
                 raise _refuse(origin, "csv.not-a-regular-file")
@@ -284,14 +293,6 @@ def _read_bytes(path: Path, origin: Origin, limit: int) -> bytes:
     except OSError as exc:
         raise _refuse(origin, "file.unreadable", reason=exc.strerror or str(exc)) from None
     check_bytes(data, origin)
-    return data
-
-
-def read_csv(path: str | Path, max_bytes: int | None = None, rows: int | None = None) -> RawTable:
-    """Read one CSV file into a :class:`RawTable` of text cells (its first ``rows`` rows: all if None)."""
-    path = Path(path)
-    origin = Origin(str(path))
-    data = _read_bytes(path, origin, max_csv_bytes() if max_bytes is None else max_bytes)
     run, at = _longest_run(data)
     if run > 4 * MAX_CELL_CHARS:  # refused before decoding: a 30 MB cell costs no 30 MB of text
         raise _refuse(origin, "cell.too-long-file", row=origin.header_row - 1 + line_of(data, at), limit=MAX_CELL_CHARS)

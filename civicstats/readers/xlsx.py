@@ -11,8 +11,8 @@ elsewhere; a date in a column of text dates on the 1st of a month is a
 problem (Excel turns a typed ``2018-03`` into 1 March 2018).
 
 A :class:`WorkbookReader` checks its file once and reads each sheet once;
-within ``with reading():`` every read of one file shares one reader, and
-nothing is kept after it. No file stays open between reads.
+within :func:`civicstats.readers.reading` every read of one file shares one
+reader, and nothing is kept after it. No file stays open between reads.
 
 >>> import tempfile, pathlib, openpyxl
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
@@ -28,8 +28,6 @@ nothing is kept after it. No file stays open between reads.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime
 import itertools
 import math
@@ -38,12 +36,12 @@ from pathlib import Path
 
 from civicstats.errors import DataError, Origin, Problem
 from civicstats.naming import suggest
-from civicstats.readers import RawTable, file_identity
+from civicstats.readers import RawTable, file_identity, read_once
 from civicstats.readers.cells import CONTROL, MAX_CELL_CHARS, column_letter, screen_cells
 from civicstats.readers.sheet_scan import check_extent, first_row, scan_sheet
 from civicstats.readers.xlsx_safety import Book, Refused, inspect, max_bytes, max_cells, max_ratio
 
-__all__ = ["WorkbookReader", "reading", "open_workbook", "sheet_names", "read_sheet", "read_header", "cell_text",
+__all__ = ["WorkbookReader", "open_workbook", "sheet_names", "read_sheet", "read_header", "cell_text",
            "RESPONSES_SHEET", "MAX_CELL_PROBLEMS", "TEXT_DATE_PATTERN"]
 
 #: The sheet of per-collectivity answers (read by civicstats.readers.responses).
@@ -139,38 +137,14 @@ class WorkbookReader:
         return [v if v.strip() else f"Unnamed: {column_letter(j)}" for j, v in enumerate(shown)]
 
 
-#: The workbooks of the ``with reading():`` under way (file identity → WorkbookReader, or why it is refused).
-_reading: contextvars.ContextVar[dict | None] = contextvars.ContextVar("civicstats_workbooks", default=None)
-
-
-@contextlib.contextmanager
-def reading():
-    """Within it, every read of the same workbook file shares one :class:`WorkbookReader`; all forgotten on leaving."""
-    token = _reading.set({}) if _reading.get() is None else None
-    try:
-        yield
-    finally:
-        if token is not None:
-            _reading.reset(token)
-
-
 def open_workbook(path: str | Path) -> WorkbookReader:
     """The reader of workbook ``path``: the one of the ``with reading():`` under way, or a new one."""
-    path, books = Path(path), _reading.get()
-    if books is None:
-        return WorkbookReader(path)
+    path = Path(path)
     try:
-        key = (*file_identity(path), max_bytes(), max_ratio(), max_cells())
+        key = ("xlsx", *file_identity(path), max_bytes(), max_ratio(), max_cells())
     except OSError:
         return WorkbookReader(path)  # which says why
-    if key not in books:
-        try:
-            books[key] = WorkbookReader(path)
-        except DataError as exc:
-            books[key] = exc
-    if isinstance(books[key], DataError):
-        raise DataError(books[key].problems)
-    return books[key]
+    return read_once(key, lambda: WorkbookReader(path))
 
 
 def sheet_names(path: str | Path) -> list[str]:
