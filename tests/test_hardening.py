@@ -872,7 +872,7 @@ def test_a_percent_format_on_a_count_is_a_located_problem(tmp_path: Path):
     path = _od_book(tmp_path / "book.xlsx", ["2018-10", "region", 0.05, "", "", "", "", "ODF", ""], {2: 3})
     with pytest.raises(DataError) as info:
         cs.load("open_data_adopters", path)
-    p = next(p for p in info.value.problems if "percentage" in p.text())
+    p = next(p for p in info.value.problems if p.code == "xlsx.percent-outside-pct")
     assert (p.sheet, p.row, p.column, p.value, p.cell) == ("open_data_adopters", 2, "count", "5 %", "C2")
 
 
@@ -905,9 +905,9 @@ def test_control_characters_are_refused_in_any_workbook_cell(tmp_path: Path, cha
         cs.load("participatory_budgets", path)
     p = info.value.problems[0]
     if char in "\x00\x1b":  # raw, not even well-formed XML: the sheet is refused whole (Excel writes _x001B_)
-        assert "corrupt" in p.text()
+        assert p.code == "xlsx.malformed-part" and "corrupt" in p.text()
         return
-    assert (p.row, p.column, p.cell) == (2, "unit", "C2") and "control character" in p.text()
+    assert (p.row, p.column, p.cell, p.code) == (2, "unit", "C2", "cell.control-character")
 
 
 def test_control_characters_are_refused_in_any_csv_cell(tmp_path: Path):

@@ -95,12 +95,13 @@ def test_a_formula_is_a_located_problem_never_evaluated(tmp_path: Path):
     rows[1][4] = '=HYPERLINK("http://example.org")'
     path = book(tmp_path / "b.xlsx", {"participatory_budgets": rows})
     error = load_error("participatory_budgets", path)
-    located = [(p.sheet, p.row, p.column, p.value, p.text()) for p in error.problems]
-    rule = "a formula where a value belongs: type the value itself"
+    located = [(p.sheet, p.row, p.column, p.value, p.code) for p in error.problems]
     assert located == [
-        ("participatory_budgets", 2, "note", '=HYPERLINK("http://example.org")', rule),
-        ("participatory_budgets", 4, "count", "=SUM(B2:B3)", rule),
+        ("participatory_budgets", 2, "note", '=HYPERLINK("http://example.org")', "xlsx.formula"),
+        ("participatory_budgets", 4, "count", "=SUM(B2:B3)", "xlsx.formula"),
     ]  # one problem per cell: not also "a value is required" for the count
+    assert str(error.problems[1]).endswith("value '=SUM(B2:B3)': a formula where a value belongs: type the value itself")
+    assert error.problems[1].text("fr") == "une formule à la place d'une valeur : tapez la valeur elle-même"
 
 
 def test_excel_error_values_are_located(tmp_path: Path):
@@ -109,7 +110,7 @@ def test_excel_error_values_are_located(tmp_path: Path):
     rewrite_member(path, "xl/worksheets/sheet1.xml",
                    lambda x: x.replace(b'<c r="B3" t="n"><v>47</v></c>', b'<c r="B3" t="e"><v>#DIV/0!</v></c>'))
     error = load_error("participatory_budgets", path)
-    assert [(p.row, p.column, p.value) for p in error.problems] == [(3, "count", "#DIV/0!")]
+    assert [(p.row, p.column, p.value, p.code) for p in error.problems] == [(3, "count", "#DIV/0!", "xlsx.error-value")]
     assert "an Excel error (#DIV/0!)" in error.problems[0].text()
 
 
@@ -119,8 +120,9 @@ def test_merged_cells_are_named_by_their_range(tmp_path: Path):
     wb["participatory_budgets"].merge_cells("A3:B3")
     wb.save(path)
     error = load_error("participatory_budgets", path)
-    assert [(p.row, p.column, p.text()) for p in error.problems] == [
-        (3, "year", "merged cells A3:B3: unmerge them (each cell holds its own value)")]
+    assert [(p.row, p.column, p.code, p.params) for p in error.problems] == [
+        (3, "year", "xlsx.merged", {"range": "A3:B3"})]
+    assert error.problems[0].text() == "merged cells A3:B3: unmerge them (each cell holds its own value)"
 
 
 def test_header_problems_come_from_the_schema(tmp_path: Path):
