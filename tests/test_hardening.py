@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import time
 import warnings
 import zipfile
 from collections.abc import Callable
