@@ -95,7 +95,13 @@ def check(path: str | Path, table: str | None = None) -> CheckReport:
     The report is invalid when the source holds no table at all, or not
     ``table``: a check never says "ok" on rows it did not read.
     """
-    path = Path(path)
+    from civicstats.readers import reading
+
+    with reading():  # each workbook checked and each sheet read once; nothing kept afterwards
+        return _check(Path(path), table)
+
+
+def _check(path: Path, table: str | None) -> CheckReport:
     report = CheckReport(str(path))
     try:
         d = discover(path, table=table)

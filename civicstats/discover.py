@@ -366,11 +366,11 @@ def _workbook(book: Path, found: dict[str, Part], exports: list[Part], notes: li
 
 def export_kind(path: Path) -> str | None:
     """The kind of export a CSV file is, from its header: ``"observatory"``, ``"responses"`` or None."""
-    from civicstats.readers import read_csv_cached
+    from civicstats.readers.csv import read_csv_header
     from civicstats.readers.observatory import is_observatory
     from civicstats.readers.responses import CATEGORIES
 
-    columns = [str(c).strip().lower() for c in read_csv_cached(path).frame.columns]
+    columns = [str(c).strip().lower() for c in read_csv_header(path)]
     if is_observatory(columns):
         return "observatory"
     if {"as_of", "siren", "level", *CATEGORIES} <= set(columns):

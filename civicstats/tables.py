@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from civicstats import paths
 from civicstats.discover import DERIVED, RESPONSES, SHIPPED, Discovery, Part, discover
 from civicstats.errors import DataError, Origin, Problem
-from civicstats.readers import RawTable, file_identity, read_csv_cached
+from civicstats.readers import RawTable, file_identity
 from civicstats.schema import sort_problems, spec, table_names, validate
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 Source = str | Path | None
 
 __all__ = ["load", "datasets", "sources", "read_raw", "source_ids", "official_limits", "combine",
-           "adoption_from_responses", "RESPONSES", "read_csv_cached"]
+           "adoption_from_responses", "RESPONSES"]
 
 
 def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
@@ -92,28 +92,9 @@ def read_part(part: Part) -> RawTable:
         from civicstats.readers.xlsx import read_sheet
 
         return read_sheet(part.path, part.sheet)
-    return read_csv_cached(part.path)
+    from civicstats.readers.csv import read_csv
 
-
-def _prefetching(parts: list[Part]):
-    """Read the workbook sheets among ``parts`` in the background (:func:`civicstats.readers.xlsx.prefetch`)
-    while the caller does other work; on leaving, the sheets it started reading and nobody took (a failure
-    before) are forgotten."""
-    import contextlib
-
-    sheets: dict[Path, list[str]] = {}
-    for part in parts:
-        if part.sheet is not None:
-            sheets.setdefault(part.path, []).append(part.sheet)
-    stack = contextlib.ExitStack()
-    if sheets:
-        from civicstats.readers import xlsx
-
-        for path, names in sheets.items():
-            reader = xlsx.prefetch(path, names)
-            if reader is not None:
-                stack.callback(reader.forget)
-    return stack
+    return read_csv(part.path)
 
 
 def _deriver(kind: str, table: str):
@@ -257,8 +238,9 @@ def _validated(name: str, d: Discovery) -> pd.DataFrame:
     if d.problems.get(name):  # its rows are in the source, but not where they can be read
         raise DataError(d.problems[name])
     own_part, *derived = d.parts[name]
-    # the sheets read after the tables a foreign key names (responses, say): read meanwhile
-    with _prefetching(derived):
+    from civicstats.readers import reading
+
+    with reading():  # a file read for several parts is read once
         return _validated_parts(name, d, own_part, derived)
 
 
@@ -270,7 +252,7 @@ def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part
         texts = [read_part(own_part)]
     references = _references(name, d)
     if name in BOUNDED_BY_OFFICIAL and any(p.sheet is not None for p in derived):
-        try:  # loaded now, while the sheets prefetched are read; what goes wrong is raised again below, in turn
+        try:  # loaded first; what goes wrong is raised again below, in turn
             _official(d)
         except DataError:
             pass

@@ -112,7 +112,7 @@ def hand_book(path: Path, sheets: dict[str, bytes], styles: bytes | None = None)
 
 
 def _inline_row(r: int, values: list[str | float], styles: dict[int, int] | None = None) -> bytes:
-    from civicstats.readers.xlsx import column_letter
+    from civicstats.readers.cells import column_letter
 
     cells = []
     for j, v in enumerate(values):

@@ -338,7 +338,7 @@ def test_decoded_text_is_the_text_or_a_refusal(text: str, encoding: str):
 
 
 # --------------------------------------------------------------------------
-# Shortcuts that must give what the long way gives: cells shared, numbers written once, personal data searched joined
+# Shortcuts that must give what the long way gives: numbers written once, personal data searched joined
 
 #: Examples per test of these shortcuts (arrays of a few thousand cells: a few examples suffice).
 ARRAY_EXAMPLES = max(settings().max_examples // 3, 1)
@@ -358,23 +358,6 @@ def _column(pool: list, n: int, seed: int):
 
 def _copy(value):
     return (value + "\x00")[:-1] if isinstance(value, str) else value
-
-
-@settings(max_examples=ARRAY_EXAMPLES, **SETTINGS)
-@given(st.lists(st.text(max_size=12), min_size=1, max_size=10), st.sampled_from([0, 5, 255, 400, 5000]),
-       st.integers(4096, 6000), st.integers(0, 2**32))
-def test_sharing_repeated_cells_leaves_every_value_as_it_was(typed: list[str], more: int, n: int, seed: int):
-    """Columns of a few values (shared) and of many (left as they are): the values never change."""
-    from civicstats.readers import xlsx
-
-    pool = typed + [f"{typed[0]}{i}" for i in range(more)]
-    cells = _column(pool, n, seed)
-    before = list(cells)
-    xlsx._share_repeats(cells)
-    assert cells.dtype == object and len(cells) == n
-    assert list(cells) == before and all(type(c) is str for c in cells)
-    if len(set(pool)) <= 256:  # a column of few values: its equal cells are one object each
-        assert len({id(c) for c in cells}) == len(set(before))
 
 
 FLOATS = st.one_of(

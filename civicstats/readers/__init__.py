@@ -9,18 +9,23 @@ Readers never validate values; they refuse files they cannot read with a
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from civicstats.errors import Origin, Problem
+from civicstats.readers.cells import env_limit
 
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = ["RawTable", "MAX_CSV_BYTES", "MAX_CSV_BYTES_ENV", "max_csv_bytes", "file_identity", "reading", "read_once"]
+
 #: Environment variable: largest CSV file read, in bytes.
 MAX_CSV_BYTES_ENV = "CIVICSTATS_MAX_CSV_BYTES"
-#: Largest CSV file read when the environment does not say (32 MB: what a check reads within its budget of 2 s and 100 MB).
+#: Largest CSV file read when the environment does not say (32 MB: a check's budget is 2 s and 100 MB).
 MAX_CSV_BYTES = 32 * 1024 * 1024
 
 
@@ -30,11 +35,7 @@ def max_csv_bytes() -> int:
     >>> max_csv_bytes() == MAX_CSV_BYTES or MAX_CSV_BYTES_ENV in os.environ
     True
     """
-    text = os.environ.get(MAX_CSV_BYTES_ENV, "").strip().replace("_", "")
-    try:
-        return int(text) if text else MAX_CSV_BYTES
-    except ValueError:
-        raise ValueError(f"environment variable {MAX_CSV_BYTES_ENV} must be a whole number, not {text!r}") from None
+    return env_limit(MAX_CSV_BYTES_ENV, MAX_CSV_BYTES)
 
 
 @dataclass
@@ -54,31 +55,29 @@ class RawTable:
 
 
 def file_identity(path) -> tuple:
-    """What says a file is unchanged: path, inode, size, modification time (ns).
-
-    The one caching rule of civicstats: a result read from a file is reused
-    only while the file's identity is the same.
-    """
+    """What says a file is unchanged: path, inode, size, modification time (ns)."""
     st = os.stat(path)
     return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-_csv_cache: dict[tuple, RawTable] = {}
-_CSV_KEPT = 16
+#: What the ``with reading():`` under way has read: key → what reading gave, or the DataError it raised.
+_session: contextvars.ContextVar[dict | None] = contextvars.ContextVar("civicstats_reading", default=None)
 
 
-def read_csv_cached(path) -> RawTable:
-    """A CSV file read once per version of the file (a check or a build asks many times)."""
-    from civicstats.readers.csv import read_csv
-
+@contextlib.contextmanager
+def reading():
+    """Within it (a check, a load), a file is read once, however often it is asked for; all forgotten on leaving."""
+    token = _session.set({}) if _session.get() is None else None
     try:
-        key = (*file_identity(path), max_csv_bytes())
-    except OSError:
-        return read_csv(path)  # the reader words the problem
-    cached = _csv_cache.pop(key, None)
-    if cached is None:
-        cached = read_csv(path)
-    _csv_cache[key] = cached  # most recent last
-    while len(_csv_cache) > _CSV_KEPT:
-        del _csv_cache[next(iter(_csv_cache))]
-    return RawTable(cached.frame.copy(deep=False), cached.origin, list(cached.problems), set(cached.covered))
+        yield
+    finally:
+        if token is not None:
+            _session.reset(token)
+
+
+def read_once(key: tuple, read):
+    """``read()``, or what it gave for ``key`` earlier in the ``with reading():`` under way."""
+    found = _session.get()
+    if found is not None and key not in found:
+        found[key] = read()
+    return read() if found is None else found[key]
