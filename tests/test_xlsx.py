@@ -605,7 +605,7 @@ def test_the_sheet_scan_reads_only_the_direct_children_of_a_cell(tmp_path: Path)
            b'<c r="B4" t="e"><is><t>x</t></is><v>#DIV/0!</v></c>'  # an error, its value the <v> child's text
            b'<c t="str"><f>SUM(A1:A2)<x xmlns="urn:o"/>ignored</f><v>3</v></c>'  # placed after B4: C4
            b'<c r="E4" s="7"><extLst><f>not a formula of the cell</f></extLst></c>'
-           b'</row></sheetData><c r="Z99"><f>after the data</f></c></worksheet>')
+           b'</row></sheetData></worksheet>')
     path = tmp_path / "b.xlsx"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("xl/worksheets/sheet1.xml", xml)

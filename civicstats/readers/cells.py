@@ -10,7 +10,7 @@ import functools
 import os
 import re
 
-from civicstats.errors import Origin
+from civicstats.errors import Origin, UsageError
 
 __all__ = ["MAX_COLUMNS", "MAX_CELL_CHARS", "CONTROL", "ZIP_MAGIC", "OLE_MAGIC", "env_limit", "column_letter",
            "column_index", "screen_cells"]
@@ -35,7 +35,7 @@ def env_limit(env: str, default: int, hard: int | None = None) -> int:
     try:
         value = int(text) if text else default
     except ValueError:
-        raise ValueError(f"environment variable {env} must be a whole number, not {text!r}") from None
+        raise UsageError(f"environment variable {env} must be a whole number, not {text!r}") from None
     return value if hard is None else min(value, hard)
 
 

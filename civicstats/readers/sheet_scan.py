@@ -38,97 +38,99 @@ _CELL_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?\s*([0-9]+)")
 
 
 def scan_sheet(path: str | Path, member: str, styles: frozenset[int] = frozenset()) -> SheetScan:
-    """The sheet's extent, its formula and error cells, and its cells styled in ``styles``, in one expat safety.parse.
+    """The sheet's extent, its formula and error cells, and its cells styled in ``styles``, in one expat parse.
 
     Places cells as calamine does: by their reference, or, without one,
     after the previous cell of the row, in the row its ``<row r>`` names (or
-    the row after the previous one). A formula's text is shown; a formula
-    copied from another cell (``<f t="shared" si="0"/>``) shows the formula
-    it copies. Only the direct children of a cell count, up to the end of
-    ``sheetData``. A document type is refused (``xlsx.dtd``), never expanded,
-    and malformed XML is a corrupt workbook.
+    the row after the previous one); a cell counts in the extent when it holds
+    a value (``<v>``, ``<is>``) or a formula. A formula's text is shown; a
+    formula copied from another cell (``<f t="shared" si="0"/>``) shows the
+    formula it copies. A document type is refused (``xlsx.dtd``), never
+    expanded, and malformed XML is a corrupt workbook.
+
+    Only the start of each element is handled, and most of them (a cell,
+    its value) in a few comparisons: the scan is a handler call per element.
+    Without end events it cannot tell where ``sheetData`` ends: a cell placed
+    after it (no writer does that) is measured too, which can only make the
+    extent larger, never smaller.
     """
     scan = SheetScan(0, 0)
     shared: dict[str, str] = {}
-    row = column = depth = 0  # 0-based: the current row, the next cell of it; the element depth
-    cell: list | None = None  # the open cell: [depth, row, column, t, s, formula text, si, value text, holds a value]
-    text: list[str] | None = None  # where the text of the open <f> or <v> goes
-    names: dict[str, str] = {}
+    # 0-based: the row (none yet), the next column, the open cell's column, its type, whether a cell is open
+    here: list = [-1, 0, 0, None, False]
+    text: list = []  # (kind, row, column, parts, si) of the formula or error value whose text is being read
+    tags: dict[str, str] = {}
     places: dict[str, int] = {}  # a reference's letters → its column index (-1: not letters)
-    parser = safety.xml_parser()
+    parser = safety.xml_parser(namespaces=False)
     parser.buffer_text = True
 
-    def characters(data: str) -> None:
-        text.append(data)
+    def read_text() -> None:  # the text of a formula or an error value ends at the next element
+        kind, r, c, parts, si = text.pop()
+        parser.CharacterDataHandler = None
+        value = "".join(parts).strip()
+        if kind == "formula":
+            if value and si is not None:
+                shared[si] = value
+            value = ("=" + value if value else "=" + shared[si] + " (copied)" if si in shared
+                     else "(a formula copied from another cell)")
+        scan.marked.append((r + 1, c, kind, value or "#error"))
+
+    def holds() -> None:  # the open cell holds a value or a formula: it reaches this far
+        if here[0] >= scan.rows:
+            scan.rows = here[0] + 1
+        if here[2] >= scan.columns:
+            scan.columns = here[2] + 1
 
     def start(name: str, attrs: dict) -> None:
-        nonlocal depth, row, column, cell, text
-        depth += 1
-        tag = names.get(name) or names.setdefault(name, safety.local_name(name))
-        if cell is not None and cell[0] == depth - 1:  # a child of the open cell: the last of each name counts
-            if tag == "v" or tag == "is":
-                cell[8] = True
-                if tag == "v" and cell[3] == "e":
-                    cell[7] = text = []
-                    parser.CharacterDataHandler = characters
-            elif tag == "f":
-                cell[5:7], cell[8] = [[], attrs.get("si")], True
-                text = cell[5]
-                parser.CharacterDataHandler = characters
-        elif tag == "c":
-            ref = attrs.get("r") or next((v for k, v in attrs.items() if safety.local_name(k) == "r"), "")
+        if ":" in name:  # a prefixed name (x:c): its local part
+            name = tags.get(name) or tags.setdefault(name, name.rpartition(":")[2])
+        if text:
+            read_text()
+        if name == "c":
+            ref = attrs.get("r") or next((v for k, v in attrs.items() if k.rpartition(":")[2] == "r"), "")
             letters = ref.rstrip("0123456789")
             c = places.get(letters)
             if c is None:
                 c = places[letters] = column_index(letters) if letters.isalpha() and len(letters) <= 3 else -1
             if c >= 0 and 0 < len(ref) - len(letters) <= 10:
-                r = int(ref[len(letters):]) - 1
-            elif (ref := _CELL_REF.fullmatch(ref.strip())) is not None:  # $A$1, or too far to be typed
-                r, c = _number(ref[2]) - 1, column_index(ref[1]) if len(ref[1]) <= 3 else 1 << 40
+                here[0] = int(ref[len(letters):]) - 1
+            elif (found := _CELL_REF.fullmatch(ref.strip())) is not None:  # $A$1, or too far to be typed
+                here[0], c = _number(found[2]) - 1, column_index(found[1]) if len(found[1]) <= 3 else 1 << 40
             else:  # no reference: after the previous cell
-                r, c = row, column
-            column = c + 1
-            cell = [depth, r, c, attrs.get("t"), attrs.get("s"), None, None, None, False]
-        elif tag == "row":
-            r = attrs.get("r") or next((v for k, v in attrs.items() if safety.local_name(k) == "r"), None)
-            if r is not None and r.strip().isdigit():
-                row = _number(r.strip()) - 1
-            column = 0
+                c = here[1]
+            here[1], here[2], here[3], here[4] = c + 1, c, attrs.get("t"), True
+            if styles and (style := attrs.get("s")) is not None and style.isdigit() and int(style) in styles:
+                scan.styled.add((here[0] + 1, c))
+        elif not here[4]:  # outside a cell: a value or formula of something else (extLst, ...) is not one
+            if name == "row":
+                start_row(attrs)
+        elif name == "is" or name == "v":
+            if here[3] != "e":
+                holds()
+            elif name == "v":
+                holds()
+                text.append(("error", here[0], here[2], [], None))
+                parser.CharacterDataHandler = text[0][3].append
+        elif name == "f":
+            holds()
+            text.append(("formula", here[0], here[2], [], attrs.get("si")))
+            parser.CharacterDataHandler = text[0][3].append
+        elif name == "row":
+            start_row(attrs)
+        elif name not in ("t", "r", "rPr"):  # anything but rich text ends the open cell
+            here[4] = False
 
-    def end(name: str) -> None:
-        nonlocal depth, row, column, cell, text
-        depth -= 1
-        if text is not None:
-            text = parser.CharacterDataHandler = None
-        if cell is not None and depth < cell[0]:
-            _depth, r, c, kind, style, formula, si, value, holds = cell
-            cell = None
-            if holds:
-                if r >= scan.rows:
-                    scan.rows = r + 1
-                if c >= scan.columns:
-                    scan.columns = c + 1
-            if formula is not None:
-                formula = "".join(formula)
-                if formula and si is not None:
-                    shared[si] = formula
-                shown = ("=" + formula if formula else "=" + shared[si] + " (copied)" if si in shared
-                         else "(a formula copied from another cell)")
-                scan.marked.append((r + 1, c, "formula", shown))
-            elif kind == "e":
-                scan.marked.append((r + 1, c, "error", "".join(value or ()) or "#error"))
-            if styles and style is not None and style.isdigit() and int(style) in styles:
-                scan.styled.add((r + 1, c))
-            return
-        tag = names.get(name) or names.setdefault(name, safety.local_name(name))
-        if tag == "row":
-            row, column = row + 1, 0
-        elif tag == "sheetData":
-            raise safety.Stop
+    def start_row(attrs: dict) -> None:
+        r = attrs.get("r") or next((v for k, v in attrs.items() if k.rpartition(":")[2] == "r"), None)
+        here[0] = _number(r.strip()) - 1 if r is not None and r.strip().isdigit() else here[0] + 1
+        here[1], here[4] = 0, False
 
-    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.StartElementHandler = start
     with safety.opened(Path(path)) as zf:
         safety.parse(parser, safety.chunks(zf, zf.getinfo(member)), member, safety.Stop)
+    if text:
+        read_text()
+    scan.marked.sort(key=lambda m: (m[0], m[1], m[2] != "formula"))
     return scan
 
 
