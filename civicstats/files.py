@@ -1,4 +1,4 @@
-"""Writing files atomically: the one way civicstats writes an output.
+"""Files as civicstats writes and reads them: atomic writes, and executed notebooks read without their cells.
 
 A file is written to a temporary file beside its target, then renamed into
 place (:func:`os.replace`), so that a reader never sees half a file and a
@@ -12,11 +12,14 @@ b'<p>hi</p>'
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
-__all__ = ["FILE_MODE", "write_atomic"]
+__all__ = ["FILE_MODE", "read_executed", "write_atomic"]
 
 #: Mode of every file written: readable by everyone (mkstemp's 0600 is not for readers).
 FILE_MODE = 0o644
@@ -34,3 +37,29 @@ def write_atomic(path: Path, content: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: Where an executed notebook's top-level metadata starts, as nbformat (and JupyterLab) write it: sorted keys,
+#: one space of indent, so ``"cells"`` come first and everything after them is small.
+_TOP_METADATA = b'\n "metadata": '
+
+
+def read_executed(path: Path) -> tuple[dict[str, Any], str] | None:
+    """An executed notebook's top-level fields except its cells, and a digest of its cells as written.
+
+    The cells (sources and outputs) are hashed as bytes, not parsed: a run
+    saved by hand changes the digest. None for a missing file, or one not
+    laid out as nbformat writes it (then it is simply run again).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    at = data.rfind(_TOP_METADATA)
+    if not data.startswith(b'{\n "cells": [') or at < 0:
+        return None
+    try:
+        top = json.loads(b"{" + data[at + 1:])
+    except ValueError:
+        return None
+    return (top, hashlib.sha256(data[:at]).hexdigest()) if isinstance(top, dict) else None

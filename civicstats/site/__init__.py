@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from civicstats import paths
-from civicstats.files import write_atomic
+from civicstats.files import read_executed, write_atomic
 from civicstats.site import index, pages
 
 __all__ = ["EDITIONS", "SITE_FORMAT", "edition_href", "publish", "read_stamp"]
@@ -122,7 +122,14 @@ def _render_page(raw_text: str, name: str, lang: str, nav: dict[str, Any], editi
     return stamp
 
 
-def publish(where: Any, editions: Sequence[str], names: Sequence[str], data: Path | None,
+def _language_cells(source: Path, lang: str) -> list[dict[str, Any]]:
+    """The cells of a source notebook that its ``lang`` notebook holds (its title is read there: small, no outputs)."""
+    cells = json.loads(source.read_text(encoding="utf-8")).get("cells", [])
+    return [c for c in cells if not any(t.startswith("lang-") and t != f"lang-{lang}"
+                                        for t in c.get("metadata", {}).get("tags", []))]
+
+
+def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: Path | None,
             log: Callable[[str], None] = print) -> None:
     """Render the pages whose run, navigation or templates changed, then each edition's index.
 
@@ -135,22 +142,19 @@ def publish(where: Any, editions: Sequence[str], names: Sequence[str], data: Pat
         index.write_downloads(downloads_folder, write_atomic)
     for lang in editions:
         folder = where.reports_of(lang)
-        executed = {}
-        for name in names:
-            path = where.notebook(name, lang)
-            if path.is_file():
-                executed[name] = path.read_text(encoding="utf-8")
-        raws = {name: json.loads(text) for name, text in executed.items()}
-        titles = [(name, pages.title_of(raws[name]["cells"], name)) for name in executed]
+        executed = {s.stem: (s, found) for s in sources if (found := read_executed(where.notebook(s.stem, lang)))}
+        titles = [(name, pages.title_of(_language_cells(source, lang), name)) for name, (source, _) in executed.items()]
         stamps = []
         for i, (name, title) in enumerate(titles):
             nav = {"prev": list(titles[i - 1]) if i else None,
                    "next": list(titles[i + 1]) if i + 1 < len(titles) else None}
-            record = raws[name].get("metadata", {}).get("civicstats", {})
-            key = _key(site, record.get("fingerprint"), record.get("outputs"), nav, list(editions))
+            top, cells = executed[name][1]
+            key = _key(site, top.get("metadata", {}).get("civicstats", {}).get("fingerprint"), cells, nav,
+                       list(editions))
             stamp = read_stamp(folder / f"{name}.html") or {}
             if stamp.get("key") != key:
-                stamp = _render_page(executed[name], name, lang, nav, editions,
+                text = where.notebook(name, lang).read_text(encoding="utf-8")
+                stamp = _render_page(text, name, lang, nav, editions,
                                      {"name": name, "lang": lang, "title": title, "key": key},
                                      where.figures_of(lang), folder)
                 log(f"page {lang}/{name}")
