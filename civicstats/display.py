@@ -36,7 +36,7 @@ from civicstats.labels import code_column, has_text, ids_text, labels_of, text
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Table", "show", "MISSING", "CODE_COLUMNS", "FRACTION_COLUMNS", "NAME_COLUMNS", "PERCENT_COLUMNS",
+__all__ = ["Table", "data_note", "show", "MISSING", "CODE_COLUMNS", "FRACTION_COLUMNS", "NAME_COLUMNS", "PERCENT_COLUMNS",
            "WORD_COLUMNS", "load_ipython_extension"]
 
 #: What a missing value looks like in a table for readers.
@@ -238,6 +238,21 @@ def _wrap_png_formatter(ipython: Any) -> None:
         formatter.for_type(Figure, _SavedPNG(current))
 
 
+#: A path of the machine inside a message: only the file's name is shown.
+_PATH = r"(?:[A-Za-z]:)?(?:[\\/][^\\/\s:'\"]+)+[\\/]([^\\/\s:'\"]+)"
+
+
+def data_note(message: object, lang: str = "en") -> str:
+    """A data warning as a note for readers: the files it names by their name, never their path.
+
+    >>> data_note("/home/ana/odf-2022-04.csv: 178 organisations left out", "fr")
+    '**Remarque sur les données :** odf-2022-04.csv: 178 organisations left out'
+    """
+    import re
+
+    return f"**{text('data_note', lang)}** " + re.sub(_PATH, r"\1", str(message))
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext civicstats.display``: charts carry their title and file into the notebook.
 
@@ -252,3 +267,21 @@ def load_ipython_extension(ipython: Any) -> None:
 
     formatter = ipython.display_formatter.mimebundle_formatter
     formatter.for_type_by_name("matplotlib.figure", "Figure", record)
+
+    import warnings
+
+    from civicstats.errors import DataWarning
+
+    python_shows = warnings.showwarning
+
+    def show_warning(message: object, category: type, *args: Any, **kwargs: Any) -> None:
+        """A data warning becomes a note in the notebook's language: no warning line, no code, no path."""
+        if not issubclass(category, DataWarning):
+            python_shows(message, category, *args, **kwargs)
+            return
+        from IPython.display import Markdown, display
+
+        lang = ipython.user_ns.get("lang", "en")
+        display(Markdown(data_note(message, lang if lang in ("en", "fr") else "en")))
+
+    warnings.showwarning = show_warning

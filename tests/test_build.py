@@ -380,3 +380,23 @@ def test_a_run_all_saved_in_jupyterlab_is_undone_by_the_next_build(toy_copy: Toy
     result = build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, editions=paths.EDITIONS, log=Log())
     assert result.built == ["01-alpha"]
     assert snapshot(toy_copy.out) == toy_copy.files
+
+
+def test_a_data_warning_reaches_the_page_as_a_note_without_a_path(toy_copy: Toy) -> None:
+    """Issue 22: a DataWarning was printed on the page as a Python warning line, with the machine's paths."""
+    write_notebook(toy_copy.sources / "03-gamma.ipynb", [
+        nbformat.v4.new_markdown_cell("# Gamma", metadata={"tags": ["lang-en"]}),
+        nbformat.v4.new_markdown_cell("# Gamma", metadata={"tags": ["lang-fr"]}),
+        nbformat.v4.new_code_cell('data = None\nlang = "en"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import warnings\nimport civicstats as cs\nimport matplotlib.pyplot as plt\n"
+                                  "warnings.warn(cs.DataWarning('/home/ana/exports/odf-2022-04.csv: 3 left out'))\n"
+                                  "cs.save_figure(plt.figure(), 'gamma')")])
+    result = build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, editions=paths.EDITIONS, log=Log(),
+                   notebooks=["03-gamma"])
+    assert result.ok, result
+    for lang, note in (("en", "Note on the data:"), ("fr", "Remarque sur les données :")):
+        import re
+
+        page = re.sub(r"<details.*?</details>", "", toy_copy.page("03-gamma", lang), flags=re.S)  # the code aside
+        assert note in page and "odf-2022-04.csv: 3 left out" in page
+        assert "/home/ana" not in page and "Warning" not in page
