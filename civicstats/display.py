@@ -242,15 +242,15 @@ def _wrap_png_formatter(ipython: Any) -> None:
 _PATH = r"(?:[A-Za-z]:)?(?:[\\/][^\\/\s:'\"]+)+[\\/]([^\\/\s:'\"]+)"
 
 
-def data_note(message: object, lang: str = "en") -> str:
-    """A data warning as a note for readers: the files it names by their name, never their path.
+def data_note(message: object, lang: str = "en", data: bool = True) -> str:
+    """A warning as a note for readers (``data``: about the data): files named by their name, never their path.
 
     >>> data_note("/home/ana/odf-2022-04.csv: 178 organisations left out", "fr")
     '**Remarque sur les données :** odf-2022-04.csv: 178 organisations left out'
     """
     import re
 
-    return f"**{text('data_note', lang)}** " + re.sub(_PATH, r"\1", str(message))
+    return f"**{text('data_note' if data else 'note', lang)}** " + re.sub(_PATH, r"\1", str(message))
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -272,16 +272,11 @@ def load_ipython_extension(ipython: Any) -> None:
 
     from civicstats.errors import DataWarning
 
-    python_shows = warnings.showwarning
-
     def show_warning(message: object, category: type, *args: Any, **kwargs: Any) -> None:
-        """A data warning becomes a note in the notebook's language: no warning line, no code, no path."""
-        if not issubclass(category, DataWarning):
-            python_shows(message, category, *args, **kwargs)
-            return
+        """A warning becomes a note in the notebook's language: no warning line, no code, no path."""
         from IPython.display import Markdown, display
 
         lang = ipython.user_ns.get("lang", "en")
-        display(Markdown(data_note(message, lang if lang in ("en", "fr") else "en")))
+        display(Markdown(data_note(message, lang if lang in ("en", "fr") else "en", issubclass(category, DataWarning))))
 
     warnings.showwarning = show_warning

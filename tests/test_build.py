@@ -399,4 +399,5 @@ def test_a_data_warning_reaches_the_page_as_a_note_without_a_path(toy_copy: Toy)
 
         page = re.sub(r"<details.*?</details>", "", toy_copy.page("03-gamma", lang), flags=re.S)  # the code aside
         assert note in page and "odf-2022-04.csv: 3 left out" in page
-        assert "/home/ana" not in page and "Warning" not in page
+        assert "/home/ana" not in page and "Warning" not in page and "/civicstats/" not in page
+        assert ("Note:" if lang == "en" else "Remarque :") in page  # the chart's own warning (no source), as a note
