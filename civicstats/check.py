@@ -24,11 +24,14 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from civicstats import paths
 from civicstats.discover import RESPONSES, SOURCE, discover
 from civicstats.errors import DataError, DataWarning, Problem
 from civicstats.naming import suggest
 from civicstats.schema import table_names
 from civicstats.tables import load, read_part
+
+__all__ = ["CheckReport", "check", "table_for_file"]
 
 
 @dataclass
@@ -74,8 +77,8 @@ def table_for_file(path: Path, table: str | None = None) -> str:
     d = discover(path, table=table)
     held = d.from_source
     if table is not None and table not in held:
-        raise DataError([Problem(str(path), None, None, None, table,
-                                 f"this file holds {', '.join(held)}, not table '{table}'")])
+        raise DataError([Problem(str(path), None, None, None, table, code="check.other-table",
+                                 params={"held": ", ".join(held), "table": table})])
     return table or held[0]
 
 
@@ -84,9 +87,9 @@ def _missing(d, path: Path, table: str) -> Problem:
     held = d.from_source
     places = sorted({p.sheet or p.path.name for t in held for p in d.parts[t] if p.origin == SOURCE})
     hint = suggest(table, places) or suggest(table, held)
-    rule = (f"no table '{table}' in this source (it holds: {', '.join(held) or 'none'}; "
-            f"read from: {', '.join(places) or 'nothing'})")
-    return Problem(str(path), None, None, None, table, rule + (f"; did you mean '{hint}'?" if hint else ""))
+    return Problem(str(path), None, None, None, table, code="check.no-such-table" + ("-hint" if hint else ""),
+                   params={"table": table, "held": ", ".join(held) or "-", "places": ", ".join(places) or "-",
+                           "hint": hint})
 
 
 def check(path: str | Path, table: str | None = None) -> CheckReport:
@@ -111,8 +114,8 @@ def check(path: str | Path, table: str | None = None) -> CheckReport:
         report.problems.append(_missing(d, path, table))
         return report
     if not held and not report.problems:
-        report.problems.append(Problem(str(path), None, None, None, None,
-                                       f"no table found in this source (tables: {', '.join(table_names())})"))
+        report.problems.append(Problem(str(path), None, None, None, None, code="check.no-table",
+                                       params={"tables": ", ".join(table_names())}))
         return report
     for name in ([table] if table else held):
         if name in d.problems:

@@ -4,11 +4,10 @@
 the shipped data package by default, or the same table from another file or
 folder (:func:`civicstats.discover.discover` says which file or sheet holds
 it, and whether it comes from that source or from ``data/``), and validates
-it against the table's schema every time.
-
-One caching rule: a validated table is reused only while every file its
-source is made of keeps its identity (path, inode, size, modification time):
-edit a CSV file and the next ``load`` reads it again.
+it against the table's schema every time (edit a CSV file and the next
+``load`` reads it again). Rows computed from exports (survey responses, an
+observatory export) come from :mod:`civicstats.derive`, the functions
+:data:`civicstats.discover.DERIVED` names.
 
 >>> budgets = load("participatory_budgets")
 >>> budgets.loc[budgets["year"] == 2017, ["count", "source"]].to_dict("records")
@@ -21,29 +20,29 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import os
+
 from civicstats import paths
-from civicstats.discover import DERIVED, RESPONSES, SHIPPED, Discovery, Part, discover
+from civicstats.derive import computed_origin, covered_problems
+from civicstats.discover import DERIVED, SHIPPED, Discovery, Part, discover
 from civicstats.errors import DataError, Origin, Problem
 from civicstats.readers import RawTable, file_identity, read_csv_cached
-from civicstats.schema import sort_problems, spec, table_names, validate
+from civicstats.schema import spec, table_names
+from civicstats.validate import check_header, sort_problems, validate
 
 if TYPE_CHECKING:
     import pandas as pd
 
 #: Tables whose counts must not exceed the official count of their level.
 BOUNDED_BY_OFFICIAL = ("civictech_adoption", "open_data_adopters")
-#: Text files read as CSV; workbooks are read by the workbook reader (kept for callers of before).
-CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
-XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 
 Source = str | Path | None
 
-__all__ = ["load", "datasets", "sources", "read_raw", "source_ids", "official_limits", "combine",
-           "adoption_from_responses", "RESPONSES", "read_csv_cached"]
+__all__ = ["BOUNDED_BY_OFFICIAL", "Source", "combine", "datasets", "load", "official_limits", "read_part", "read_raw",
+           "source_ids", "sources"]
 
 
 def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
@@ -59,9 +58,6 @@ def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
     of the others.
     """
     import pandas as pd
-
-    from civicstats.readers import RawTable
-    from civicstats.schema import check_header
 
     first, rest = parts[0], [p for p in parts[1:] if not p.frame.empty]
     if not rest or not first.frame.columns.is_unique:
@@ -121,46 +117,12 @@ def _deriver(kind: str, table: str):
     return getattr(importlib.import_module(module), name)
 
 
-def adoption_from_responses(raw: RawTable, *, source_ids: set[str] | None = None) -> pd.DataFrame:
-    """``civictech_adoption`` rows computed from survey responses: validated once, then counted.
-
-    Returns a typed frame (no rows for an empty sheet); see
-    :func:`civicstats.analysis.responses.aggregate_responses`.
-    """
-    from civicstats.analysis.responses import aggregate_responses
-    from civicstats.readers.responses import validate_responses
-
-    if raw.frame.empty and not raw.problems:
-        return raw.frame.iloc[0:0, 0:0]
-    if raw.problems:  # a formula or merged cells in the responses: reported, located, with the others
-        raise DataError(_validated_problems(raw, lambda: validate_responses(raw, source_ids=source_ids)))
-    return aggregate_responses(validate_responses(raw, source_ids=source_ids))["civictech_adoption"]
-
-
 def read_raw(name: str, source: Source = None) -> RawTable:
     """Table ``name``'s own rows as raw text cells, from ``source`` or, if it lacks them, ``data/``."""
     part = discover(source, table=name).parts[name][0]
     if part.kind != "table":  # an export holding the whole table: its rows as the export gives them
         return _deriver(part.kind, name)(read_part(part))
     return read_part(part)
-
-
-def _validated_problems(raw: RawTable, run) -> list[Problem]:
-    """The reader's problems and those ``run`` raises, without reporting a covered cell twice.
-
-    A cell the reader already reported (a formula, merged cells) is not
-    reported again, nor are the problems of its whole row (a duplicate key
-    made of a formula's blank, say): they follow from it.
-    """
-    try:
-        run()
-        found: list[Problem] = []
-    except DataError as exc:
-        found = exc.problems
-    rows = {cell[:3] for cell in raw.covered}
-    again = [p for p in found if (p.file, p.sheet, p.row, p.column) not in raw.covered
-             and not (p.column is None and (p.file, p.sheet, p.row) in rows)]
-    return sort_problems([*raw.problems, *again])
 
 
 # --------------------------------------------------------------------------
@@ -287,8 +249,6 @@ def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part
         if isinstance(rows, RawTable):  # text cells, validated with the table's own
             texts.append(rows)
         elif len(rows):
-            from civicstats.readers.responses import computed_origin
-
             typed.append((rows, computed_origin(raw.origin, name)))
     if not texts:
         raise DataError(sort_problems(failed))
@@ -299,7 +259,7 @@ def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part
         return validate(raw.frame, name, raw.origin, references=references, official=official, computed=typed)
 
     if raw.problems or failed:
-        problems = _validated_problems(raw, run) if raw.problems else _problems_of(run)
+        problems = covered_problems(raw, run) if raw.problems else _problems_of(run)
         raise DataError(sort_problems([*problems, *failed]))
     return run()
 

@@ -43,7 +43,7 @@ def test_load_locates_the_problem(tmp_path: Path, case, text, expected):
     with pytest.raises(DataError) as info:
         cs.load("civictech_adoption", path)
     row, column, value, words = expected
-    matches = [p for p in info.value.problems if p.row == row and p.column == column and words in p.rule]
+    matches = [p for p in info.value.problems if p.row == row and p.column == column and words in p.text()]
     assert matches, str(info.value)
     assert matches[0].value == value or str(matches[0].value) == str(value)
     assert matches[0].file == str(path)
@@ -101,12 +101,12 @@ def test_check_csv_and_folder(data_copy: Path):
 def test_check_infers_the_table_from_the_file_name(tmp_path: Path):
     path = write_csv(tmp_path / "budgets.csv", "year,count,unit,source\n2017,47,villes,BEZ\n")
     report = check(path)
-    assert not report.ok and "cannot tell which table" in report.problems[0].rule
+    assert not report.ok and "cannot tell which table" in report.problems[0].text()
     assert check(path, table="participatory_budgets").ok
 
 
 def _shown(problems) -> list[tuple]:
-    return [(p.row, p.column, p.rule.split(" (")[0].split(":")[0]) for p in problems]
+    return [(p.row, p.column, p.text().split(" (")[0].split(":")[0]) for p in problems]
 
 
 def test_a_rows_problems_come_row_rules_first_then_in_the_tables_column_order(tmp_path: Path):
@@ -157,7 +157,7 @@ def test_blank_cells_break_no_constraint_and_keep_their_types(tmp_path: Path):
         cs.load("open_data_adopters", broken)
     assert [(p.row, p.column, p.value) for p in info.value.problems] == [(2, "count", None), (4, "share_pct", 150),
                                                                          (5, "share_pct", 100.5)]
-    assert "must be at most 100" in info.value.problems[1].rule
+    assert "must be at most 100" in info.value.problems[1].text()
 
 
 def test_validation_imports_no_validation_framework():
