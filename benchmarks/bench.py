@@ -498,7 +498,7 @@ def figure_aggregate(runs: int, workbook: Path) -> Comparison:
     from civicstats.analysis.responses import aggregate_responses
     from civicstats.errors import Origin
     from civicstats.readers import RawTable
-    from civicstats.readers.responses import validate_responses
+    from civicstats.responses import validate_responses
     from civicstats.tables import source_ids
 
     try:

@@ -13,6 +13,7 @@ export through the ``open_data_adopters`` rows it adds. Files and sheets it
 does not read are reported in one :class:`~civicstats.errors.DataWarning`
 per source.
 
+>>> from civicstats import paths
 >>> report = check(paths.DATA_DIR)
 >>> report.ok, report.tables["civictech_adoption"], report.shipped
 (True, 7, [])
@@ -24,7 +25,6 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from civicstats import paths
 from civicstats.discover import RESPONSES, SOURCE, discover
 from civicstats.errors import DataError, DataWarning, Problem
 from civicstats.naming import suggest
@@ -59,8 +59,9 @@ class CheckReport:
 
         if self.ok:
             n = len([t for t in self.tables if t != RESPONSES])
-            shown = ", ".join(f"{name} ({rows} rows" + (f", from {escape(self.read_from[name])}" if name in self.read_from
-                                                        else "") + ")" for name, rows in self.tables.items())
+            shown = ", ".join(f"{name} ({rows} rows" + (f", from {escape(self.read_from[name])}"
+                                                        if name in self.read_from else "") + ")"
+                              for name, rows in self.tables.items())
             lines = [f"ok: {escape(self.path)}: {n} table{'s' if n != 1 else ''} read from the source, valid: {shown}"]
             if self.shipped:
                 lines.append(f"taken from data/ (the source lacks them): {', '.join(self.shipped)}")

@@ -174,7 +174,7 @@ def _type_problems(frame: pd.DataFrame, origin: Origin, siren_column: str = "sir
     known = tuple(LEVEL_OF_TYPE) + NOT_LOCAL_AUTHORITIES
     listed = ", ".join(f"{c} ({lvl})" for c, lvl in LEVEL_OF_TYPE.items())
     bad = ~cells.str.upper().isin(known)
-    for r, v in zip(frame.index[bad], cells[bad]):
+    for r, v in zip(frame.index[bad], cells[bad], strict=True):
         hint = suggest(v, list(known)) if v else None
         code = "observatory.type-required" if v == "" else (
             "observatory.unknown-type-hint" if hint else "observatory.unknown-type")
@@ -183,7 +183,7 @@ def _type_problems(frame: pd.DataFrame, origin: Origin, siren_column: str = "sir
     siren = clean_siren(frame["siren"])
     dup = siren.ne("") & siren.duplicated(keep=False)
     first: dict[str, int] = {}
-    for r, s in zip(frame.index[dup], siren[dup]):
+    for r, s in zip(frame.index[dup], siren[dup], strict=True):
         if s in first:
             problems.append(origin.problem(int(r), siren_column, s, code="observatory.duplicate-siren", first=first[s]))
         else:
@@ -276,7 +276,7 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None) ->
     origin = raw.origin
     frame, layout = _export(raw)
     columns = LAYOUTS[layout]
-    original = dict(zip(header_names(raw.frame.columns), raw.frame.columns))
+    original = dict(zip(header_names(raw.frame.columns), raw.frame.columns, strict=True))
 
     def cells(field: str):
         name = columns[field]
@@ -293,7 +293,7 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None) ->
     siren = clean_siren(frame[columns["siren"]])
     malformed = siren.ne("") & ~siren.str.fullmatch(r"\d{9}")
     problems = [problem(r, "siren", v, "observatory.bad-siren")
-                for r, v in zip(frame.index[malformed], frame[columns["siren"]][malformed])]
+                for r, v in zip(frame.index[malformed], frame[columns["siren"]][malformed], strict=True)]
     problems += [problem(r, "siren", None, "observatory.siren-required") for r in frame.index[siren.eq("")]]
     problems += _type_problems(frame, origin, shown("siren"))
 
@@ -304,21 +304,22 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None) ->
         .mask(on_ptf, "local_portal").mask(on_ptf & on_gouv, "both")
     channel = merge.map(CHANNEL_OF_MERGE).where(merge.ne(""), implied)
     problems += [problem(r, "merge", v or None, "observatory.bad-channel")
-                 for r, v in zip(frame.index[channel.isna()], cells("merge")[channel.isna()])]
+                 for r, v in zip(frame.index[channel.isna()], cells("merge")[channel.isna()], strict=True)]
     regcode = cells("regcode")
     region = regcode.str.extract(_REGCODE)[0].fillna("")
     odd_region = region.eq("") & ~regcode.isin(["", "NC", "PF"])
     problems += [problem(r, "regcode", v, "observatory.bad-region")
-                 for r, v in zip(frame.index[odd_region], regcode[odd_region])]
+                 for r, v in zip(frame.index[odd_region], regcode[odd_region], strict=True)]
     departement = cells("departement").map(_departements)
     odd_dep = ~departement.map(lambda d: all(_DEPARTEMENT.match(p) for p in d.split(";")) if d else True)
     problems += [problem(r, "departement", v, "observatory.bad-departement")
-                 for r, v in zip(frame.index[odd_dep], cells("departement")[odd_dep])]
+                 for r, v in zip(frame.index[odd_dep], cells("departement")[odd_dep], strict=True)]
     numbers = {}
     for field in ("population", "platform_datasets", "datagouv_datasets"):
         text = cells(field).str.replace(r"[\s\u00a0\u202f]", "", regex=True)
         bad = ~text.str.fullmatch(r"\d*")
-        problems += [problem(r, field, v, "observatory.not-a-count") for r, v in zip(frame.index[bad], cells(field)[bad])]
+        problems += [problem(r, field, v, "observatory.not-a-count")
+                     for r, v in zip(frame.index[bad], cells(field)[bad], strict=True)]
         numbers[field] = text.where(~bad, "")
     if problems:
         raise DataError(sort_problems(problems))

@@ -128,11 +128,11 @@ def personal_problems(frame: pd.DataFrame, table: TableSpec, origin: Origin, row
             continue
         cells = cells.fillna("").astype("str")
         distinct = [v for v in pd.unique(cells.to_numpy(dtype=object)) if v]
-        kinds = dict(zip(distinct, personal_kinds(distinct)))
+        kinds = dict(zip(distinct, personal_kinds(distinct), strict=True))
         bad = {v: k for v, k in kinds.items() if k}
         if not bad:
             continue
         hit = cells.isin(list(bad))
-        for r, v in zip(rows[hit], cells[hit]):
+        for r, v in zip(rows[hit], cells[hit], strict=True):
             problems.append(origin.problem(int(r), column, v, code=f"personal.{bad[v]}"))
     return problems

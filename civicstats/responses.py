@@ -182,7 +182,8 @@ def _no_spaces(text: str) -> str:
 
 
 
-def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct], origin: Origin) -> tuple[list[Problem], dict[str, pd.Series]]:
+def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct],
+              origin: Origin) -> tuple[list[Problem], dict[str, pd.Series]]:
     """Problems schema.validate does not see, and the yes/no columns read.
 
     ``text`` holds the stripped cells of the single-occurrence columns this
@@ -207,7 +208,7 @@ def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct], origin: Origin) -
         else:
             answers[c], bad = yes_no(frame[c])
             if bad.any():
-                for r, v in zip(rows[bad.to_numpy()], frame[c][bad]):
+                for r, v in zip(rows[bad.to_numpy()], frame[c][bad], strict=True):
                     problems.append(origin.problem(int(r), c, str(v).strip(), code="value.not-yes-no"))
 
     if "siren" in text:
@@ -219,8 +220,9 @@ def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct], origin: Origin) -
         if usual:
             bad = np.zeros(len(siren.codes), dtype=bool)
         else:
-            bad = np.array([v != "" and not (len(v) == 9 and v.isdecimal()) for v in siren.values], dtype=bool)[siren.codes]
-        for r, v in zip(rows[bad], siren.text()[bad]):
+            bad = np.array([v != "" and not (len(v) == 9 and v.isdecimal()) for v in siren.values],
+                           dtype=bool)[siren.codes]
+        for r, v in zip(rows[bad], siren.text()[bad], strict=True):
             code = "siren.not-9-digits"
             if re.fullmatch(r"\d{8}", v):
                 code = "siren.8-digits"
@@ -236,7 +238,7 @@ def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct], origin: Origin) -
             dup = keyed & pd.Series(key).duplicated(keep=False).to_numpy()
             if dup.any():
                 first: dict[int, int] = {}
-                for r, k, s, a in zip(rows[dup], key[dup], siren.text()[dup], as_of.text()[dup]):
+                for r, k, s, a in zip(rows[dup], key[dup], siren.text()[dup], as_of.text()[dup], strict=True):
                     if k in first:
                         problems.append(origin.problem(int(r), "siren", s, code="siren.repeated-in-wave",
                                                        wave=a, first=first[k]))
@@ -258,7 +260,7 @@ def _precheck(frame: pd.DataFrame, text: dict[str, _Distinct], origin: Origin) -
         if c in text:
             kinds = personal_kinds(list(text[c].values))
             personal = np.array([k is not None for k in kinds], dtype=bool)[text[c].codes]
-            for r, code in zip(rows[personal], text[c].codes[personal]):
+            for r, code in zip(rows[personal], text[c].codes[personal], strict=True):
                 problems.append(origin.problem(int(r), c, text[c].values[code], code=f"personal.{kinds[code]}"))
     return problems, answers
 

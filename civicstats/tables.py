@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import os
 
 from civicstats import paths
 from civicstats.derive import computed_origin, covered_problems
@@ -72,7 +71,7 @@ def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
     key = max([int(k) for k in first.frame.index] + [first.origin.header_row]) + 1
     for part in rest:
         keys = range(key, key + len(part.frame))
-        for k, row in zip(keys, part.frame.index):
+        for k, row in zip(keys, part.frame.index, strict=True):
             locations[k] = part.origin.locate(int(row))
         frames.append(part.frame.reindex(columns=columns, fill_value="").set_axis(keys))
         problems += part.problems
@@ -158,7 +157,7 @@ def _official(d: Discovery) -> dict[str, int]:
         universe = pd.concat([universe, _load("collectivity_universe", d)], ignore_index=True)
     largest = universe.groupby(universe["level"].astype(str))["count"].max()
     limits: dict[str, int] = {}
-    for level, official in zip(levels["level"].astype(str), levels["official_level"].astype("object")):
+    for level, official in zip(levels["level"].astype(str), levels["official_level"].astype("object"), strict=True):
         if isinstance(official, str) and official in largest.index:
             limits[level] = int(largest[official])
     return limits
@@ -241,7 +240,8 @@ def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part
         compute = _deriver(part.kind, name)
         try:
             raw = read_part(part)
-            kwargs = {"source_ids": references.get("sources")} if "source_ids" in inspect.signature(compute).parameters else {}
+            wanted = "source_ids" in inspect.signature(compute).parameters
+            kwargs = {"source_ids": references.get("sources")} if wanted else {}
             rows = compute(raw, **kwargs)
         except DataError as exc:  # reported with the table's own problems, not instead of them
             failed += exc.problems

@@ -108,7 +108,7 @@ def _parse_column(text: pd.Series, f: FieldSpec, origin: Origin, rows: pd.Series
             text = text.str.replace(r"\s*" + re.escape(f.delimiter or ";") + r"\s*", f.delimiter or ";", regex=True)
         return text.astype("string").mask(blank)
     ok = text.str.fullmatch(_INT_RE if f.type != "number" else _NUM_RE) | blank
-    for r, v in zip(rows[~ok], text[~ok]):
+    for r, v in zip(rows[~ok], text[~ok], strict=True):
         code = _NOT_PARSED[f.type]
         if f.type == "integer" and re.fullmatch(r"[+-]?\d+[.,]\d+", v):
             code = "value.no-decimals"
@@ -121,7 +121,7 @@ def _parse_column(text: pd.Series, f: FieldSpec, origin: Origin, rows: pd.Series
     huge = numbers.abs().ge(MAX_EXACT).fillna(False)
     if huge.any():
         problems += [origin.problem(int(r), f.name, v, code="value.too-large", limit=MAX_EXACT)
-                     for r, v in zip(rows[huge], text[huge])]
+                     for r, v in zip(rows[huge], text[huge], strict=True)]
         numbers = numbers.mask(huge)
     return numbers.astype("float64") if f.type == "number" else numbers.astype("Int64")
 
@@ -140,11 +140,12 @@ def _row_problems(frame: pd.DataFrame, table: TableSpec, columns: set[str], orig
     """Rows breaking the row rules (``x-rowChecks``, and the official counts); a blank row breaks none."""
     keys = frame.index.to_numpy()
     some_value = frame.notna().any(axis=1)  # a blank row's required cells are reported blank
+    count = frame["count"] if "count" in columns else None
     problems = []
     if "count_le_universe" in table.row_checks and {"count", "universe"} <= columns:
         over = (frame["count"] > frame["universe"]).fillna(False).astype(bool) & some_value
         problems += [origin.problem(int(r), "count", int(c), code="row.count-over-universe", universe=int(u))
-                     for r, c, u in zip(keys[over.to_numpy()], frame["count"][over], frame["universe"][over])]
+                     for r, c, u in zip(keys[over.to_numpy()], count[over], frame["universe"][over], strict=True)]
     if "count_or_share" in table.row_checks and {"count", "share_pct"} <= columns:
         neither = (frame["count"].isna() & frame["share_pct"].isna()).astype(bool) & some_value
         problems += [origin.problem(int(r), "count", None, code="row.count-or-share") for r in keys[neither.to_numpy()]]
@@ -153,7 +154,7 @@ def _row_problems(frame: pd.DataFrame, table: TableSpec, columns: set[str], orig
         over = (frame["count"].astype("float64") > limit).fillna(False).astype(bool) & some_value
         problems += [origin.problem(int(r), "count", int(c), code="row.count-over-official", level=str(lv),
                                     official=official[str(lv)])
-                     for r, c, lv in zip(keys[over.to_numpy()], frame["count"][over], frame["level"][over])]
+                     for r, c, lv in zip(keys[over.to_numpy()], count[over], frame["level"][over], strict=True)]
     return problems
 
 
@@ -187,7 +188,7 @@ def _constraint_problems(frame: pd.DataFrame, table: TableSpec, present: list[st
     def located(f: FieldSpec, bad, code, whole: bool = True, **params) -> None:
         """A problem for each cell of column ``f`` where ``bad``; ``code`` is a code, or a function of the value."""
         mask = np.asarray(bad, dtype=bool)
-        for r, value in zip(keys[mask], frame[f.name][mask].tolist()):
+        for r, value in zip(keys[mask], frame[f.name][mask].tolist(), strict=True):
             if whole and isinstance(value, float) and value.is_integer():
                 value = int(value)  # 12.0 shown as 12
             found, more = code(value) if callable(code) else (code, {})
@@ -208,8 +209,11 @@ def _constraint_problems(frame: pd.DataFrame, table: TableSpec, present: list[st
                     maximum=f.maximum)
         if f.enum is not None:
             worded: dict[str, tuple[str, dict]] = {}  # each distinct value worded (its close match searched) once
-            located(f, given & ~cells.isin(list(f.enum)).to_numpy(dtype=bool),
-                    lambda v, f=f: worded.setdefault(str(v), _not_allowed(str(v), f.enum)), whole=False)
+
+            def not_allowed(v, f=f, worded=worded):
+                return worded.setdefault(str(v), _not_allowed(str(v), f.enum))
+
+            located(f, given & ~cells.isin(list(f.enum)).to_numpy(dtype=bool), not_allowed, whole=False)
         if f.pattern is not None:
             # re.match, anchored by the pattern's own ^ and $
             pattern = re.compile(f.pattern, re.ASCII)  # \d: 0-9, not "２"
@@ -228,10 +232,10 @@ def _key_problems(frame: pd.DataFrame, key: list[str], origin: Origin) -> list[P
     dup = keyframe.duplicated(keep=False).to_numpy()
     first_row: dict[tuple, int] = {}
     problems = []
-    for r, values in zip(frame.index[dup], keyframe[dup].itertuples(index=False, name=None)):
+    for r, values in zip(frame.index[dup], keyframe[dup].itertuples(index=False, name=None), strict=True):
         if values in first_row:
             problems.append(origin.problem(int(r), key[0] if len(key) == 1 else None, None, code="key.duplicate",
-                                           key=", ".join(f"{k}={v}" for k, v in zip(key, values)),
+                                           key=", ".join(f"{k}={v}" for k, v in zip(key, values, strict=True)),
                                            first=origin.row_name(first_row[values], seen_from=int(r))))
         else:
             first_row[values] = int(r)
@@ -330,7 +334,7 @@ def _foreign_key_problems(cells: pd.Series, rows: pd.Series, f: FieldSpec, resou
             found[v] = rules
     problems = []
     bad = cells.isin(list(found))
-    for r, v in zip(rows[bad], cells[bad]):
+    for r, v in zip(rows[bad], cells[bad], strict=True):
         problems += [origin.problem(int(r), f.name, v, code=code, **params) for code, params in found[v]]
     return problems
 
@@ -345,7 +349,7 @@ def _with_computed(frame: pd.DataFrame, origin: Origin, computed: list[tuple[pd.
     key = max([int(k) for k in frame.index] + [origin.header_row]) + 1
     for rows, where in computed:
         keys = range(key, key + len(rows))
-        for k, n in zip(keys, range(len(rows))):
+        for k, n in zip(keys, range(len(rows)), strict=True):
             locations[k] = where.locate(where.header_row + 1 + n)
         parsed = {}
         for f in table.fields:
