@@ -95,35 +95,48 @@ def check_header(raw: pd.DataFrame, table: TableSpec, origin: Origin) -> list[Pr
     return problems
 
 
-def _parse_column(text: pd.Series, f: FieldSpec, origin: Origin, rows: pd.Series, problems: list[Problem]) -> pd.Series:
-    """Parse one column of text cells into its type; unparsable cells become problems."""
+def _parse_column(cells: pd.Series, f: FieldSpec, origin: Origin, rows: pd.Series,
+                  problems: list[Problem]) -> pd.Series:
+    """Parse one column of text cells into its type; unparsable cells become problems.
+
+    Each distinct value is parsed once (a column of 100,000 cells holds a few
+    thousand values at most, SIRENs and names aside), then spread back to
+    its cells; a missing cell reads as blank.
+    """
+    import numpy as np
     import pandas as pd
 
-    text = text.str.strip()
+    codes, uniques = pd.factorize(cells.to_numpy(dtype=object))
+    codes = np.where(codes < 0, len(uniques), codes)  # missing: the blank appended last
+    text = pd.Series([str(u) for u in uniques] + [""], dtype=object).str.strip()
     blank = text.eq("")
+    found: dict[int, tuple[str, dict]] = {}  # distinct value → the problem of its cells
     if f.required:
-        problems += [origin.problem(int(r), f.name, None, code="value.required") for r in rows[blank]]
-    if f.type not in ("integer", "year", "number"):
+        found.update((i, ("value.required", {})) for i in text.index[blank])
+    if f.type in ("integer", "year", "number"):
+        ok = text.str.fullmatch(_INT_RE if f.type != "number" else _NUM_RE) | blank
+        for i, v in text[~ok].items():
+            code = _NOT_PARSED[f.type]
+            if f.type == "integer" and re.fullmatch(r"[+-]?\d+[.,]\d+", v):
+                code = "value.no-decimals"
+            elif v.startswith("="):
+                code = "value.formula"
+            found[i] = (code, {})
+        cleaned = text.where(ok, "").str.replace(r"[ \u00a0\u202f]", "", regex=True).str.replace(",", ".", regex=False)
+        values = pd.to_numeric(cleaned.mask(cleaned.eq("")), errors="coerce").astype("float64")
+        # digits a float cannot hold exactly (or at all: 1e400 is infinite) are no count anyone typed
+        huge = values.abs().ge(MAX_EXACT).fillna(False)
+        found.update((i, ("value.too-large", {"limit": MAX_EXACT})) for i in text.index[huge])
+        values = values.mask(huge).astype("float64" if f.type == "number" else "Int64")
+    else:
         if f.type == "list":
             text = text.str.replace(r"\s*" + re.escape(f.delimiter or ";") + r"\s*", f.delimiter or ";", regex=True)
-        return text.astype("string").mask(blank)
-    ok = text.str.fullmatch(_INT_RE if f.type != "number" else _NUM_RE) | blank
-    for r, v in zip(rows[~ok], text[~ok], strict=True):
-        code = _NOT_PARSED[f.type]
-        if f.type == "integer" and re.fullmatch(r"[+-]?\d+[.,]\d+", v):
-            code = "value.no-decimals"
-        elif v.startswith("="):
-            code = "value.formula"
-        problems.append(origin.problem(int(r), f.name, v, code=code))
-    cleaned = text.where(ok, "").str.replace(r"[ \u00a0\u202f]", "", regex=True).str.replace(",", ".", regex=False)
-    numbers = pd.to_numeric(cleaned.mask(cleaned.eq("")), errors="coerce").astype("float64")
-    # digits a float cannot hold exactly (or at all: 1e400 is infinite) are no count anyone typed
-    huge = numbers.abs().ge(MAX_EXACT).fillna(False)
-    if huge.any():
-        problems += [origin.problem(int(r), f.name, v, code="value.too-large", limit=MAX_EXACT)
-                     for r, v in zip(rows[huge], text[huge], strict=True)]
-        numbers = numbers.mask(huge)
-    return numbers.astype("float64") if f.type == "number" else numbers.astype("Int64")
+        values = text.astype("string").mask(blank)
+    bad = np.isin(codes, list(found))
+    for r, i in zip(rows.to_numpy()[bad], codes[bad], strict=True):
+        code, params = found[i]
+        problems.append(origin.problem(int(r), f.name, None if blank[i] else text[i], code=code, **params))
+    return pd.Series(values.iloc[codes].array, index=cells.index)
 
 
 def _not_allowed(value: str, allowed: tuple[str, ...]) -> tuple[str, dict]:
@@ -288,7 +301,7 @@ def validate(
     parsed: dict[str, pd.Series] = {}
     for f in table.fields:
         if f.name in present:
-            parsed[f.name] = _parse_column(raw[f.name].astype("str"), f, origin, rows, problems)
+            parsed[f.name] = _parse_column(raw[f.name], f, origin, rows, problems)
         else:
             parsed[f.name] = pd.Series(pd.NA, index=raw.index, dtype="object")
     frame = pd.DataFrame(parsed, index=raw.index)
@@ -304,8 +317,8 @@ def validate(
         if column in present and resource in references:
             problems += _foreign_key_problems(frame[column], rows, table.field(column), resource, ref,
                                               references[resource], origin)
-    if problems:
-        raise DataError(sort_problems(problems))
+    if problems:  # each once: a cell the caller's own checks reported too (personal data, say) is one problem
+        raise DataError(sort_problems(list(dict.fromkeys(problems))))
     return typed(frame, table)
 
 
