@@ -121,6 +121,18 @@ class Discovery:
     #: Table → why its rows in the source cannot be read as named (a renamed sheet, two files...):
     #: ``load`` of that table raises them, ``check`` reports them all.
     problems: dict[str, list[Problem]] = field(default_factory=dict)
+    #: Tables validated so far (``tables.load`` fills it): within one call, each table is read once.
+    loaded: dict = field(default_factory=dict, repr=False, compare=False)
+    _shipped: Discovery | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def shipped(self) -> Discovery:
+        """The discovery of the shipped data (this one, when it is): what the source lacks, the shared register."""
+        if self.source is None:
+            return self
+        if self._shipped is None:
+            self._shipped = discover(None)
+        return self._shipped
 
     @property
     def from_source(self) -> list[str]:

@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from civicstats import paths
 from civicstats.derive import computed_origin, covered_problems
 from civicstats.discover import DERIVED, SHIPPED, Discovery, Part, discover
 from civicstats.errors import DataError, Origin, Problem
-from civicstats.readers import RawTable, file_identity, read_csv_cached
+from civicstats.readers import RawTable, read_csv_cached
 from civicstats.schema import spec, table_names
 from civicstats.validate import check_header, sort_problems, validate
 
@@ -142,7 +140,7 @@ def _references(name: str, d: Discovery) -> dict[str, set[str]]:
             continue
         values = {str(v) for v in _load(resource, d)[ref].dropna()}
         if resource == "sources" and d.parts[resource][0].origin != SHIPPED:
-            values |= {str(v) for v in _load(resource, discover(None))[ref].dropna()}
+            values |= {str(v) for v in _load(resource, d.shipped)[ref].dropna()}
         found[resource] = values
     return found
 
@@ -150,9 +148,8 @@ def _references(name: str, d: Discovery) -> dict[str, set[str]]:
 def _official(d: Discovery) -> dict[str, int]:
     import pandas as pd
 
-    shipped = discover(None)
     levels = _load("levels", d)
-    universe = _load("collectivity_universe", shipped)
+    universe = _load("collectivity_universe", d.shipped)
     if d.parts["collectivity_universe"][0].origin != SHIPPED:
         universe = pd.concat([universe, _load("collectivity_universe", d)], ignore_index=True)
     largest = universe.groupby(universe["level"].astype(str))["count"].max()
@@ -182,36 +179,17 @@ def official_limits(source: Source = None) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------
-# Loading, with the one caching rule
-
-_cache: dict[tuple, pd.DataFrame] = {}
-_KEPT = 64
-
-
-def _identity(d: Discovery) -> tuple:
-    """Identity of everything a validated table of ``d`` may depend on: its files, the schema, the limits."""
-    files = [*d.files(), *discover(None).files(), paths.DATAPACKAGE]
-    limits = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CIVICSTATS_MAX_")))
-    return (tuple(file_identity(f) for f in dict.fromkeys(files)), limits)
+# Loading
 
 
 def _load(name: str, d: Discovery) -> pd.DataFrame:
-    """Table ``name`` of discovery ``d``, validated (cached while its files keep their identity)."""
-    try:
-        key = (name, str(d.source), _identity(d))
-    except OSError:
-        key = None
-    if key is not None and key in _cache:
-        return _cache[key]
-    frame = _validated(name, d)
-    parts = d.parts[name]
-    frame.attrs["origin"] = d.origin(name)
-    frame.attrs["files"] = [p.where for p in parts]
-    if key is not None:
-        _cache[key] = frame
-        while len(_cache) > _KEPT:
-            del _cache[next(iter(_cache))]
-    return frame
+    """Table ``name`` of discovery ``d``, validated (once per discovery: a table a foreign key names is read once)."""
+    if name not in d.loaded:
+        frame = _validated(name, d)
+        frame.attrs["origin"] = d.origin(name)
+        frame.attrs["files"] = [p.where for p in d.parts[name]]
+        d.loaded[name] = frame
+    return d.loaded[name]
 
 
 def _validated(name: str, d: Discovery) -> pd.DataFrame:
