@@ -31,7 +31,7 @@ from civicstats.naming import suggest
 from civicstats.schema import table_names
 from civicstats.tables import load, read_part
 
-__all__ = ["CheckReport", "check", "table_for_file"]
+__all__ = ["CheckReport", "check"]
 
 
 @dataclass
@@ -71,16 +71,6 @@ class CheckReport:
 
     def summary(self) -> str:
         return "\n".join(self.summary_lines())
-
-
-def table_for_file(path: Path, table: str | None = None) -> str:
-    """The table a CSV file holds: ``table`` if given, else its file name."""
-    d = discover(path, table=table)
-    held = d.from_source
-    if table is not None and table not in held:
-        raise DataError([Problem(str(path), None, None, None, table, code="check.other-table",
-                                 params={"held": ", ".join(held), "table": table})])
-    return table or held[0]
 
 
 def _missing(d, path: Path, table: str) -> Problem:

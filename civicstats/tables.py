@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from civicstats.derive import computed_origin, covered_problems
 from civicstats.discover import DERIVED, SHIPPED, Discovery, Part, discover
-from civicstats.errors import DataError, Origin, Problem
+from civicstats.errors import DataError, Origin
 from civicstats.readers import RawTable, read_csv_cached
 from civicstats.schema import spec, table_names
 from civicstats.validate import check_header, sort_problems, validate
@@ -38,7 +38,7 @@ BOUNDED_BY_OFFICIAL = ("civictech_adoption", "open_data_adopters")
 
 Source = str | Path | None
 
-__all__ = ["BOUNDED_BY_OFFICIAL", "Source", "combine", "datasets", "load", "official_limits", "read_part", "read_raw",
+__all__ = ["BOUNDED_BY_OFFICIAL", "Source", "combine", "datasets", "load", "official_limits", "read_part",
            "source_ids", "sources"]
 
 
@@ -112,14 +112,6 @@ def _prefetching(parts: list[Part]):
 def _deriver(kind: str, table: str):
     module, _, name = DERIVED[kind][table].partition(":")
     return getattr(importlib.import_module(module), name)
-
-
-def read_raw(name: str, source: Source = None) -> RawTable:
-    """Table ``name``'s own rows as raw text cells, from ``source`` or, if it lacks them, ``data/``."""
-    part = discover(source, table=name).parts[name][0]
-    if part.kind != "table":  # an export holding the whole table: its rows as the export gives them
-        return _deriver(part.kind, name)(read_part(part))
-    return read_part(part)
 
 
 # --------------------------------------------------------------------------
@@ -237,17 +229,8 @@ def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part
         return validate(raw.frame, name, raw.origin, references=references, official=official, computed=typed)
 
     if raw.problems or failed:
-        problems = covered_problems(raw, run) if raw.problems else _problems_of(run)
-        raise DataError(sort_problems([*problems, *failed]))
+        raise DataError(sort_problems([*covered_problems(raw, run), *failed]))
     return run()
-
-
-def _problems_of(run) -> list[Problem]:
-    try:
-        run()
-    except DataError as exc:
-        return exc.problems
-    return []
 
 
 def load(name: str, source: Source = None) -> pd.DataFrame:

@@ -99,7 +99,7 @@ def test_bug4_a_table_as_xlsx_in_a_folder_is_a_located_error(tmp_path: Path, cap
 def test_a_source_holding_no_table_is_an_error(tmp_path: Path):
     write_csv(tmp_path / "notes.csv", "a,b\n1,2\n")
     report, _ = quiet_check(tmp_path)
-    assert not report.ok and "no table found" in report.problems[0].text()
+    assert not report.ok and report.problems[0].code in ("source.empty-folder", "check.no-table")
 
 
 # --------------------------------------------------------------------------
@@ -133,7 +133,8 @@ def test_two_files_for_one_table_are_an_error(tmp_path: Path):
     write_csv(tmp_path / "Participatory_Budgets.tsv", BUDGETS)
     write_csv(tmp_path / "levels.csv", (paths.DATA_DIR / "levels.csv").read_text(encoding="utf-8"))
     report, _ = quiet_check(tmp_path)
-    assert ["2 files hold table 'participatory_budgets'" in p.text() for p in report.problems] == [True]
+    assert [(p.code, p.params["table"], p.params["n"]) for p in report.problems] == [
+        ("source.several-files", "participatory_budgets", 2)]
     assert report.tables == {"levels": 18}  # the other tables are still checked
     with pytest.raises(DataError, match="2 files hold"):
         cs.load("participatory_budgets", tmp_path)
@@ -153,7 +154,7 @@ def test_a_symlink_out_of_the_folder_is_refused(tmp_path: Path):
     os.symlink(outside, folder / "participatory_budgets.csv")
     report, _ = quiet_check(folder)
     assert [p.file for p in report.problems] == [str(folder / "participatory_budgets.csv")]
-    assert "symbolic link leading out of the folder" in report.problems[0].text()
+    assert report.problems[0].code == "source.link-out"
     os.symlink(folder / "levels.csv", folder / "sources.csv")  # inside: read (and invalid as sources)
     assert "sources" in discover(folder).from_source
 
@@ -261,7 +262,7 @@ def test_bug7_a_level_key_names_the_levels_table(tmp_path: Path):
     with pytest.raises(DataError) as info:
         cs.load("civictech_adoption", tmp_path)
     assert [(p.row, p.column, p.value) for p in info.value.problems] == [(2, "level", "region")]
-    assert "not in table 'levels'" in info.value.problems[0].text()
+    assert (info.value.problems[0].code, info.value.problems[0].params["table"]) == ("reference.missing", "levels")
 
 
 def test_bug7_validate_checks_each_key_against_its_own_table():
@@ -270,7 +271,8 @@ def test_bug7_validate_checks_each_key_against_its_own_table():
     raw = pd.DataFrame({"tool": ["X"], "category": ["reporting"], "source": ["NL"]}, index=[2])
     with pytest.raises(DataError) as info:
         validate(raw, "civictech_tools", "t.csv", references={"sources": {"NL"}, "civictech_categories": {"crowdfunding"}})
-    assert [p.text() for p in info.value.problems] == ["category reporting not in table 'civictech_categories' (column 'category')"]
+    assert [p.text() for p in info.value.problems] == [
+        "category reporting not in table 'civictech_categories' (column 'category')"]
 
 
 # --------------------------------------------------------------------------

@@ -101,14 +101,16 @@ def test_unknown_code_is_located(tmp_path: Path):
         convert(path)
     [problem] = info.value.problems
     assert (problem.row, problem.column, problem.value) == (len(rows) + 1, "type", "PETR")
-    assert "unknown organisation type code" in problem.text() and "COM (commune)" in problem.text() and "SDE" in problem.text()
+    assert problem.code == "observatory.unknown-type"
+    assert "COM (commune)" in problem.text() and "SDE" in problem.text() and "COM (commune)" in problem.text("fr")
 
 
 def test_blank_and_lower_case_codes(tmp_path: Path):
     rows = export_rows([organisation(98, "com"), organisation(99, "")])
     with pytest.raises(DataError) as info:
         convert(write_export(tmp_path / "odf-2022-04.csv", rows))
-    assert [(p.row, p.column, p.value) for p in info.value.problems] == [(len(rows) + 1, "type", None)]
+    assert [(p.row, p.column, p.value, p.code) for p in info.value.problems] == [
+        (len(rows) + 1, "type", None, "observatory.type-required")]
     assert counts(convert(write_export(tmp_path / "odf-2022-05.csv", rows[:-1])))["commune"] == 6
 
 
@@ -118,6 +120,7 @@ def test_duplicate_siren_is_located(tmp_path: Path):
         convert(write_export(tmp_path / "odf-2022-04.csv", rows))
     [problem] = info.value.problems
     assert (problem.row, problem.column, problem.value) == (len(rows), "siren", "210000003")
+    assert problem.code == "observatory.duplicate-siren" and problem.params["first"] == 5
     assert "row 5" in problem.text()
 
 
@@ -133,16 +136,16 @@ def test_as_of_from_the_file_name(tmp_path: Path, name, as_of):
     assert set(convert(write_export(tmp_path / name, export_rows())).frame["as_of"]) == {as_of}
 
 
-@pytest.mark.parametrize("name,words", [
-    ("observatoire.csv", "put it in the file name"),
-    ("observatoire-2022.csv", "a year alone is not enough"),
-    ("odf-2022-04-vs-2022-05.csv", "more than one date"),
+@pytest.mark.parametrize("name,code", [
+    ("observatoire.csv", "observatory.no-date"),
+    ("observatoire-2022.csv", "observatory.no-date-year"),
+    ("odf-2022-04-vs-2022-05.csv", "observatory.no-date-several"),
 ])
-def test_missing_date_is_an_error(tmp_path: Path, name, words):
+def test_missing_date_is_an_error(tmp_path: Path, name, code):
     with pytest.raises(DataError) as info:
         convert(write_export(tmp_path / name, export_rows()))
     [problem] = info.value.problems
-    assert problem.row is None and words in problem.text() and "observatoire-2022-04.csv" in problem.text()
+    assert problem.row is None and problem.code == code and "observatoire-2022-04.csv" in problem.text()
 
 
 def test_as_of_given(tmp_path: Path):

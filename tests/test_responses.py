@@ -151,23 +151,26 @@ def test_typed_like_a_loaded_table():
 
 GOOD = response(siren(1))
 
-# (case, rows, expected (row, column, value, words in the rule))
+# (case, rows, expected (row, column, value, problem code))
 BAD = [
-    ("SIREN too short", [response("21310001")], (2, "siren", "21310001", "leading zero")),
-    ("SIREN with letters", [response("21310001A")], (2, "siren", "21310001A", "9 digits")),
-    ("SIREN blank", [response("")], (2, "siren", None, "required")),
-    ("SIREN as a number", [response("213100017.0")], (2, "siren", "213100017.0", "format the column as text")),
-    ("duplicate SIREN", [GOOD, response(siren(2)), response(siren(1))], (4, "siren", siren(1), "duplicate SIREN in wave 2026: row 2")),
-    ("commune without population", [response(population="")], (2, "population", None, "needs its population")),
-    ("negative population", [response(population="-5")], (2, "population", -5, "at least 0")),
-    ("decimal population", [response(population="12.5")], (2, "population", "12.5", "whole number")),
-    ("maybe", [GOOD, response(siren(2), reporting="maybe")], (3, "reporting", "maybe", "must be yes or no")),
-    ("unknown level", [response(level="Communes")], (2, "level", "Communes", "did you mean 'commune'")),
-    ("band given as level", [response(level="ville_5k_100k")], (2, "level", "ville_5k_100k", "allowed: region")),
-    ("bad wave", [response(as_of="juin 2026")], (2, "as_of", "juin 2026", "YYYY-MM")),
-    ("no source", [response(source="")], (2, "source", None, "required")),
-    ("e-mail in the tools", [response(tools="Decidim (jean.dupont@ville.fr)")], (2, "tools", "Decidim (jean.dupont@ville.fr)", "personal data")),
-    ("phone in the name", [response(name="Mairie 01 23 45 67 89")], (2, "name", "Mairie 01 23 45 67 89", "phone number")),
+    ("SIREN too short", [response("21310001")], (2, "siren", "21310001", "siren.8-digits")),
+    ("SIREN with letters", [response("21310001A")], (2, "siren", "21310001A", "siren.not-9-digits")),
+    ("SIREN blank", [response("")], (2, "siren", None, "value.required")),
+    ("SIREN as a number", [response("213100017.0")], (2, "siren", "213100017.0", "siren.as-number")),
+    ("duplicate SIREN", [GOOD, response(siren(2)), response(siren(1))],
+     (4, "siren", siren(1), "siren.repeated-in-wave")),
+    ("commune without population", [response(population="")], (2, "population", None, "responses.commune-population")),
+    ("negative population", [response(population="-5")], (2, "population", -5, "value.below-minimum")),
+    ("decimal population", [response(population="12.5")], (2, "population", "12.5", "value.no-decimals")),
+    ("maybe", [GOOD, response(siren(2), reporting="maybe")], (3, "reporting", "maybe", "value.not-yes-no")),
+    ("unknown level", [response(level="Communes")], (2, "level", "Communes", "value.not-allowed-hint")),
+    ("band given as level", [response(level="ville_5k_100k")], (2, "level", "ville_5k_100k", "value.not-allowed")),
+    ("bad wave", [response(as_of="juin 2026")], (2, "as_of", "juin 2026", "value.not-a-date")),
+    ("no source", [response(source="")], (2, "source", None, "value.required")),
+    ("e-mail in the tools", [response(tools="Decidim (jean.dupont@ville.fr)")],
+     (2, "tools", "Decidim (jean.dupont@ville.fr)", "personal.email")),
+    ("phone in the name", [response(name="Mairie 01 23 45 67 89")],
+     (2, "name", "Mairie 01 23 45 67 89", "personal.phone")),
 ]
 
 
@@ -175,25 +178,33 @@ BAD = [
 def test_bad_input_is_located(case, rows, expected):
     with pytest.raises(DataError) as info:
         validate_responses(raw(*rows, file="survey.xlsx", sheet="responses"))
-    row, column, value, words = expected
-    matches = [p for p in info.value.problems if p.row == row and p.column == column and words in p.text()]
-    assert matches, str(info.value)
+    row, column, value, code = expected
+    matches = [p for p in info.value.problems if p.row == row and p.column == column and p.code == code]
+    assert len(matches) == 1, str(info.value)
     assert matches[0].value == value or str(matches[0].value) == str(value)
     assert (matches[0].file, matches[0].sheet) == ("survey.xlsx", "responses")
 
 
-@pytest.mark.parametrize("drop,add,column,words", [
-    ("reporting", {}, "reporting", "every category needs its column"),
-    ("population", {}, "population", "communes need their population"),
-    ("source", {}, "source", "required column is missing"),
-    (None, {"commentaire": "ok"}, "commentaire", "unknown column"),
-    ("level", {"levle": "commune"}, "levle", "did you mean 'level'"),
+def test_a_short_siren_says_why_in_english():
+    with pytest.raises(DataError) as info:
+        validate_responses(raw(response("21310001"), file="survey.xlsx", sheet="responses"))
+    assert str(info.value.problems[0]) == ("survey.xlsx, sheet 'responses', row 2, column 'siren', value '21310001': "
+                                           "a SIREN is 9 digits (8 here: a leading zero dropped by a spreadsheet? "
+                                           "format the column as text)")
+
+
+@pytest.mark.parametrize("drop,add,column,code", [
+    ("reporting", {}, "reporting", "responses.missing-category"),
+    ("population", {}, "population", "responses.missing-population-column"),
+    ("source", {}, "source", "header.missing-column"),
+    (None, {"commentaire": "ok"}, "commentaire", "header.unknown-column"),
+    ("level", {"levle": "commune"}, "levle", "header.unknown-column-hint"),
 ])
-def test_header_problems(drop, add, column, words):
+def test_header_problems(drop, add, column, code):
     row = {k: v for k, v in response().items() if k != drop} | add
     with pytest.raises(DataError) as info:
         validate_responses(raw(row))
-    assert any(p.row == 1 and p.column == column and words in p.text() for p in info.value.problems), str(info.value)
+    assert any(p.row == 1 and p.column == column and p.code == code for p in info.value.problems), str(info.value)
 
 
 def test_population_may_be_missing_when_there_is_no_commune():
