@@ -273,7 +273,7 @@ def located(problems, path: Path, where: Where):
     for p in problems:
         if (p.file, p.sheet, p.row, p.column) != (str(path), where.sheet, where.row, where.column):
             continue
-        if where.rule not in p.rule:
+        if where.rule not in p.text():
             continue
         if where.value is None and p.value is not None or where.value is not None and where.value not in str(p.value):
             continue
@@ -989,8 +989,8 @@ def test_personal_data_in_any_free_text_column_is_a_located_problem(tmp_path: Pa
     path.write_text(out.getvalue(), encoding="utf-8")
     with pytest.raises(DataError) as info:
         cs.load(table, path)
-    p = next(p for p in info.value.problems if "personal data" in p.rule)
-    assert (p.row, p.column, p.value) == (2, column, text) and kind in p.rule
+    p = next(p for p in info.value.problems if "personal data" in p.text())
+    assert (p.row, p.column, p.value) == (2, column, text) and kind in p.text()
 
 
 def test_the_shipped_data_holds_no_personal_data():
