@@ -130,7 +130,7 @@ def test_header_problems_come_from_the_schema(tmp_path: Path):
         r[4] = "x"
     path = book(tmp_path / "b.xlsx", {"participatory_budgets": rows})
     error = load_error("participatory_budgets", path)
-    rules = {(p.row, p.column): p.rule for p in error.problems}
+    rules = {(p.row, p.column): p.text() for p in error.problems}
     assert "appears twice" in rules[(1, "count")]
     assert "a column without a name" in rules[(1, "Unnamed: E")]
     assert "required column is missing" in rules[(1, "unit")]
@@ -142,8 +142,8 @@ def test_a_renamed_sheet_is_a_problem_when_it_holds_a_missing_table(tmp_path: Pa
                                       "Feuil1": [["scratch"]]})
     report, caught = checked(path)
     assert [(p.sheet, p.row, p.column) for p in report.problems] == [("Budgets", None, None)]
-    assert "holds table 'participatory_budgets'" in report.problems[0].rule
-    assert "rename the sheet 'participatory_budgets'" in report.problems[0].rule
+    assert "holds table 'participatory_budgets'" in report.problems[0].text()
+    assert "rename the sheet 'participatory_budgets'" in report.problems[0].text()
     assert report.tables == {"sources": 1}
     messages = [str(w.message) for w in caught]
     assert not any("'Budgets'" in m for m in messages)  # a problem, not also a warning
