@@ -277,8 +277,9 @@ def datasets(source: Source = None) -> pd.DataFrame:
     import pandas as pd
 
     rows = []
+    d = discover(source)  # one discovery: each table a foreign key names is validated once
     for name in table_names():
-        t = load(name, source)
+        t = _load(name, d)
         cited = sorted({i for cell in t["source"].dropna() for i in str(cell).split(";")}) if "source" in t else []
         row = {"name": name, "title": spec(name).title, "rows": len(t), "sources": ";".join(cited)}
         if source is not None:
