@@ -13,6 +13,7 @@ export through the ``open_data_adopters`` rows it adds. Files and sheets it
 does not read are reported in one :class:`~civicstats.errors.DataWarning`
 per source.
 
+>>> from civicstats import paths
 >>> report = check(paths.DATA_DIR)
 >>> report.ok, report.tables["civictech_adoption"], report.shipped
 (True, 7, [])
@@ -29,6 +30,8 @@ from civicstats.errors import DataError, DataWarning, Problem
 from civicstats.naming import suggest
 from civicstats.schema import table_names
 from civicstats.tables import load, read_part
+
+__all__ = ["CheckReport", "check"]
 
 
 @dataclass
@@ -56,8 +59,9 @@ class CheckReport:
 
         if self.ok:
             n = len([t for t in self.tables if t != RESPONSES])
-            shown = ", ".join(f"{name} ({rows} rows" + (f", from {escape(self.read_from[name])}" if name in self.read_from
-                                                        else "") + ")" for name, rows in self.tables.items())
+            shown = ", ".join(f"{name} ({rows} rows" + (f", from {escape(self.read_from[name])}"
+                                                        if name in self.read_from else "") + ")"
+                              for name, rows in self.tables.items())
             lines = [f"ok: {escape(self.path)}: {n} table{'s' if n != 1 else ''} read from the source, valid: {shown}"]
             if self.shipped:
                 lines.append(f"taken from data/ (the source lacks them): {', '.join(self.shipped)}")
@@ -69,24 +73,14 @@ class CheckReport:
         return "\n".join(self.summary_lines())
 
 
-def table_for_file(path: Path, table: str | None = None) -> str:
-    """The table a CSV file holds: ``table`` if given, else its file name."""
-    d = discover(path, table=table)
-    held = d.from_source
-    if table is not None and table not in held:
-        raise DataError([Problem(str(path), None, None, None, table,
-                                 f"this file holds {', '.join(held)}, not table '{table}'")])
-    return table or held[0]
-
-
 def _missing(d, path: Path, table: str) -> Problem:
     """The problem of ``--table NAME`` that the source does not hold, with a suggestion."""
     held = d.from_source
     places = sorted({p.sheet or p.path.name for t in held for p in d.parts[t] if p.origin == SOURCE})
     hint = suggest(table, places) or suggest(table, held)
-    rule = (f"no table '{table}' in this source (it holds: {', '.join(held) or 'none'}; "
-            f"read from: {', '.join(places) or 'nothing'})")
-    return Problem(str(path), None, None, None, table, rule + (f"; did you mean '{hint}'?" if hint else ""))
+    return Problem(str(path), None, None, None, table, code="check.no-such-table" + ("-hint" if hint else ""),
+                   params={"table": table, "held": ", ".join(held) or "-", "places": ", ".join(places) or "-",
+                           "hint": hint})
 
 
 def check(path: str | Path, table: str | None = None) -> CheckReport:
@@ -117,8 +111,8 @@ def _check(path: Path, table: str | None) -> CheckReport:
         report.problems.append(_missing(d, path, table))
         return report
     if not held and not report.problems:
-        report.problems.append(Problem(str(path), None, None, None, None,
-                                       f"no table found in this source (tables: {', '.join(table_names())})"))
+        report.problems.append(Problem(str(path), None, None, None, None, code="check.no-table",
+                                       params={"tables": ", ".join(table_names())}))
         return report
     for name in ([table] if table else held):
         if name in d.problems:

@@ -45,7 +45,11 @@ from pathlib import Path
 from civicstats import paths
 from civicstats.errors import DataError, Problem
 from civicstats.naming import fold, plain, suggest
-from civicstats.schema import spec, table_names
+from civicstats.schema import spec, table_names, unshipped_spec
+
+__all__ = ["DERIVED", "IGNORED_SHEETS", "RESPONSES", "SHIPPED", "SOURCE", "TABLE_LIKE_SUFFIXES", "TEXT_SUFFIXES",
+           "WHOLE", "WORKBOOK_SUFFIXES", "Discovery", "Part", "discover", "export_kind", "normal", "readable",
+           "sheet_hint"]
 
 #: Origins of a part: read from the source the caller gave, or from ``data/``.
 SOURCE, SHIPPED = "source", "shipped"
@@ -69,9 +73,9 @@ SHOWN = 8
 #: the one place to add a table computed from an export: ``discover`` then
 #: lists it, ``load`` reads it, ``check`` checks it, ``build`` fingerprints it.
 DERIVED: dict[str, dict[str, str]] = {
-    RESPONSES: {"civictech_adoption": "civicstats.tables:adoption_from_responses"},
-    "observatory": {"open_data_adopters": "civicstats.readers.observatory:observatory_to_open_data",
-                    "open_data_organisations": "civicstats.readers.observatory:observatory_to_organisations"},
+    RESPONSES: {"civictech_adoption": "civicstats.derive:adoption_from_responses"},
+    "observatory": {"open_data_adopters": "civicstats.derive:observatory_to_open_data",
+                    "open_data_organisations": "civicstats.derive:observatory_to_organisations"},
 }
 #: (kind, table) pairs where an export holds the WHOLE table rather than rows to add:
 #: the export's rows replace the shipped table instead of joining it (an observatory
@@ -117,6 +121,18 @@ class Discovery:
     #: Table → why its rows in the source cannot be read as named (a renamed sheet, two files...):
     #: ``load`` of that table raises them, ``check`` reports them all.
     problems: dict[str, list[Problem]] = field(default_factory=dict)
+    #: Tables validated so far (``tables.load`` fills it): within one call, each table is read once.
+    loaded: dict = field(default_factory=dict, repr=False, compare=False)
+    _shipped: Discovery | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def shipped(self) -> Discovery:
+        """The discovery of the shipped data (this one, when it is): what the source lacks, the shared register."""
+        if self.source is None:
+            return self
+        if self._shipped is None:
+            self._shipped = discover(None)
+        return self._shipped
 
     @property
     def from_source(self) -> list[str]:
@@ -178,8 +194,8 @@ def sheet_hint(name: str, candidates: list[str]) -> str | None:
     return winners[0] if best > 0 and len(winners) == 1 else None
 
 
-def _whole(path: Path | str, rule: str, sheet: str | None = None) -> Problem:
-    return Problem(str(path), sheet, None, None, None, rule)
+def _whole(path: Path | str, code: str, sheet: str | None = None, value: object = None, **params) -> Problem:
+    return Problem(str(path), sheet, None, None, value, code=code, params=params)
 
 
 def _shown(names: list[str]) -> str:
@@ -190,9 +206,9 @@ def _shown(names: list[str]) -> str:
 def _table_arg(table: str | None, source: str | Path | None) -> None:
     if table is not None and table not in table_names():
         hint = suggest(table, table_names())
-        rule = f"unknown table '{table}' (tables: {', '.join(table_names())})"
         where = str(source) if source is not None else "--table"
-        raise DataError([Problem(where, None, None, None, table, rule + (f"; did you mean '{hint}'?" if hint else ""))])
+        raise DataError([_whole(where, "source.unknown-table" + ("-hint" if hint else ""), value=table, table=table,
+                                tables=", ".join(table_names()), hint=hint)])
 
 
 def discover(source: str | Path | None, table: str | None = None) -> Discovery:
@@ -212,13 +228,12 @@ def discover(source: str | Path | None, table: str | None = None) -> Discovery:
     path = None
     if source is not None:
         if str(source).strip() == "":
-            raise DataError([_whole("''", "an empty path is no source: give a file or a folder "
-                                    "(or nothing, for the shipped data)")])
+            raise DataError([_whole("''", "source.empty-path")])
         path = Path(source).expanduser()
         if path.is_dir():
             _folder(path, found, exports, notes, problems)
         elif not path.exists():
-            raise DataError([_whole(path, "no such file or folder")])
+            raise DataError([_whole(path, "file.missing")])
         elif path.suffix.lower() in WORKBOOK_SUFFIXES:
             _workbook(path, found, exports, notes, problems)
         else:
@@ -248,17 +263,16 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
         key, suffix = normal(f.stem), f.suffix.lower()
         if key in names:
             if suffix not in TEXT_SUFFIXES:
-                what = key if key != RESPONSES else "the survey responses"
-                problems.setdefault(key, []).append(_whole(f, f"named after {what!r} but not a CSV file: a folder's tables are read from "
-                                          f"{', '.join(TEXT_SUFFIXES)} files; save it as {key}.csv, or give a workbook "
-                                          "itself as the source (civicstats check BOOK.xlsx)"))
+                problems.setdefault(key, []).append(_whole(f, "source.not-csv", table=key,
+                                                           suffixes=", ".join(TEXT_SUFFIXES)))
                 continue
             held.setdefault(key, []).append(f)
         elif suffix in TABLE_LIKE_SUFFIXES:
             ignored.append(f.name)
     for key, files in held.items():
         if len(files) > 1:
-            problems.setdefault(key, []).append(_whole(folder, f"{len(files)} files hold table '{key}': {', '.join(f.name for f in files)}; keep one"))
+            problems.setdefault(key, []).append(_whole(folder, "source.several-files", table=key, n=len(files),
+                                                       names=", ".join(f.name for f in files)))
             continue
         f = files[0]
         try:
@@ -266,8 +280,8 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
         except OSError:
             inside = False
         if f.is_symlink() and not inside:
-            problems.setdefault(key, []).append(_whole(f, f"a symbolic link leading out of the folder {folder} (to {os.path.realpath(f)}): "
-                                      "refused; copy the file into the folder"))
+            problems.setdefault(key, []).append(_whole(f, "source.link-out", folder=str(folder),
+                                                       target=os.path.realpath(f)))
             continue
         if key == RESPONSES:
             exports.append(Part(RESPONSES, SOURCE, f, None, RESPONSES))
@@ -277,17 +291,14 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
     for name in ignored:
         hint = sheet_hint(Path(name).stem, names)
         if hint and suggest(Path(name).stem, names) and hint not in held:
-            instead = ("its rows would not be read" if hint == RESPONSES
-                       else f"the shipped table '{hint}' would be used instead")
-            problems.setdefault(hint, []).append(_whole(folder / name, f"not a table's name, so not read ({instead}): "
-                                                                       f"did you mean {hint}.csv? rename the file"))
+            code = "source.misnamed-responses" if hint == RESPONSES else "source.misnamed-file"
+            problems.setdefault(hint, []).append(_whole(folder / name, code, table=hint))
         else:
             rest.append(name)
     if rest:
         notes.append(f"{folder}: {len(rest)} file{'s' if len(rest) > 1 else ''} not read (not named after a table): "
                      f"{_shown(rest)}")
-    _refuse_if_nothing_read(held, problems, _whole(folder, f"no table found: the folder needs CSV files named "
-                                                         f"after tables ({', '.join(names)})"))
+    _refuse_if_nothing_read(held, problems, _whole(folder, "source.empty-folder", tables=", ".join(names)))
 
 
 def _refuse_if_nothing_read(held: object, problems: dict[str, list[Problem]], empty: Problem) -> None:
@@ -310,7 +321,7 @@ def _header(path: Path, sheet: str) -> set[str] | None:
 def _required(name: str) -> tuple[list[str], list[str]]:
     """(required columns, all columns) of a sheet civicstats reads."""
     if name == RESPONSES:
-        from civicstats.readers.responses import RESPONSES_COLUMNS, unshipped_spec
+        from civicstats.readers.responses import RESPONSES_COLUMNS
 
         return unshipped_spec("responses").required_columns, list(RESPONSES_COLUMNS)
     return spec(name).required_columns, spec(name).columns
@@ -332,8 +343,8 @@ def _workbook(book: Path, found: dict[str, Part], exports: list[Part], notes: li
             others.append(s)
     for key, named in held.items():
         if len(named) > 1:
-            problems.setdefault(key, []).append(_whole(book, f"{len(named)} sheets hold table '{key}': "
-                                         f"{', '.join(repr(s) for s in named)}; keep one"))
+            problems.setdefault(key, []).append(_whole(book, "source.several-sheets", table=key, n=len(named),
+                                                       names=", ".join(repr(s) for s in named)))
         elif key == RESPONSES:
             exports.append(Part(RESPONSES, SOURCE, book, named[0], RESPONSES))
         else:
@@ -351,29 +362,25 @@ def _workbook(book: Path, found: dict[str, Part], exports: list[Part], notes: li
         table = min(fits)[3] if fits else None
         if table is not None and table not in held and table not in renamed:
             renamed.add(table)
-            problems.setdefault(table, []).append(_whole(book, f"this sheet holds table '{table}' (its header is that table's) but is not "
-                                         f"named after it, so civicstats does not read it (and would use the shipped "
-                                         f"table instead): rename the sheet '{table}'", sheet=s))
+            problems.setdefault(table, []).append(_whole(book, "source.renamed-sheet", sheet=s, table=table))
         else:
             ignored.append(f"'{s}'" + (f" (did you mean '{hint}'?)" if hint else ""))
     if ignored:
         notes.append(f"{book}: {len(ignored)} sheet{'s' if len(ignored) > 1 else ''} ignored (civicstats reads only "
                      f"sheets named after a table: {', '.join(names)}): {_shown(ignored)}")
-    _refuse_if_nothing_read(held, problems, _whole(book, f"no table found: the workbook needs sheets named after "
-                                                       f"tables ({', '.join(table_names())}) or a '{RESPONSES}' "
-                                                       "sheet; civicstats template writes one to start from"))
+    _refuse_if_nothing_read(held, problems, _whole(book, "source.empty-workbook", tables=", ".join(table_names())))
 
 
 def export_kind(path: Path) -> str | None:
     """The kind of export a CSV file is, from its header: ``"observatory"``, ``"responses"`` or None."""
     from civicstats.readers.csv import read_csv_header
     from civicstats.readers.observatory import is_observatory
-    from civicstats.readers.responses import CATEGORIES
+    from civicstats.readers.responses import is_responses
 
     columns = [str(c).strip().lower() for c in read_csv_header(path)]
     if is_observatory(columns):
         return "observatory"
-    if {"as_of", "siren", "level", *CATEGORIES} <= set(columns):
+    if is_responses(columns):
         return RESPONSES
     return None
 
@@ -391,7 +398,6 @@ def _file(path: Path, table: str | None, found: dict[str, Part], exports: list[P
         elif table is not None:
             found[table] = Part(table, SOURCE, path)
         else:
-            names = table_names()
-            hint = suggest(path.stem, names)
-            rule = f"cannot tell which table this file holds: name it after a table ({', '.join(names)}) or pass --table"
-            raise DataError([_whole(path, rule + (f"; did you mean {hint}.csv?" if hint else ""))])
+            hint = suggest(path.stem, table_names())
+            raise DataError([_whole(path, "source.unknown-file" + ("-hint" if hint else ""),
+                                    tables=", ".join(table_names()), hint=hint)])

@@ -5,11 +5,11 @@ they hold ends up in notebooks and HTML reports that anyone may read. So
 every free-text column of every table (a ``note``, a tool's name, a label:
 string columns with no list of allowed values and no pattern) is screened
 when it is validated (:func:`personal_problems`, called by
-:func:`civicstats.schema.validate`), and the responses reader drops columns
+:func:`civicstats.validate.validate`), and survey responses lose the columns
 whose header or cells look personal (:func:`looks_personal`).
 
 >>> personal_kind("ask Marie: marie.dupont@mairie.fr"), personal_kind("tel. 01 23 45 67 89")
-('an e-mail address', 'a phone number')
+('email', 'phone')
 >>> personal_kind("47 villes en 2017") is None
 True
 """
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from civicstats.errors import Origin, Problem
     from civicstats.schema import TableSpec
 
+__all__ = ["EMAIL", "MAX_SCREENED_CHARS", "PERSONAL_HEADER", "PERSONAL_SHARE", "PHONE", "PHONE_IN_TEXT",
+           "free_text_columns", "looks_personal", "personal_kind", "personal_kinds", "personal_problems"]
+
 #: Headers that name personal data (folded: lower case, no accents, words separated by spaces).
 PERSONAL_HEADER = re.compile(
     r"\b(e ?mails?|mails?|courriels?|phones?|telephones?|tels?|fax|contacts?|prenoms?"
@@ -41,9 +44,9 @@ PERSONAL_SHARE = 0.5
 MAX_SCREENED_CHARS = 100_000
 
 _EMAIL_RE = re.compile(EMAIL)
-_PHONE_IN_TEXT_RE = re.compile(r"(?<![\d+])(?:" + PHONE + r")(?!\d)")
+#: A phone number inside a longer text.
+PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:" + PHONE + r")(?!\d)")
 _TWO_DIGITS_RE = re.compile(r"\d{2}")
-RULE = "looks like personal data ({kind}): remove it; civicstats tables hold no personal data (they end up in public reports)"
 
 
 def _fold_header(text: str) -> str:
@@ -78,12 +81,15 @@ def looks_personal(header: str, values: pd.Series | None = None) -> bool:
 
 
 def personal_kind(text: str) -> str | None:
-    """"an e-mail address" or "a phone number" when a cell holds one, else None."""
+    """``"email"`` or ``"phone"`` when a cell holds an e-mail address or a phone number, else None.
+
+    The problems' codes are ``personal.email`` and ``personal.phone``.
+    """
     text = text[:MAX_SCREENED_CHARS]
     if "@" in text and _EMAIL_RE.search(text):
-        return "an e-mail address"
-    if _TWO_DIGITS_RE.search(text) and _PHONE_IN_TEXT_RE.search(text):
-        return "a phone number"
+        return "email"
+    if _TWO_DIGITS_RE.search(text) and PHONE_IN_TEXT.search(text):
+        return "phone"
     return None
 
 
@@ -96,10 +102,10 @@ def personal_kinds(values) -> list[str | None]:
     instead of one per value, for the many distinct names of a responses sheet.
 
     >>> personal_kinds(["Commune 01469", "tel. 01 23 45 67 89", ""])
-    [None, 'a phone number', None]
+    [None, 'phone', None]
     """
     joined = "\n".join(v[:MAX_SCREENED_CHARS] for v in values)  # each value as personal_kind searches it
-    if "@" not in joined and not (_TWO_DIGITS_RE.search(joined) and _PHONE_IN_TEXT_RE.search(joined)):
+    if "@" not in joined and not (_TWO_DIGITS_RE.search(joined) and PHONE_IN_TEXT.search(joined)):
         return [None] * len(values)
     return [personal_kind(v) for v in values]
 
@@ -122,11 +128,11 @@ def personal_problems(frame: pd.DataFrame, table: TableSpec, origin: Origin, row
             continue
         cells = cells.fillna("").astype("str")
         distinct = [v for v in pd.unique(cells.to_numpy(dtype=object)) if v]
-        kinds = dict(zip(distinct, personal_kinds(distinct)))
+        kinds = dict(zip(distinct, personal_kinds(distinct), strict=True))
         bad = {v: k for v, k in kinds.items() if k}
         if not bad:
             continue
         hit = cells.isin(list(bad))
-        for r, v in zip(rows[hit], cells[hit]):
-            problems.append(origin.problem(int(r), column, v, RULE.format(kind=bad[v])))
+        for r, v in zip(rows[hit], cells[hit], strict=True):
+            problems.append(origin.problem(int(r), column, v, code=f"personal.{bad[v]}"))
     return problems

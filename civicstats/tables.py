@@ -4,11 +4,10 @@
 the shipped data package by default, or the same table from another file or
 folder (:func:`civicstats.discover.discover` says which file or sheet holds
 it, and whether it comes from that source or from ``data/``), and validates
-it against the table's schema every time.
-
-One caching rule: a validated table is reused only while every file its
-source is made of keeps its identity (path, inode, size, modification time):
-edit a CSV file and the next ``load`` reads it again.
+it against the table's schema every time (edit a CSV file and the next
+``load`` reads it again). Rows computed from exports (survey responses, an
+observatory export) come from :mod:`civicstats.derive`, the functions
+:data:`civicstats.discover.DERIVED` names.
 
 >>> budgets = load("participatory_budgets")
 >>> budgets.loc[budgets["year"] == 2017, ["count", "source"]].to_dict("records")
@@ -21,29 +20,26 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from civicstats import paths
-from civicstats.discover import DERIVED, RESPONSES, SHIPPED, Discovery, Part, discover
-from civicstats.errors import DataError, Origin, Problem
-from civicstats.readers import RawTable, file_identity
-from civicstats.schema import sort_problems, spec, table_names, validate
+from civicstats.derive import computed_origin, covered_problems
+from civicstats.discover import DERIVED, SHIPPED, Discovery, Part, discover
+from civicstats.errors import DataError, Origin
+from civicstats.readers import RawTable
+from civicstats.schema import spec, table_names
+from civicstats.validate import check_header, sort_problems, validate
 
 if TYPE_CHECKING:
     import pandas as pd
 
 #: Tables whose counts must not exceed the official count of their level.
 BOUNDED_BY_OFFICIAL = ("civictech_adoption", "open_data_adopters")
-#: Text files read as CSV; workbooks are read by the workbook reader (kept for callers of before).
-CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
-XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 
 Source = str | Path | None
 
-__all__ = ["load", "datasets", "sources", "read_raw", "source_ids", "official_limits", "combine",
-           "adoption_from_responses", "RESPONSES"]
+__all__ = ["BOUNDED_BY_OFFICIAL", "Source", "combine", "datasets", "load", "official_limits", "read_part",
+           "source_ids", "sources"]
 
 
 def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
@@ -60,9 +56,6 @@ def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
     """
     import pandas as pd
 
-    from civicstats.readers import RawTable
-    from civicstats.schema import check_header
-
     first, rest = parts[0], [p for p in parts[1:] if not p.frame.empty]
     if not rest or not first.frame.columns.is_unique:
         return first
@@ -76,7 +69,7 @@ def combine(parts: list[RawTable], name: str | None = None) -> RawTable:
     key = max([int(k) for k in first.frame.index] + [first.origin.header_row]) + 1
     for part in rest:
         keys = range(key, key + len(part.frame))
-        for k, row in zip(keys, part.frame.index):
+        for k, row in zip(keys, part.frame.index, strict=True):
             locations[k] = part.origin.locate(int(row))
         frames.append(part.frame.reindex(columns=columns, fill_value="").set_axis(keys))
         problems += part.problems
@@ -102,48 +95,6 @@ def _deriver(kind: str, table: str):
     return getattr(importlib.import_module(module), name)
 
 
-def adoption_from_responses(raw: RawTable, *, source_ids: set[str] | None = None) -> pd.DataFrame:
-    """``civictech_adoption`` rows computed from survey responses: validated once, then counted.
-
-    Returns a typed frame (no rows for an empty sheet); see
-    :func:`civicstats.analysis.responses.aggregate_responses`.
-    """
-    from civicstats.analysis.responses import aggregate_responses
-    from civicstats.readers.responses import validate_responses
-
-    if raw.frame.empty and not raw.problems:
-        return raw.frame.iloc[0:0, 0:0]
-    if raw.problems:  # a formula or merged cells in the responses: reported, located, with the others
-        raise DataError(_validated_problems(raw, lambda: validate_responses(raw, source_ids=source_ids)))
-    return aggregate_responses(validate_responses(raw, source_ids=source_ids))["civictech_adoption"]
-
-
-def read_raw(name: str, source: Source = None) -> RawTable:
-    """Table ``name``'s own rows as raw text cells, from ``source`` or, if it lacks them, ``data/``."""
-    part = discover(source, table=name).parts[name][0]
-    if part.kind != "table":  # an export holding the whole table: its rows as the export gives them
-        return _deriver(part.kind, name)(read_part(part))
-    return read_part(part)
-
-
-def _validated_problems(raw: RawTable, run) -> list[Problem]:
-    """The reader's problems and those ``run`` raises, without reporting a covered cell twice.
-
-    A cell the reader already reported (a formula, merged cells) is not
-    reported again, nor are the problems of its whole row (a duplicate key
-    made of a formula's blank, say): they follow from it.
-    """
-    try:
-        run()
-        found: list[Problem] = []
-    except DataError as exc:
-        found = exc.problems
-    rows = {cell[:3] for cell in raw.covered}
-    again = [p for p in found if (p.file, p.sheet, p.row, p.column) not in raw.covered
-             and not (p.column is None and (p.file, p.sheet, p.row) in rows)]
-    return sort_problems([*raw.problems, *again])
-
-
 # --------------------------------------------------------------------------
 # The tables a foreign key names, and the official limits
 
@@ -162,7 +113,7 @@ def _references(name: str, d: Discovery) -> dict[str, set[str]]:
             continue
         values = {str(v) for v in _load(resource, d)[ref].dropna()}
         if resource == "sources" and d.parts[resource][0].origin != SHIPPED:
-            values |= {str(v) for v in _load(resource, discover(None))[ref].dropna()}
+            values |= {str(v) for v in _load(resource, d.shipped)[ref].dropna()}
         found[resource] = values
     return found
 
@@ -170,14 +121,13 @@ def _references(name: str, d: Discovery) -> dict[str, set[str]]:
 def _official(d: Discovery) -> dict[str, int]:
     import pandas as pd
 
-    shipped = discover(None)
     levels = _load("levels", d)
-    universe = _load("collectivity_universe", shipped)
+    universe = _load("collectivity_universe", d.shipped)
     if d.parts["collectivity_universe"][0].origin != SHIPPED:
         universe = pd.concat([universe, _load("collectivity_universe", d)], ignore_index=True)
     largest = universe.groupby(universe["level"].astype(str))["count"].max()
     limits: dict[str, int] = {}
-    for level, official in zip(levels["level"].astype(str), levels["official_level"].astype("object")):
+    for level, official in zip(levels["level"].astype(str), levels["official_level"].astype("object"), strict=True):
         if isinstance(official, str) and official in largest.index:
             limits[level] = int(largest[official])
     return limits
@@ -202,36 +152,17 @@ def official_limits(source: Source = None) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------
-# Loading, with the one caching rule
-
-_cache: dict[tuple, pd.DataFrame] = {}
-_KEPT = 64
-
-
-def _identity(d: Discovery) -> tuple:
-    """Identity of everything a validated table of ``d`` may depend on: its files, the schema, the limits."""
-    files = [*d.files(), *discover(None).files(), paths.DATAPACKAGE]
-    limits = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CIVICSTATS_MAX_")))
-    return (tuple(file_identity(f) for f in dict.fromkeys(files)), limits)
+# Loading
 
 
 def _load(name: str, d: Discovery) -> pd.DataFrame:
-    """Table ``name`` of discovery ``d``, validated (cached while its files keep their identity)."""
-    try:
-        key = (name, str(d.source), _identity(d))
-    except OSError:
-        key = None
-    if key is not None and key in _cache:
-        return _cache[key]
-    frame = _validated(name, d)
-    parts = d.parts[name]
-    frame.attrs["origin"] = d.origin(name)
-    frame.attrs["files"] = [p.where for p in parts]
-    if key is not None:
-        _cache[key] = frame
-        while len(_cache) > _KEPT:
-            del _cache[next(iter(_cache))]
-    return frame
+    """Table ``name`` of discovery ``d``, validated (once per discovery: a table a foreign key names is read once)."""
+    if name not in d.loaded:
+        frame = _validated(name, d)
+        frame.attrs["origin"] = d.origin(name)
+        frame.attrs["files"] = [p.where for p in d.parts[name]]
+        d.loaded[name] = frame
+    return d.loaded[name]
 
 
 def _validated(name: str, d: Discovery) -> pd.DataFrame:
@@ -261,7 +192,8 @@ def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part
         compute = _deriver(part.kind, name)
         try:
             raw = read_part(part)
-            kwargs = {"source_ids": references.get("sources")} if "source_ids" in inspect.signature(compute).parameters else {}
+            wanted = "source_ids" in inspect.signature(compute).parameters
+            kwargs = {"source_ids": references.get("sources")} if wanted else {}
             rows = compute(raw, **kwargs)
         except DataError as exc:  # reported with the table's own problems, not instead of them
             failed += exc.problems
@@ -269,8 +201,6 @@ def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part
         if isinstance(rows, RawTable):  # text cells, validated with the table's own
             texts.append(rows)
         elif len(rows):
-            from civicstats.readers.responses import computed_origin
-
             typed.append((rows, computed_origin(raw.origin, name)))
     if not texts:
         raise DataError(sort_problems(failed))
@@ -281,17 +211,8 @@ def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part
         return validate(raw.frame, name, raw.origin, references=references, official=official, computed=typed)
 
     if raw.problems or failed:
-        problems = _validated_problems(raw, run) if raw.problems else _problems_of(run)
-        raise DataError(sort_problems([*problems, *failed]))
+        raise DataError(sort_problems([*covered_problems(raw, run), *failed]))
     return run()
-
-
-def _problems_of(run) -> list[Problem]:
-    try:
-        run()
-    except DataError as exc:
-        return exc.problems
-    return []
 
 
 def load(name: str, source: Source = None) -> pd.DataFrame:
@@ -338,8 +259,9 @@ def datasets(source: Source = None) -> pd.DataFrame:
     import pandas as pd
 
     rows = []
+    d = discover(source)  # one discovery: each table a foreign key names is validated once
     for name in table_names():
-        t = load(name, source)
+        t = _load(name, d)
         cited = sorted({i for cell in t["source"].dropna() for i in str(cell).split(";")}) if "source" in t else []
         row = {"name": name, "title": spec(name).title, "rows": len(t), "sources": ";".join(cited)}
         if source is not None:

@@ -39,21 +39,22 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from civicstats.errors import UsageError
+
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
     from openpyxl.worksheet.worksheet import Worksheet
 
     from civicstats.schema import FieldSpec
 
+__all__ = ["FORMULA_TRIGGERS", "README_SHEET", "REPRODUCIBLE_DATE", "RESPONSES_SHEET", "TEMPLATE_TABLES", "TEXTS",
+           "build_template", "safe_cell_value", "write_cell", "write_template"]
+
 #: The tables of the template, in the order of their sheets (``responses`` after the first).
 TEMPLATE_TABLES = ("civictech_adoption", "open_data_adopters", "participatory_budgets", "published_figures",
                    "collectivity_universe", "civictech_tools", "sources")
 RESPONSES_SHEET = "responses"
 README_SHEET = "README"
-#: The header of the responses sheet when the responses reader does not say it.
-DEFAULT_RESPONSES_COLUMNS = ("as_of", "siren", "name", "level", "population", "dialogue_concertation",
-                             "participatory_mapping", "reporting", "participatory_budgeting", "crowdfunding",
-                             "open_data_portal", "tools", "source")
 #: First characters that make a spreadsheet read a text as a formula (a line feed too:
 #: a carriage return is written as one, see :func:`safe_cell_value`).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -67,46 +68,8 @@ MAX_MESSAGE = 255
 MAX_TITLE = 32
 YES_NO = ("yes", "no", "oui", "non")
 
-# Plain-words help for each sheet: (English, French).
-SHEET_HELP = {
-    "civictech_adoption": (
-        "Collectivities using civic tech, one row per survey wave (as_of) and level. To add a wave, add rows "
-        "with the new as_of (e.g. 2026), or fill the responses sheet and let civicstats count them.",
-        "Collectivités utilisant des outils de civic tech, une ligne par vague d'enquête (as_of) et par niveau. "
-        "Pour une nouvelle vague, ajoutez des lignes avec le nouvel as_of (par ex. 2026), ou remplissez la "
-        "feuille responses et civicstats fera les comptes."),
-    RESPONSES_SHEET: (
-        "Answers of a new survey wave, one row per collectivity: as_of (the wave, e.g. 2026), siren (9 digits), "
-        "name, level, population (required for communes), yes or no for each category of tools (blank = no), "
-        "tools (names separated by ;) and source. civicstats counts them into civictech_adoption. "
-        "No personal data: no e-mail addresses, phone numbers or names of people.",
-        "Réponses d'une nouvelle vague d'enquête, une ligne par collectivité : as_of (la vague, par ex. 2026), "
-        "siren (9 chiffres), nom, niveau, population (obligatoire pour les communes), oui ou non pour chaque "
-        "catégorie d'outils (vide = non), outils (noms séparés par ;) et source. civicstats les compte dans "
-        "civictech_adoption. Aucune donnée personnelle : ni courriel, ni téléphone, ni nom de personne."),
-    "open_data_adopters": (
-        "Collectivities opening their data, one row per date (as_of) and level: a count, a share in percent, "
-        "or both.",
-        "Collectivités ouvrant leurs données, une ligne par date (as_of) et par niveau : un nombre, une part "
-        "en pourcentage, ou les deux."),
-    "participatory_budgets": (
-        "Participatory budgets counted per year, with the unit the source counts in.",
-        "Budgets participatifs comptés par année, avec l'unité de la source."),
-    "published_figures": (
-        "Totals and single figures as published, compared with the tables by the audit.",
-        "Totaux et chiffres isolés tels que publiés, comparés aux tables par l'audit."),
-    "collectivity_universe": (
-        "Official counts of communes, EPCI, départements and régions, per date.",
-        "Nombres officiels de communes, EPCI, départements et régions, par date."),
-    "civictech_tools": (
-        "Examples of tools per category, as named in public sources.",
-        "Exemples d'outils par catégorie, tels que nommés dans des sources publiques."),
-    "sources": (
-        "The source register: one row per source (id in capitals, title, publisher, date, web address). "
-        "Every other sheet cites these ids.",
-        "Le registre des sources : une ligne par source (identifiant en majuscules, titre, éditeur, date, "
-        "adresse web). Toutes les autres feuilles citent ces identifiants."),
-}
+#: The words of the README sheet and of each sheet's help, English and French.
+TEXTS = Path(__file__).resolve().parent / "texts" / "workbook.json"
 
 
 # --------------------------------------------------------------------------
@@ -258,9 +221,10 @@ def _write_table_sheet(ws: Worksheet, fields: tuple[FieldSpec, ...], rows: list[
         cell = write_cell(ws.cell(row=1, column=j), f.name)
         cell.font = bold
         text = _comment_text(f)
-        cell.comment = Comment(text, "civicstats", width=360, height=min(40 + 16 * (len(text) // 45 + text.count("\n")), 400))
+        height = min(40 + 16 * (len(text) // 45 + text.count("\n")), 400)
+        cell.comment = Comment(text, "civicstats", width=360, height=height)
     for i, values in enumerate(rows, start=2):
-        for j, (f, v) in enumerate(zip(fields, values), start=1):
+        for j, (f, v) in enumerate(zip(fields, values, strict=True), start=1):
             write_cell(ws.cell(row=i, column=j), v).number_format = _number_format(f)
     for j, f in enumerate(fields, start=1):
         letter = get_column_letter(j)
@@ -291,87 +255,36 @@ def _rows(name: str) -> list[tuple]:
 
 
 def _responses_fields() -> tuple[FieldSpec, ...]:
-    """The fields of the responses sheet, as the responses reader defines them."""
-    from civicstats.schema import FieldSpec
+    """The fields of the responses sheet, in the order of :data:`~civicstats.readers.responses.RESPONSES_COLUMNS`."""
+    from civicstats.readers.responses import RESPONSES_COLUMNS
+    from civicstats.schema import unshipped_spec
 
-    try:
-        from civicstats.readers.responses import RESPONSES_COLUMNS, unshipped_spec
-
-        described = {f.name: f for f in unshipped_spec("responses").fields}
-        columns = RESPONSES_COLUMNS
-    except (ImportError, KeyError):  # the responses reader or its schema is not there: the documented header
-        described, columns = {}, DEFAULT_RESPONSES_COLUMNS
-    return tuple(described.get(c, FieldSpec(name=c, type="string")) for c in columns)
+    described = {f.name: f for f in unshipped_spec("responses").fields}
+    return tuple(described[c] for c in RESPONSES_COLUMNS)
 
 
 def _write_readme(ws: Worksheet, file_name: str) -> None:
+    import json
+
     from openpyxl.styles import Alignment, Font
 
     from civicstats import __version__
     from civicstats.schema import spec
 
-    title, heading, code = Font(bold=True, size=14), Font(bold=True, size=12), Font(name="Consolas")
+    fonts = {"title": Font(bold=True, size=14), "heading": Font(bold=True, size=12), "code": Font(name="Consolas")}
     wrap = Alignment(wrap_text=True, vertical="top")
-    rows: list[tuple[str, str, object]] = [
-        ("civicstats — data-entry workbook", "civicstats — classeur de saisie", title),
-        (f"Written by civicstats {__version__} from the data it ships with.",
-         f"Écrit par civicstats {__version__} à partir des données qu'il publie.", None),
-        ("", "", None),
-        ("What this workbook is", "Ce qu'est ce classeur", heading),
-        ("Each sheet after this one is a table of civicstats, filled with its current data. Change figures, add "
-         "rows (a new survey wave, a new source), then check the workbook and build the reports from it. "
-         "A sheet you delete is replaced by the shipped table.",
-         "Chaque feuille après celle-ci est une table de civicstats, remplie avec ses données actuelles. Modifiez "
-         "des chiffres, ajoutez des lignes (une nouvelle vague d'enquête, une nouvelle source), puis vérifiez le "
-         "classeur et produisez les rapports à partir de lui. Une feuille supprimée est remplacée par la table "
-         "publiée.", None),
-        ("", "", None),
-        ("How to fill it in", "Comment le remplir", heading),
-        ("Row 1 holds the column names: do not rename them, nor the sheets. Point at a column name to read what "
-         "the column holds. Add rows under the last one.",
-         "La ligne 1 contient les noms des colonnes : ne les renommez pas, ni les feuilles. Pointez un nom de "
-         "colonne pour lire ce qu'elle contient. Ajoutez les lignes sous la dernière.", None),
-        ("One typed value per cell: no formulas, no merged cells, no total rows. Decimals with a point or a "
-         "comma. Dates written 2026, 2026-03 or 2026-03-15.",
-         "Une valeur saisie par cellule : pas de formule, pas de cellules fusionnées, pas de ligne de total. "
-         "Décimales avec un point ou une virgule. Dates écrites 2026, 2026-03 ou 2026-03-15.", None),
-        ("Every row cites its sources in its source column: ids from the sources sheet, several separated by ; "
-         "(for example NL;LOC). A new source? Add it to the sources sheet first, then cite its id.",
-         "Chaque ligne cite ses sources dans sa colonne source : des identifiants de la feuille sources, séparés "
-         "par ; (par exemple NL;LOC). Une nouvelle source ? Ajoutez-la d'abord à la feuille sources, puis citez "
-         "son identifiant.", None),
-        ("Columns with fixed values (levels, units, categories…) offer them in a drop-down list.",
-         "Les colonnes à valeurs fixées (niveaux, unités, catégories…) les proposent dans une liste déroulante.",
-         None),
-        ("Save it as an Excel workbook (.xlsx), not as .xls, .ods or CSV.",
-         "Enregistrez-le comme classeur Excel (.xlsx), pas en .xls, .ods ou CSV.", None),
-        ("", "", None),
-        ("The sheets", "Les feuilles", heading),
-    ]
+    texts = json.loads(TEXTS.read_text(encoding="utf-8"))
+    rows = [(r["en"], r["fr"], r["style"]) for r in texts["readme_before_sheets"]]
     for name in (TEMPLATE_TABLES[0], RESPONSES_SHEET, *TEMPLATE_TABLES[1:]):
-        en, fr = SHEET_HELP[name] if name in SHEET_HELP else (spec(name).description,) * 2
-        rows.append((f"{name}: {en}", f"{name} : {fr}", None))
-    rows += [
-        ("", "", None),
-        ("Check, then build", "Vérifier, puis produire", heading),
-        ("In a terminal, in the folder of this file, run:", "Dans un terminal, dans le dossier de ce fichier, "
-         "lancez :", None),
-        (f"civicstats check {file_name}", f"civicstats check {file_name}", code),
-        ("It lists every problem with its sheet, row and column. Fix them and check again until it says ok.",
-         "La commande liste chaque problème avec sa feuille, sa ligne et sa colonne. Corrigez-les et "
-         "recommencez jusqu'à ce qu'elle réponde ok.", None),
-        (f"civicstats build --data {file_name} --out reports-new",
-         f"civicstats build --data {file_name} --out reports-new", code),
-        ("It builds every chart and report from this workbook into the folder reports-new.",
-         "La commande produit tous les graphiques et rapports à partir de ce classeur dans le dossier "
-         "reports-new.", None),
-    ]
-    for i, (en, fr, font) in enumerate(rows, start=1):
+        words = texts["sheets"].get(name) or {"en": spec(name).description, "fr": spec(name).description}
+        rows.append((f"{name}: {words['en']}", f"{name} : {words['fr']}", None))
+    rows += [(r["en"], r["fr"], r["style"]) for r in texts["readme_after_sheets"]]
+    for i, (en, fr, style) in enumerate(rows, start=1):
         for j, text in enumerate((en, fr), start=1):
-            cell = write_cell(ws.cell(row=i, column=j), text)
+            cell = write_cell(ws.cell(row=i, column=j), text.format(version=__version__, file=file_name))
             cell.alignment = wrap
-            if font is not None:
-                cell.font = font
+            if style is not None:
+                cell.font = fonts[style]
     ws.column_dimensions["A"].width = 80
     ws.column_dimensions["B"].width = 80
 
@@ -429,16 +342,18 @@ def write_template(path: str | Path, overwrite: bool = False, *, reproducible: b
     Refuses to replace an existing file unless ``overwrite`` (``FileExistsError``).
     The workbook is written to a temporary file in the same folder, then
     moved into place: ``path`` is never left half-written. ``reproducible``
-    fixes its dates (see :func:`_reproducible`): the same shipped data, the
+    fixes its dates (created, modified, every zip member's time): the same shipped data, the
     same bytes.
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise ValueError(f"{path}: the template is an Excel workbook: give it the .xlsx extension")
+        raise UsageError(f"{path}: the template is an Excel workbook: give it the .xlsx extension")
     if path.is_dir():
-        raise ValueError(f"{path} is a folder: give the path of the workbook to write, e.g. {path / 'civicstats-data.xlsx'}")
+        raise UsageError(f"{path} is a folder: give the path of the workbook to write, "
+                         f"e.g. {path / 'civicstats-data.xlsx'}")
+    exists = f"{path} already exists: choose another name, or replace it with --force"
     if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} already exists: choose another name, or replace it with --force")
+        raise FileExistsError(exists)
     folder = path.parent
     if not folder.is_dir():
         raise FileNotFoundError(f"the folder {folder} does not exist: create it first")
@@ -463,10 +378,10 @@ def write_template(path: str | Path, overwrite: bool = False, *, reproducible: b
             try:
                 os.link(tmp, path)  # atomic, and fails if the file appeared meanwhile
             except FileExistsError:
-                raise FileExistsError(f"{path} already exists: choose another name, or replace it with --force") from None
+                raise FileExistsError(exists) from None
             except OSError:  # a file system without hard links
                 if path.exists():
-                    raise FileExistsError(f"{path} already exists: choose another name, or replace it with --force") from None
+                    raise FileExistsError(exists) from None
                 os.replace(tmp, path)
             else:
                 os.unlink(tmp)

@@ -129,7 +129,7 @@ def export_sirens(path: Path = EXPORT) -> set[str]:
     """SIRENs of the communes an observatory export names (cleaned, either layout)."""
     sys.path.insert(0, str(ROOT))
     from civicstats.readers.csv import read_csv
-    from civicstats.readers.observatory import observatory_to_organisations
+    from civicstats.derive import observatory_to_organisations
 
     table = observatory_to_organisations(read_csv(path)).frame
     return set(table.loc[table["type"] == "COM", "siren"])

@@ -12,7 +12,7 @@ workbook written here registers in its ``sources`` sheet (a CSV file has no
 register of its own: check it next to a ``sources.csv`` that has ``SYNTH``).
 
 The expected counts are computed here with plain Python from the answers as
-drawn, independently of :mod:`civicstats.readers.responses`, so a test can
+drawn, independently of :mod:`civicstats.responses`, so a test can
 check that the aggregation reproduces them.
 
     python scripts/make_national_responses.py OUT.xlsx|OUT.csv [--rows N] [--seed S]

@@ -99,7 +99,7 @@ def test_bug4_a_table_as_xlsx_in_a_folder_is_a_located_error(tmp_path: Path, cap
 def test_a_source_holding_no_table_is_an_error(tmp_path: Path):
     write_csv(tmp_path / "notes.csv", "a,b\n1,2\n")
     report, _ = quiet_check(tmp_path)
-    assert not report.ok and "no table found" in report.problems[0].rule
+    assert not report.ok and report.problems[0].code in ("source.empty-folder", "check.no-table")
 
 
 # --------------------------------------------------------------------------
@@ -133,7 +133,8 @@ def test_two_files_for_one_table_are_an_error(tmp_path: Path):
     write_csv(tmp_path / "Participatory_Budgets.tsv", BUDGETS)
     write_csv(tmp_path / "levels.csv", (paths.DATA_DIR / "levels.csv").read_text(encoding="utf-8"))
     report, _ = quiet_check(tmp_path)
-    assert ["2 files hold table 'participatory_budgets'" in p.rule for p in report.problems] == [True]
+    assert [(p.code, p.params["table"], p.params["n"]) for p in report.problems] == [
+        ("source.several-files", "participatory_budgets", 2)]
     assert report.tables == {"levels": 18}  # the other tables are still checked
     with pytest.raises(DataError, match="2 files hold"):
         cs.load("participatory_budgets", tmp_path)
@@ -153,7 +154,7 @@ def test_a_symlink_out_of_the_folder_is_refused(tmp_path: Path):
     os.symlink(outside, folder / "participatory_budgets.csv")
     report, _ = quiet_check(folder)
     assert [p.file for p in report.problems] == [str(folder / "participatory_budgets.csv")]
-    assert "symbolic link leading out of the folder" in report.problems[0].rule
+    assert report.problems[0].code == "source.link-out"
     os.symlink(folder / "levels.csv", folder / "sources.csv")  # inside: read (and invalid as sources)
     assert "sources" in discover(folder).from_source
 
@@ -239,7 +240,7 @@ def test_bug7_a_category_key_names_the_categories_table(tmp_path: Path):
     shutil.copy(paths.DATA_DIR / "civictech_tools.csv", tmp_path / "civictech_tools.csv")
     with pytest.raises(DataError) as info:
         cs.load("civictech_tools", tmp_path)
-    rules = {p.rule for p in info.value.problems}
+    rules = {p.text() for p in info.value.problems}
     assert rules == {"category crowdfunding not in table 'civictech_categories' (column 'category')"}
     assert not any("source register" in r for r in rules)
 
@@ -251,16 +252,17 @@ def test_bug7_a_level_key_names_the_levels_table(tmp_path: Path):
     with pytest.raises(DataError) as info:
         cs.load("civictech_adoption", tmp_path)
     assert [(p.row, p.column, p.value) for p in info.value.problems] == [(2, "level", "region")]
-    assert "not in table 'levels'" in info.value.problems[0].rule
+    assert (info.value.problems[0].code, info.value.problems[0].params["table"]) == ("reference.missing", "levels")
 
 
 def test_bug7_validate_checks_each_key_against_its_own_table():
-    from civicstats.schema import validate
+    from civicstats.validate import validate
 
     raw = pd.DataFrame({"tool": ["X"], "category": ["reporting"], "source": ["NL"]}, index=[2])
     with pytest.raises(DataError) as info:
         validate(raw, "civictech_tools", "t.csv", references={"sources": {"NL"}, "civictech_categories": {"crowdfunding"}})
-    assert [p.rule for p in info.value.problems] == ["category reporting not in table 'civictech_categories' (column 'category')"]
+    assert [p.text() for p in info.value.problems] == [
+        "category reporting not in table 'civictech_categories' (column 'category')"]
 
 
 # --------------------------------------------------------------------------
@@ -269,6 +271,7 @@ def test_bug7_validate_checks_each_key_against_its_own_table():
 
 def test_bug8_categories_ordered_false_loads_unordered(tmp_path: Path, monkeypatch):
     from civicstats import schema
+    from civicstats.validate import validate
 
     descriptor = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
     for r in descriptor["resources"]:
@@ -279,7 +282,7 @@ def test_bug8_categories_ordered_false_loads_unordered(tmp_path: Path, monkeypat
     schema.spec.cache_clear()
     try:
         raw = pd.DataFrame({"as_of": ["2018"], "level": ["region"], "count": ["9"], "source": ["NL"]}, index=[2])
-        assert not schema.validate(raw, "civictech_adoption", "a.csv")["level"].cat.ordered
+        assert not validate(raw, "civictech_adoption", "a.csv")["level"].cat.ordered
     finally:
         monkeypatch.undo()
         schema.spec.cache_clear()
@@ -294,7 +297,7 @@ def test_bug8_categories_ordered_false_loads_unordered(tmp_path: Path, monkeypat
 @pytest.mark.parametrize("text", ["o", "x", "oui", "yes", "1", "true", "y"])
 def test_bug9_one_yes_vocabulary(text: str):
     from civicstats.analysis import selection
-    from civicstats.readers.responses import yes_no
+    from civicstats.responses import yes_no
 
     yes, bad = yes_no(pd.Series([text, text.upper()]))
     assert yes.all() and not bad.any()  # responses ('o' was refused)

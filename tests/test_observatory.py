@@ -9,17 +9,16 @@ from pathlib import Path
 import pytest
 
 from civicstats.analysis.audit import OPEN_DATA_PARTS
+from civicstats.derive import OPEN_DATA_COLUMNS, observatory_to_open_data
 from civicstats.errors import DataError, DataWarning
 from civicstats.readers.csv import read_csv
 from civicstats.readers.observatory import (
     OBSERVATORY_COLUMNS,
-    OPEN_DATA_COLUMNS,
     is_observatory,
     observatory_as_of,
-    observatory_to_open_data,
 )
-from civicstats.schema import validate
 from civicstats.tables import official_limits, source_ids
+from civicstats.validate import validate
 
 # (type code, how many organisations of that type in the test export)
 TYPES = [("REG", 2), ("DEP", 3), ("MET", 2), ("CU", 1), ("CA", 3), ("CC", 4), ("EPT", 2), ("COM", 5),
@@ -102,14 +101,16 @@ def test_unknown_code_is_located(tmp_path: Path):
         convert(path)
     [problem] = info.value.problems
     assert (problem.row, problem.column, problem.value) == (len(rows) + 1, "type", "PETR")
-    assert "unknown organisation type code" in problem.rule and "COM (commune)" in problem.rule and "SDE" in problem.rule
+    assert problem.code == "observatory.unknown-type"
+    assert "COM (commune)" in problem.text() and "SDE" in problem.text() and "COM (commune)" in problem.text("fr")
 
 
 def test_blank_and_lower_case_codes(tmp_path: Path):
     rows = export_rows([organisation(98, "com"), organisation(99, "")])
     with pytest.raises(DataError) as info:
         convert(write_export(tmp_path / "odf-2022-04.csv", rows))
-    assert [(p.row, p.column, p.value) for p in info.value.problems] == [(len(rows) + 1, "type", None)]
+    assert [(p.row, p.column, p.value, p.code) for p in info.value.problems] == [
+        (len(rows) + 1, "type", None, "observatory.type-required")]
     assert counts(convert(write_export(tmp_path / "odf-2022-05.csv", rows[:-1])))["commune"] == 6
 
 
@@ -119,7 +120,8 @@ def test_duplicate_siren_is_located(tmp_path: Path):
         convert(write_export(tmp_path / "odf-2022-04.csv", rows))
     [problem] = info.value.problems
     assert (problem.row, problem.column, problem.value) == (len(rows), "siren", "210000003")
-    assert "row 5" in problem.rule
+    assert problem.code == "observatory.duplicate-siren" and problem.params["first"] == 5
+    assert "row 5" in problem.text()
 
 
 @pytest.mark.parametrize("name,as_of", [
@@ -134,16 +136,16 @@ def test_as_of_from_the_file_name(tmp_path: Path, name, as_of):
     assert set(convert(write_export(tmp_path / name, export_rows())).frame["as_of"]) == {as_of}
 
 
-@pytest.mark.parametrize("name,words", [
-    ("observatoire.csv", "put it in the file name"),
-    ("observatoire-2022.csv", "a year alone is not enough"),
-    ("odf-2022-04-vs-2022-05.csv", "more than one date"),
+@pytest.mark.parametrize("name,code", [
+    ("observatoire.csv", "observatory.no-date"),
+    ("observatoire-2022.csv", "observatory.no-date-year"),
+    ("odf-2022-04-vs-2022-05.csv", "observatory.no-date-several"),
 ])
-def test_missing_date_is_an_error(tmp_path: Path, name, words):
+def test_missing_date_is_an_error(tmp_path: Path, name, code):
     with pytest.raises(DataError) as info:
         convert(write_export(tmp_path / name, export_rows()))
     [problem] = info.value.problems
-    assert problem.row is None and words in problem.rule and "observatoire-2022-04.csv" in problem.rule
+    assert problem.row is None and problem.code == code and "observatoire-2022-04.csv" in problem.text()
 
 
 def test_as_of_given(tmp_path: Path):
@@ -192,3 +194,42 @@ def test_october_2022_layout_is_recognised_and_dated(tmp_path: Path):
     path = write_export(tmp_path / "ODF-Observatoire-organisations-221019.csv", rows, columns=list(OCTOBER_2022_COLUMNS))
     got = counts(convert(path))
     assert got["commune"] == 2 and got["departement"] == 1 and got["all"] == 3
+
+
+# --------------------------------------------------------------------------
+# issue 19, bug 1: a repeated column was an internal error (AttributeError), not a located problem
+
+def _with_repeated_column(path: Path, header: list[str], at: int, source: int) -> Path:
+    """An export whose column ``at`` repeats (under ``header[at]``) the cells of column ``source``."""
+    rows = [[row[c] for c in OBSERVATORY_COLUMNS] for row in export_rows()]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(row[:at] + [row[source]] + row[at:] for row in rows)
+    return path
+
+
+@pytest.mark.parametrize(("name", "first", "second"), [("nom", "nom", "nom"), ("Siren", "Siren", "siren")])
+def test_bug1_a_repeated_column_is_a_located_problem(tmp_path: Path, name: str, first: str, second: str):
+    import civicstats as cs
+    from civicstats.check import check
+
+    columns = list(OBSERVATORY_COLUMNS)
+    at = columns.index(name.lower())
+    path = _with_repeated_column(tmp_path / "observatoire-2022-04.csv", columns[:at] + [name] + columns[at:], at, at)
+    report = check(path)
+    assert not report.ok
+    repeated = [p for p in report.problems if p.code == "header.repeated-column"]
+    assert repeated and {(p.row, p.params["names"]) for p in repeated} == {(1, f"{first!r}, {second!r}")}
+    assert f"'{first}', '{second}'" in str(repeated[0])
+    for table in ("open_data_adopters", "open_data_organisations"):
+        with pytest.raises(DataError) as info:
+            cs.load(table, path)
+        assert [p.code for p in info.value.problems] == ["header.repeated-column"]
+
+
+def test_a_repeated_column_the_export_does_not_read_is_no_problem(tmp_path: Path):
+    columns = list(OBSERVATORY_COLUMNS)
+    at = columns.index("lat")
+    path = _with_repeated_column(tmp_path / "observatoire-2022-04.csv", columns[:at] + ["lat"] + columns[at:], at, at)
+    assert counts(convert(path)) == EXPECTED

@@ -16,14 +16,13 @@ import pytest
 import civicstats as cs
 from civicstats import paths
 from civicstats.analysis import organisations as orgs
+from civicstats.derive import observatory_to_organisations, organisations_csv
 from civicstats.errors import DataError, DataWarning
 from civicstats.readers.csv import read_csv
 from civicstats.readers.observatory import (
     OBSERVATORY_COLUMNS,
     OCTOBER_2022_COLUMNS,
     observatory_layout,
-    observatory_to_organisations,
-    organisations_csv,
 )
 
 RAW = paths.DATA_DIR / "raw"
@@ -139,7 +138,7 @@ def test_malformed_siren_is_located(tmp_path: Path):
         cs.load("open_data_organisations", path)
     located = [(p.row, p.column, p.value) for p in info.value.problems]
     assert located == [(6, "siren", "21350001"), (9, "siren", "2135OOO1O")]
-    assert "9 digits" in info.value.problems[0].rule and str(path) in str(info.value)
+    assert "9 digits" in info.value.problems[0].text() and str(path) in str(info.value)
 
 
 def test_other_located_problems(tmp_path: Path):

@@ -418,14 +418,14 @@ def test_personal_kinds_is_personal_kind_of_each_value(groups: list[list[str]]):
 
 
 def test_values_joined_across_a_line_break_are_a_false_alarm_that_changes_nothing():
-    from civicstats.personal import _PHONE_IN_TEXT_RE, personal_kind, personal_kinds
+    from civicstats.personal import PHONE_IN_TEXT, personal_kind, personal_kinds
 
     values = ["tel 01 23", "45 67 89", "Commune 01469"]
-    assert _PHONE_IN_TEXT_RE.search("\n".join(values))  # the joined search finds a number no value holds...
+    assert PHONE_IN_TEXT.search("\n".join(values))  # the joined search finds a number no value holds...
     assert [personal_kind(v) for v in values] == [None, None, None]
     assert personal_kinds(values) == [None, None, None]  # ...and each value is then searched on its own
-    assert personal_kinds([*values, "01 23 45 67 89", "a@b.fr"]) == [None, None, None, "a phone number",
-                                                                    "an e-mail address"]
+    assert personal_kinds([*values, "01 23 45 67 89", "a@b.fr"]) == [None, None, None, "phone",
+                                                                    "email"]
 
 
 def test_personal_kinds_searches_each_value_as_far_as_personal_kind_does():
@@ -433,5 +433,5 @@ def test_personal_kinds_searches_each_value_as_far_as_personal_kind_does():
     from civicstats.personal import MAX_SCREENED_CHARS, personal_kind, personal_kinds
 
     cut = "x" * (MAX_SCREENED_CHARS - 14) + "01 23 45 67 89" + "0"  # the limit falls before the last digit
-    assert personal_kind(cut) == "a phone number"
-    assert personal_kinds([cut, "Commune 01469"]) == ["a phone number", None]
+    assert personal_kind(cut) == "phone"
+    assert personal_kinds([cut, "Commune 01469"]) == ["phone", None]

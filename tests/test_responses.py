@@ -10,19 +10,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import civicstats as cs
 from civicstats import paths
 from civicstats.analysis.responses import aggregate_responses
+from civicstats.check import check
+from civicstats.derive import adoption_from_responses
 from civicstats.errors import DataError, DataWarning, Origin
 from civicstats.readers import RawTable
 from civicstats.readers.csv import read_csv
-from civicstats.readers.responses import (
-    CATEGORIES,
-    RESPONSES_COLUMNS,
-    unshipped_spec,
-    validate_responses,
-)
-from civicstats.schema import spec, validate
-from civicstats.tables import adoption_from_responses, official_limits, source_ids
+from civicstats.readers.responses import CATEGORIES, RESPONSES_COLUMNS
+from civicstats.responses import validate_responses
+from civicstats.schema import spec, unshipped_spec
+from civicstats.tables import official_limits, source_ids
+from civicstats.validate import validate
 from tests.conftest import write_csv
 
 
@@ -151,23 +151,26 @@ def test_typed_like_a_loaded_table():
 
 GOOD = response(siren(1))
 
-# (case, rows, expected (row, column, value, words in the rule))
+# (case, rows, expected (row, column, value, problem code))
 BAD = [
-    ("SIREN too short", [response("21310001")], (2, "siren", "21310001", "leading zero")),
-    ("SIREN with letters", [response("21310001A")], (2, "siren", "21310001A", "9 digits")),
-    ("SIREN blank", [response("")], (2, "siren", None, "required")),
-    ("SIREN as a number", [response("213100017.0")], (2, "siren", "213100017.0", "format the column as text")),
-    ("duplicate SIREN", [GOOD, response(siren(2)), response(siren(1))], (4, "siren", siren(1), "duplicate SIREN in wave 2026: row 2")),
-    ("commune without population", [response(population="")], (2, "population", None, "needs its population")),
-    ("negative population", [response(population="-5")], (2, "population", -5, "at least 0")),
-    ("decimal population", [response(population="12.5")], (2, "population", "12.5", "whole number")),
-    ("maybe", [GOOD, response(siren(2), reporting="maybe")], (3, "reporting", "maybe", "must be yes or no")),
-    ("unknown level", [response(level="Communes")], (2, "level", "Communes", "did you mean 'commune'")),
-    ("band given as level", [response(level="ville_5k_100k")], (2, "level", "ville_5k_100k", "allowed: region")),
-    ("bad wave", [response(as_of="juin 2026")], (2, "as_of", "juin 2026", "YYYY-MM")),
-    ("no source", [response(source="")], (2, "source", None, "required")),
-    ("e-mail in the tools", [response(tools="Decidim (jean.dupont@ville.fr)")], (2, "tools", "Decidim (jean.dupont@ville.fr)", "personal data")),
-    ("phone in the name", [response(name="Mairie 01 23 45 67 89")], (2, "name", "Mairie 01 23 45 67 89", "phone number")),
+    ("SIREN too short", [response("21310001")], (2, "siren", "21310001", "siren.8-digits")),
+    ("SIREN with letters", [response("21310001A")], (2, "siren", "21310001A", "siren.not-9-digits")),
+    ("SIREN blank", [response("")], (2, "siren", None, "value.required")),
+    ("SIREN as a number", [response("213100017.0")], (2, "siren", "213100017.0", "siren.as-number")),
+    ("duplicate SIREN", [GOOD, response(siren(2)), response(siren(1))],
+     (4, "siren", siren(1), "siren.repeated-in-wave")),
+    ("commune without population", [response(population="")], (2, "population", None, "responses.commune-population")),
+    ("negative population", [response(population="-5")], (2, "population", -5, "value.below-minimum")),
+    ("decimal population", [response(population="12.5")], (2, "population", "12.5", "value.no-decimals")),
+    ("maybe", [GOOD, response(siren(2), reporting="maybe")], (3, "reporting", "maybe", "value.not-yes-no")),
+    ("unknown level", [response(level="Communes")], (2, "level", "Communes", "value.not-allowed-hint")),
+    ("band given as level", [response(level="ville_5k_100k")], (2, "level", "ville_5k_100k", "value.not-allowed")),
+    ("bad wave", [response(as_of="juin 2026")], (2, "as_of", "juin 2026", "value.not-a-date")),
+    ("no source", [response(source="")], (2, "source", None, "value.required")),
+    ("e-mail in the tools", [response(tools="Decidim (jean.dupont@ville.fr)")],
+     (2, "tools", "Decidim (jean.dupont@ville.fr)", "personal.email")),
+    ("phone in the name", [response(name="Mairie 01 23 45 67 89")],
+     (2, "name", "Mairie 01 23 45 67 89", "personal.phone")),
 ]
 
 
@@ -175,25 +178,33 @@ BAD = [
 def test_bad_input_is_located(case, rows, expected):
     with pytest.raises(DataError) as info:
         validate_responses(raw(*rows, file="survey.xlsx", sheet="responses"))
-    row, column, value, words = expected
-    matches = [p for p in info.value.problems if p.row == row and p.column == column and words in p.rule]
-    assert matches, str(info.value)
+    row, column, value, code = expected
+    matches = [p for p in info.value.problems if p.row == row and p.column == column and p.code == code]
+    assert len(matches) == 1, str(info.value)
     assert matches[0].value == value or str(matches[0].value) == str(value)
     assert (matches[0].file, matches[0].sheet) == ("survey.xlsx", "responses")
 
 
-@pytest.mark.parametrize("drop,add,column,words", [
-    ("reporting", {}, "reporting", "every category needs its column"),
-    ("population", {}, "population", "communes need their population"),
-    ("source", {}, "source", "required column is missing"),
-    (None, {"commentaire": "ok"}, "commentaire", "unknown column"),
-    ("level", {"levle": "commune"}, "levle", "did you mean 'level'"),
+def test_a_short_siren_says_why_in_english():
+    with pytest.raises(DataError) as info:
+        validate_responses(raw(response("21310001"), file="survey.xlsx", sheet="responses"))
+    assert str(info.value.problems[0]) == ("survey.xlsx, sheet 'responses', row 2, column 'siren', value '21310001': "
+                                           "a SIREN is 9 digits (8 here: a leading zero dropped by a spreadsheet? "
+                                           "format the column as text)")
+
+
+@pytest.mark.parametrize("drop,add,column,code", [
+    ("reporting", {}, "reporting", "responses.missing-category"),
+    ("population", {}, "population", "responses.missing-population-column"),
+    ("source", {}, "source", "header.missing-column"),
+    (None, {"commentaire": "ok"}, "commentaire", "header.unknown-column"),
+    ("level", {"levle": "commune"}, "levle", "header.unknown-column-hint"),
 ])
-def test_header_problems(drop, add, column, words):
+def test_header_problems(drop, add, column, code):
     row = {k: v for k, v in response().items() if k != drop} | add
     with pytest.raises(DataError) as info:
         validate_responses(raw(row))
-    assert any(p.row == 1 and p.column == column and words in p.rule for p in info.value.problems), str(info.value)
+    assert any(p.row == 1 and p.column == column and p.code == code for p in info.value.problems), str(info.value)
 
 
 def test_population_may_be_missing_when_there_is_no_commune():
@@ -214,10 +225,25 @@ def test_source_ids_are_checked_when_given():
         validate_responses(raw(response(source="NL;NOPE")), source_ids={"NL"})
 
 
-def test_no_rows():
+def test_no_rows_under_a_correct_header_are_no_responses_yet():
+    """A responses sheet not filled yet (the template's) is fine: no rows, no problem."""
     frame = pd.DataFrame(columns=list(RESPONSES_COLUMNS), dtype="str")
-    with pytest.raises(DataError, match="no data rows"):
-        validate_responses(RawTable(frame, Origin("responses.csv")))
+    assert validate_responses(RawTable(frame, Origin("responses.csv"))).columns.tolist() == list(RESPONSES_COLUMNS)
+    assert len(adoption_from_responses(RawTable(frame, Origin("responses.csv")))) == 0
+
+
+def test_bug2_a_wrong_header_without_rows_is_reported(tmp_path: Path):
+    """Issue 19, bug 2: ``responses.csv`` holding only ``foo,bar`` passed ``check``."""
+    path = write_csv(tmp_path / "responses.csv", "foo,bar\n")
+    report = check(path)
+    assert not report.ok
+    codes = {(p.column, p.code) for p in report.problems}
+    assert {(c, "responses.missing-category") for c in CATEGORIES} <= codes
+    assert {("foo", "header.unknown-column"), ("bar", "header.unknown-column"),
+            ("as_of", "header.missing-column"), ("siren", "header.missing-column")} <= codes
+    with pytest.raises(DataError) as info:
+        cs.load("civictech_adoption", path)
+    assert {p.code for p in info.value.problems} == {p.code for p in report.problems}
 
 
 # --------------------------------------------------------------------------
@@ -279,7 +305,7 @@ def test_computed_rows_are_typed_and_validate_with_the_table():
 def test_responses_are_validated_once_and_never_turned_back_into_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Bug 9 of issue 9's neighbour: typed responses were written back as text and validated again."""
     import civicstats as cs
-    from civicstats.readers import responses as module
+    from civicstats import derive as module
 
     path = write_csv(tmp_path / "responses.csv", pd.DataFrame(
         [response(siren(1), yes=("reporting",)), response(siren(2))]).to_csv(index=False))
@@ -301,7 +327,7 @@ def test_a_bad_computed_row_is_located_in_the_responses():
                  official=official_limits(),
                  computed=[(adoption_from_responses(raw(*rows)), Origin("survey.xlsx", "responses → x (computed)", header_row=0))])
     assert [(p.sheet, p.row, p.column) for p in info.value.problems] == [("responses → x (computed)", 1, "count")]
-    assert "larger than the official number of region (18)" in info.value.problems[0].rule
+    assert "larger than the official number of region (18)" in info.value.problems[0].text()
 
 
 # --------------------------------------------------------------------------
@@ -343,7 +369,7 @@ def test_generator_is_deterministic_and_scales():
 
 
 def test_validating_distinct_values_gives_what_validating_every_row_gives(monkeypatch: pytest.MonkeyPatch):
-    from civicstats.readers import responses as module
+    from civicstats import responses as module
 
     frame = _generator().generate(rows=3_000, seed=5).frame()
     # spellings a spreadsheet produces: grouped digits, stray spaces, several sources
@@ -367,7 +393,7 @@ def test_validating_distinct_values_gives_what_validating_every_row_gives(monkey
 
 
 def test_a_duplicate_siren_of_nine_digits_is_located_leading_zeros_included(monkeypatch: pytest.MonkeyPatch):
-    from civicstats.readers import responses as module
+    from civicstats import responses as module
 
     rows = [response("012345678"), response("123456789"), response("000000000"), response("012345678"),
             response("012345678", as_of="2027"), response("000000000", as_of="2027"), response("123456789"),
@@ -378,7 +404,7 @@ def test_a_duplicate_siren_of_nine_digits_is_located_leading_zeros_included(monk
     with pytest.raises(DataError) as info:
         validate_responses(raw(*rows, file="survey.xlsx", sheet="responses"))
     assert True not in keyed_by_code  # the usual case: SIRENs keyed by their number
-    assert [(p.row, p.column, p.value, p.rule) for p in info.value.problems] == [
+    assert [(p.row, p.column, p.value, p.text()) for p in info.value.problems] == [
         (5, "siren", "012345678", "duplicate SIREN in wave 2026: row 2 has the same"),
         (8, "siren", "123456789", "duplicate SIREN in wave 2026: row 3 has the same"),
     ]
@@ -412,7 +438,7 @@ def _many_values(n: int = 300) -> list[dict[str, str]]:
 @pytest.mark.parametrize("bad, words", [("-5", "must be at least 0"), ("abc", "must be a whole number"),
                                         ("12.5", "no decimals")])
 def test_a_bad_value_among_many_distinct_ones_is_located(bad: str, words: str):
-    from civicstats.readers import responses as module
+    from civicstats import responses as module
 
     rows = _many_values()
     assert len({r["population"] for r in rows}) > module._FEW
@@ -420,12 +446,12 @@ def test_a_bad_value_among_many_distinct_ones_is_located(bad: str, words: str):
     with pytest.raises(DataError) as info:
         validate_responses(raw(*rows, file="survey.xlsx", sheet="responses"))
     assert [(p.row, p.column, str(p.value)) for p in info.value.problems] == [(152, "population", bad)]
-    assert words in info.value.problems[0].rule
+    assert words in info.value.problems[0].text()
 
 
 def _validated_three_ways(monkeypatch: pytest.MonkeyPatch, table: RawTable) -> tuple[pd.DataFrame, ...]:
     """validate_responses of ``table``: columns of many values on their own, every column together, every row."""
-    from civicstats.readers import responses as module
+    from civicstats import responses as module
 
     groups, fast_spec = [], module._fast_spec
     monkeypatch.setattr(module, "_fast_spec", lambda columns=None: groups.append(columns) or fast_spec(columns))

@@ -16,23 +16,26 @@ from tests.conftest import write_csv
 HEADER = "as_of,level,count,universe,source,note\n"
 GOOD = "2018,region,9,,NL;LOC,\n2018,departement,14,,NL;LOC,\n"
 
-# (case, csv text, expected (row, column, value, words in the rule))
+# (case, csv text, expected (row, column, value, problem code))
 CASES = [
-    ("wrong type", HEADER + "2018,region,neuf,,NL,\n", (2, "count", "neuf", "whole number")),
-    ("decimal count", HEADER + "2018,region,9.5,,NL,\n", (2, "count", "9.5", "no decimals")),
-    ("negative count", HEADER + "2018,region,-9,,NL,\n", (2, "count", -9, "at least 0")),
-    ("blank count", HEADER + "2018,region,,,NL,\n", (2, "count", None, "required")),
-    ("unknown level", HEADER + "2018,Régions,9,,NL,\n", (2, "level", "Régions", "did you mean 'region'")),
-    ("trailing space level", HEADER + "2018,planet ,9,,NL,\n", (2, "level", "planet", "allowed: region")),
-    ("duplicate key", HEADER + GOOD + "2018,region,10,,NL,\n", (4, None, None, "duplicate key (as_of=2018, level=region): row 2")),
-    ("unknown source", HEADER + "2018,region,9,,NL;NOPE,\n", (2, "source", "NL;NOPE", "not in the source register")),
-    ("bad date", HEADER + "March 2018,region,9,,NL,\n", (2, "as_of", "March 2018", "YYYY-MM")),
-    ("count over its universe", HEADER + "2018,ville_plus_100k,40,37,LOC,\n", (2, "count", 40, "larger than its universe (37)")),
-    ("count over the official universe", HEADER + "2018,region,19,,NL,\n", (2, "count", 19, "official number of region (18)")),
-    ("total row", HEADER + GOOD + "2018,Total,23,,NL,\n", (4, "level", "Total", "total row")),
-    ("formula", HEADER + "2018,region,=SUM(A1:A3),,NL,\n", (2, "count", "=SUM(A1:A3)", "formula")),
-    ("missing column", "as_of,level,source\n2018,region,NL\n", (1, "count", None, "required column is missing")),
-    ("misspelt column", "as_of,level,cont,source\n2018,region,9,NL\n", (1, "cont", None, "did you mean 'count'")),
+    ("wrong type", HEADER + "2018,region,neuf,,NL,\n", (2, "count", "neuf", "value.not-an-integer")),
+    ("decimal count", HEADER + "2018,region,9.5,,NL,\n", (2, "count", "9.5", "value.no-decimals")),
+    ("negative count", HEADER + "2018,region,-9,,NL,\n", (2, "count", -9, "value.below-minimum")),
+    ("blank count", HEADER + "2018,region,,,NL,\n", (2, "count", None, "value.required")),
+    ("unknown level", HEADER + "2018,Régions,9,,NL,\n", (2, "level", "Régions", "value.not-allowed-hint")),
+    ("trailing space level", HEADER + "2018,planet ,9,,NL,\n", (2, "level", "planet", "value.not-allowed")),
+    ("duplicate key", HEADER + GOOD + "2018,region,10,,NL,\n", (4, None, None, "key.duplicate")),
+    ("unknown source", HEADER + "2018,region,9,,NL;NOPE,\n", (2, "source", "NL;NOPE", "reference.missing-source")),
+    ("bad date", HEADER + "March 2018,region,9,,NL,\n", (2, "as_of", "March 2018", "value.not-a-date")),
+    ("count over its universe", HEADER + "2018,ville_plus_100k,40,37,LOC,\n",
+     (2, "count", 40, "row.count-over-universe")),
+    ("count over the official universe", HEADER + "2018,region,19,,NL,\n", (2, "count", 19, "row.count-over-official")),
+    ("total row", HEADER + GOOD + "2018,Total,23,,NL,\n", (4, "level", "Total", "value.total-row")),
+    ("formula", HEADER + "2018,region,=SUM(A1:A3),,NL,\n", (2, "count", "=SUM(A1:A3)", "value.formula")),
+    ("missing column", "as_of,level,source\n2018,region,NL\n", (1, "count", None, "header.missing-column")),
+    ("misspelt column", "as_of,level,cont,source\n2018,region,9,NL\n", (1, "cont", None, "header.unknown-column-hint")),
+    ("repeated column", "as_of,level,count,count,source\n2018,region,9,9,NL\n",
+     (1, "count", None, "header.repeated-column")),
 ]
 
 
@@ -42,12 +45,64 @@ def test_load_locates_the_problem(tmp_path: Path, case, text, expected):
     before = path.read_bytes()
     with pytest.raises(DataError) as info:
         cs.load("civictech_adoption", path)
-    row, column, value, words = expected
-    matches = [p for p in info.value.problems if p.row == row and p.column == column and words in p.rule]
+    row, column, value, code = expected
+    matches = [p for p in info.value.problems if p.row == row and p.column == column and p.code == code]
     assert matches, str(info.value)
     assert matches[0].value == value or str(matches[0].value) == str(value)
     assert matches[0].file == str(path)
+    assert matches[0].text("fr") != matches[0].text("en")  # said in both languages
     assert path.read_bytes() == before  # input never written
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    (HEADER + GOOD + "2018,region,10,,NL,\n", "row 4: duplicate key (as_of=2018, level=region): row 2 has the same"),
+    (HEADER + "2018,Régions,9,,NL,\n", "row 2, column 'level', value 'Régions': not an allowed value (allowed: "
+                                        "region, departement, "),
+    (HEADER + "2018,region,9,,NL;NOPE,\n", "value 'NL;NOPE': source id NOPE not in the source register "
+                                            "(sources table)"),
+])
+def test_the_english_line_of_a_problem(tmp_path: Path, text: str, line: str):
+    path = write_csv(tmp_path / "civictech_adoption.csv", text)
+    with pytest.raises(DataError) as info:
+        cs.load("civictech_adoption", path)
+    assert line in str(info.value)
+
+
+def test_the_catalog_says_each_problem_in_english_and_french_with_the_same_parameters():
+    import json
+    import string
+
+    from civicstats.errors import CATALOG
+
+    catalog = json.loads(CATALOG.read_text(encoding="utf-8"))
+    assert list(catalog) == sorted(catalog)
+    for code, texts in catalog.items():
+        assert set(texts) == {"en", "fr"}, code
+        names = [{f for _, f, _, _ in string.Formatter().parse(t) if f} for t in texts.values()]
+        assert names[0] == names[1], code
+
+
+def test_every_code_the_data_side_raises_is_in_the_catalog():
+    import ast
+    import json
+
+    from civicstats import paths
+    from civicstats.errors import CATALOG
+
+    catalog = json.loads(CATALOG.read_text(encoding="utf-8"))
+    package = paths.ROOT / "civicstats"
+    modules = ["schema", "validate", "responses", "derive", "personal", "tables", "discover", "check"]
+    used = set()
+    for name in modules:
+        for node in ast.walk(ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.count(".") == 1 \
+                    and not node.value.endswith(".") \
+                    and node.value.split(".")[0] in {"header", "value", "row", "key", "reference", "table", "siren",
+                                                     "responses", "observatory", "source", "check", "personal"}:
+                used.add(node.value)
+    hinted = {c + "-hint" for c in used if c + "-hint" in catalog}
+    assert used - set(catalog) == set()
+    assert {"header.repeated-column", "observatory.unknown-type", "source.renamed-sheet"} <= used | hinted
 
 
 def test_every_problem_is_reported_not_only_the_first(tmp_path: Path):
@@ -101,12 +156,12 @@ def test_check_csv_and_folder(data_copy: Path):
 def test_check_infers_the_table_from_the_file_name(tmp_path: Path):
     path = write_csv(tmp_path / "budgets.csv", "year,count,unit,source\n2017,47,villes,BEZ\n")
     report = check(path)
-    assert not report.ok and "cannot tell which table" in report.problems[0].rule
+    assert not report.ok and "cannot tell which table" in report.problems[0].text()
     assert check(path, table="participatory_budgets").ok
 
 
 def _shown(problems) -> list[tuple]:
-    return [(p.row, p.column, p.rule.split(" (")[0].split(":")[0]) for p in problems]
+    return [(p.row, p.column, p.text().split(" (")[0].split(":")[0]) for p in problems]
 
 
 def test_a_rows_problems_come_row_rules_first_then_in_the_tables_column_order(tmp_path: Path):
@@ -157,7 +212,7 @@ def test_blank_cells_break_no_constraint_and_keep_their_types(tmp_path: Path):
         cs.load("open_data_adopters", broken)
     assert [(p.row, p.column, p.value) for p in info.value.problems] == [(2, "count", None), (4, "share_pct", 150),
                                                                          (5, "share_pct", 100.5)]
-    assert "must be at most 100" in info.value.problems[1].rule
+    assert "must be at most 100" in info.value.problems[1].text()
 
 
 def test_validation_imports_no_validation_framework():

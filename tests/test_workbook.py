@@ -155,8 +155,8 @@ def test_mistakes_are_located_in_the_sheet(copy: Path):
     report = checked(copy)
     located = {(p.sheet, p.row, p.column): p for p in report.problems}
     assert located[("civictech_adoption", 3, "count")].value == "quatorze"
-    assert located[("civictech_adoption", 4, "count")].rule == "a formula where a value belongs: type the value itself"
-    assert "not in the source register" in located[("civictech_adoption", 5, "source")].rule
+    assert located[("civictech_adoption", 4, "count")].text() == "a formula where a value belongs: type the value itself"
+    assert "not in the source register" in located[("civictech_adoption", 5, "source")].text()
     assert len(report.problems) == 3
     assert "civictech_adoption" not in report.tables and "sources" in report.tables
 
@@ -197,8 +197,8 @@ def test_a_wave_in_both_sheets_is_a_located_duplicate(copy: Path):
         cs.load("civictech_adoption", copy)
     [problem] = info.value.problems
     assert problem.file == str(copy) and "responses" in problem.sheet
-    assert "duplicate key (as_of=2018, level=metropole)" in problem.rule
-    assert "sheet 'civictech_adoption', row 4 has the same" in problem.rule
+    assert "duplicate key (as_of=2018, level=metropole)" in problem.text()
+    assert "sheet 'civictech_adoption', row 4 has the same" in problem.text()
 
 
 def test_a_formula_in_the_responses_is_located(copy: Path):

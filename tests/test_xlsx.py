@@ -396,7 +396,7 @@ def test_combined_rows_keep_their_own_location():
     """Rows from two files validated as one table: each problem is located in its own file."""
     from civicstats.errors import Origin
     from civicstats.readers import RawTable
-    from civicstats.schema import validate
+    from civicstats.validate import validate
     from civicstats.tables import combine
 
     header = ["year", "count", "unit", "source"]

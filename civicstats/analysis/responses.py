@@ -1,8 +1,7 @@
 """Survey responses (validated, typed) → the survey's tables: pure counting.
 
 :func:`aggregate_responses` counts per-collectivity answers the way the 2018
-survey did (see :mod:`civicstats.readers.responses` for reading and
-validating them):
+survey did (:func:`civicstats.responses.validate_responses` validates them):
 
 * levels are the survey's: régions, départements, métropoles,
   intercommunalités (métropoles excluded) and communes in three population
@@ -39,19 +38,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from civicstats.readers.responses import CATEGORIES, PARTICIPATION, unshipped_spec
-from civicstats.schema import TableSpec
+from civicstats.readers.responses import CATEGORIES, PARTICIPATION
+from civicstats.schema import spec, unshipped_spec
+from civicstats.validate import typed
 
 if TYPE_CHECKING:
     import pandas as pd
+
+__all__ = ["LARGE_TOWN", "SMALL_TOWN", "SURVEY_LEVELS", "aggregate_responses", "survey_level"]
 
 #: The survey's levels (civictech_adoption), in its order.
 SURVEY_LEVELS = ("region", "departement", "metropole", "ville_plus_100k", "ville_5k_100k",
                  "commune_moins_5k", "intercommunalite")
 #: Commune population bands: below SMALL → commune_moins_5k; SMALL..LARGE (inclusive) → ville_5k_100k.
 SMALL_TOWN, LARGE_TOWN = 5_000, 100_000
-
-
 
 
 def survey_level(level: pd.Series, population: pd.Series) -> pd.Series:
@@ -87,22 +87,6 @@ def survey_level(level: pd.Series, population: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(survey, SURVEY_LEVELS, ordered=True), index=level.index)
 
 
-def _typed_table(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
-    """``frame`` with the dtypes a loaded table has (as ``schema.validate`` gives them)."""
-    import pandas as pd
-
-    out = {}
-    for f in table.fields:
-        s = frame[f.name] if f.name in frame else pd.Series(pd.NA, index=frame.index)
-        if f.enum is not None:
-            out[f.name] = pd.Categorical(s.astype("object"), categories=list(f.enum), ordered=f.ordered)
-        elif f.type in ("integer", "year"):
-            out[f.name] = s.astype("Int64").astype(f.pandas_dtype)
-        else:
-            out[f.name] = s.astype("string")
-    return pd.DataFrame(out).reset_index(drop=True)
-
-
 def aggregate_responses(responses: pd.DataFrame, *, respondents_as_universe: bool = False) -> dict[str, pd.DataFrame]:
     """The survey's tables computed from validated responses.
 
@@ -117,8 +101,6 @@ def aggregate_responses(responses: pd.DataFrame, *, respondents_as_universe: boo
     """
     import numpy as np
     import pandas as pd
-
-    from civicstats.schema import spec
 
     n_levels, n_cat = len(SURVEY_LEVELS), len(CATEGORIES)
     wave_codes, waves = pd.factorize(responses["as_of"].astype("str"), sort=True)
@@ -160,6 +142,6 @@ def aggregate_responses(responses: pd.DataFrame, *, respondents_as_universe: boo
         "note": "computed from responses; open-data portals included",
     })
     return {
-        "civictech_adoption": _typed_table(adoption, spec("civictech_adoption")),
-        "civictech_category_use": _typed_table(use, unshipped_spec("civictech_category_use")),
+        "civictech_adoption": typed(adoption, spec("civictech_adoption")),
+        "civictech_category_use": typed(use, unshipped_spec("civictech_category_use")),
     }
