@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} found; nothing was written",
               file=sys.stderr)
         return EXIT_DATA
-    except UsageError as exc:
+    except (UsageError, FileExistsError) as exc:  # a file in the way: the command asks for --force
         print(f"civicstats {args.command}: {escape(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `civicstats audit | head`: the reader has what it wanted

@@ -4,8 +4,11 @@
 the shipped data package by default, or the same table from another file or
 folder (:func:`civicstats.discover.discover` says which file or sheet holds
 it, and whether it comes from that source or from ``data/``), and validates
-it against the table's schema every time (edit a CSV file and the next
-``load`` reads it again). Rows computed from exports (survey responses, an
+it against the table's schema. A validated table is kept while none of the
+files its discovery found has changed (their size, modification time and
+inode, and the schema's): a notebook that loads the same tables again, or
+an audit that loads a dozen, validates each once; edit a file and the next
+``load`` reads and validates it again. Rows computed from exports (survey responses, an
 observatory export) come from :mod:`civicstats.derive`, the functions
 :data:`civicstats.discover.DERIVED` names.
 
@@ -38,7 +41,7 @@ BOUNDED_BY_OFFICIAL = ("civictech_adoption", "open_data_adopters")
 
 Source = str | Path | None
 
-__all__ = ["BOUNDED_BY_OFFICIAL", "Source", "combine", "datasets", "load", "official_limits", "read_part",
+__all__ = ["BOUNDED_BY_OFFICIAL", "KEPT", "Source", "combine", "datasets", "load", "official_limits", "read_part",
            "source_ids", "sources"]
 
 
@@ -165,7 +168,37 @@ def _load(name: str, d: Discovery) -> pd.DataFrame:
     return d.loaded[name]
 
 
+#: Validated tables kept, by table and the identity of every file their discovery found (at most this many).
+KEPT = 64
+_kept: dict[tuple, pd.DataFrame] = {}
+
+
+def _identity(name: str, d: Discovery) -> tuple | None:
+    """What a validated table depends on: every file the discovery found, and the schema; None if one is gone."""
+    from civicstats import paths
+    from civicstats.readers import file_identity
+
+    try:
+        files = sorted({p.path for parts in d.parts.values() for p in parts} | {paths.DATAPACKAGE})
+        return (name, tuple(file_identity(f) for f in files),
+                tuple(sorted((n, p.kind, str(p.path), p.sheet or "") for n, parts in d.parts.items() for p in parts)))
+    except OSError:
+        return None
+
+
 def _validated(name: str, d: Discovery) -> pd.DataFrame:
+    key = _identity(name, d)
+    if key is not None and key in _kept:
+        return _kept[key]
+    frame = _validated_uncached(name, d)
+    if key is not None:
+        if len(_kept) >= KEPT:
+            _kept.pop(next(iter(_kept)))
+        _kept[key] = frame
+    return frame
+
+
+def _validated_uncached(name: str, d: Discovery) -> pd.DataFrame:
     if d.problems.get(name):  # its rows are in the source, but not where they can be read
         raise DataError(d.problems[name])
     own_part, *derived = d.parts[name]
