@@ -41,6 +41,8 @@ class BuildWithShippedFolders(build_py):
 
 setup(
     packages=find_packages(include=["civicstats", "civicstats.*"]),
+    # words, problem messages and the site's templates and CSS: data files of the package
+    package_data={"civicstats": ["texts/*.json"], "civicstats.site": ["templates/*"]},
     # the packages at the root: an editable install is a plain path entry (no import hook, no warning)
     package_dir={"": "."},
     cmdclass={"build_py": BuildWithShippedFolders},

@@ -6,7 +6,7 @@ folder (:func:`civicstats.discover.discover` says which file or sheet holds
 it, and whether it comes from that source or from ``data/``), and validates
 it against the table's schema. A validated table is kept while none of the
 files its discovery found has changed (their size, modification time and
-inode, and the schema's): a notebook that loads the same tables again, or
+inode, and the schema's) nor the limits set in the environment: a notebook that loads the same tables again, or
 an audit that loads a dozen, validates each once; edit a file and the next
 ``load`` reads and validates it again. Rows computed from exports (survey responses, an
 observatory export) come from :mod:`civicstats.derive`, the functions
@@ -174,13 +174,17 @@ _kept: dict[tuple, pd.DataFrame] = {}
 
 
 def _identity(name: str, d: Discovery) -> tuple | None:
-    """What a validated table depends on: every file the discovery found, and the schema; None if one is gone."""
+    """What a validated table depends on: every file the discovery found, the schema, and the limits set in the
+    environment (``CIVICSTATS_MAX_...``); None if a file is gone."""
+    import os
+
     from civicstats import paths
     from civicstats.readers import file_identity
 
     try:
         files = sorted({p.path for parts in d.parts.values() for p in parts} | {paths.DATAPACKAGE})
-        return (name, tuple(file_identity(f) for f in files),
+        limits = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("CIVICSTATS_")))
+        return (name, limits, tuple(file_identity(f) for f in files),
                 tuple(sorted((n, p.kind, str(p.path), p.sheet or "") for n, parts in d.parts.items() for p in parts)))
     except OSError:
         return None
