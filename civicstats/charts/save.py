@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import secrets
+import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from civicstats.charts.stamp import finish, restore_positions
 from civicstats.charts.style import house_style
+from civicstats.files import write_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,17 +26,6 @@ def _figure_name(name: str) -> str:
     if not stem or stem in (".", "..") or "/" in stem or "\\" in stem or stem.startswith("."):
         raise ValueError(f"a figure name is a plain file name without folders, not {name!r}")
     return stem
-
-
-def _atomic_savefig(fig: Figure, target: Path, fmt: str, **kwargs: Any) -> None:
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as fh:
-            fig.savefig(fh, format=fmt, **kwargs)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, title: str | None = None,
@@ -67,10 +56,12 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, ti
                             ("svg", {"metadata": {"Date": None}})):
             target = folder / f"{stem}.{fmt}"
             restore_positions(fig)
-            _atomic_savefig(fig, target, fmt, facecolor="white", **kwargs)
+            drawn = io.BytesIO()
+            fig.savefig(drawn, format=fmt, facecolor="white", **kwargs)
+            write_atomic(target, drawn.getvalue())
             written.append(target)
             if fmt == "png":
-                png = target.read_bytes()
+                png = drawn.getvalue()
     # what a notebook shows of this figure while it stays as saved (civicstats.display): the very PNG
     # saved, instead of drawing it a third time. Saving put back what it changed for the files (positions,
     # background), which matplotlib counts as a change: the figure is as saved. Any change from here on
