@@ -17,7 +17,7 @@ folders. ``MANIFEST.in`` puts the three folders in the source distribution.
 import shutil
 from pathlib import Path
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 from setuptools.command.build_py import build_py
 
 #: folder inside the installed package → folder of the repository
@@ -40,9 +40,10 @@ class BuildWithShippedFolders(build_py):
 
 
 setup(
-    packages=find_packages(include=["civicstats", "civicstats.*"]),
+    # the folders of data files (texts/, site/templates/) as packages too, so that their files ship
+    packages=find_namespace_packages(include=["civicstats", "civicstats.*"], exclude=["*.__pycache__"]),
     # words, problem messages and the site's templates and CSS: data files of the package
-    package_data={"civicstats": ["texts/*.json"], "civicstats.site": ["templates/*"]},
+    package_data={"civicstats.texts": ["*.json"], "civicstats.site.templates": ["*"]},
     # the packages at the root: an editable install is a plain path entry (no import hook, no warning)
     package_dir={"": "."},
     cmdclass={"build_py": BuildWithShippedFolders},
