@@ -258,9 +258,14 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
     ignored: list[str] = []
     base = folder.resolve()
     for f in sorted(folder.iterdir()):
-        if f.name.startswith(".") or f.name == paths.DATAPACKAGE.name or f.is_dir():
+        if f.name.startswith(".") or f.name == paths.DATAPACKAGE.name:
             continue
         key, suffix = normal(f.stem), f.suffix.lower()
+        kind = _entry_kind(f)
+        if kind is not None:  # a folder, a device, a broken link...: named if it is named like a table
+            if key in names and suffix in TEXT_SUFFIXES:
+                problems.setdefault(key, []).append(_whole(f, "source.not-a-file", table=key, kind=kind))
+            continue
         if key in names:
             if suffix not in TEXT_SUFFIXES:
                 problems.setdefault(key, []).append(_whole(f, "source.not-csv", table=key,
@@ -299,6 +304,20 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
         notes.append(f"{folder}: {len(rest)} file{'s' if len(rest) > 1 else ''} not read (not named after a table): "
                      f"{_shown(rest)}")
     _refuse_if_nothing_read(held, problems, _whole(folder, "source.empty-folder", tables=", ".join(names)))
+
+
+def _entry_kind(entry: Path) -> str | None:
+    """What a folder entry is when it is not a regular file (or a link to one): None for a file."""
+    import stat
+
+    try:
+        mode = entry.stat().st_mode
+    except OSError:
+        return "broken link" if entry.is_symlink() else "unreadable entry"
+    if stat.S_ISREG(mode):
+        return None
+    return ("folder" if stat.S_ISDIR(mode) else "named pipe" if stat.S_ISFIFO(mode) else "socket"
+            if stat.S_ISSOCK(mode) else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special file")
 
 
 def _refuse_if_nothing_read(held: object, problems: dict[str, list[Problem]], empty: Problem) -> None:

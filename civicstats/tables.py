@@ -102,20 +102,28 @@ def _deriver(kind: str, table: str):
 # The tables a foreign key names, and the official limits
 
 
-def _references(name: str, d: Discovery) -> dict[str, set[str]]:
+def _references(name: str, d: Discovery, upstream: list | None = None) -> dict[str, set[str]]:
     """For each table a foreign key of ``name`` names, the values the key may take.
 
     The referenced table as ``d`` discovered it (the source's own, or
     shipped); the source register is the shipped one plus the source's own,
     so that updated data may cite a shipped source without copying the
-    register.
+    register. A referenced table that is itself invalid adds its problems to
+    ``upstream`` and is replaced by the shipped one, so that ``name`` still
+    has its own columns checked (every problem of every table, at once).
     """
     found: dict[str, set[str]] = {}
     for _column, resource, ref in spec(name).foreign_keys:
         if resource == name or resource in found:
             continue
-        values = {str(v) for v in _load(resource, d)[ref].dropna()}
-        if resource == "sources" and d.parts[resource][0].origin != SHIPPED:
+        try:
+            values = {str(v) for v in _load(resource, d)[ref].dropna()}
+        except DataError as exc:
+            if upstream is None:
+                raise
+            upstream += exc.problems
+            values = set()
+        if resource == "sources" and d.parts[resource][0].origin != SHIPPED or not values:
             values |= {str(v) for v in _load(resource, d.shipped)[ref].dropna()}
         found[resource] = values
     return found
@@ -218,7 +226,8 @@ def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part
         derived, texts = [own_part, *derived], []
     else:
         texts = [read_part(own_part)]
-    references = _references(name, d)
+    upstream: list = []  # the problems of an invalid table a foreign key names, reported with this one's
+    references = _references(name, d, upstream)
     if name in BOUNDED_BY_OFFICIAL and any(p.sheet is not None for p in derived):
         try:  # loaded first; what goes wrong is raised again below, in turn
             _official(d)
@@ -247,8 +256,8 @@ def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part
     def run():
         return validate(raw.frame, name, raw.origin, references=references, official=official, computed=typed)
 
-    if raw.problems or failed:
-        raise DataError(sort_problems([*covered_problems(raw, run), *failed]))
+    if raw.problems or failed or upstream:
+        raise DataError(sort_problems(list(dict.fromkeys([*covered_problems(raw, run), *failed, *upstream]))))
     return run()
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from civicstats import paths
 from civicstats.cli import main
 
 
@@ -117,3 +122,44 @@ def test_exit_codes_follow_the_error_hierarchy(tmp_path: Path, capsys, monkeypat
         assert cli.main(["datasets"]) == code, error
         err = capsys.readouterr().err
         assert "Traceback" not in err and (code != 3 or "internal error" in err and "report" in err)
+
+
+def test_check_lists_every_problem_of_every_table_at_once(tmp_path: Path):
+    """Issue 22: a bad value in sources.csv hid one in collectivity_universe.csv, which names it by a key."""
+    from civicstats.check import check
+
+    for name in ("sources.csv", "collectivity_universe.csv"):
+        shutil.copyfile(paths.DATA_DIR / name, tmp_path / name)
+    sources = (tmp_path / "sources.csv").read_text(encoding="utf-8").splitlines()
+    sources[1] = sources[1].rsplit(",", 1)[0] + ",notadate"
+    (tmp_path / "sources.csv").write_text("\n".join(sources) + "\n", encoding="utf-8")
+    universe = (tmp_path / "collectivity_universe.csv").read_text(encoding="utf-8").splitlines()
+    cells = universe[1].split(",")
+    cells[2] = "-5"
+    universe[1] = ",".join(cells)
+    (tmp_path / "collectivity_universe.csv").write_text("\n".join(universe) + "\n", encoding="utf-8")
+    found = {(Path(p.file).name, p.column) for p in check(tmp_path).problems}
+    assert found == {("sources.csv", "url"), ("collectivity_universe.csv", "count")}
+
+
+@pytest.mark.parametrize("make, kind", [
+    (lambda p: p.mkdir(), "folder"),
+    (lambda p: p.symlink_to(p.parent / "nowhere.csv"), "broken link"),
+    (lambda p: os.mkfifo(p), "named pipe"),
+])
+def test_an_entry_named_like_a_table_that_is_no_file_is_named(tmp_path: Path, make, kind):
+    entry = tmp_path / "participatory_budgets.csv"
+    make(entry)
+    from civicstats.check import check
+
+    problems = check(tmp_path).problems
+    assert [(p.code, p.file, p.params["kind"]) for p in problems] == [("source.not-a-file", str(entry), kind)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"])
+def test_a_web_page_under_a_workbook_s_name_is_named_whatever_its_encoding(tmp_path: Path, encoding: str):
+    from civicstats.check import check
+
+    book = tmp_path / "export.xlsx"
+    book.write_bytes("<html><body><table><tr><td>a</td></tr></table></body></html>".encode(encoding))
+    assert [p.code for p in check(book).problems] == ["xlsx.is-html"]

@@ -193,14 +193,39 @@ def opened(path: Path):
             yield zf
 
 
+def _as_text(head: bytes) -> bytes | None:
+    """The first bytes of a file as UTF-8 text when they are text in UTF-8, UTF-16 or UTF-32 (with or without a
+    byte-order mark), else None.
+
+    >>> _as_text("<table>".encode("utf-16")), _as_text("<tr>".encode("utf-32-le")), _as_text("<tr>".encode("utf-16-be"))
+    (b'<table>', b'<tr>', b'<tr>')
+    >>> _as_text(b"PK\\x03\\x04\\x00\\x00")
+    """
+    boms = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
+            (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8"))
+    for bom, encoding in boms:
+        if head.startswith(bom):
+            return head[len(bom):].decode(encoding, "ignore").encode()
+    if b"\x00" not in head:
+        return head
+    sample = head[: len(head) // 4 * 4]  # without a mark: where the zero bytes fall says which (ASCII text)
+    # (encoding, bytes per character, where an ASCII character's own byte falls): every other byte is zero
+    for encoding, width, at in (("utf-32-le", 4, 0), ("utf-32-be", 4, 3), ("utf-16-le", 2, 0), ("utf-16-be", 2, 1)):
+        zeros = [sample[i] == 0 for i in range(len(sample)) if i % width != at]
+        if zeros and all(zeros):
+            return sample.decode(encoding, "ignore").encode()
+    return None
+
+
 def _not_a_zip(head: bytes) -> str:
     """The code of what bytes that are not a zip are."""
     if not head:
         return "xlsx.empty"
     if head.startswith(OLE_MAGIC):
         return "xlsx.is-xls"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" not in head:
-        text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    decoded = _as_text(head)
+    if decoded is not None:
+        text = decoded.lstrip(b" \t\r\n").lower()
         if b"<html" in text[:4096] or text.startswith((b"<!doctype html", b"<table", b"<meta")):
             return "xlsx.is-html"
         return "xlsx.is-xml" if text[:1] == b"<" else "xlsx.is-csv"
