@@ -401,3 +401,22 @@ def test_a_data_warning_reaches_the_page_as_a_note_without_a_path(toy_copy: Toy)
         assert note in page and "odf-2022-04.csv: 3 left out" in page
         assert "/home/ana" not in page and "Warning" not in page and "/civicstats/" not in page
         assert "Remarque :" in page  # the chart's own warning (no source), as a note in the page's language
+
+
+def test_a_build_on_other_data_says_what_it_was_built_from_on_every_page(toy: Toy, tmp_path: Path) -> None:
+    """Issue 22: a published copy did not say which file it was built from, nor which tables came from it."""
+    data = tmp_path / "update-2025-06-30"
+    data.mkdir()
+    (data / "participatory_budgets.csv").write_text("year,count,unit,source\n2025,500,communes,BEZ\n")
+    out = tmp_path / "out"
+    result = build(data=data, out=out, notebooks=["02-beta"], notebooks_dir=toy.notebooks, log=Log(),
+                   editions=paths.EDITIONS)
+    assert result.ok, result
+    for page in ("02-beta.html", "index.html", "fr/02-beta.html", "fr/index.html"):
+        text = (out / "reports" / page).read_text(encoding="utf-8")
+        assert 'class="cs-built-from"' in text and "update-2025-06-30" in text, page
+        assert str(tmp_path) not in text.split("<details")[0], page  # its name, never its path
+    english = (out / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "participatory_budgets read from it" in english and "taken from the shipped data" in english
+    assert "repris des données livrées" in (out / "reports" / "fr" / "index.html").read_text(encoding="utf-8")
+    assert 'class="cs-built-from"' not in toy.page("02-beta")  # the shipped data: no note

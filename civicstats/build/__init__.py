@@ -26,6 +26,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from civicstats import paths
 from civicstats.build import fingerprint, outputs, plan
@@ -84,8 +85,7 @@ def build(data: str | Path | None = None, out: str | Path | None = None, lang: s
         plan.check_out(out_path, where, (*paths.protected_dirs(), notebooks_dir), data_path)
     if jobs is not None and jobs < 1:
         raise UsageError(f"jobs must be at least 1, not {jobs}")
-    if data_path is not None:
-        _check_data(data_path, log)
+    provenance = None if data_path is None else _check_data(data_path, log)
     languages = plan.editions(lang, editions)
     sources_dir = notebooks_dir / "source"
     runs = _runs(plan.select(sources_dir, notebooks), languages, data_path, where, log)
@@ -103,7 +103,7 @@ def build(data: str | Path | None = None, out: str | Path | None = None, lang: s
             return result
     from civicstats import site
 
-    site.publish(where, languages, plan.select(sources_dir, None), data_path, log)
+    site.publish(where, languages, plan.select(sources_dir, None), data_path, log, provenance)
     return result
 
 
@@ -114,8 +114,8 @@ def _existing(data: str | Path) -> Path:
     return path
 
 
-def _check_data(data: Path, log: Callable[[str], None]) -> None:
-    """Validate other data before any kernel starts: invalid data writes nothing."""
+def _check_data(data: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    """Validate other data before any kernel starts (invalid data writes nothing); what the pages say of it."""
     import warnings
 
     from civicstats.check import check
@@ -129,6 +129,10 @@ def _check_data(data: Path, log: Callable[[str], None]) -> None:
         raise DataError(report.problems)
     for line in report.summary_lines():
         log(line)
+    from civicstats.readers.observatory import observatory_as_of
+
+    return {"file": data.name, "as_of": observatory_as_of(data.name) if data.is_file() else None,
+            "read": sorted(report.tables), "shipped": sorted(report.shipped)}
 
 
 def _runs(sources: list[Path], languages: list[str], data: Path | None, where: plan.Targets,

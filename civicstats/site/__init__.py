@@ -31,7 +31,7 @@ from civicstats import paths
 from civicstats.files import read_executed, write_atomic
 from civicstats.site import index, pages
 
-__all__ = ["EDITIONS", "SITE_FORMAT", "edition_href", "publish", "read_stamp"]
+__all__ = ["EDITIONS", "SITE_FORMAT", "built_from", "edition_href", "publish", "read_stamp"]
 
 #: Bump to re-render every page when the site's layout changes.
 SITE_FORMAT = 2
@@ -85,7 +85,7 @@ def _words(lang: str) -> dict[str, str]:
     return {key: texts[lang] for key, texts in catalog().items() if lang in texts}
 
 
-def _common(lang: str, page: str, editions: Sequence[str]) -> dict[str, Any]:
+def _common(lang: str, page: str, editions: Sequence[str], provenance: dict[str, Any] | None) -> dict[str, Any]:
     other = next((e for e in editions if e != lang), None)
     switch = other and {"href": edition_href(lang, other, page), "lang": other,
                         "label": _words(other)["site_switch"]}
@@ -93,12 +93,14 @@ def _common(lang: str, page: str, editions: Sequence[str]) -> dict[str, Any]:
     from pygments.formatters import HtmlFormatter
 
     return {"lang": lang, "site": _words(lang)["site_name"], "home": "index.html", "switch": switch or None,
+            "built_from": built_from(provenance, _words(lang)),
             "footer": _words(lang)["site_footer"], "css": css + HtmlFormatter(style="default").get_style_defs(
                 ".highlight")}
 
 
 def _render_page(raw_text: str, name: str, lang: str, nav: dict[str, Any], editions: Sequence[str],
-                 stamp: dict[str, Any], figures: Path, folder: Path) -> dict[str, Any]:
+                 stamp: dict[str, Any], figures: Path, folder: Path,
+                 provenance: dict[str, Any] | None = None) -> dict[str, Any]:
     """Render one executed notebook to ``folder/NAME.html``, with the figures it links to copied beside it."""
     import nbformat
 
@@ -114,7 +116,7 @@ def _render_page(raw_text: str, name: str, lang: str, nav: dict[str, Any], editi
         return {"href": f"{entry[0]}.html", "title": entry[1]} if entry else None
 
     text = pages.templates().get_template("report.html.j2").render(
-        **_common(lang, f"{name}.html", editions), stamp=_stamp_json(stamp), title=stamp["title"],
+        **_common(lang, f"{name}.html", editions, provenance), stamp=_stamp_json(stamp), title=stamp["title"],
         toc=pages.toc(nb.cells), body=pages.render_body(prepared, words), prev=link(nav["prev"]),
         next=link(nav["next"]), toc_label=words["site_contents"], pager_label=words["site_pager"],
         index_label=words["site_index"])
@@ -129,14 +131,31 @@ def _language_cells(source: Path, lang: str) -> list[dict[str, Any]]:
                                         for t in c.get("metadata", {}).get("tags", []))]
 
 
+def built_from(provenance: dict[str, Any] | None, words: dict[str, str]) -> str:
+    """The note a page of a build on other data starts with: the file, its date, what came from it and from data/.
+
+    >>> built_from({"file": "odf.csv", "as_of": None, "read": ["open_data_adopters"], "shipped": ["levels"]},
+    ...            {"built_from": "Built from {file}{date}: {read}; {shipped}.", "built_from_date": " of {as_of}",
+    ...             "built_from_shipped": "{tables} from the shipped data"})
+    'Built from odf.csv: open_data_adopters; levels from the shipped data.'
+    """
+    if not provenance:
+        return ""
+    date = words["built_from_date"].format(as_of=provenance["as_of"]) if provenance.get("as_of") else ""
+    shipped = words["built_from_shipped"].format(tables=", ".join(provenance["shipped"])) if provenance[
+        "shipped"] else ""
+    return words["built_from"].format(file=provenance["file"], date=date, read=", ".join(provenance["read"]),
+                                      shipped=shipped).replace("; .", ".")
+
+
 def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: Path | None,
-            log: Callable[[str], None] = print) -> None:
-    """Render the pages whose run, navigation or templates changed, then each edition's index.
+            log: Callable[[str], None] = print, provenance: dict[str, Any] | None = None) -> None:
+    """Render the pages whose run, navigation, templates or data note changed, then each edition's index.
 
     ``where`` is the build's :class:`civicstats.build.plan.Targets`: where each language's notebooks,
     figures and pages are.
     """
-    site = _templates_digest()
+    site = _key(_templates_digest(), provenance)  # a build on other data says so at the top of every page
     downloads_folder = where.reports / "data"
     if data is None and not (downloads_folder / "datapackage.json").is_file():
         index.write_downloads(downloads_folder, write_atomic)
@@ -156,14 +175,15 @@ def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: 
                 text = where.notebook(name, lang).read_text(encoding="utf-8")
                 stamp = _render_page(text, name, lang, nav, editions,
                                      {"name": name, "lang": lang, "title": title, "key": key},
-                                     where.figures_of(lang), folder)
+                                     where.figures_of(lang), folder, provenance)
                 log(f"page {lang}/{name}")
             stamps.append(stamp)
         key = _key(site, [s["key"] for s in stamps], list(editions), None if data is None else str(data))
         if (read_stamp(folder / "index.html") or {}).get("key") != key:
             prefix = posixpath.relpath("data", _prefix(lang) or ".")
             offered = index.downloads(_words(lang), prefix, downloads_folder) if data is None else []
-            html = index.render_index(_common(lang, "index.html", editions), _words(lang), stamps, offered, data,
+            common = _common(lang, "index.html", editions, provenance)
+            html = index.render_index(common, _words(lang), stamps, offered, data,
                                       _stamp_json({"name": "index", "lang": lang, "key": key}))
             write_atomic(folder / "index.html", html)
             log(f"index {lang}: {len(stamps)} reports")
