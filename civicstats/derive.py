@@ -252,6 +252,26 @@ def _departements(cell: str) -> str:
     return ";".join(p.zfill(2) if p.isdigit() and len(p) == 1 else p.upper() for p in parts)
 
 
+def _warn_quality(frame: pd.DataFrame, raw: RawTable) -> None:
+    """The export's consistency rules (:func:`civicstats.analysis.exports.quality_findings`) as located warnings,
+    naming the export's own columns."""
+    from civicstats.analysis.exports import quality_findings
+
+    origin, own = raw.origin, dict(zip(header_names(raw.frame.columns), raw.frame.columns, strict=True))
+    for f in quality_findings(frame).itertuples(index=False):
+        f = f._replace(column=own.get(f.column, f.column), value=own.get(f.value, f.value))
+        rows = ", ".join(map(str, f.rows[:8])) + (", …" if len(f.rows) > 8 else "")
+        if f.code == "export.shifted-column":
+            warnings.warn(f"{origin.file}: column '{f.column}' looks shifted by {int(f.shift):+d} row against "
+                          f"'{f.value}': {f.count} rows have one without the other (rows {rows}); shifted back, "
+                          "none do: an export fault, not data", DataWarning, stacklevel=3)
+        elif f.code != "export.duplicated-siren":  # a repeated SIREN is a problem, reported as such
+            which = "a count without its address" if f.code == "export.count-without-address" else (
+                "an address without its count")
+            warnings.warn(f"{origin.file}: {f.count} row{'s' if f.count > 1 else ''} with {which} ('{f.column}' "
+                          f"beside '{f.value}'): rows {rows}", DataWarning, stacklevel=3)
+
+
 def observatory_to_organisations(raw: RawTable, *, source: str | None = None) -> RawTable:
     """An observatory export (either layout) → ``open_data_organisations`` rows (text cells).
 
@@ -275,6 +295,7 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None) ->
 
     origin = raw.origin
     frame, layout = _export(raw)
+    _warn_quality(frame, raw)
     columns = LAYOUTS[layout]
     original = dict(zip(header_names(raw.frame.columns), raw.frame.columns, strict=True))
 

@@ -134,3 +134,28 @@ def test_a_field_that_changes_almost_everywhere_is_a_likely_fault():
     new = old.assign(population=[10, 20, 30, 4])
     result = exports.compare(old, new)
     assert result["likely_fault"].all() and set(result["field"]) == {"population"}
+
+
+def test_check_warns_about_a_shifted_column_and_not_about_a_clean_export(tmp_path: Path):
+    """Issue 20: a real export had nb-datagouv shifted by one row, and loaded without a word."""
+    import warnings
+
+    from civicstats.check import check
+
+    rows = list(csv.DictReader(open(paths.DATA_DIR / "raw/odf/ODF-Observatoire-organisations-221019.csv",
+                                    encoding="utf-8-sig")))
+    (tmp_path / "clean").mkdir()
+    clean = write_october(tmp_path / "clean" / "ODF-Observatoire-organisations-221019.csv", rows)
+    counts = [r["nb-datagouv"] for r in rows]
+    for row, count in zip(rows, ["", *counts[:-1]]):
+        row["nb-datagouv"] = count
+    (tmp_path / "shifted").mkdir()
+    shifted = write_october(tmp_path / "shifted" / "ODF-Observatoire-organisations-221019.csv", rows)
+    said = {}
+    for name, path in (("clean", clean), ("shifted", shifted)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert check(path).ok
+        said[name] = [str(w.message) for w in caught if "looks shifted" in str(w.message)]
+    assert said["clean"] == []
+    assert len(said["shifted"]) == 1 and "column 'nb-datagouv' looks shifted by -1 row" in said["shifted"][0]
