@@ -255,7 +255,7 @@ def _departements(cell: str) -> str:
 def _warn_quality(frame: pd.DataFrame, raw: RawTable) -> None:
     """The export's consistency rules (:func:`civicstats.analysis.exports.quality_findings`) as located warnings,
     naming the export's own columns."""
-    from civicstats.analysis.exports import quality_findings
+    from civicstats.export_quality import quality_findings
 
     origin, own = raw.origin, dict(zip(header_names(raw.frame.columns), raw.frame.columns, strict=True))
     for f in quality_findings(frame).itertuples(index=False):

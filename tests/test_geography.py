@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import civicstats as cs
-from civicstats import geography, paths
+from civicstats import export_quality, geography, paths
 from civicstats.analysis import exports
 from tests.test_organisations import october_rows, write_april, write_october
 
@@ -81,7 +81,7 @@ def raw_export(**columns: list[str]) -> pd.DataFrame:
 
 def test_a_count_without_its_address_and_the_reverse_are_located():
     raw = raw_export(siren=["1", "2", "3"], nb_ptf=["4", "", "0"], url_ptf=["", "https://x", ""])
-    found = exports.quality_findings(raw)
+    found = export_quality.quality_findings(raw)
     assert [(r.code, r.rows) for r in found.itertuples()] == [("export.count-without-address", [2]),
                                                              ("export.address-without-count", [3])]
 
@@ -90,9 +90,9 @@ def test_a_shifted_column_is_named_once_with_its_shift():
     urls = ["https://x" if i % 3 else "" for i in range(60)]
     counts = ["5" if u else "" for u in urls]
     shifted = raw_export(nb_datagouv=[""] + counts[:-1], url_datagouv=urls)
-    found = exports.quality_findings(shifted)
+    found = export_quality.quality_findings(shifted)
     assert found[["code", "column", "shift"]].values.tolist() == [["export.shifted-column", "nb_datagouv", -1]]
-    assert exports.quality_findings(raw_export(nb_datagouv=counts, url_datagouv=urls)).empty
+    assert export_quality.quality_findings(raw_export(nb_datagouv=counts, url_datagouv=urls)).empty
 
 
 def test_a_shifted_column_of_the_real_export_is_found_and_the_clean_export_has_none():
@@ -100,15 +100,15 @@ def test_a_shifted_column_of_the_real_export_is_found_and_the_clean_export_has_n
                                     encoding="utf-8-sig")))
     raw = pd.DataFrame(rows).rename(columns=lambda c: c.lower().replace("-", "_"))
     raw.index = range(2, len(raw) + 2)
-    assert "export.shifted-column" not in set(exports.quality_findings(raw)["code"])
+    assert "export.shifted-column" not in set(export_quality.quality_findings(raw)["code"])
     raw["nb_datagouv"] = raw["nb_datagouv"].shift(1, fill_value="")
-    found = exports.quality_findings(raw)
+    found = export_quality.quality_findings(raw)
     shifted = found[found["code"] == "export.shifted-column"]
     assert shifted["column"].tolist() == ["nb_datagouv"] and shifted["count"].iloc[0] > 100
 
 
 def test_a_repeated_siren_is_a_finding():
-    found = exports.quality_findings(raw_export(siren=["1", "2", "1"]))
+    found = export_quality.quality_findings(raw_export(siren=["1", "2", "1"]))
     assert found[["code", "rows", "value"]].values.tolist() == [["export.duplicated-siren", [2, 4], "1"]]
 
 
