@@ -72,15 +72,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from civicstats import charts
     from civicstats.analysis import obligation, organisations
     from civicstats.analysis.audit import audit
+    from civicstats.analysis.exports import compare_exports
     from civicstats.analysis.obligation import open_data_obligation
     from civicstats.analysis.rates import adoption_rates
     from civicstats.analysis.selection import select_tools
     from civicstats.analysis.waves import wave_changes, waves
     from civicstats.charts import save_figure
-    from civicstats.analysis.exports import compare_exports
     from civicstats.display import show
-    from civicstats.geography import geography_findings, official_geography
     from civicstats.format import format_as_of, format_number, format_percent
+    from civicstats.geography import geography_findings, official_geography
     from civicstats.labels import (
         explain_selection,
         finding_text,

@@ -104,7 +104,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     changes = compare_exports(args.old, args.new)
     for rec in changes.itertuples(index=False):
-        what = "" if rec.field is None or rec.field != rec.field else f" {rec.field}: {rec.old!r} -> {rec.new!r}"
+        what = f" {rec.field}: {rec.old!r} -> {rec.new!r}" if rec.change == "changed" else ""
         print(escape(f"{rec.change} {rec.siren}{what}"))
     counts = changes["change"].value_counts()
     faults = sorted(set(changes.loc[changes["likely_fault"], "field"]))

@@ -14,9 +14,7 @@ validating it is :func:`civicstats.responses.validate_responses`, counting it
 
 from __future__ import annotations
 
-from civicstats.schema import unshipped_spec
-
-__all__ = ["CATEGORIES", "PARTICIPATION", "RESPONSES_COLUMNS", "is_responses", "unshipped_spec"]
+__all__ = ["CATEGORIES", "PARTICIPATION", "RESPONSES_COLUMNS", "is_responses"]
 
 #: The guide's six categories (data/civictech_categories.csv), in its order.
 CATEGORIES = ("dialogue_concertation", "participatory_mapping", "reporting",

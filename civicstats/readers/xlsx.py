@@ -236,12 +236,10 @@ def _as_text(cells, kind: str | None = None) -> None:
 
 def _fields(sheet: str) -> dict:
     """Column name → FieldSpec of the table a sheet holds (none for a sheet that is not a table)."""
-    from civicstats.schema import spec, table_names
+    from civicstats.schema import spec, table_names, unshipped_spec
 
     try:
         if sheet == RESPONSES_SHEET:
-            from civicstats.readers.responses import unshipped_spec
-
             return {f.name: f for f in unshipped_spec("responses").fields}
         return {f.name: f for f in spec(sheet).fields} if sheet in table_names() else {}
     except (KeyError, ValueError):

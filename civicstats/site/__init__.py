@@ -20,6 +20,7 @@ site's templates; a page whose key has not changed is not rendered again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import posixpath
@@ -79,6 +80,7 @@ def _templates_digest() -> str:
     return _key([(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in files])
 
 
+@functools.cache
 def _words(lang: str) -> dict[str, str]:
     from civicstats.labels import catalog
 
@@ -89,13 +91,17 @@ def _common(lang: str, page: str, editions: Sequence[str], provenance: dict[str,
     other = next((e for e in editions if e != lang), None)
     switch = other and {"href": edition_href(lang, other, page), "lang": other,
                         "label": _words(other)["site_switch"]}
-    css = (Path(str(pages.TEMPLATES)) / "site.css").read_text(encoding="utf-8")
+    return {"lang": lang, "site": _words(lang)["site_name"], "home": "index.html", "switch": switch or None,
+            "built_from": built_from(provenance, _words(lang)), "footer": _words(lang)["site_footer"], "css": _css()}
+
+
+@functools.cache
+def _css() -> str:
+    """The site's CSS and the code highlighting's, read once per build."""
     from pygments.formatters import HtmlFormatter
 
-    return {"lang": lang, "site": _words(lang)["site_name"], "home": "index.html", "switch": switch or None,
-            "built_from": built_from(provenance, _words(lang)),
-            "footer": _words(lang)["site_footer"], "css": css + HtmlFormatter(style="default").get_style_defs(
-                ".highlight")}
+    css = (Path(str(pages.TEMPLATES)) / "site.css").read_text(encoding="utf-8")
+    return css + HtmlFormatter(style="default").get_style_defs(".highlight")
 
 
 def _render_page(raw_text: str, name: str, lang: str, nav: dict[str, Any], editions: Sequence[str],
