@@ -138,6 +138,28 @@ def test_a_failing_notebook_writes_nothing_and_names_its_cell(toy_copy: Toy) -> 
     assert not list(toy_copy.out.parent.glob(".civicstats-build-*"))
 
 
+def test_a_kernel_that_dies_before_its_first_cell_is_started_again(toy_copy: Toy, monkeypatch) -> None:
+    """A kernel that loses the race for a port (another process bound it first) dies at startup: start another."""
+    from civicstats.build import execute
+
+    native = execute._kernel_manager()
+    starts: list[int] = []
+
+    class DiesOnce(native):
+        def format_kernel_cmd(self, extra_arguments=None):
+            starts.append(1)
+            if len(starts) == 1:
+                return [sys.executable, "-c", "raise SystemExit(1)"]
+            return super().format_kernel_cmd(extra_arguments)
+
+    monkeypatch.setattr(execute, "_kernel_manager", lambda: DiesOnce)
+    write_alpha(toy_copy.sources, 'print("once more")')
+    log = Log()
+    result = build(out=toy_copy.out, notebooks_dir=toy_copy.notebooks, lang="en", jobs=1, log=log)
+    assert result.ok and result.built == ["01-alpha"] and len(starts) == 2
+    assert any(line.startswith("restarting the kernel of 01-alpha: RuntimeError") for line in log)
+
+
 def test_two_notebooks_may_not_save_the_same_figure(toy_copy: Toy) -> None:
     write_notebook(toy_copy.sources / "03-gamma.ipynb", [
         nbformat.v4.new_code_cell('data = None\nlang = "en"', metadata={"tags": ["parameters"]}),

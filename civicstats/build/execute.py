@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import atexit
 import os
 import time
 from collections.abc import Callable
@@ -33,6 +34,8 @@ __all__ = ["CELL_TIMEOUT", "KERNEL_ENV", "describe_failure", "execute_all", "inj
 
 #: Seconds a single cell may run before its notebook fails.
 CELL_TIMEOUT = 300
+#: Kernel starts tried before a run fails without having run a cell.
+START_ATTEMPTS = 3
 #: Tag of the cell that defines the notebook's parameters (papermill's convention).
 PARAMETERS_TAG = "parameters"
 #: What every kernel's environment adds: a fixed hash seed, the inline backend whatever the caller exported,
@@ -135,25 +138,37 @@ async def _execute(run: Run, cwd: Path, figures: Path, manager: type, slots: Any
     async with slots:
         figures.mkdir(parents=True)
         current: list[int | None] = [None]
-        client = NotebookClient(
-            run.notebook, kernel_name=KERNELSPEC["name"], kernel_manager_class=manager, timeout=CELL_TIMEOUT,
-            # a cell's last outputs may arrive after its reply on a busy machine: wait, and fail past the limit
-            iopub_timeout=CELL_TIMEOUT, raise_on_iopub_timeout=True, record_timing=False,
-            shutdown_kernel="immediate", resources={"metadata": {"path": str(cwd)}},
-            on_cell_start=lambda cell, cell_index: current.__setitem__(0, cell_index),
-            extra_arguments=[f"--IPKernelApp.extensions={KERNEL_EXTENSION}"],
-        )
+
+        def client(nb: Any) -> NotebookClient:
+            return NotebookClient(
+                nb, kernel_name=KERNELSPEC["name"], kernel_manager_class=manager, timeout=CELL_TIMEOUT,
+                # a cell's last outputs may arrive after its reply on a busy machine: wait, and fail past the limit
+                iopub_timeout=CELL_TIMEOUT, raise_on_iopub_timeout=True, record_timing=False,
+                shutdown_kernel="immediate", resources={"metadata": {"path": str(cwd)}},
+                on_cell_start=lambda cell, cell_index: current.__setitem__(0, cell_index),
+                extra_arguments=[f"--IPKernelApp.extensions={KERNEL_EXTENSION}"],
+            )
         log(f"started {run.label}")
         started = time.perf_counter()
         env = {**os.environ, **KERNEL_ENV, paths.FIGURES_ENV: str(figures)}
-        try:
-            # keyword arguments go to the kernel manager's start_kernel(): the kernel's environment, and CurveZMQ
-            # encryption of its local sockets where jupyter_client offers it (else the kernel warns on stderr)
-            await client.async_execute(env=env, **_encryption(manager))
-        except Exception as error:  # any failure fails this run, not the build
-            run.error = describe_failure(error, current[0], run.injected_at)
-            log(f"FAILED {run.label}{run.error}")
-            return
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                # keyword arguments go to the kernel manager's start_kernel(): the kernel's environment, and CurveZMQ
+                # encryption of its local sockets where jupyter_client offers it (else the kernel warns on stderr)
+                notebook_client = client(run.notebook)
+                await notebook_client.async_execute(env=env, **_encryption(manager))
+                break
+            except Exception as error:  # any failure fails this run, not the build
+                # nbclient leaves its exit hook registered when the kernel dies at startup; at exit it would fail
+                atexit.unregister(notebook_client._cleanup_kernel)
+                if current[0] is None and attempt < START_ATTEMPTS:
+                    # the kernel died before running a cell: most often it lost the race for a port another
+                    # process took between jupyter_client choosing it and the kernel binding it (papermill#511)
+                    log(f"restarting the kernel of {run.label}: {describe_failure(error, None, None)[2:]}")
+                    continue
+                run.error = describe_failure(error, current[0], run.injected_at)
+                log(f"FAILED {run.label}{run.error}")
+                return
         run.figures = sorted(p.name for p in figures.iterdir() if p.is_file())
         log(f"done {run.label} in {time.perf_counter() - started:.1f} s")
 
