@@ -22,6 +22,7 @@ from civicstats.errors import (
     OutputError,
     Problem,
     SetupError,
+    UnknownNameError,
     UsageError,
 )
 
@@ -49,7 +50,8 @@ _LAZY = {
     "geography_findings": "civicstats.geography",
     # words and numbers for the sentences a notebook prints (EN/FR)
     "text": "civicstats.labels",
-    "label": "civicstats.labels",
+    "label": "civicstats.vocabulary",
+    "describe": "civicstats.vocabulary",
     "labels_of": "civicstats.labels",
     "subject_label": "civicstats.labels",
     "finding_text": "civicstats.labels",
@@ -65,8 +67,8 @@ _LAZY = {
 _SUBMODULES = {"charts": "civicstats.charts", "organisations": "civicstats.analysis.organisations",
                "obligation": "civicstats.analysis.obligation"}
 
-__all__ = ["CivicstatsError", "DataError", "MissingFileError", "UsageError", "SetupError", "OutputError", "DataWarning",
-           "Problem", "__version__", *_LAZY, *_SUBMODULES]
+__all__ = ["CivicstatsError", "DataError", "MissingFileError", "UsageError", "UnknownNameError", "SetupError",
+           "OutputError", "DataWarning", "Problem", "__version__", *_LAZY, *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover
     from civicstats import charts
@@ -86,7 +88,6 @@ if TYPE_CHECKING:  # pragma: no cover
         finding_text,
         format_qualified,
         ids_text,
-        label,
         labels_of,
         reason_text,
         share_line,
@@ -96,6 +97,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from civicstats.raw import outlines, platforms
     from civicstats.readers.observatory import observatory_as_of
     from civicstats.tables import datasets, load, sources
+    from civicstats.vocabulary import describe, label
 
 
 def __getattr__(name: str):

@@ -36,7 +36,7 @@ from pathlib import Path
 
 __all__ = [
     "CivicstatsError", "DataError", "DataWarning", "MissingFileError", "Origin", "OutputError", "Problem",
-    "SetupError", "UsageError", "escape", "message",
+    "SetupError", "UnknownNameError", "UsageError", "escape", "message",
 ]
 
 #: Longest value shown in a message; longer ones are cut with an ellipsis.
@@ -130,6 +130,12 @@ class CivicstatsError(Exception):
 
 class UsageError(CivicstatsError, ValueError):
     """A call or a command given what it cannot use (an unknown table, edition or option)."""
+
+
+class UnknownNameError(UsageError, KeyError):
+    """A name that is not one of those allowed (a table, a level): a :class:`UsageError` that is also a ``KeyError``."""
+
+    __str__ = Exception.__str__  # the message as written, not KeyError's repr of it
 
 
 class SetupError(CivicstatsError):

@@ -10,7 +10,9 @@ import difflib
 import re
 import unicodedata
 
-__all__ = ["fold", "plain", "suggest"]
+from civicstats.errors import UnknownNameError, UsageError
+
+__all__ = ["fold", "name_argument", "plain", "resolve", "suggest"]
 
 
 def plain(text: str) -> str:
@@ -51,3 +53,37 @@ def suggest(value: str, allowed: tuple[str, ...] | list[str]) -> str | None:
             return a
     close = difflib.get_close_matches(folded, list(by_fold), n=1, cutoff=0.75)
     return by_fold[close[0]] if close else None
+
+
+def name_argument(value: object, what: str, example: str) -> str:
+    """``value`` when it is a name; a frame (or anything else) passed where a name is expected is a UsageError.
+
+    >>> import pandas as pd
+    >>> name_argument(pd.DataFrame(), "a table's name", "open_data_adopters")
+    Traceback (most recent call last):
+    civicstats.errors.UsageError: expected a table's name such as 'open_data_adopters', not a DataFrame (a DataFrame is already loaded: use it as it is)
+    """
+    if isinstance(value, str):
+        return value
+    kind = type(value).__name__
+    hint = " (a DataFrame is already loaded: use it as it is)" if kind == "DataFrame" else ""
+    raise UsageError(f"expected {what} such as {example!r}, not a {kind}{hint}")
+
+
+def resolve(value: str, allowed: list[str] | tuple[str, ...], what: str) -> str:
+    """The allowed name ``value`` stands for, whatever its case; else :class:`UnknownNameError` with the nearest.
+
+    >>> resolve("Participatory_Budgets", ["participatory_budgets", "sources"], "table")
+    'participatory_budgets'
+    >>> resolve("participatory_budget", ["participatory_budgets", "sources"], "table")
+    Traceback (most recent call last):
+    civicstats.errors.UnknownNameError: unknown table 'participatory_budget' (did you mean 'participatory_budgets'?); the tables are: participatory_budgets, sources
+    """
+    if value in allowed:
+        return value
+    by_case = {a.casefold(): a for a in allowed}
+    if value.strip().casefold() in by_case:
+        return by_case[value.strip().casefold()]
+    hint = suggest(value, allowed)
+    raise UnknownNameError(f"unknown {what} {value!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+                           + f"; the {what}s are: {', '.join(allowed)}")

@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass, field
 
 from civicstats import paths
+from civicstats.naming import name_argument, resolve
 
 __all__ = ["FieldSpec", "TableSpec", "NO_TEXTS", "YES_TEXTS", "field_spec", "package", "spec", "table_names",
            "unshipped_spec"]
@@ -129,13 +130,18 @@ def _table_spec(name: str, r: dict) -> TableSpec:
     )
 
 
-@functools.cache
 def spec(name: str) -> TableSpec:
-    """The :class:`TableSpec` of table ``name``; ``KeyError`` lists the known tables."""
-    for r in package()["resources"]:
-        if r["name"] == name:
-            return _table_spec(name, r)
-    raise KeyError(f"unknown table {name!r}; the tables are: {', '.join(table_names())}")
+    """The :class:`TableSpec` of table ``name``, matched whatever its case.
+
+    An unknown name raises :class:`~civicstats.errors.UnknownNameError` (a
+    ``KeyError``) with the nearest table's name and the list of tables.
+    """
+    return _resource_spec(resolve(name_argument(name, "a table's name", "open_data_adopters"), table_names(), "table"))
+
+
+@functools.cache
+def _resource_spec(name: str) -> TableSpec:
+    return _table_spec(name, next(r for r in package()["resources"] if r["name"] == name))
 
 
 @functools.cache

@@ -284,7 +284,7 @@ def load(name: str, source: Source = None) -> pd.DataFrame:
     >>> int(load("civictech_adoption")["count"].sum())
     156
     """
-    spec(name)  # unknown names fail here, with the list of tables
+    name = spec(name).name  # any case; unknown names fail here, with the nearest and the list of tables
     frame = _load(name, discover(source, table=name))
     copy = frame.copy()
     copy.attrs = {k: (list(v) if isinstance(v, list) else v) for k, v in frame.attrs.items()}

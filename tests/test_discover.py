@@ -279,13 +279,13 @@ def test_bug8_categories_ordered_false_loads_unordered(tmp_path: Path, monkeypat
             if r["name"] == "civictech_adoption" and f["name"] == "level":
                 f["categoriesOrdered"] = False
     monkeypatch.setattr(schema, "package", lambda: descriptor)
-    schema.spec.cache_clear()
+    schema._resource_spec.cache_clear()
     try:
         raw = pd.DataFrame({"as_of": ["2018"], "level": ["region"], "count": ["9"], "source": ["NL"]}, index=[2])
         assert not validate(raw, "civictech_adoption", "a.csv")["level"].cat.ordered
     finally:
         monkeypatch.undo()
-        schema.spec.cache_clear()
+        schema._resource_spec.cache_clear()
     assert cs.load("civictech_adoption")["level"].cat.ordered  # true where the schema says so
     assert not cs.load("participatory_budgets")["unit"].cat.ordered  # not said: unordered (Table Schema default)
 

@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from civicstats.errors import UsageError
+from civicstats.naming import resolve
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -43,15 +46,20 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
     for the same level and wave: ``"error"`` (the default) raises a
     ``ValueError`` naming them, ``"by_source"`` keeps one row per level and
     source (a ``source`` column is added), ``"min"``/``"max"`` keep the
-    smaller/larger figure.
+    smaller/larger figure. ``levels`` keeps the levels named (any case); a
+    level the table does not hold raises :class:`~civicstats.errors.UnknownNameError`.
     """
     import pandas as pd
 
+    if not isinstance(table, pd.DataFrame):
+        raise UsageError(f"wave_changes() takes a table, not a {type(table).__name__}: "
+                         + (f"pass cs.load({table!r})" if isinstance(table, str) else "pass a DataFrame"))
     if conflicts not in CONFLICTS:
         raise ValueError(f"conflicts must be one of {', '.join(CONFLICTS)}, not {conflicts!r}")
     rows = table[table[value].notna()]
-    if levels is not None:
-        rows = rows[rows["level"].astype(str).isin(levels)]
+    if levels is not None:  # each level named as the table names it (any case), else an error with the nearest
+        known = [str(v) for v in dict.fromkeys(table["level"].dropna())]
+        rows = rows[rows["level"].astype(str).isin([resolve(str(v), known, "level") for v in levels])]
     ordered = rows.sort_values("level", kind="stable") if isinstance(rows["level"].dtype, pd.CategoricalDtype) else rows
     order = list(dict.fromkeys(ordered["level"].astype(str)))
     flat = rows.assign(level=rows["level"].astype(str), as_of=rows["as_of"].astype(str))

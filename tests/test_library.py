@@ -1,0 +1,77 @@
+"""The library as a pandas user meets it: names found whatever their case, mistakes answered with what to pass."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import civicstats as cs
+from civicstats.display import CODE_COLUMNS, WORD_COLUMNS
+from civicstats.schema import spec, table_names
+
+
+def test_a_table_name_matches_whatever_its_case() -> None:
+    assert cs.load("Participatory_Budgets").equals(cs.load("participatory_budgets"))
+
+
+def test_an_unknown_table_name_suggests_the_nearest_and_is_a_key_error() -> None:
+    with pytest.raises(cs.UnknownNameError, match=r"did you mean 'participatory_budgets'\?") as caught:
+        cs.load("participatory_budget")
+    assert isinstance(caught.value, KeyError) and isinstance(caught.value, cs.UsageError)
+    assert "the tables are: civictech_adoption" in str(caught.value)
+
+
+def test_a_frame_where_a_name_is_expected_and_the_reverse_say_what_to_pass() -> None:
+    with pytest.raises(cs.UsageError, match="not a DataFrame"):
+        cs.load(pd.DataFrame())
+    with pytest.raises(cs.UsageError, match=r"pass cs.load\('open_data_adopters'\)"):
+        cs.wave_changes("open_data_adopters")
+
+
+def test_an_unknown_level_raises_with_the_allowed_ones_and_a_known_one_matches_any_case() -> None:
+    table = pd.DataFrame({"as_of": ["2018", "2020"], "level": ["region", "region"], "count": [9, 12]})
+    with pytest.raises(cs.UnknownNameError, match=r"'regions' \(did you mean 'region'\?\); the levels are: region"):
+        cs.wave_changes(table, levels=["regions"])
+    assert cs.wave_changes(table, levels=["Region"])["change"].tolist() == [3]
+
+
+@pytest.mark.parametrize("column", sorted(WORD_COLUMNS))
+def test_every_code_column_with_words_is_labelled_in_both_languages(column: str) -> None:
+    from civicstats.labels import catalog
+
+    prefix = WORD_COLUMNS[column] + "_"
+    codes = [key.removeprefix(prefix) for key in catalog() if key.startswith(prefix)]
+    assert codes
+    for code in codes:
+        en, fr = cs.label(column, code, "en"), cs.label(column, code, "fr")
+        assert en and fr and "{" not in en + fr
+    with pytest.raises(cs.UnknownNameError, match=f"unknown {column} code 'zzz'"):
+        cs.label(column, "zzz")
+
+
+@pytest.mark.parametrize("column", sorted(CODE_COLUMNS))
+def test_codes_labelled_by_a_table_use_the_shipped_table_or_the_one_given(column: str) -> None:
+    mine = pd.DataFrame({CODE_COLUMNS[column]: ["x"], "label_en": ["Ex"], "label_fr": ["Ix"]})
+    assert cs.label(column, "x", "fr", labels=mine) == "Ix"
+    if column in ("level", "official_level"):
+        assert cs.label(column, "region", "fr") == "Régions"
+
+
+def test_a_column_without_codes_is_refused_with_those_that_have_them() -> None:
+    with pytest.raises(cs.UnknownNameError, match="those that do are: band, bound"):
+        cs.label("population", 3500)
+
+
+@pytest.mark.parametrize("name", table_names())
+def test_describe_gives_every_column_its_type_and_constraints(name: str) -> None:
+    described = cs.describe(name)
+    assert described.index.tolist() == spec(name).columns
+    assert described["description"].str.len().gt(0).all(), "every column of the data package is described"
+    loaded = cs.load(name)
+    for column in described.index:
+        if described.loc[column, "dtype"] == "category":
+            assert set(loaded[column].dropna().astype(str)) <= set(described.loc[column, "allowed"].split(", "))
+
+
+def test_describe_covers_the_tables_analysts_fill() -> None:
+    assert "siren" in cs.describe("Responses").index
