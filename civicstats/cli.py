@@ -12,6 +12,8 @@ traceback; 141 when the reader of the output stopped reading (``| head``).
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -124,6 +126,15 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_of(value: str) -> str:
+    """``--as-of``: a date, checked here so that a typo is a usage error, not a problem of every export."""
+    from civicstats.readers.observatory import DATE_PATTERN
+
+    if not re.fullmatch(DATE_PATTERN, value.strip()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date: write YYYY-MM or YYYY-MM-DD")
+    return value.strip()
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="civicstats",
@@ -133,17 +144,23 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("datasets", help="list the tables with their size and sources")
     s.add_argument("--data", type=Path, help="the tables as read from updated data, with where each comes from")
+    s.add_argument("--as-of", metavar="DATE", type=_as_of, help="the date (YYYY-MM or YYYY-MM-DD) of an "
+                   "observatory export whose file name holds none")
     s.set_defaults(func=cmd_datasets)
 
     s = sub.add_parser("audit", help="list where the sources disagree with each other")
     s.add_argument("--data", type=Path, help="audit updated data (workbook, CSV folder or file)")
     s.add_argument("--all", action="store_true", help="also list the checks that agree")
+    s.add_argument("--as-of", metavar="DATE", type=_as_of, help="the date (YYYY-MM or YYYY-MM-DD) of an "
+                   "observatory export whose file name holds none")
     s.set_defaults(func=cmd_audit)
 
     s = sub.add_parser("check", help="check a workbook, a folder of CSV files or a CSV file")
     s.add_argument("path", type=Path, help="the file or folder to check")
     s.add_argument("--table", help="check only this table (for a CSV file: the table it holds, "
                    "default from its file name)")
+    s.add_argument("--as-of", metavar="DATE", type=_as_of, help="the date (YYYY-MM or YYYY-MM-DD) of an "
+                   "observatory export whose file name holds none")
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("build", help="execute every notebook and write figures and HTML reports")
@@ -152,6 +169,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--lang", choices=["en", "fr"], default="en", help="language of charts (default en)")
     s.add_argument("--jobs", type=int, help="notebooks executed at once (default: two per core)")
     s.add_argument("--force", action="store_true", help="rebuild even what is up to date")
+    s.add_argument("--as-of", metavar="DATE", type=_as_of, help="the date (YYYY-MM or YYYY-MM-DD) of an "
+                   "observatory export whose file name holds none")
     s.set_defaults(func=cmd_build)
 
     s = sub.add_parser("compare", help="list what changed between two observatory exports (either layout)")
@@ -168,6 +187,22 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if getattr(args, "as_of", None):  # read where an export is dated, in this process and the build's kernels
+        from civicstats.readers.observatory import AS_OF_ENV
+
+        before = os.environ.get(AS_OF_ENV)
+        os.environ[AS_OF_ENV] = args.as_of
+        try:
+            return _run(args)
+        finally:  # main() called in a longer process leaves its environment as it was
+            if before is None:
+                del os.environ[AS_OF_ENV]
+            else:
+                os.environ[AS_OF_ENV] = before
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from civicstats.errors import CivicstatsError, DataError, UsageError
 
     try:
@@ -184,8 +219,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"civicstats {args.command}: {escape(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `civicstats audit | head`: the reader has what it wanted
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python exits
         return EXIT_PIPE
     except (CivicstatsError, OSError) as exc:  # the environment (read-only folder, full disk), not the data

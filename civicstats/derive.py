@@ -22,6 +22,7 @@ problem located in the export:
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from pathlib import Path
@@ -41,6 +42,8 @@ from civicstats.readers.observatory import (
     YEAR,
     YEAR_MONTH,
     header_names,
+    AS_OF_ENV,
+    latest_timestamp,
     observatory_as_of,
     observatory_layout,
 )
@@ -151,15 +154,24 @@ def _export(raw: RawTable) -> tuple[pd.DataFrame, str]:
     return frame, layout
 
 
-def _as_of(origin: Origin, as_of: str | None) -> str:
+def _as_of(origin: Origin, as_of: str | None, frame: pd.DataFrame) -> str:
+    """The date an export describes: ``as_of`` if given, else the one in its name, else ``$CIVICSTATS_AS_OF``, else
+    the latest of its ``TimeStamp`` column (said in a warning: the export may be later)."""
+    found = observatory_as_of(origin.file) if as_of is None else None
+    as_of = as_of if as_of is not None or found is not None else os.environ.get(AS_OF_ENV)
     if as_of is not None:
         as_of = str(as_of).strip()
         if not re.fullmatch(DATE_PATTERN, as_of):
             raise _whole_file(origin, "observatory.bad-date", as_of)
         return as_of
-    found = observatory_as_of(origin.file)
     if found is not None:
         return found
+    latest = latest_timestamp(frame)
+    if latest is not None:
+        warnings.warn(f"{origin.file}: no date in its name: dated {latest}, its latest row update ('TimeStamp'); "
+                      f"the export may be later: give its date with --as-of (or ${AS_OF_ENV})", DataWarning,
+                      stacklevel=4)
+        return latest
     name = Path(origin.file).name
     dated = FULL_DATE.search(name) or YEAR_MONTH.search(name)
     code = "observatory.no-date-several" if dated else (
@@ -210,7 +222,7 @@ def observatory_to_open_data(raw: RawTable, as_of: str | None = None, *, source:
     problems: list[Problem] = []
     when = None
     try:  # the file's date, then its rows: every problem reported at once
-        when = _as_of(origin, as_of)
+        when = _as_of(origin, as_of, frame)
     except DataError as exc:
         problems += exc.problems
     problems += _type_problems(frame, origin)

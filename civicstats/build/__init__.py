@@ -129,9 +129,12 @@ def _check_data(data: Path, log: Callable[[str], None]) -> dict[str, Any]:
         raise DataError(report.problems)
     for line in report.summary_lines():
         log(line)
-    from civicstats.readers.observatory import observatory_as_of
+    from civicstats.analysis.waves import waves
+    from civicstats.tables import load
 
-    return {"file": data.name, "as_of": observatory_as_of(data.name) if data.is_file() else None,
+    # the waves the data adds (an export's date, from its name, --as-of or its content): named when there is one
+    added = sorted(set(waves(load("open_data_adopters", data))) - set(waves(load("open_data_adopters"))))
+    return {"file": data.name, "as_of": added[0] if len(added) == 1 else None,
             "read": sorted(report.tables), "shipped": sorted(report.shipped)}
 
 

@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    import pandas as pd
+
 __all__ = ["CORE_COLUMNS", "DATE_PATTERN", "FULL_DATE", "LAYOUTS", "OBSERVATORY_COLUMNS", "OCTOBER_2022_COLUMNS",
            "OCTOBER_CORE", "YEAR", "YEAR_MONTH", "header_names", "is_observatory", "observatory_as_of",
-           "observatory_layout"]
+           "observatory_layout", "AS_OF_ENV", "latest_timestamp"]
 
 #: Every column of the export (FACTS.md §3).
 OBSERVATORY_COLUMNS = (
@@ -61,6 +63,30 @@ YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])(?!\d)")
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 #: The observatory's own file names: ``ODF-Observatoire-organisations-221019.csv`` (YYMMDD).
 _ODF_NAME = re.compile(r"(?i)^odf-observatoire-organisations-(\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\.\w+$")
+
+
+#: The date of an export whose file name holds none (``civicstats build --as-of`` sets it).
+AS_OF_ENV = "CIVICSTATS_AS_OF"
+#: How the October 2022 export writes its rows' update times (``15/12/2021 11:57am``).
+TIMESTAMP_FORMAT = "%d/%m/%Y %I:%M%p"
+
+
+def latest_timestamp(frame: pd.DataFrame) -> str | None:
+    """The latest date of an export's ``timestamp`` column (headers folded by :func:`header_names`), if any.
+
+    >>> import pandas as pd
+    >>> latest_timestamp(pd.DataFrame({"timestamp": ["15/12/2021 11:57am", "4/10/2022 4:16pm", "?"]}))
+    '2022-10-04'
+    >>> latest_timestamp(pd.DataFrame({"siren": ["1"]})) is None
+    True
+    """
+    import pandas as pd
+
+    if "timestamp" not in frame.columns:
+        return None
+    latest = pd.to_datetime(frame["timestamp"].astype(str).str.strip().str.lower(), format=TIMESTAMP_FORMAT,
+                            errors="coerce").max()
+    return None if pd.isna(latest) else latest.date().isoformat()
 
 
 def header_names(columns: Iterable[object]) -> list[str]:
