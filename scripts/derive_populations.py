@@ -49,7 +49,12 @@ THRESHOLD = 3500
 #: Population bands of communes: (code, lowest population, highest population or None).
 BANDS = (("under_3500", 0, 3499), ("3500_9999", 3500, 9999), ("10k_19999", 10000, 19999),
          ("20k_49999", 20000, 49999), ("50k_99999", 50000, 99999), ("100k_plus", 100000, None))
-COLUMNS = ("kind", "code", "siren", "epci_type", "zone", "departement_code", "region_code", "population", "source")
+COLUMNS = ("kind", "code", "name", "siren", "epci_type", "zone", "departement_code", "region_code", "population",
+           "source")
+COMMUNE_COLUMNS = ("code", "name", "siren", "epci_siren", "zone", "departement_code", "region_code", "population",
+                   "source")
+#: The zone of the overseas collectivities (Saint-Pierre-et-Miquelon… New Caledonia): not départements.
+OVERSEAS_ZONE = "com"
 BAND_COLUMNS = ("departement_code", "region_code", "zone", "band", "communes", "population", "source")
 
 
@@ -92,7 +97,8 @@ def derive(communes: list[dict], epci: list[dict], departements: list[dict], reg
         cell[0] += 1
         cell[1] += pop or 0
         if (pop is not None and pop >= THRESHOLD) or c.get("siren") in keep_sirens:
-            rows.append({"kind": "commune", "code": c["code"], "siren": c.get("siren", ""), "epci_type": "",
+            rows.append({"kind": "commune", "code": c["code"], "name": c["nom"], "siren": c.get("siren", ""),
+                         "epci_type": "",
                          "zone": c.get("zone", ""), "departement_code": dep, "region_code": reg,
                          "population": "" if pop is None else str(pop)})
     for e in epci:
@@ -104,18 +110,22 @@ def derive(communes: list[dict], epci: list[dict], departements: list[dict], reg
                     m.get("populationMunicipale") or 0) + 1
         (dep, reg, zone), _ = weight.most_common(1)[0] if weight else (("", "", ""), 0)
         pop = e.get("populationMunicipale")
-        rows.append({"kind": "epci", "code": e["code"], "siren": e["code"], "epci_type": e.get("type", ""),
+        rows.append({"kind": "epci", "code": e["code"], "name": e["nom"], "siren": e["code"],
+                     "epci_type": e.get("type", ""),
                      "zone": zone, "departement_code": dep, "region_code": reg,
                      "population": "" if pop is None else str(pop)})
     for d in departements:
-        rows.append({"kind": "departement", "code": d["code"], "siren": "", "epci_type": "", "zone": d.get("zone", ""),
+        kind = "overseas_collectivity" if d.get("zone") == OVERSEAS_ZONE else "departement"
+        rows.append({"kind": kind, "code": d["code"], "name": d["nom"], "siren": "", "epci_type": "",
+                     "zone": d.get("zone", ""),
                      "departement_code": d["code"], "region_code": d.get("region", ""),
                      "population": str(dep_pop[d["code"]]) if d["code"] in dep_pop else ""})
     for r in regions:
-        rows.append({"kind": "region", "code": r["code"], "siren": "", "epci_type": "", "zone": r.get("zone", ""),
+        rows.append({"kind": "region", "code": r["code"], "name": r["nom"], "siren": "", "epci_type": "",
+                     "zone": r.get("zone", ""),
                      "departement_code": "", "region_code": r["code"],
                      "population": str(reg_pop[r["code"]]) if r["code"] in reg_pop else ""})
-    order = {"region": 0, "departement": 1, "epci": 2, "commune": 3}
+    order = {"region": 0, "departement": 1, "overseas_collectivity": 2, "epci": 3, "commune": 4}
     rows.sort(key=lambda r: (order[r["kind"]], r["code"]))
     for r in rows:
         r["source"] = SOURCE
@@ -123,6 +133,24 @@ def derive(communes: list[dict], epci: list[dict], departements: list[dict], reg
                   "band": b, "communes": str(n), "population": str(p), "source": SOURCE}
                  for (dep, reg, zone, b), (n, p) in sorted(bands.items())]
     return rows, band_rows
+
+
+def derive_communes(communes: list[dict], epci: list[dict]) -> list[dict]:
+    """The rows of ``communes``: every current commune with its name, codes, EPCI and population, by INSEE code.
+
+    >>> rows = derive_communes([{"code": "05007", "nom": "Arvieux", "type": "commune-actuelle", "siren": "210500070",
+    ...                          "zone": "metro", "departement": "05", "region": "93", "population": 344}],
+    ...                        [{"code": "200067825", "membres": [{"code": "05007"}]}])
+    >>> rows[0]["name"], rows[0]["epci_siren"], rows[0]["population"]
+    ('Arvieux', '200067825', '344')
+    """
+    epci_of = {m["code"]: e["code"] for e in epci for m in e.get("membres", [])}
+    rows = [{"code": c["code"], "name": c["nom"], "siren": c.get("siren", ""), "epci_siren": epci_of.get(c["code"], ""),
+             "zone": c.get("zone", ""), "departement_code": c.get("departement", ""),
+             "region_code": c.get("region", ""),
+             "population": "" if c.get("population") is None else str(c["population"]), "source": SOURCE}
+            for c in communes if c.get("type") == "commune-actuelle"]
+    return sorted(rows, key=lambda r: r["code"])
 
 
 def export_sirens(path: Path = EXPORT) -> set[str]:
@@ -157,8 +185,11 @@ def main(argv: list[str]) -> int:
                              keep_sirens=export_sirens())
     size = write_csv(DATA / "official_populations.csv", rows, COLUMNS)
     size_bands = write_csv(DATA / "commune_bands.csv", band_rows, BAND_COLUMNS)
+    commune_rows = derive_communes(load("communes"), load("epci"))
+    size_communes = write_csv(DATA / "communes.csv", commune_rows, COMMUNE_COLUMNS)
     print(f"official_populations.csv: {len(rows)} rows, {size:,} bytes; "
-          f"commune_bands.csv: {len(band_rows)} rows, {size_bands:,} bytes")
+          f"commune_bands.csv: {len(band_rows)} rows, {size_bands:,} bytes; "
+          f"communes.csv: {len(commune_rows)} rows, {size_communes:,} bytes")
     return 0
 
 

@@ -66,7 +66,8 @@ def test_frictionless_finds_what_civicstats_finds_in_a_broken_table(tmp_path: Pa
     package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
     (folder / "datapackage.json").write_text(json.dumps(standard_descriptor(package)), encoding="utf-8")
     proc = subprocess.run([str(Path(sys.executable).parent / "frictionless"), "validate", "--json",
-                           str(folder / "datapackage.json")], capture_output=True, text=True, timeout=300)
+                           "--resource-name", "participatory_budgets", str(folder / "datapackage.json")],
+                          capture_output=True, text=True, timeout=300)
     report = json.loads(proc.stdout)
     found = [(t["name"], e["type"], e.get("fieldName")) for t in report["tasks"] for e in t["errors"]]
     assert ("participatory_budgets", "constraint-error", "count") in found

@@ -75,3 +75,26 @@ def test_describe_gives_every_column_its_type_and_constraints(name: str) -> None
 
 def test_describe_covers_the_tables_analysts_fill() -> None:
     assert "siren" in cs.describe("Responses").index
+
+
+def test_every_commune_is_a_row_a_user_can_find_by_name_and_join_by_siren() -> None:
+    communes = cs.load("communes")
+    assert len(communes) == 35_049 and communes["code"].is_unique
+    village = communes[communes["name"] == "Collonges-la-Rouge"].iloc[0]
+    assert (village["departement_code"], village["population"]) == ("19", 483)
+    assert communes["population"].dtype == "Int64" and communes["population"].isna().sum() == 6
+    arvieux = communes.set_index("siren").loc["210500070"]
+    assert (arvieux["name"], arvieux["departement_code"], arvieux["region_code"]) == ("Arvieux", "05", "93")
+    # every EPCI a commune names is an EPCI of the official populations
+    epci = cs.load("official_populations").query("kind == 'epci'")["code"]
+    assert set(communes["epci_siren"].dropna()) <= set(epci)
+
+
+def test_overseas_collectivities_are_a_kind_of_their_own_and_every_collectivity_has_its_name() -> None:
+    official = cs.load("official_populations")
+    overseas = official[official["kind"] == "overseas_collectivity"]
+    assert set(overseas["code"]) == {"975", "977", "978", "984", "986", "987", "988", "989"}
+    assert len(official[official["kind"] == "departement"]) == 101
+    assert official["name"].notna().all()
+    names = official.set_index(["kind", "code"])["name"]
+    assert (names[("region", "93")], names[("departement", "05")]) == ("Provence-Alpes-Côte d'Azur", "Hautes-Alpes")

@@ -273,12 +273,20 @@ def test_derive_populations_logic_on_a_fixture():
     epci = [{"code": "243500139", "nom": "Rennes Métropole", "type": "METRO", "populationMunicipale": 225599,
              "membres": [{"code": "35238", "populationMunicipale": 222000},
                          {"code": "35001", "populationMunicipale": 3499}]}]
-    deps = [{"code": "35", "region": "53", "zone": "metro"}, {"code": "975", "region": "975", "zone": "com"}]
-    regs = [{"code": "53", "zone": "metro"}, {"code": "975", "zone": "com"}]
+    deps = [{"code": "35", "nom": "Ille-et-Vilaine", "region": "53", "zone": "metro"},
+            {"code": "975", "nom": "Saint-Pierre-et-Miquelon", "region": "975", "zone": "com"}]
+    regs = [{"code": "53", "nom": "Bretagne", "zone": "metro"},
+            {"code": "975", "nom": "Saint-Pierre-et-Miquelon", "zone": "com"}]
     rows, bands = derive.derive(communes, epci, deps, regs, keep_sirens={"213500010"})
     got = {(r["kind"], r["code"]): r for r in rows}
-    assert set(got) == {("region", "53"), ("region", "975"), ("departement", "35"), ("departement", "975"),
+    assert set(got) == {("region", "53"), ("region", "975"), ("departement", "35"), ("overseas_collectivity", "975"),
                         ("epci", "243500139"), ("commune", "35238"), ("commune", "35001")}
+    assert [got[k]["name"] for k in [("region", "53"), ("departement", "35"), ("epci", "243500139")]] == [
+        "Bretagne", "Ille-et-Vilaine", "Rennes Métropole"]
+    every = derive.derive_communes(communes, epci)
+    assert [(c["code"], c["name"], c["epci_siren"]) for c in every] == [
+        ("35001", "Acigné", "243500139"), ("35002", "Small", ""), ("35238", "Rennes", "243500139"),
+        ("97501", "Miquelon", "")]
     assert got[("departement", "35")]["population"] == str(222000 + 3499 + 100)
     assert got[("region", "975")]["population"] == ""  # Miquelon has no population
     assert got[("epci", "243500139")]["departement_code"] == "35" and got[("epci", "243500139")]["siren"] == "243500139"
