@@ -30,7 +30,7 @@ from civicstats.derive import computed_origin, covered_problems
 from civicstats.discover import DERIVED, SHIPPED, Discovery, Part, discover
 from civicstats.errors import DataError, Origin
 from civicstats.readers import RawTable
-from civicstats.schema import spec, table_names
+from civicstats.schema import package, spec, table_names
 from civicstats.validate import check_header, sort_problems, validate
 
 if TYPE_CHECKING:
@@ -170,8 +170,11 @@ def _load(name: str, d: Discovery) -> pd.DataFrame:
     """Table ``name`` of discovery ``d``, validated (once per discovery: a table a foreign key names is read once)."""
     if name not in d.loaded:
         frame = _validated(name, d)
-        frame.attrs["origin"] = d.origin(name)
-        frame.attrs["files"] = [p.where for p in d.parts[name]]
+        table = spec(name)
+        cited = frame["source"].dropna().astype(str).str.split(";").explode() if "source" in frame else []
+        frame.attrs.update(table=name, title=table.title, origin=d.origin(name),
+                           files=[p.where for p in d.parts[name]], sources=sorted(set(cited)),
+                           licenses=[lic.get("name", "") for lic in table.descriptor.get("licenses") or package()["licenses"]])
         d.loaded[name] = frame
     return d.loaded[name]
 
@@ -272,7 +275,9 @@ def load(name: str, source: Source = None) -> pd.DataFrame:
     shipped table, so that updated data need only hold what changed; the
     frame says which: ``attrs["origin"]`` is ``"source"``, ``"shipped"`` or
     ``"shipped+source"`` (shipped rows plus rows computed from the source),
-    ``attrs["files"]`` names what was read (``civicstats check`` lists both).
+    ``attrs["files"]`` names what was read (``civicstats check`` lists both);
+    ``attrs`` also holds the table's name and ``title``, the ids of the
+    ``sources`` its rows cite and its ``licenses``.
     Survey responses in the source (a ``responses`` sheet or CSV file) add
     the waves they hold to ``civictech_adoption``, and an OpenDataFrance
     observatory export (a CSV file) adds its wave to ``open_data_adopters``.

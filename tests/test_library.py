@@ -98,3 +98,11 @@ def test_overseas_collectivities_are_a_kind_of_their_own_and_every_collectivity_
     assert official["name"].notna().all()
     names = official.set_index(["kind", "code"])["name"]
     assert (names[("region", "93")], names[("departement", "05")]) == ("Provence-Alpes-Côte d'Azur", "Hautes-Alpes")
+
+
+@pytest.mark.parametrize("name", ["participatory_budgets", "communes"])
+def test_a_loaded_table_carries_its_provenance(name: str) -> None:
+    attrs = cs.load(name).attrs
+    assert attrs["table"] == name and attrs["title"] == spec(name).title and attrs["origin"] == "shipped"
+    assert attrs["sources"] and set(attrs["sources"]) <= set(cs.sources()["id"])
+    assert attrs["licenses"] == (["MIT"] if name == "communes" else ["etalab-2.0"])
