@@ -321,6 +321,7 @@ def test_map_figure_has_title_units_and_source_line(tmp_path: Path, lang):
 # ------------------------------------------------------------------ notebook 06 on another export
 
 def test_build_renders_notebook_06_for_another_export(tmp_path: Path):
+    """Issue 22: the prose named the shipped export's date on a page built from another; issue 20: findings 10, 16."""
     from civicstats.build import build
 
     before = {str(p): p.stat().st_mtime_ns for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
@@ -328,12 +329,24 @@ def test_build_renders_notebook_06_for_another_export(tmp_path: Path):
     rows = [r for r in october_rows() if r["regcode"].startswith(("BRE", "PDL"))]
     export = write_april(tmp_path / "observatoire-2022-04.csv", rows)
     out = tmp_path / "out"
-    result = build(data=export, out=out, log=lambda line: None, notebooks=["06-where-is-open-data"])
+    result = build(data=export, out=out, log=lambda line: None, notebooks=["06-where-is-open-data"],
+                   editions=["en", "fr"])
     assert result.ok, result
-    nb = json.loads((out / "notebooks" / "en" / "06-where-is-open-data.ipynb").read_text(encoding="utf-8"))
-    printed = "".join(o.get("text", "") if isinstance(o.get("text"), str) else "".join(o.get("text", []))
-                      for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
-    assert f"lists {len(rows)} organisations" in printed
+    for lang, date, shipped_date, export_heading in (
+            ("en", "April 2022", "19 October 2022", "What the export says against the official data"),
+            ("fr", "avril 2022", "19 octobre 2022", "Ce que dit l'export face aux données officielles")):
+        nb = json.loads((out / "notebooks" / lang / "06-where-is-open-data.ipynb").read_text(encoding="utf-8"))
+        page = json.dumps(nb, ensure_ascii=False)
+        printed = "".join(o.get("text", "") if isinstance(o.get("text"), str) else "".join(o.get("text", []))
+                          for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
+        assert shipped_date not in page and "19 Oct" not in page and date in printed
+        assert "observatoire-2022-04.csv" in printed and export_heading in page
+        tables = "".join("".join(o.get("data", {}).get("text/html", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                         for o in c.get("outputs", []))
+        assert ">Organisation</th>" in tables and ">Table</th>" not in tables
+        assert "Published share" not in tables and "Part publiée" not in tables
+    assert f"lists {len(rows)} organisations" in json.dumps(json.loads(
+        (out / "notebooks" / "en" / "06-where-is-open-data.ipynb").read_text(encoding="utf-8")))
     assert (out / "figures" / "open-data-map-organisations.svg").is_file()
     after = {str(p): p.stat().st_mtime_ns for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
              for p in d.rglob("*") if p.is_file()}
