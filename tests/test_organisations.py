@@ -230,6 +230,15 @@ def test_shipped_universe_and_headline():
     assert 0 < head.loc["all", "share_pct"] < 16
 
 
+def test_the_communes_the_approximate_bound_may_miss_are_counted():
+    """Finding 9: the bound is on populations municipales; the law reads the population totale, a little higher."""
+    pops = cs.load("official_populations")
+    universe = orgs.law_universe(pops)
+    near = orgs.law_universe(pops, threshold=orgs.NEAR_THRESHOLD)
+    assert len(universe) == 4557 and len(near) - len(universe) == 95
+    assert set(near.loc[~near["code"].isin(universe["code"]), "kind"]) == {"commune"}
+
+
 def test_audit_check_headline_vs_rows():
     found = cs.audit(include_consistent=True)
     mine = found[found["check"] == "recomputed_headline"]

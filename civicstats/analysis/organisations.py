@@ -10,6 +10,8 @@ concerns collectivities of at least 3,500 inhabitants *and* at least 50 agents
 (FTE). No public per-commune file gives the agents, so :func:`law_universe`
 keeps every collectivity of 3,500 inhabitants or more: more than the law
 concerns. Shares computed against it are *lower* bounds of the true shares.
+Both are approximate: the populations are *municipales*, the law reads the
+population *totale* (a little higher), so those of :data:`NEAR_THRESHOLD`–3,499 may be missed.
 
 >>> from civicstats.tables import load
 >>> joined = join_populations(load("open_data_organisations"), load("official_populations"))
@@ -26,13 +28,15 @@ from civicstats.geography import first_code, official_sirens
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["THRESHOLD", "OVERSEAS_COLLECTIVITIES", "UNIVERSE_ZONES", "BANDS", "REASONS", "KIND_OF_TYPE",
+__all__ = ["THRESHOLD", "NEAR_THRESHOLD", "OVERSEAS_COLLECTIVITIES", "UNIVERSE_ZONES", "BANDS", "REASONS", "KIND_OF_TYPE",
            "JOINED_COLUMNS", "join_populations", "unmatched", "reasons", "band_of", "law_universe",
            "national_headline", "commune_coverage", "band_coverage", "organisations_by_departement",
            "organisations_by_region", "overseas", "channels", "technologies", "platform_technologies"]
 
 #: The law's population threshold (CRPA L312-1-1).
 THRESHOLD = 3500
+#: Populations municipales from here up to the threshold may reach it in population totale, which the law reads.
+NEAR_THRESHOLD = 3400
 #: Overseas collectivities (COM) and other territories that are neither département nor région.
 OVERSEAS_COLLECTIVITIES = ("975", "977", "978", "984", "986", "987", "988", "989")
 #: Zones of the official data whose collectivities the universe counts (COM left out: see OVERSEAS_COLLECTIVITIES).
