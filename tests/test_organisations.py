@@ -253,6 +253,9 @@ def test_band_coverage_counts_every_commune():
     coverage = orgs.band_coverage(joined, bands)
     assert coverage["band"].tolist() == list(orgs.BANDS)
     assert (coverage["communes_publishing"] <= coverage["communes"]).all()
+    # finding 17: the 94 communes of overseas collectivities are in no band (34,955, the official count of 2022)
+    overseas = int(bands.loc[bands["zone"].astype(str) == "com", "communes"].sum())
+    assert overseas == 94 and int(coverage["communes"].sum()) == 35049 - overseas == 34955
 
 
 # ------------------------------------------------------------------ derive script on a fixture
