@@ -6,7 +6,8 @@ organisation gets its official codes from ``official_populations`` (the 2022
 COG): by SIREN for communes and EPCI, by code for départements and régions
 (a département's région is the official one of its code). The export's codes
 stay beside them; an organisation the official data do not list keeps the
-export's codes, and says so (``geography``: ``official`` or ``export``). A
+export's département, and says so (``geography``: ``official`` or ``export``),
+with the région of that département (so that maps and région charts agree). A
 commune whose SIREN the official data no longer hold is matched to its
 successor where its SIREN allows it (:func:`official_sirens`).
 
@@ -106,7 +107,10 @@ def official_geography(organisations: pd.DataFrame, official: pd.DataFrame) -> p
     official_rows = listed | is_dep | is_reg
     out["departement_official"] = dep.where(official_rows, export_dep)
     # overseas collectivities (988...) have no région: the official data give their own code
-    out["region_official"] = reg.where(official_rows, out["region_code"].astype("string")).where(lambda r: r.str.len() == 2)
+    # without an official match, the région of the export's département (official, by code), else the export's
+    own = pd.Series(region_of.reindex(export_dep).to_numpy(), index=out.index, dtype="string")
+    own = own.fillna(out["region_code"].astype("string"))
+    out["region_official"] = reg.where(official_rows, own).where(lambda r: r.str.len() == 2)
     out["geography"] = pd.Categorical(official_rows.map({True: "official", False: "export"}),
                                       categories=["official", "export"])
     return out
