@@ -239,6 +239,13 @@ def test_the_communes_the_approximate_bound_may_miss_are_counted():
     assert set(near.loc[~near["code"].isin(universe["code"]), "kind"]) == {"commune"}
 
 
+def test_the_epci_of_the_universe_are_named_with_the_metropole_de_lyon():
+    """Finding 18: the 1,255 EPCI include the Métropole de Lyon, a collectivité à statut particulier, not an EPCI."""
+    universe = orgs.law_universe(cs.load("official_populations"))
+    assert "200046977" in set(universe.loc[universe["kind"] == "epci", "siren"])
+    assert "Métropole de Lyon" in cs.text("kind_epci", "en") and "Métropole de Lyon" in cs.text("kind_epci", "fr")
+
+
 def test_audit_check_headline_vs_rows():
     found = cs.audit(include_consistent=True)
     mine = found[found["check"] == "recomputed_headline"]
