@@ -53,16 +53,15 @@ def first_code(codes: pd.Series) -> pd.Series:
 def official_sirens(organisations: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
     """Each organisation's SIREN in the official data (``siren``), and how it was found (``matched_by``).
 
-    ``siren``: listed as such; ``successor``: a commune whose SIREN the official
-    data no longer hold, matched to the current commune of the INSEE code its
-    SIREN embeds (digits 3–4 and 6–8: 217805514 → 78551, Saint-Germain-en-Laye,
-    a commune nouvelle since 2019 under a new SIREN); ``""``: no match.
+    ``siren``; ``successor``: a commune whose SIREN is gone, matched to the commune of the INSEE code its SIREN
+    embeds (digits 3–4 and 6–8) or holding that code in its ``former_codes``, unless that commune is listed itself.
 
     >>> import pandas as pd
-    >>> official = pd.DataFrame({"kind": ["commune"], "code": ["78551"], "siren": ["200086924"]})
-    >>> orgs = pd.DataFrame({"siren": ["217805514", "245900410"], "type": ["COM", "MET"]})
+    >>> official = pd.DataFrame({"kind": ["commune"] * 2, "code": ["78551", "44005"],
+    ...                          "siren": ["200086924", "200058121"], "former_codes": [None, "44040;44140"]})
+    >>> orgs = pd.DataFrame({"siren": ["217805514", "214400400", "245900410"], "type": ["COM", "COM", "MET"]})
     >>> official_sirens(orgs, official).values.tolist()
-    [['200086924', 'successor'], [<NA>, '']]
+    [['200086924', 'successor'], ['200058121', 'successor'], [<NA>, '']]
     """
     import pandas as pd
 
@@ -70,9 +69,14 @@ def official_sirens(organisations: pd.DataFrame, official: pd.DataFrame) -> pd.D
     listed = siren.isin(set(official["siren"].dropna().astype(str)))
     communes = official[official["kind"].astype(str) == "commune"].drop_duplicates("code")
     by_code = communes.set_index(communes["code"].astype(str))["siren"].astype("string")
+    if "former_codes" in communes:
+        merged = communes.assign(former=communes["former_codes"].astype("string").str.split(";")).explode("former")
+        by_code = pd.concat([by_code, merged.dropna(subset=["former"]).set_index("former")["siren"].astype("string")])
+        by_code = by_code[~by_code.index.duplicated()]  # a current code first
     old = ~listed & siren.str.fullmatch(r"21\d{7}").fillna(False).to_numpy() \
         & (organisations["type"].astype(str) == "COM").to_numpy()
     successor = (siren.str[2:4] + siren.str[5:8]).map(by_code).where(old)
+    successor = successor.where(~successor.isin(set(siren.dropna())))  # listed itself: the same commune twice
     found = siren.where(listed, successor)
     how = pd.Series(["siren" if a else "successor" if b else "" for a, b in zip(listed, successor.notna())],
                     dtype="object")

@@ -30,7 +30,9 @@ What it writes (one row per collectivity, columns :data:`COLUMNS`):
   INSEE code; population = the sum of their communes').
 
 Populations are *populations municipales* (the package's ``population`` for
-communes). Six communes have none (``population`` empty).
+communes). Six communes have none (``population`` empty). A commune's
+``former_codes`` are the INSEE codes of the communes merged into it
+(``anciensCodes``): how the successor of a commune whose SIREN is gone is found.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ NEAR_THRESHOLD = 3400
 #: Population bands of communes: (code, lowest population, highest population or None).
 BANDS = (("under_3500", 0, 3499), ("3500_9999", 3500, 9999), ("10k_19999", 10000, 19999),
          ("20k_49999", 20000, 49999), ("50k_99999", 50000, 99999), ("100k_plus", 100000, None))
-COLUMNS = ("kind", "code", "siren", "epci_type", "zone", "departement_code", "region_code", "population", "source")
+COLUMNS = ("kind", "code", "siren", "epci_type", "zone", "departement_code", "region_code", "population", "former_codes",
+           "source")
 BAND_COLUMNS = ("departement_code", "region_code", "zone", "band", "communes", "population", "source")
 
 
@@ -99,7 +102,8 @@ def derive(communes: list[dict], epci: list[dict], departements: list[dict], reg
         if (pop is not None and pop >= NEAR_THRESHOLD) or c.get("siren") in keep_sirens:
             rows.append({"kind": "commune", "code": c["code"], "siren": c.get("siren", ""), "epci_type": "",
                          "zone": c.get("zone", ""), "departement_code": dep, "region_code": reg,
-                         "population": "" if pop is None else str(pop)})
+                         "population": "" if pop is None else str(pop),
+                         "former_codes": ";".join(c.get("anciensCodes") or [])})
     for e in epci:
         weight: Counter = Counter()
         for m in e.get("membres", []):
@@ -142,7 +146,7 @@ def export_sirens(path: Path = EXPORT) -> set[str]:
 
 def write_csv(path: Path, rows: list[dict], columns: tuple[str, ...]) -> int:
     with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(columns), lineterminator="\n")
+        writer = csv.DictWriter(f, fieldnames=list(columns), lineterminator="\n", restval="")
         writer.writeheader()
         writer.writerows(rows)
     return path.stat().st_size

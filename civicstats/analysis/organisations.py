@@ -61,15 +61,10 @@ JOINED_COLUMNS = ["siren", "name", "type", "level", "matched_by", "reason", "off
 def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> pd.DataFrame:
     """Every organisation with its official 2022 population, or the reason it has none.
 
-    Communes and EPCI are joined by SIREN, or a commune whose SIREN the
-    official data no longer hold to its successor (:func:`~civicstats.geography.official_sirens`);
-    départements and régions by INSEE code (the official data give them no
-    SIREN). ``matched_by`` is ``siren``, ``successor``, ``code`` or ``""``;
-    ``reason`` a key of :data:`REASONS` (``""`` when matched). No row is
-    dropped. ``concerned_upper_bound``: a local authority of at least 3,500
-    inhabitants (official population), i.e. in the universe of :func:`law_universe`;
-    ``export_population_3500``: a local authority without an official
-    population that has 3,500 or more by the export's own population.
+    Communes and EPCI by SIREN (or successor: :func:`~civicstats.geography.official_sirens`), départements
+    and régions by INSEE code; ``matched_by``: ``siren``, ``successor``, ``code`` or ``""``; ``reason``: a key
+    of :data:`REASONS` (``""`` when matched); no row dropped. ``concerned_upper_bound``: in the universe of
+    :func:`law_universe`; ``export_population_3500``: no official population, 3,500+ by the export's own.
     """
     import numpy as np
     import pandas as pd
