@@ -71,8 +71,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for rec in located.fillna("–").itertuples(index=False):
         words = text("geo_" + rec.code.split(".")[1], "en", **rec._asdict())
         print(escape(f"DIFF {rec.code} [open_data_organisations] {words}"))
-    print(f"{len(located)} contradiction{'s' if len(located) != 1 else ''} between the export and the official "
-          "geography")
+    print(f"{len(located)} contradiction{'s' if len(located) != 1 else ''} of the export with the official geography")
     return 0
 
 

@@ -78,8 +78,7 @@ def official_sirens(organisations: pd.DataFrame, official: pd.DataFrame) -> pd.D
     successor = (siren.str[2:4] + siren.str[5:8]).map(by_code).where(old)
     successor = successor.where(~successor.isin(set(siren.dropna())))  # listed itself: the same commune twice
     found = siren.where(listed, successor)
-    how = pd.Series(["siren" if a else "successor" if b else "" for a, b in zip(listed, successor.notna())],
-                    dtype="object")
+    how = listed.map({True: "siren", False: ""}).where(listed | successor.isna(), "successor").astype("object")
     return pd.DataFrame({"siren": found, "matched_by": how})
 
 
@@ -112,8 +111,7 @@ def official_geography(organisations: pd.DataFrame, official: pd.DataFrame) -> p
     out["departement_official"] = dep.where(official_rows, export_dep)
     # overseas collectivities (988...) have no région: the official data give their own code
     # without an official match, the région of the export's département (official, by code), else the export's
-    own = pd.Series(region_of.reindex(export_dep).to_numpy(), index=out.index, dtype="string")
-    own = own.fillna(out["region_code"].astype("string"))
+    own = region_of.reindex(export_dep).set_axis(out.index).fillna(out["region_code"].astype("string"))
     out["region_official"] = reg.where(official_rows, own).where(lambda r: r.str.len() == 2)
     out["geography"] = pd.Categorical(official_rows.map({True: "official", False: "export"}),
                                       categories=["official", "export"])

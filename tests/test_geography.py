@@ -228,7 +228,7 @@ def test_the_audit_lists_every_located_contradiction(tmp_path: Path):
     proc = subprocess.run([sys.executable, "-m", "civicstats", "audit"], capture_output=True, text=True, check=True)
     assert "ARVIEUX (SIREN 210500070): the export's région 52 is not the région of its own département (93)" \
         in proc.stdout
-    assert "54 contradictions between the export and the official geography" in proc.stdout
+    assert "54 contradictions of the export with the official geography" in proc.stdout
 
 
 def test_the_map_colour_bar_stays_clear_of_its_notes():

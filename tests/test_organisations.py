@@ -391,6 +391,12 @@ def test_platforms_and_outlines_come_from_the_data_folder_given(data_copy: Path)
         cs.outlines("commune")
 
 
+def test_the_platforms_file_is_dated_by_its_latest_change():
+    """Finding 19: the portal-software chart had no date (its file's latest change: 25 April 2022, not the export's)."""
+    assert orgs.platform_technologies(cs.platforms()).attrs["as_of"] == "2022-04-25"
+    assert orgs.platform_technologies(pd.DataFrame({"Techno": ["CKAN"]})).attrs["as_of"] is None
+
+
 def test_notebook_06_declares_the_raw_files_it_reads():
     nb = json.loads((paths.SOURCES_DIR / "06-where-is-open-data.ipynb").read_text(encoding="utf-8"))
     inputs = nb["metadata"]["civicstats"]["inputs"]

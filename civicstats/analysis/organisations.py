@@ -9,9 +9,8 @@ observatory export), ``official_populations`` and ``commune_bands`` (INSEE
 concerns collectivities of at least 3,500 inhabitants *and* at least 50 agents
 (FTE). No public per-commune file gives the agents, so :func:`law_universe`
 keeps every collectivity of 3,500 inhabitants or more: more than the law
-concerns. Shares computed against it are *lower* bounds of the true shares.
-Both are approximate: the populations are *municipales*, the law reads the
-population *totale* (a little higher), so those of :data:`NEAR_THRESHOLD`–3,499 may be missed.
+concerns. Shares computed against it are *lower* bounds of the true shares. Both are approximate:
+populations *municipales*; the law reads the (higher) *totale*, so those of :data:`NEAR_THRESHOLD`+ may count.
 
 >>> from civicstats.tables import load
 >>> joined = join_populations(load("open_data_organisations"), load("official_populations"))
@@ -295,7 +294,8 @@ def technologies(organisations: pd.DataFrame) -> pd.DataFrame:
 def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
     """Publishing platforms per software, from the observatory's platforms file (columns Nom, Techno).
 
-    Columns: technology, platforms. Case variants are merged as in :func:`technologies`.
+    Columns: technology, platforms (case variants merged as in :func:`technologies`); ``attrs["as_of"]``: the
+    file's latest ``Last Modified`` day (ISO), the date it describes, or None.
     """
     import pandas as pd
 
@@ -304,4 +304,8 @@ def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
     spelled = techno.groupby(techno.str.casefold()).agg(lambda s: s.value_counts().index[0])
     per = techno.str.casefold().value_counts()
     out = pd.DataFrame({"technology": [spelled[k] for k in per.index], "platforms": per.to_numpy()})
-    return out.sort_values(["platforms", "technology"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["platforms", "technology"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    days = pd.to_datetime(platforms.get("Last Modified", pd.Series(dtype=str)).str.split().str[0], errors="coerce",
+                          format="%d/%m/%Y")  # written 10/10/2021 4:39pm, day first
+    out.attrs["as_of"] = None if days.isna().all() else days.max().date().isoformat()
+    return out
