@@ -34,6 +34,7 @@ _LAZY = {
     "datasets": "civicstats.tables",
     "sources": "civicstats.tables",
     "audit": "civicstats.analysis.audit",
+    "organisation_audit": "civicstats.analysis.organisation_audit",
     "adoption_rates": "civicstats.analysis.rates",
     "open_data_obligation": "civicstats.analysis.obligation",
     "wave_changes": "civicstats.analysis.waves",
@@ -55,6 +56,7 @@ _LAZY = {
     "labels_of": "civicstats.labels",
     "subject_label": "civicstats.labels",
     "finding_text": "civicstats.labels",
+    "origin_text": "civicstats.labels",
     "share_line": "civicstats.labels",
     "reason_text": "civicstats.labels",
     "ids_text": "civicstats.labels",
@@ -75,6 +77,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from civicstats.analysis import obligation, organisations
     from civicstats.analysis.audit import audit
     from civicstats.analysis.exports import compare_exports
+    from civicstats.analysis.organisation_audit import organisation_audit
     from civicstats.analysis.obligation import open_data_obligation
     from civicstats.analysis.rates import adoption_rates
     from civicstats.analysis.selection import select_tools
@@ -89,6 +92,7 @@ if TYPE_CHECKING:  # pragma: no cover
         format_qualified,
         ids_text,
         labels_of,
+        origin_text,
         reason_text,
         share_line,
         subject_label,

@@ -57,7 +57,8 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from civicstats.analysis.audit import audit
-    from civicstats.labels import finding_text
+    from civicstats.analysis.organisation_audit import organisation_audit
+    from civicstats.labels import finding_text, text
     from civicstats.tables import load
 
     findings = audit(args.data, include_consistent=args.all)
@@ -68,6 +69,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     disagreements = int((~findings["consistent"].astype(bool)).sum())
     print(f"{disagreements} disagreement{'s' if disagreements != 1 else ''} between sources"
           + (f", {len(findings) - disagreements} consistent checks" if args.all else ""))
+    located = organisation_audit(args.data)  # the organisation-level part: the export against the official data
+    for rec in located.fillna("–").itertuples(index=False):
+        words = text("geo_" + rec.code.split(".")[1], "en", **rec._asdict())
+        print(escape(f"DIFF {rec.code} [open_data_organisations] {words}"))
+    print(f"{len(located)} contradiction{'s' if len(located) != 1 else ''} of the export with the official geography")
     return 0
 
 

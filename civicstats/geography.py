@@ -6,7 +6,10 @@ organisation gets its official codes from ``official_populations`` (the 2022
 COG): by SIREN for communes and EPCI, by code for départements and régions
 (a département's région is the official one of its code). The export's codes
 stay beside them; an organisation the official data do not list keeps the
-export's codes, and says so (``geography``: ``official`` or ``export``).
+export's département, and says so (``geography``: ``official`` or ``export``),
+with the région of that département (so that maps and région charts agree). A
+commune whose SIREN the official data no longer hold is matched to its
+successor where its SIREN allows it (:func:`official_sirens`).
 
 Every contradiction is a finding (codes and values, no sentence):
 
@@ -34,7 +37,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FINDING_COLUMNS", "first_code", "geography_findings", "official_geography"]
+__all__ = ["FINDING_COLUMNS", "first_code", "geography_findings", "official_geography", "official_sirens"]
 
 FINDING_COLUMNS = ["code", "siren", "name", "type", "field", "export", "official"]
 #: Organisation types the official data list by SIREN (communes, EPCI à fiscalité propre, EPT).
@@ -45,6 +48,38 @@ def first_code(codes: pd.Series) -> pd.Series:
     """The first of a list of codes (``"37;41"`` → ``"37"``); blank stays missing."""
     first = codes.astype("string").str.split(";").str[0].str.strip()
     return first.mask(first == "")
+
+
+def official_sirens(organisations: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
+    """Each organisation's SIREN in the official data (``siren``), and how it was found (``matched_by``).
+
+    ``siren``; ``successor``: a commune whose SIREN is gone, matched to the commune of the INSEE code its SIREN
+    embeds (digits 3–4 and 6–8) or holding that code in its ``former_codes``, unless that commune is listed itself.
+
+    >>> import pandas as pd
+    >>> official = pd.DataFrame({"kind": ["commune"] * 2, "code": ["78551", "44005"],
+    ...                          "siren": ["200086924", "200058121"], "former_codes": [None, "44040;44140"]})
+    >>> orgs = pd.DataFrame({"siren": ["217805514", "214400400", "245900410"], "type": ["COM", "COM", "MET"]})
+    >>> official_sirens(orgs, official).values.tolist()
+    [['200086924', 'successor'], ['200058121', 'successor'], [<NA>, '']]
+    """
+    import pandas as pd
+
+    siren = organisations["siren"].astype("string").reset_index(drop=True)
+    listed = siren.isin(set(official["siren"].dropna().astype(str)))
+    communes = official[official["kind"].astype(str) == "commune"].drop_duplicates("code")
+    by_code = communes.set_index(communes["code"].astype(str))["siren"].astype("string")
+    if "former_codes" in communes:
+        merged = communes.assign(former=communes["former_codes"].astype("string").str.split(";")).explode("former")
+        by_code = pd.concat([by_code, merged.dropna(subset=["former"]).set_index("former")["siren"].astype("string")])
+        by_code = by_code[~by_code.index.duplicated()]  # a current code first
+    old = ~listed & siren.str.fullmatch(r"21\d{7}").fillna(False).to_numpy() \
+        & (organisations["type"].astype(str) == "COM").to_numpy()
+    successor = (siren.str[2:4] + siren.str[5:8]).map(by_code).where(old)
+    successor = successor.where(~successor.isin(set(siren.dropna())))  # listed itself: the same commune twice
+    found = siren.where(listed, successor)
+    how = listed.map({True: "siren", False: ""}).where(listed | successor.isna(), "successor").astype("object")
+    return pd.DataFrame({"siren": found, "matched_by": how})
 
 
 def _region_of_departement(official: pd.DataFrame) -> pd.Series:
@@ -60,7 +95,7 @@ def official_geography(organisations: pd.DataFrame, official: pd.DataFrame) -> p
     by_siren = official.dropna(subset=["siren"]).drop_duplicates("siren").set_index("siren")
     region_of = _region_of_departement(official)
     regions = set(official.loc[official["kind"].astype(str) == "region", "code"].astype(str))
-    siren = out["siren"].astype("string")
+    siren = official_sirens(out, official)["siren"].set_axis(out.index)
     listed = out["type"].astype(str).isin(BY_SIREN) & siren.isin(by_siren.index)
     dep = pd.Series(pd.NA, index=out.index, dtype="string")
     reg = pd.Series(pd.NA, index=out.index, dtype="string")
@@ -74,7 +109,10 @@ def official_geography(organisations: pd.DataFrame, official: pd.DataFrame) -> p
     reg[is_reg] = out.loc[is_reg, "region_code"].astype("string")
     official_rows = listed | is_dep | is_reg
     out["departement_official"] = dep.where(official_rows, export_dep)
-    out["region_official"] = reg.where(official_rows, out["region_code"].astype("string"))
+    # overseas collectivities (988...) have no région: the official data give their own code
+    # without an official match, the région of the export's département (official, by code), else the export's
+    own = region_of.reindex(export_dep).set_axis(out.index).fillna(out["region_code"].astype("string"))
+    out["region_official"] = reg.where(official_rows, own).where(lambda r: r.str.len() == 2)
     out["geography"] = pd.Categorical(official_rows.map({True: "official", False: "export"}),
                                       categories=["official", "export"])
     return out

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CATALOG", "CODE_COLUMNS", "catalog", "text", "has_text", "code_column", "labels_of", "label",
            "format_qualified", "subject_label", "finding_text", "ids_text", "share_line", "reason_text",
-           "explain_selection"]
+           "explain_selection", "origin_text"]
 
 #: The catalog of words: key → {"en": ..., "fr": ...} (str.format templates).
 CATALOG = Path(__file__).resolve().parent / "texts" / "words.json"
@@ -48,6 +48,18 @@ def text(key: str, lang: str = "en", **values: object) -> str:
     '3 sur 4'
     """
     return catalog()[key][check_lang(lang)].format(**values)
+
+
+def origin_text(frame: pd.DataFrame, lang: str = "en") -> str:
+    """Where a loaded table was read from, in words: its files' names (never their paths) and whose they are.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame(); frame.attrs = {"origin": "source", "files": ["/tmp/odf-2022-04.csv"]}
+    >>> origin_text(frame)
+    'odf-2022-04.csv, the data given'
+    """
+    names = ", ".join(Path(f).name for f in frame.attrs.get("files", []))
+    return text(f"origin_{frame.attrs.get('origin', 'shipped')}", lang, files=names or "?")
 
 
 def has_text(key: str) -> bool:

@@ -15,8 +15,10 @@ Reproduce (from the project root)::
 
 What it writes (one row per collectivity, columns :data:`COLUMNS`):
 
-* every **commune** (``type`` "commune-actuelle") of at least 3,500
-  inhabitants (the law's population threshold), and the smaller communes
+* every **commune** (``type`` "commune-actuelle") of at least 3,400
+  inhabitants (the law's threshold is 3,500 in population totale; these are
+  populations municipales, a little lower: the communes of 3,400–3,499 are
+  those the bound may miss), and the smaller communes
   whose SIREN the shipped observatory export names (so that every commune of
   the export can be joined); the other ~31,000 small communes are counted,
   not listed, in ``data/commune_bands.csv`` (communes per département and
@@ -28,7 +30,9 @@ What it writes (one row per collectivity, columns :data:`COLUMNS`):
   INSEE code; population = the sum of their communes').
 
 Populations are *populations municipales* (the package's ``population`` for
-communes). Six communes have none (``population`` empty).
+communes). Six communes have none (``population`` empty). A commune's
+``former_codes`` are the INSEE codes of the communes merged into it
+(``anciensCodes``): how the successor of a commune whose SIREN is gone is found.
 """
 
 from __future__ import annotations
@@ -46,11 +50,14 @@ PACKAGE_VERSION = "2.3.1"
 SOURCE = "DA22"
 #: The law's population threshold (CRPA L312-1-1): collectivities under it are not concerned.
 THRESHOLD = 3500
+#: Communes from this population municipale up are listed too: the law reads the population totale, a little
+#: higher (it adds the population counted apart), so a commune just under 3,500 here may be concerned.
+NEAR_THRESHOLD = 3400
 #: Population bands of communes: (code, lowest population, highest population or None).
 BANDS = (("under_3500", 0, 3499), ("3500_9999", 3500, 9999), ("10k_19999", 10000, 19999),
          ("20k_49999", 20000, 49999), ("50k_99999", 50000, 99999), ("100k_plus", 100000, None))
 COLUMNS = ("kind", "code", "name", "siren", "epci_type", "zone", "departement_code", "region_code", "population",
-           "source")
+           "former_codes", "source")
 COMMUNE_COLUMNS = ("code", "name", "siren", "epci_siren", "zone", "departement_code", "region_code", "population",
                    "source")
 #: The zone of the overseas collectivities (Saint-Pierre-et-Miquelon… New Caledonia): not départements.
@@ -96,11 +103,12 @@ def derive(communes: list[dict], epci: list[dict], departements: list[dict], reg
         cell = bands[(dep, reg, c.get("zone", ""), band(pop) or "unknown")]
         cell[0] += 1
         cell[1] += pop or 0
-        if (pop is not None and pop >= THRESHOLD) or c.get("siren") in keep_sirens:
+        if (pop is not None and pop >= NEAR_THRESHOLD) or c.get("siren") in keep_sirens:
             rows.append({"kind": "commune", "code": c["code"], "name": c["nom"], "siren": c.get("siren", ""),
                          "epci_type": "",
                          "zone": c.get("zone", ""), "departement_code": dep, "region_code": reg,
-                         "population": "" if pop is None else str(pop)})
+                         "population": "" if pop is None else str(pop),
+                         "former_codes": ";".join(c.get("anciensCodes") or [])})
     for e in epci:
         weight: Counter = Counter()
         for m in e.get("membres", []):
@@ -165,7 +173,7 @@ def export_sirens(path: Path = EXPORT) -> set[str]:
 
 def write_csv(path: Path, rows: list[dict], columns: tuple[str, ...]) -> int:
     with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(columns), lineterminator="\n")
+        writer = csv.DictWriter(f, fieldnames=list(columns), lineterminator="\n", restval="")
         writer.writeheader()
         writer.writerows(rows)
     return path.stat().st_size

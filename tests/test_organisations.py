@@ -220,7 +220,7 @@ def test_universe_bounds():
 def test_shipped_universe_and_headline():
     pops = cs.load("official_populations")
     universe = orgs.law_universe(pops)
-    counts = orgs.universe_counts(universe).set_index("kind")["concerned_upper_bound"].to_dict()
+    counts = universe.groupby("kind").size().to_dict()
     assert counts == {"commune": 3183, "departement": 101, "epci": 1255, "region": 18}
     assert int((pops.loc[pops["kind"].astype(str) == "commune", "population"] >= 3500).sum()) == 3220
     joined = orgs.join_populations(cs.load("open_data_organisations"), pops)
@@ -228,6 +228,22 @@ def test_shipped_universe_and_headline():
     assert head.loc["all", "concerned_upper_bound"] == len(universe)
     assert head.loc["all", "publishing"] == head.drop("all")["publishing"].sum()
     assert 0 < head.loc["all", "share_pct"] < 16
+
+
+def test_the_communes_the_approximate_bound_may_miss_are_counted():
+    """Finding 9: the bound is on populations municipales; the law reads the population totale, a little higher."""
+    pops = cs.load("official_populations")
+    universe = orgs.law_universe(pops)
+    near = orgs.law_universe(pops, threshold=orgs.NEAR_THRESHOLD)
+    assert len(universe) == 4557 and len(near) - len(universe) == 95
+    assert set(near.loc[~near["code"].isin(universe["code"]), "kind"]) == {"commune"}
+
+
+def test_the_epci_of_the_universe_are_named_with_the_metropole_de_lyon():
+    """Finding 18: the 1,255 EPCI include the Métropole de Lyon, a collectivité à statut particulier, not an EPCI."""
+    universe = orgs.law_universe(cs.load("official_populations"))
+    assert "200046977" in set(universe.loc[universe["kind"] == "epci", "siren"])
+    assert "Métropole de Lyon" in cs.text("kind_epci", "en") and "Métropole de Lyon" in cs.text("kind_epci", "fr")
 
 
 def test_audit_check_headline_vs_rows():
@@ -244,6 +260,9 @@ def test_band_coverage_counts_every_commune():
     coverage = orgs.band_coverage(joined, bands)
     assert coverage["band"].tolist() == list(orgs.BANDS)
     assert (coverage["communes_publishing"] <= coverage["communes"]).all()
+    # finding 17: the 94 communes of overseas collectivities are in no band (34,955, the official count of 2022)
+    overseas = int(bands.loc[bands["zone"].astype(str) == "com", "communes"].sum())
+    assert overseas == 94 and int(coverage["communes"].sum()) == 35049 - overseas == 34955
 
 
 # ------------------------------------------------------------------ derive script on a fixture
@@ -329,6 +348,7 @@ def test_map_figure_has_title_units_and_source_line(tmp_path: Path, lang):
 # ------------------------------------------------------------------ notebook 06 on another export
 
 def test_build_renders_notebook_06_for_another_export(tmp_path: Path):
+    """Issue 22: the prose named the shipped export's date on a page built from another; issue 20: findings 10, 16."""
     from civicstats.build import build
 
     before = {str(p): p.stat().st_mtime_ns for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
@@ -336,12 +356,24 @@ def test_build_renders_notebook_06_for_another_export(tmp_path: Path):
     rows = [r for r in october_rows() if r["regcode"].startswith(("BRE", "PDL"))]
     export = write_april(tmp_path / "observatoire-2022-04.csv", rows)
     out = tmp_path / "out"
-    result = build(data=export, out=out, log=lambda line: None, notebooks=["06-where-is-open-data"])
+    result = build(data=export, out=out, log=lambda line: None, notebooks=["06-where-is-open-data"],
+                   editions=["en", "fr"])
     assert result.ok, result
-    nb = json.loads((out / "notebooks" / "en" / "06-where-is-open-data.ipynb").read_text(encoding="utf-8"))
-    printed = "".join(o.get("text", "") if isinstance(o.get("text"), str) else "".join(o.get("text", []))
-                      for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
-    assert f"lists {len(rows)} organisations" in printed
+    for lang, date, shipped_date, export_heading in (
+            ("en", "April 2022", "19 October 2022", "What the export says against the official data"),
+            ("fr", "avril 2022", "19 octobre 2022", "Ce que dit l'export face aux données officielles")):
+        nb = json.loads((out / "notebooks" / lang / "06-where-is-open-data.ipynb").read_text(encoding="utf-8"))
+        page = json.dumps(nb, ensure_ascii=False)
+        printed = "".join(o.get("text", "") if isinstance(o.get("text"), str) else "".join(o.get("text", []))
+                          for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
+        assert shipped_date not in page and "19 Oct" not in page and date in printed
+        assert "observatoire-2022-04.csv" in printed and export_heading in page
+        tables = "".join("".join(o.get("data", {}).get("text/html", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                         for o in c.get("outputs", []))
+        assert ">Organisation</th>" in tables and ">Table</th>" not in tables
+        assert "Published share" not in tables and "Part publiée" not in tables
+    assert f"lists {len(rows)} organisations" in json.dumps(json.loads(
+        (out / "notebooks" / "en" / "06-where-is-open-data.ipynb").read_text(encoding="utf-8")))
     assert (out / "figures" / "open-data-map-organisations.svg").is_file()
     after = {str(p): p.stat().st_mtime_ns for d in (paths.NOTEBOOKS_DIR, paths.FIGURES_DIR, paths.DATA_DIR)
              for p in d.rglob("*") if p.is_file()}
@@ -365,6 +397,12 @@ def test_platforms_and_outlines_come_from_the_data_folder_given(data_copy: Path)
     assert cs.outlines("departement", data_copy).attrs["origin"] == "source"
     with pytest.raises(ValueError, match="departement, region"):
         cs.outlines("commune")
+
+
+def test_the_platforms_file_is_dated_by_its_latest_change():
+    """Finding 19: the portal-software chart had no date (its file's latest change: 25 April 2022, not the export's)."""
+    assert orgs.platform_technologies(cs.platforms()).attrs["as_of"] == "2022-04-25"
+    assert orgs.platform_technologies(pd.DataFrame({"Techno": ["CKAN"]})).attrs["as_of"] is None
 
 
 def test_notebook_06_declares_the_raw_files_it_reads():

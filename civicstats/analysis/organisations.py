@@ -9,7 +9,8 @@ observatory export), ``official_populations`` and ``commune_bands`` (INSEE
 concerns collectivities of at least 3,500 inhabitants *and* at least 50 agents
 (FTE). No public per-commune file gives the agents, so :func:`law_universe`
 keeps every collectivity of 3,500 inhabitants or more: more than the law
-concerns. Shares computed against it are *lower* bounds of the true shares.
+concerns. Shares computed against it are *lower* bounds of the true shares. Both are approximate:
+populations *municipales*; the law reads the (higher) *totale*, so those of :data:`NEAR_THRESHOLD`+ may count.
 
 >>> from civicstats.tables import load
 >>> joined = join_populations(load("open_data_organisations"), load("official_populations"))
@@ -21,16 +22,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from civicstats.geography import first_code, official_sirens
+
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["THRESHOLD", "OVERSEAS_COLLECTIVITIES", "UNIVERSE_ZONES", "BANDS", "REASONS", "KIND_OF_TYPE",
-           "JOINED_COLUMNS", "join_populations", "unmatched", "reasons", "band_of", "law_universe", "universe_counts",
+__all__ = ["THRESHOLD", "NEAR_THRESHOLD", "OVERSEAS_COLLECTIVITIES", "UNIVERSE_ZONES", "BANDS", "REASONS", "KIND_OF_TYPE",
+           "JOINED_COLUMNS", "join_populations", "unmatched", "reasons", "band_of", "law_universe",
            "national_headline", "commune_coverage", "band_coverage", "organisations_by_departement",
            "organisations_by_region", "overseas", "channels", "technologies", "platform_technologies"]
 
 #: The law's population threshold (CRPA L312-1-1).
 THRESHOLD = 3500
+#: Populations municipales from here up to the threshold may reach it in population totale, which the law reads.
+NEAR_THRESHOLD = 3400
 #: Overseas collectivities (COM) and other territories that are neither département nor région.
 OVERSEAS_COLLECTIVITIES = ("975", "977", "978", "984", "986", "987", "988", "989")
 #: Zones of the official data whose collectivities the universe counts (COM left out: see OVERSEAS_COLLECTIVITIES).
@@ -49,22 +54,16 @@ REASONS = (
 KIND_OF_TYPE = {"COM": "commune", "MET": "epci", "CU": "epci", "CA": "epci", "CC": "epci",
                 "DEP": "departement", "REG": "region"}
 JOINED_COLUMNS = ["siren", "name", "type", "level", "matched_by", "reason", "official_population",
-                  "departement_code", "region_code", "zone", "concerned_upper_bound"]
-
-
-def _first(codes: pd.Series) -> pd.Series:
-    return codes.fillna("").astype(str).str.split(";").str[0]
+                  "departement_code", "region_code", "zone", "concerned_upper_bound", "export_population_3500"]
 
 
 def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> pd.DataFrame:
     """Every organisation with its official 2022 population, or the reason it has none.
 
-    Communes and EPCI are joined by SIREN; départements and régions by INSEE
-    code (the official data gives them no SIREN). ``matched_by`` is
-    ``siren``, ``code`` or ``""``; ``reason`` a key of :data:`REASONS` (``""``
-    when matched). No row is dropped: the result has one row per organisation.
-    ``concerned_upper_bound``: a local authority of at least 3,500 inhabitants
-    (official population), i.e. in the universe of :func:`law_universe`.
+    Communes and EPCI by SIREN (or successor: :func:`~civicstats.geography.official_sirens`), départements
+    and régions by INSEE code; ``matched_by``: ``siren``, ``successor``, ``code`` or ``""``; ``reason``: a key
+    of :data:`REASONS` (``""`` when matched); no row dropped. ``concerned_upper_bound``: in the universe of
+    :func:`law_universe`; ``export_population_3500``: no official population, 3,500+ by the export's own.
     """
     import numpy as np
     import pandas as pd
@@ -72,10 +71,11 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     orgs = organisations.reset_index(drop=True)
     type_ = orgs["type"].astype(str)
     kind = type_.map(KIND_OF_TYPE)
-    dep = _first(orgs["departement_code"])
+    dep = first_code(orgs["departement_code"]).fillna("").astype(str)
     reg = orgs["region_code"].astype("object").fillna("").astype(str)
     by_siren = kind.isin(["commune", "epci"])
-    key = np.where(by_siren, orgs["siren"].astype(str),
+    sirens = official_sirens(orgs, populations)
+    key = np.where(by_siren, sirens["siren"].astype("object").fillna(""),
                    np.where(kind == "departement", dep, np.where(kind == "region", reg, "")))
     pops = populations.assign(kind=populations["kind"].astype(str))
     pops = pops.assign(_key=np.where(pops["kind"].isin(["commune", "epci"]), pops["siren"].astype("object").fillna(""),
@@ -85,13 +85,15 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     found = pd.DataFrame({"kind": kind.fillna("-"), "_key": key}).merge(lookup, on=["kind", "_key"], how="left",
                                                                       indicator=True, validate="many_to_one")
     matched = (found["_merge"] == "both").to_numpy()
+    # the shipped official table lists every small commune of the shipped export still in the 2022 data
+    derived_for = organisations.attrs.get("origin") == "shipped"
     small = (kind == "commune") & pd.to_numeric(orgs["population"], errors="coerce").lt(THRESHOLD).fillna(False)
     reason = np.select(
-        [matched, type_.eq("EPT"), kind.isna(), dep.isin(OVERSEAS_COLLECTIVITIES), small],
+        [matched, type_.eq("EPT"), kind.isna(), dep.isin(OVERSEAS_COLLECTIVITIES), small & (not derived_for)],
         ["", "ept", "associated_body", "overseas_collectivity", "small_commune_not_shipped"], default="unknown_siren")
     own_dep = dep.where(dep != "", None)
     out = orgs[["siren", "name", "type", "level"]].copy()
-    out["matched_by"] = np.where(matched, np.where(by_siren, "siren", "code"), "")
+    out["matched_by"] = np.where(matched, np.where(by_siren, sirens["matched_by"], "code"), "")
     out["reason"] = reason
     out["official_population"] = pd.array(found["population"].where(matched), dtype="Int64")
     out["departement_code"] = pd.Series(np.where(matched & (kind != "region").to_numpy(),
@@ -101,6 +103,8 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     out["zone"] = found["zone"].astype("object").where(matched, "").fillna("").astype(str)
     out["concerned_upper_bound"] = (out["official_population"].ge(THRESHOLD).fillna(False)
                                     & out["zone"].isin(UNIVERSE_ZONES)).astype(bool)
+    out["export_population_3500"] = (np.isin(reason, ["ept", "unknown_siren"])
+                                     & pd.to_numeric(orgs["population"], errors="coerce").ge(THRESHOLD).fillna(False))
     return out[JOINED_COLUMNS]
 
 
@@ -149,31 +153,30 @@ def law_universe(populations: pd.DataFrame, threshold: int = THRESHOLD) -> pd.Da
     return out.reset_index(drop=True)
 
 
-def universe_counts(universe: pd.DataFrame, by: str = "kind") -> pd.DataFrame:
-    """Collectivities of the universe per ``by`` (``kind``, ``region_code``, ``departement_code`` or ``band``)."""
-    counts = universe.groupby(by, observed=True).size().rename("concerned_upper_bound").reset_index()
-    return counts.sort_values(by, kind="stable").reset_index(drop=True)
-
-
 def national_headline(joined: pd.DataFrame, universe: pd.DataFrame) -> pd.DataFrame:
     """The observatory's headline recomputed from its own rows, by kind and in all.
 
     ``publishing``: organisations of the export in the universe (local
     authorities of at least 3,500 inhabitants, official population);
     ``concerned_upper_bound``: the universe; ``share_pct``: a LOWER bound of
-    the true share, since the universe is an upper bound.
+    the true share, since the universe is an upper bound (computed here, not
+    published); ``export_population_3500``: local authorities with 3,500
+    inhabitants or more by the export's own population only (SIREN not in
+    the official data, EPT): outside the official universe, so not in the share.
     """
     import pandas as pd
 
     kinds = ["region", "departement", "epci", "commune"]
     inside = joined[joined["concerned_upper_bound"]]
     kind = inside["type"].astype(str).map(KIND_OF_TYPE)
+    by_export = joined.loc[joined["export_population_3500"], "type"].astype(str).map(KIND_OF_TYPE)
     rows = []
     for k in [*kinds, "all"]:
         pub = int(len(inside)) if k == "all" else int((kind == k).sum())
         uni = int(len(universe)) if k == "all" else int((universe["kind"] == k).sum())
         rows.append({"kind": k, "publishing": pub, "concerned_upper_bound": uni,
-                     "share_pct": round(100 * pub / uni, 1) if uni else float("nan")})
+                     "share_pct": round(100 * pub / uni, 1) if uni else float("nan"),
+                     "export_population_3500": len(by_export) if k == "all" else int((by_export == k).sum())})
     return pd.DataFrame(rows)
 
 
@@ -215,25 +218,27 @@ def band_coverage(joined: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def organisations_by_departement(organisations: pd.DataFrame, *, local_authorities_only: bool = True) -> pd.DataFrame:
-    """Organisations per département (an organisation naming two départements counts in both).
-
-    Columns: departement_code, organisations.
+def organisations_by_departement(organisations: pd.DataFrame, *, local_authorities_only: bool = True,
+                                 column: str = "departement_code") -> pd.DataFrame:
+    """Organisations per département of ``column`` (``departement_official``: :func:`civicstats.official_geography`;
+    an organisation naming two départements counts in both). Columns: departement_code, organisations.
     """
     orgs = organisations
     if local_authorities_only:
         orgs = orgs[orgs["level"].astype(str) != "associated_body"]
-    codes = orgs["departement_code"].dropna().astype(str).str.split(";").explode()
+    codes = orgs[column].dropna().astype(str).str.split(";").explode()
     out = codes.value_counts().rename_axis("departement_code").rename("organisations").reset_index()
     return out.sort_values("departement_code", kind="stable").reset_index(drop=True)
 
 
-def organisations_by_region(organisations: pd.DataFrame, *, local_authorities_only: bool = True) -> pd.DataFrame:
-    """Organisations per région code (blank région codes: ``region_code`` missing), largest first."""
+def organisations_by_region(organisations: pd.DataFrame, *, local_authorities_only: bool = True,
+                            column: str = "region_code") -> pd.DataFrame:
+    """Organisations per région code of ``column`` (``region_official``: official codes; blank: missing),
+    largest first. Columns: region_code, organisations."""
     orgs = organisations
     if local_authorities_only:
         orgs = orgs[orgs["level"].astype(str) != "associated_body"]
-    out = orgs["region_code"].astype("object").fillna("").value_counts().rename_axis("region_code")
+    out = orgs[column].astype("object").fillna("").value_counts().rename_axis("region_code")
     out = out.rename("organisations").reset_index()
     out = out.sort_values(["organisations", "region_code"], ascending=[False, True], kind="stable")
     return out.reset_index(drop=True)
@@ -241,7 +246,7 @@ def organisations_by_region(organisations: pd.DataFrame, *, local_authorities_on
 
 def overseas(organisations: pd.DataFrame) -> pd.DataFrame:
     """Organisations outside metropolitan France (no outline on the maps): codes 97x/98x, or région code below 11."""
-    dep = _first(organisations["departement_code"])
+    dep = first_code(organisations["departement_code"]).fillna("")
     reg = organisations["region_code"].astype("object").fillna("")
     mask = dep.str.match(r"^9[78]\d$") | reg.isin(["01", "02", "03", "04", "06"])
     return organisations[mask.to_numpy()].reset_index(drop=True)
@@ -289,7 +294,8 @@ def technologies(organisations: pd.DataFrame) -> pd.DataFrame:
 def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
     """Publishing platforms per software, from the observatory's platforms file (columns Nom, Techno).
 
-    Columns: technology, platforms. Case variants are merged as in :func:`technologies`.
+    Columns: technology, platforms (case variants merged as in :func:`technologies`); ``attrs["as_of"]``: the
+    file's latest ``Last Modified`` day (ISO), the date it describes, or None.
     """
     import pandas as pd
 
@@ -298,4 +304,8 @@ def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
     spelled = techno.groupby(techno.str.casefold()).agg(lambda s: s.value_counts().index[0])
     per = techno.str.casefold().value_counts()
     out = pd.DataFrame({"technology": [spelled[k] for k in per.index], "platforms": per.to_numpy()})
-    return out.sort_values(["platforms", "technology"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["platforms", "technology"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    days = pd.to_datetime(platforms.get("Last Modified", pd.Series(dtype=str)).str.split().str[0], errors="coerce",
+                          format="%d/%m/%Y")  # written 10/10/2021 4:39pm, day first
+    out.attrs["as_of"] = None if days.isna().all() else days.max().date().isoformat()
+    return out

@@ -103,7 +103,8 @@ def choropleth(outlines: pd.DataFrame, values: pd.Series, *, lang: str = "en", t
         ax.set_ylim(min(ys), max(ys))
         ax.set_aspect("equal")
         ax.set_axis_off()
-        bar = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6, pad=0.02)
+        bar = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6, pad=0.02,
+                           anchor=(0.0, 0.8))  # clear of the notes under the map
         bar.set_label(legend)
         bar.outline.set_visible(False)
         if percent:
