@@ -48,44 +48,24 @@ def scan_sheet(path: str | Path, member: str, styles: frozenset[int] = frozenset
     formula it copies. A document type is refused (``xlsx.dtd``), never
     expanded, and malformed XML is a corrupt workbook.
 
-    Only the start of each element is handled, and most of them (a cell,
-    its value) in a few comparisons: the scan is a handler call per element.
-    Without end events it cannot tell where ``sheetData`` ends: a cell placed
-    after it (no writer does that) is measured too, which can only make the
-    extent larger, never smaller.
+    Only the start of each element is handled, most of them in a comparison
+    or two (an element name's prefix, as in ``x:c``, is looked at only when the
+    name is not one of a sheet's usual ones): the scan costs a handler call per
+    element. Without end events it cannot tell where ``sheetData`` ends: a
+    cell placed after it (no writer does that) is measured too, which can only
+    make the extent larger, never smaller.
     """
     scan = SheetScan(0, 0)
     shared: dict[str, str] = {}
-    # 0-based: the row (none yet), the next column, the open cell's column, its type, whether a cell is open
-    here: list = [-1, 0, 0, None, False]
-    text: list = []  # (kind, row, column, parts, si) of the formula or error value whose text is being read
-    tags: dict[str, str] = {}
     places: dict[str, int] = {}  # a reference's letters → its column index (-1: not letters)
+    # 0-based: the row (none yet), the next column; the open cell's column and type, whether a cell is open
+    row, after, col, kind, open_cell = -1, 0, 0, None, False
+    rows = columns = 0  # the extent: one past the farthest row and column holding a value
     parser = safety.xml_parser(namespaces=False)
     parser.buffer_text = True
 
-    def read_text() -> None:  # the text of a formula or an error value ends at the next element
-        kind, r, c, parts, si = text.pop()
-        parser.CharacterDataHandler = None
-        value = "".join(parts).strip()
-        if kind == "formula":
-            if value and si is not None:
-                shared[si] = value
-            value = ("=" + value if value else "=" + shared[si] + " (copied)" if si in shared
-                     else "(a formula copied from another cell)")
-        scan.marked.append((r + 1, c, kind, value or "#error"))
-
-    def holds() -> None:  # the open cell holds a value or a formula: it reaches this far
-        if here[0] >= scan.rows:
-            scan.rows = here[0] + 1
-        if here[2] >= scan.columns:
-            scan.columns = here[2] + 1
-
     def start(name: str, attrs: dict) -> None:
-        if ":" in name:  # a prefixed name (x:c): its local part
-            name = tags.get(name) or tags.setdefault(name, name.rpartition(":")[2])
-        if text:
-            read_text()
+        nonlocal row, after, col, kind, open_cell, rows, columns
         if name == "c":
             ref = attrs.get("r") or next((v for k, v in attrs.items() if k.rpartition(":")[2] == "r"), "")
             letters = ref.rstrip("0123456789")
@@ -93,43 +73,78 @@ def scan_sheet(path: str | Path, member: str, styles: frozenset[int] = frozenset
             if c is None:
                 c = places[letters] = column_index(letters) if letters.isalpha() and len(letters) <= 3 else -1
             if c >= 0 and 0 < len(ref) - len(letters) <= 10:
-                here[0] = int(ref[len(letters):]) - 1
+                row = int(ref[len(letters):]) - 1
             elif (found := _CELL_REF.fullmatch(ref.strip())) is not None:  # $A$1, or too far to be typed
-                here[0], c = _number(found[2]) - 1, column_index(found[1]) if len(found[1]) <= 3 else 1 << 40
+                row, c = _number(found[2]) - 1, column_index(found[1]) if len(found[1]) <= 3 else 1 << 40
             else:  # no reference: after the previous cell
-                c = here[1]
-            here[1], here[2], here[3], here[4] = c + 1, c, attrs.get("t"), True
+                c = after
+            after, col, kind, open_cell = c + 1, c, attrs.get("t"), True
             if styles and (style := attrs.get("s")) is not None and style.isdigit() and int(style) in styles:
-                scan.styled.add((here[0] + 1, c))
-        elif not here[4]:  # outside a cell: a value or formula of something else (extLst, ...) is not one
+                scan.styled.add((row + 1, c))
+        elif not open_cell:  # outside a cell: a value or formula of something else (extLst, ...) is not one
             if name == "row":
                 start_row(attrs)
-        elif name == "is" or name == "v":
-            if here[3] != "e":
-                holds()
-            elif name == "v":
-                holds()
-                text.append(("error", here[0], here[2], [], None))
-                parser.CharacterDataHandler = text[0][3].append
+            elif ":" in name:  # a prefixed name (x:row): its local part
+                start(name.rpartition(":")[2], attrs)
+        elif name == "v" or name == "is":
+            if kind != "e" or name == "v":
+                if row >= rows:
+                    rows = row + 1
+                if col >= columns:
+                    columns = col + 1
+                if kind == "e":
+                    read_text("error", None)
+        elif name == "t" or name == "r" or name == "rPr":  # rich text: the cell goes on
+            pass
         elif name == "f":
-            holds()
-            text.append(("formula", here[0], here[2], [], attrs.get("si")))
-            parser.CharacterDataHandler = text[0][3].append
+            if row >= rows:
+                rows = row + 1
+            if col >= columns:
+                columns = col + 1
+            read_text("formula", attrs.get("si"))
         elif name == "row":
             start_row(attrs)
-        elif name not in ("t", "r", "rPr"):  # anything but rich text ends the open cell
-            here[4] = False
+        elif ":" in name:
+            start(name.rpartition(":")[2], attrs)
+        else:  # anything else ends the open cell
+            open_cell = False
 
     def start_row(attrs: dict) -> None:
+        nonlocal row, after, open_cell
         r = attrs.get("r") or next((v for k, v in attrs.items() if k.rpartition(":")[2] == "r"), None)
-        here[0] = _number(r.strip()) - 1 if r is not None and r.strip().isdigit() else here[0] + 1
-        here[1], here[4] = 0, False
+        row = _number(r.strip()) - 1 if r is not None and r.strip().isdigit() else row + 1
+        after, open_cell = 0, False
 
+    def read_text(what: str, si: str | None) -> None:
+        """Read the text of a formula or an error value: it ends where the next element starts, or the part does."""
+        parts: list[str] = []
+        at = (row + 1, col)
+
+        def done() -> None:
+            parser.CharacterDataHandler, parser.StartElementHandler = None, start
+            value = "".join(parts).strip()
+            if what == "formula":
+                if value and si is not None:
+                    shared[si] = value
+                value = ("=" + value if value else "=" + shared[si] + " (copied)" if si in shared
+                         else "(a formula copied from another cell)")
+            scan.marked.append((*at, what, value or "#error"))
+            ending.clear()
+
+        def then(name: str, attrs: dict) -> None:  # the next element: the text ends, then it is handled
+            done()
+            start(name, attrs)
+
+        parser.CharacterDataHandler, parser.StartElementHandler = parts.append, then
+        ending.append(done)
+
+    ending: list = []  # what reads the text being read when the part ends
     parser.StartElementHandler = start
     with safety.opened(Path(path)) as zf:
         safety.parse(parser, safety.chunks(zf, zf.getinfo(member)), member, safety.Stop)
-    if text:
-        read_text()
+    for done in ending:
+        done()
+    scan.rows, scan.columns = rows, columns
     scan.marked.sort(key=lambda m: (m[0], m[1], m[2] != "formula"))
     return scan
 
