@@ -54,8 +54,8 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from civicstats.analysis.audit import audit
-    from civicstats.labels import finding_text
+    from civicstats.analysis.audit import KINDS, audit
+    from civicstats.labels import finding_text, text
     from civicstats.tables import load
 
     findings = audit(args.data, include_consistent=args.all)
@@ -63,9 +63,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for rec in findings.itertuples(index=False):
         mark = "ok  " if rec.consistent else "DIFF"
         print(escape(f"{mark} {rec.check} [{rec.dataset}] {finding_text(rec, 'en', levels)}"))
-    disagreements = int((~findings["consistent"].astype(bool)).sum())
-    print(f"{disagreements} disagreement{'s' if disagreements != 1 else ''} between sources"
-          + (f", {len(findings) - disagreements} consistent checks" if args.all else ""))
+    kinds = findings["kind"].astype(str).value_counts()
+    apart = int((~findings["consistent"].astype(bool)).sum())
+    print(text("nb_finding_kinds", "en", n=apart, **{k: int(kinds.get(k, 0)) for k in KINDS[1:]})
+          + (f" {len(findings) - apart} consistent checks." if args.all else ""))
     return 0
 
 

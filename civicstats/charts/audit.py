@@ -32,11 +32,16 @@ def _finding_label(rec: Any, lang: str, levels: pd.DataFrame | None) -> str:
         if dataset == "participatory_budgets":
             return text("f_conflict_budgets", lang, as_of=as_of)
         if dataset == "open_data_adopters":
-            return text("f_conflict_law", lang, as_of=as_of)
+            return text("f_conflict_law" if subject == "concerned" else "f_conflict_counts", lang, as_of=as_of,
+                        level=what)
         return text("f_conflict_figures", lang, measure=what, as_of=as_of)
     if check == "published_share":
         return text("f_published_share", lang, as_of=as_of)
-    return text("f_universe", lang, level=what)
+    if check in ("detail_remainder", "recomputed_headline", "recomputed_concerned", "recomputed_share"):
+        return text(f"f_{check}", lang, level=what, as_of=as_of)
+    official = getattr(rec, "expected_as_of", None)
+    return text("f_universe", lang, level=what,
+                expected_as_of=format_as_of(str(official), lang) if isinstance(official, str) else "–")
 
 
 def audit_findings(findings: pd.DataFrame, lang: str = "en", *, levels: pd.DataFrame | None = None,
@@ -66,7 +71,7 @@ def audit_findings(findings: pd.DataFrame, lang: str = "en", *, levels: pd.DataF
         for i, rec in enumerate(recs):
             consistent = getattr(rec, "consistent", False)
             colour = OKABE_ITO["blue"] if not is_missing(consistent) and bool(consistent) else OKABE_ITO["vermillion"]
-            share = str(rec.check) == "published_share"  # these two figures are percentages
+            share = str(rec.check) in ("published_share", "recomputed_share")  # these two figures are percentages
             expected, observed = ((format_qualified(float(v) / 100 if share else float(v), q, lang, percent=share))
                                   for v, q in ((rec.expected, rec.expected_qualifier),
                                                (rec.observed, rec.observed_qualifier)))
