@@ -228,3 +228,29 @@ def test_ept_are_labelled_as_epci_not_a_fiscalite_propre():
     assert "not an EPCI)" not in cs.text("reason_ept", "en") and "pas un EPCI)" not in cs.text("reason_ept", "fr")
     assert "not à fiscalité propre" in cs.text("reason_ept", "en")
     assert "sans fiscalité propre" in cs.text("reason_ept", "fr")
+
+
+def test_provenance_row_counts_match_the_raw_files():
+    """Issue 20, finding 18: PROVENANCE said "218 + header" for the platforms file (219 rows)."""
+    import csv
+    import re
+    from pathlib import Path
+
+    raw = Path(__file__).parents[1] / "data" / "raw"
+    stated = dict(re.findall(r"\| `([\w.-]+\.csv)` \|[^\n]*\| (\d+) \+ header \|",
+                             (raw / "PROVENANCE.md").read_text(encoding="utf-8")))
+    assert set(stated) >= {"ODF-Observatoire-organisations-221019.csv", "ODF-Observatoire-plateformes.csv"}
+    for name, rows in stated.items():
+        with open(raw / "odf" / name, encoding="utf-8-sig", newline="") as f:
+            assert len(list(csv.reader(f))) - 1 == int(rows), name
+
+
+def test_readme_counts_the_notebooks_it_ships():
+    """Issue 20, finding 18: "the five executed notebooks" when there are six."""
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    words = {5: "five", 6: "six", 7: "seven", 8: "eight"}
+    n = len(list((root / "notebooks" / "source").glob("*.ipynb")))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert f"the {words[n]} executed notebooks" in readme
