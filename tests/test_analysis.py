@@ -483,4 +483,6 @@ def test_audit_chart_labels_name_the_year_of_the_official_universe_and_the_obser
     observatory = [t for t in ticks if "868" in t]
     assert observatory and all(t.startswith("Observatory 2022: published vs its export") for t in observatory)
     universes = [t for t in ticks if "2,581" in t]
-    assert universes and "(1 January 2018)" in universes[0]
+    assert universes and "vs official 2018" in universes[0]
+    colours = {c.get_gid(): c.get_facecolor()[0][:3] for c in fig.axes[0].collections if c.get_gid()}
+    assert len({tuple(v) for v in colours.values()}) == 2  # disagreements apart from revisions and dates
