@@ -203,7 +203,9 @@ def test_open_data_waves_plots_every_total_and_the_number_concerned():
     assert list(series["concerned"][:, 1]) == [4411, 4500, 4411, 4500, 4510, 4510, 5000]
     assert not fig.axes[0].get_lines()  # figures of different sources are not joined as a trend
     first = mdates.num2date(series["with_open_data"][0, 0]).date()
-    assert first == date(2017, 7, 1)  # a year alone sits at mid-year
+    assert first == date(2017, 1, 15)  # URB's « début 2017 » is early 2017, not mid-2017 (issue 20, finding 19)
+    last = mdates.num2date(series["with_open_data"][-1, 0]).date()
+    assert last == date(2022, 7, 1)  # a year alone (the 2022 edition) sits at mid-year
     shown = texts(fig)
     assert {"257 (LSN)", "257 (LOC3)", "about 250 (LOC2)", "257 (GAZ18B)"} <= set(shown)  # every source shown
     assert "257 (LOC2)" not in shown

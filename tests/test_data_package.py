@@ -84,7 +84,7 @@ def test_participatory_budget_figures(year, count, unit, source):
 
 
 @pytest.mark.parametrize("as_of,level,count", [
-    ("2017", "all", 142), ("2018-01", "region_metropolitan", 12), ("2018-01", "all", 257),
+    ("2017-01", "all", 142), ("2018-01", "region_metropolitan", 12), ("2018-01", "all", 257),
     ("2018-03", "region", 12), ("2018-03", "departement", 33), ("2018-03", "epci", 62),
     ("2018-03", "commune", 150), ("2018-03", "metropole", 15), ("2018-03-21", "all_3500_plus", 219),
     ("2018-01", "all_under_3500", 38), ("2018-09", "all_3500_plus", 308),
