@@ -254,3 +254,17 @@ def test_readme_counts_the_notebooks_it_ships():
     n = len(list((root / "notebooks" / "source").glob("*.ipynb")))
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert f"the {words[n]} executed notebooks" in readme
+
+
+def test_the_epci_universe_says_it_holds_the_metropole_de_lyon():
+    """Issue 20, finding 18: the 1,255 'epci' rows include the Métropole de Lyon, which is not an EPCI."""
+    import json
+    from pathlib import Path
+
+    pops = cs.load("official_populations")
+    epci = pops[pops["kind"].astype(str) == "epci"]
+    lyon = epci[epci["epci_type"].astype(str) == "MET69"]
+    assert len(lyon) == 1 and len(epci) - len(lyon) == 1254
+    package = json.loads((Path(__file__).parents[1] / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    described = next(r["description"] for r in package["resources"] if r["name"] == "official_populations")
+    assert "1,254 EPCI à fiscalité propre and the Métropole de Lyon" in described
