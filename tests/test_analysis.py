@@ -486,3 +486,12 @@ def test_audit_chart_labels_name_the_year_of_the_official_universe_and_the_obser
     assert universes and "vs official 2018" in universes[0]
     colours = {c.get_gid(): c.get_facecolor()[0][:3] for c in fig.axes[0].collections if c.get_gid()}
     assert len({tuple(v) for v in colours.values()}) == 2  # disagreements apart from revisions and dates
+
+
+def test_recomputed_concerned_needs_a_published_number_concerned(data_copy):
+    # an edition without its number concerned (an export's own wave has none): no comparison, no crash
+    od = data_copy / "open_data_adopters.csv"
+    od.write_text(od.read_text(encoding="utf-8").replace("2022,all,868,,16,about,5000,about,", "2022,all,868,,16,about,,,"),
+                  encoding="utf-8")
+    f = cs.audit(data_copy, include_consistent=True)
+    assert "recomputed_concerned" not in set(f["check"]) and "recomputed_headline" in set(f["check"])

@@ -339,7 +339,7 @@ def recomputed_headline(source: Source = None) -> Iterator[Finding]:
         yield _finding("recomputed_headline", "open_data_organisations", rec.as_of, "all",
                        int(rec.count), "exact", rec.source, local, "exact", export,
                        kind="different_dates" if dates and dates != {str(rec.as_of)} else "disagreement")
-        if rec.concerned == rec.concerned and rec.concerned is not None:  # against the official upper bound
+        if str(rec.concerned) not in ("<NA>", "nan", "None"):  # the number concerned against the upper bound
             yield _finding("recomputed_concerned", "official_populations", rec.as_of, "all", int(rec.concerned),
                            qualifier(rec.concerned_bound), _sources(rec.concerned_source) or rec.source,
                            len(universe), "at_most", "DA22")
