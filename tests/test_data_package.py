@@ -225,9 +225,9 @@ def test_2018_intercommunalities_without_metropoles_from_dgcl18():
 
 def test_ept_are_labelled_as_epci_not_a_fiscalite_propre():
     """Issue 20, finding 14: an EPT is an EPCI (not à fiscalité propre)."""
-    assert "not an EPCI)" not in cs.text("reason_ept", "en") and "pas un EPCI)" not in cs.text("reason_ept", "fr")
-    assert "not à fiscalité propre" in cs.text("reason_ept", "en")
-    assert "sans fiscalité propre" in cs.text("reason_ept", "fr")
+    en, fr = cs.text("reason_ept", "en"), cs.text("reason_ept", "fr")
+    assert "not an EPCI" not in en and "pas un EPCI" not in fr
+    assert "an EPCI" in en and "un EPCI sans fiscalité propre" in fr
 
 
 def test_provenance_row_counts_match_the_raw_files():
