@@ -56,7 +56,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from civicstats.analysis.audit import audit
+    from civicstats.analysis.audit import KINDS, audit
     from civicstats.analysis.organisation_audit import organisation_audit
     from civicstats.labels import finding_text, text
     from civicstats.tables import load
@@ -66,9 +66,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for rec in findings.itertuples(index=False):
         mark = "ok  " if rec.consistent else "DIFF"
         print(escape(f"{mark} {rec.check} [{rec.dataset}] {finding_text(rec, 'en', levels)}"))
-    disagreements = int((~findings["consistent"].astype(bool)).sum())
-    print(f"{disagreements} disagreement{'s' if disagreements != 1 else ''} between sources"
-          + (f", {len(findings) - disagreements} consistent checks" if args.all else ""))
+    kinds = findings["kind"].astype(str).value_counts()
+    apart = int((~findings["consistent"].astype(bool)).sum())
+    print(text("nb_finding_kinds", "en", n=apart, **{k: int(kinds.get(k, 0)) for k in KINDS[1:]})
+          + (f" {len(findings) - apart} consistent checks." if args.all else ""))
     located = organisation_audit(args.data)  # the organisation-level part: the export against the official data
     for rec in located.fillna("–").itertuples(index=False):
         words = text("geo_" + rec.code.split(".")[1], "en", **rec._asdict())

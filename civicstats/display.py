@@ -48,7 +48,7 @@ CODE_COLUMNS = {"level": "level", "official_level": "level", "category": "catego
 #: Columns whose codes the catalog of words names (``type`` COM → "commune"): column → key prefix.
 WORD_COLUMNS = {"type": "type", "unit": "unit", "channel": "channel", "kind": "kind", "band": "band",
                 "bound": "qualifier", "share_bound": "qualifier", "concerned_bound": "qualifier",
-                "qualifier": "qualifier", "reason": "reason", "group": "group"}
+                "count_bound": "qualifier", "qualifier": "qualifier", "reason": "reason", "group": "group"}
 #: Columns of numbers that are names, not quantities (a year, a SIREN): shown as written, without separators.
 NAME_COLUMNS = ("year", "as_of", "siren", "code", "insee", "departement_code", "region_code")
 

@@ -178,7 +178,9 @@ def finding_text(finding: object, lang: str = "en", levels: pd.DataFrame | None 
                     observed=number(get("observed"), get("observed_qualifier")),
                     expected_source=ids_text(get("expected_source")), observed_source=ids_text(get("observed_source")),
                     expected_as_of=format_as_of(str(expected_as_of), lang) if isinstance(expected_as_of, str) else "")
-    verdict = text("consistent" if bool(get("consistent")) else "disagree", lang)
+    kind = str(get("kind"))
+    verdict = text("consistent" if bool(get("consistent")) else f"finding_{kind}"
+                   if kind in ("revision", "different_dates") else "disagree", lang)
     tolerance = get("tolerance")
     if not _missing(tolerance):
         verdict += f" ({text('tolerance', lang, tolerance=format_percent(float(tolerance), lang))})"
@@ -191,7 +193,7 @@ def share_line(rec: object, lang: str = "en", levels: pd.DataFrame | None = None
     get = _get(rec)
     level = label(levels, get("level"), lang)
     count = get("count")
-    count_text = "–" if _missing(count) else format_number(count, lang)
+    count_text = "–" if _missing(count) else format_qualified(count, get("count_qualifier"), lang)
     if _missing(get("share")):
         return text("nb_no_share_line", lang, level=level, count=count_text, reason=reason_text(get("no_share"), lang))
     year = get("universe_as_of")

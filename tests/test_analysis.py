@@ -56,9 +56,10 @@ def test_rates_name_their_denominator():
     assert math.isclose(survey.loc["ville_plus_100k", "share"], 11 / 37)
     assert set(survey["denominator"]) == {"survey"}
     law = cs.adoption_rates("open_data_adopters", denominator="law")
-    assert law["universe"].dropna().tolist() == [4411, 4500, 4510, 4510, 5000]
-    about = law.loc[law["universe"] == 4500, ["universe_qualifier", "share_qualifier", "universe_source"]]
-    assert about.values.tolist() == [["about", "about", "LOC2"]]
+    assert law["universe"].dropna().tolist() == [4411, 4411, 4500, 4500, 4510, 4510, 5000]
+    about = law.loc[law["universe_qualifier"] == "about", ["count", "count_qualifier", "share_qualifier",
+                                                             "universe_source"]]
+    assert about.values.tolist()[0] == [250, "about", "about", "LOC2"]
 
 
 def test_official_shares_use_a_universe_of_the_same_scope_and_name_its_year():
@@ -168,14 +169,15 @@ def test_audit_reports_the_known_disagreements():
     total = finding(f, "survey_total")
     assert (total["expected"], total["observed"]) == (157, 156)
     epci = finding(f, "detail_vs_total", as_of="2018-03")
-    assert (epci["expected"], epci["observed"]) == (62, 60)
+    assert (epci["expected"], epci["observed"]) == (62, 60) and epci["kind"] == "disagreement"
     budgets = finding(f, "conflicting_figures", dataset="participatory_budgets", as_of="2017")
     assert {budgets["expected"], budgets["observed"]} == {47, 67}
     assert set(budgets["sources"].split(";")) == {"BEZ", "NL", "LOC"}
     universes = f[f["check"] == "survey_universe_vs_official"]
     assert {(int(e), int(o)) for e, o in zip(universes["expected"], universes["observed"], strict=True)} == \
-        {(1237, 2581), (32798, 34672), (42, 37)}
-    assert set(universes["expected_as_of"]) == {"2019-01-01"}
+        {(1242, 2581), (32798, 34672), (42, 37)}
+    assert set(universes["expected_as_of"]) == {"2018-01-01", "2019-01-01"}
+    assert set(universes["kind"]) == {"different_dates"}  # the survey's denominators are older counts
     assert not f["consistent"].any()
 
 
@@ -201,10 +203,11 @@ def test_audit_never_compares_figures_of_different_scope():
     assert 35357 not in set(universes["expected"]) and 1263 not in set(universes["expected"])
 
 
-def test_sources_of_257_and_about_4500_are_loc2_only():
+def test_sources_of_about_250_and_about_4500_are_loc2_only():
     od = cs.load("open_data_adopters")
-    row = od[(od["as_of"] == "2018-03") & (od["level"] == "all")].iloc[0]
-    assert row["source"] == "LOC2" and row["concerned"] == 4500 and row["concerned_bound"] == "about"
+    row = od[(od["as_of"] == "2018-03") & (od["level"] == "all") & (od["source"] == "LOC2")].iloc[0]
+    assert (row["count"], row["count_bound"]) == (250, "about")
+    assert row["concerned"] == 4500 and row["concerned_bound"] == "about"
     adoption = cs.load("civictech_adoption").set_index("level")
     assert adoption.loc["commune_moins_5k", "universe_source"] == "LOC"
     assert adoption.loc["intercommunalite", "universe_source"] == "LOC"
@@ -213,10 +216,10 @@ def test_sources_of_257_and_about_4500_are_loc2_only():
 def test_detail_vs_total_does_not_add_a_second_sources_row(data_copy):
     """Issue 9, bug 2: a second source's commune row made "257 published, detail adds up to 407"."""
     od = data_copy / "open_data_adopters.csv"
-    od.write_text(od.read_text(encoding="utf-8") + "2018-03,commune,150,,,,,URB,another source,\n",
+    od.write_text(od.read_text(encoding="utf-8") + "2018-03,commune,150,,,,,,URB,another source,\n",
                   encoding="utf-8")
     f = cs.audit(data_copy, include_consistent=True)
-    whole = finding(f, "detail_vs_total", as_of="2018-03", subject="all")
+    whole = finding(f, "detail_vs_total", as_of="2018-03", subject="all", expected_source="LOC3")
     assert (whole["expected"], whole["observed"]) == (257, 257) and bool(whole["consistent"])
 
 
@@ -230,7 +233,7 @@ def test_wave_changes_never_picks_the_first_source():
     assert both[["level", "source"]].values.tolist() == [["region", "NL"], ["region", "W26"], ["region", "XX"]]
     assert both["2018"].tolist()[0::2] == [9, 12] and pd.isna(both["2018"].iloc[1])
     assert cs.wave_changes(t, conflicts="max").loc[0, "2018"] == 12
-    assert cs.wave_changes(t, conflicts="min").loc[0, "change"] == 5
+    assert pd.isna(cs.wave_changes(t, conflicts="min").loc[0, "change"])  # 9 (NL) and 14 (W26): two sources
 
 
 def test_audit_checks_against_data_not_literals(data_copy):
@@ -248,6 +251,7 @@ def test_audit_include_consistent_adds_passing_checks():
     f = cs.audit(include_consistent=True)
     assert finding(f, "published_sum")["consistent"]
     assert finding(f, "detail_vs_total", as_of="2018-03", expected=257)["consistent"]
+    assert finding(f, "detail_vs_total", as_of="2018-03", expected=250)["consistent"]  # « quelque 250 »
 
 
 def test_derive_official_counts_on_a_tiny_fixture(tmp_path):
@@ -380,3 +384,114 @@ def test_a_share_published_to_one_decimal_is_the_interval_it_rounds_from():
 def test_share_lines_on_inline_rows(rec, lang, line):
     levels = pd.DataFrame({"level": ["region"], "label_en": ["Regions"], "label_fr": ["Régions"]})
     assert cs.share_line(rec, lang, levels) == line
+
+
+@pytest.mark.parametrize("rows,changes", [
+    # issue 20, finding 12: a change only between figures that share a source
+    ([("2017", 142, "URB"), ("2022", 868, "ODF22")], [None]),
+    ([("2018", 100, "A"), ("2020", 130, "A")], [30]),
+    ([("2018", 100, "A;B"), ("2020", 130, "B")], [30]),
+])
+def test_wave_changes_subtract_only_figures_of_one_source(rows, changes):
+    t = pd.DataFrame([{"as_of": a, "level": "all", "count": c, "source": s} for a, c, s in rows])
+    got = cs.wave_changes(t)["change"].tolist()
+    assert [None if pd.isna(v) else int(v) for v in got] == changes
+
+
+@pytest.mark.parametrize("count_q,universe_q,expected", [
+    ("exact", "exact", "exact"), ("about", "exact", "about"), ("exact", "about", "about"), ("about", "about", "about"),
+    ("exact", "more_than", "less_than"), ("more_than", "less_than", "more_than"), ("more_than", "about", None),
+])
+def test_a_qualified_count_gives_a_qualified_share(count_q, universe_q, expected):
+    from civicstats.analysis.rates import share_qualifier
+
+    assert share_qualifier(count_q, universe_q) == expected
+    counts = pd.DataFrame([{"as_of": "2018", "level": "all", "source": "S", "count": 250, "count_bound": count_q,
+                            "concerned": 4500, "concerned_bound": universe_q}])
+    got = cs.adoption_rates("open_data_adopters", denominator="law", counts=counts).iloc[0]
+    assert (got["no_share"] == "mixed_qualifiers") if expected is None else (got["share_qualifier"] == expected)
+
+
+def _audit_on(data_copy, text):
+    (data_copy / "open_data_adopters.csv").write_text(
+        "as_of,level,count,count_bound,share_pct,share_bound,concerned,concerned_bound,source,note\n" + text,
+        encoding="utf-8")
+    return cs.audit(data_copy, include_consistent=True)
+
+
+@pytest.mark.parametrize("rows,expected", [
+    # issue 20, finding 7: a partial detail leaves at most total − parts for the levels it omits
+    ("2018-03,region,12,,,,,,NL,\n2018-03,departement,33,,,,,,NL,\n2018-03,epci,62,,,,,,NL,\n"
+     "2018-03,commune,150,,,,,,NL,\n2018-10-01,epci,125,,,,,,MI18,\n2018-10-01,commune,200,,,,,,MI18,\n"
+     "2018-10-01,all,343,,,,,,MI18,\n", (45, 18, False)),
+    ("2018-03,region,12,,,,,,NL,\n2018-03,departement,33,,,,,,NL,\n2018-03,epci,62,,,,,,NL,\n"
+     "2018-03,commune,150,,,,,,NL,\n2019-10,epci,131,,,,,,MI19,\n2019-10,commune,268,,,,,,MI19,\n"
+     "2019-10,all,460,,,,,,MI19,\n", (45, 61, True)),
+    # no earlier wave gives the omitted levels: nothing to compare
+    ("2018-10-01,epci,125,,,,,,MI18,\n2018-10-01,commune,200,,,,,,MI18,\n2018-10-01,all,343,,,,,,MI18,\n", None),
+])
+def test_detail_remainder_on_inline_tables(data_copy, rows, expected):
+    f = _audit_on(data_copy, rows)
+    got = f[f["check"] == "detail_remainder"]
+    if expected is None:
+        assert got.empty
+        return
+    row = got.iloc[0]
+    assert (row["expected"], row["observed"], bool(row["consistent"])) == expected
+    assert row["observed_qualifier"] == "at_most" and row["expected_as_of"] == "2018-03"
+
+
+def test_audit_finds_the_two_missed_disagreements():
+    """Issue 20, finding 7: October 2018's remainder, and ODF22's « près de 5 000 » over the upper bound."""
+    f = cs.audit()
+    october = finding(f, "detail_remainder", as_of="2018-10-01")
+    assert (october["expected"], october["observed"], october["kind"]) == (45, 18, "disagreement")
+    concerned = finding(f, "recomputed_concerned")
+    assert (concerned["expected"], concerned["expected_qualifier"], concerned["observed_qualifier"]) == \
+        (5000, "about", "at_most")
+    assert concerned["observed"] < 4750 and concerned["kind"] == "disagreement"
+
+
+@pytest.mark.parametrize("rows,kind", [
+    # issue 20, finding 6: a revision and figures of different dates are not disagreements
+    ("2016,25,villes,BEZ,earlier post\n2016,26,villes,BEZ,\n", "revision"),
+    ("2017,47,villes,BEZ,\n2017,67,villes,NL;LOC,\n", "disagreement"),
+])
+def test_conflicting_budgets_are_classified(data_copy, rows, kind):
+    (data_copy / "participatory_budgets.csv").write_text("year,count,unit,source,note\n" + rows, encoding="utf-8")
+    f = cs.audit(data_copy)
+    assert f.loc[f["dataset"] == "participatory_budgets", "kind"].tolist() == [kind]
+
+
+def test_audit_classifies_revisions_and_dates_on_the_shipped_data():
+    f = cs.audit()
+    law = f[(f["subject"] == "concerned")]
+    assert set(law["kind"]) == {"different_dates"}  # 4,411 (January/March 2018) against 4,510 (October 2018)
+    assert finding(f, "conflicting_figures", as_of="2016")["kind"] == "revision"
+    assert finding(f, "recomputed_headline")["kind"] == "different_dates"  # the edition against an October export
+    counts = f["kind"].astype(str).value_counts()
+    assert counts["disagreement"] + counts["revision"] + counts["different_dates"] == len(f)
+
+
+def test_audit_chart_labels_name_the_year_of_the_official_universe_and_the_observatory():
+    """Issue 20, finding 5: the observatory's row had the label "survey vs official universe" with no year."""
+    from civicstats.charts.audit import audit_findings
+
+    f = cs.audit()
+    fig = audit_findings(f, levels=cs.load("levels"))
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    observatory = [t for t in ticks if "868" in t]
+    assert observatory and all(t.startswith("Observatory 2022: published vs its export") for t in observatory)
+    universes = [t for t in ticks if "2,581" in t]
+    assert universes and "vs official 2018" in universes[0]
+    colours = {c.get_gid(): c.get_facecolor()[0][:3] for c in fig.axes[0].collections if c.get_gid()}
+    assert len({tuple(v) for v in colours.values()}) == 2  # disagreements apart from revisions and dates
+
+
+def test_recomputed_concerned_needs_a_published_number_concerned(data_copy):
+    # an edition without its number concerned (an export's own wave has none): no comparison, no crash
+    od = data_copy / "open_data_adopters.csv"
+    od.write_text(od.read_text(encoding="utf-8").replace("2022,all,868,,16,about,5000,about,", "2022,all,868,,16,about,,,"),
+                  encoding="utf-8")
+    f = cs.audit(data_copy, include_consistent=True)
+    assert "recomputed_concerned" not in set(f["check"]) and "recomputed_headline" in set(f["check"])

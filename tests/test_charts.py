@@ -141,7 +141,9 @@ def test_adoption_shares_names_the_denominator_and_never_draws_a_missing_univers
 
     fr = charts.adoption_shares(rates, lang="fr", levels=LEVELS)
     assert f"50{NBSP}% (9 sur 18, 2018)" in texts(fr)
-    assert "LSN" in fr.civicstats["units"] and "source fragile" in fr.civicstats["units"]
+    # issue 20, finding 13: no "LSN's 33.6 % implies about 98" (33.6 % is January's share, 33 March's count);
+    # the caveat about 101 keeps a true reason, and cites no source missing from the source line
+    assert "LSN" not in fr.civicstats["units"] and "codes géographiques INSEE" in fr.civicstats["units"]
 
     # a level without a same-scope universe: written with its reason, never drawn
     universe = data_copy / "collectivity_universe.csv"
@@ -160,10 +162,10 @@ def test_adoption_shares_title_follows_the_measure_not_the_level_codes():
     fig = charts.adoption_shares(rates, levels=LEVELS)
     assert fig.civicstats["title"].startswith("Share of collectivities opening their data")
     law = cs.adoption_rates("open_data_adopters", denominator="law")
-    fig = charts.adoption_shares(law[law["level"] == "all"], levels=LEVELS)
+    fig = charts.adoption_shares(law[(law["level"] == "all") & (law["source"] != "LOC3")], levels=LEVELS)
     shown = texts(fig)
     assert "5.8% (257 of 4,411, 2018); published 6.5%" in shown  # published and computed side by side
-    assert "about 5.7% (257 of about 4,500, 2018)" in shown
+    assert "about 5.6% (about 250 of about 4,500, 2018)" in shown  # the count keeps its qualifier (issue 20)
 
 
 def test_charts_use_the_register_they_are_given():
@@ -194,25 +196,32 @@ def test_open_data_waves_plots_every_total_and_the_number_concerned():
     fig = charts.open_data_waves(cs.load("open_data_adopters"), register=cs.load("sources"))
     ax = fig.axes[0]
     series = {c.get_gid(): c.get_offsets() for c in ax.collections if c.get_gid()}
-    assert list(series["with_open_data"][:, 1]) == [142, 257, 257, 343, 460, 589, 868]
-    assert list(series["concerned"][:, 1]) == [4411, 4500, 4510, 4510, 5000]
+    # issue 20, finding 1: March 2018's 257 is LOC3's, LOC2 writes « quelque 250 »; GAZ18B and LOC3 count
+    # the collectivities of 3,500+ inhabitants apart
+    assert list(series["with_open_data"][:, 1]) == [142, 257, 257, 250, 257, 343, 460, 589, 868]
+    assert list(series["with_open_data_3500"][:, 1]) == [219, 308]
+    assert list(series["concerned"][:, 1]) == [4411, 4500, 4411, 4500, 4510, 4510, 5000]
     assert not fig.axes[0].get_lines()  # figures of different sources are not joined as a trend
     first = mdates.num2date(series["with_open_data"][0, 0]).date()
-    assert first == date(2017, 7, 1)  # a year alone sits at mid-year
+    assert first == date(2017, 1, 15)  # URB's « début 2017 » is early 2017, not mid-2017 (issue 20, finding 19)
+    last = mdates.num2date(series["with_open_data"][-1, 0]).date()
+    assert last == date(2022, 7, 1)  # a year alone (the 2022 edition) sits at mid-year
     shown = texts(fig)
-    assert "257 (LSN)" in shown and "257 (LOC2)" in shown  # two sources, both shown
+    assert {"257 (LSN)", "257 (LOC3)", "about 250 (LOC2)", "257 (GAZ18B)"} <= set(shown)  # every source shown
+    assert "257 (LOC2)" not in shown
     assert "about 4,500 (LOC2)" in shown  # the qualifier and the figure's own source
     rows = cs.load("open_data_adopters")
-    assert set(fig.civicstats["sources"]) == ids(rows.loc[rows["level"] == "all", "source"])
+    assert set(fig.civicstats["sources"]) == ids(rows.loc[rows["level"].isin(["all", "all_3500_plus"]), "source"])
 
 
 def test_open_data_by_level_draws_levels_and_epci_types():
     fig = charts.open_data_by_level(cs.load("open_data_adopters"), as_of="2018-03", levels=LEVELS)
     levels_ax, types_ax = fig.axes
-    assert [p.get_width() for p in bars(levels_ax, "count:")] == [257, 12, 33, 62, 150]
+    assert [p.get_width() for p in bars(levels_ax, "count:")] == [257, 250, 12, 33, 62, 150]
+    assert {"257 (LOC3)", "about 250 (LOC2)"} <= set(texts(fig))
     assert [p.get_width() for p in bars(types_ax, "count:")] == [15, 2, 24, 19]
     assert "The types add up to 60; EPCI published: 62" in texts(fig)
-    assert set(fig.civicstats["sources"]) == {"NL", "LOC2"}
+    assert set(fig.civicstats["sources"]) == {"NL", "LOC2", "LOC3"}
 
     october = charts.open_data_by_level(cs.load("open_data_adopters"), as_of="2018-10-01", lang="fr", levels=LEVELS)
     assert len(october.axes) == 1
@@ -374,7 +383,7 @@ def test_open_data_waves_shows_two_sources_for_the_same_date():
                                                                                   source="ODF20")
     fig = charts.open_data_waves(pd.concat([rows, other], ignore_index=True))
     offsets = {c.get_gid(): c.get_offsets() for c in fig.axes[0].collections if c.get_gid()}
-    october_2019 = [y for x, y in offsets["with_open_data"] if x == offsets["with_open_data"][4][0]]
+    october_2019 = [y for x, y in offsets["with_open_data"] if x == offsets["with_open_data"][6][0]]
     assert sorted(october_2019) == [460, 470]
     assert {"460 (MI19)", "470 (ODF20)"} <= set(texts(fig))
 

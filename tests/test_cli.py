@@ -53,7 +53,9 @@ def test_datasets_and_audit_commands(capsys):
     assert "civictech_adoption" in out and "selection_criteria" in out
     assert main(["audit"]) == 0
     out = capsys.readouterr().out
-    assert "157" in out and "156" in out and "disagreements between sources" in out
+    assert "157" in out and "156" in out and "isagreements between sources" in out
+    # issue 20, finding 6: the count says how many of each kind
+    assert "Disagreements between sources: " in out and "revisions by the same source: 1;" in out
 
 
 def test_console_script_is_installed():
@@ -95,7 +97,7 @@ def test_check_lists_the_tables_taken_from_data(tmp_path: Path, capsys):
     (tmp_path / "levels.csv").write_bytes((paths.DATA_DIR / "levels.csv").read_bytes())
     assert main(["check", str(tmp_path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("ok: ") and "1 table read from the source, valid: levels (18 rows)" in out[0]
+    assert out[0].startswith("ok: ") and "1 table read from the source, valid: levels (20 rows)" in out[0]
     assert out[1].startswith("taken from data/ (the source lacks them): civictech_adoption, ")
 
 

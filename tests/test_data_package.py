@@ -84,9 +84,10 @@ def test_participatory_budget_figures(year, count, unit, source):
 
 
 @pytest.mark.parametrize("as_of,level,count", [
-    ("2017", "all", 142), ("2018-01", "region_metropolitan", 12), ("2018-01", "all", 257),
+    ("2017-01", "all", 142), ("2018-01", "region_metropolitan", 12), ("2018-01", "all", 257),
     ("2018-03", "region", 12), ("2018-03", "departement", 33), ("2018-03", "epci", 62),
-    ("2018-03", "commune", 150), ("2018-03", "all", 257), ("2018-03", "metropole", 15),
+    ("2018-03", "commune", 150), ("2018-03", "metropole", 15), ("2018-03-21", "all_3500_plus", 219),
+    ("2018-01", "all_under_3500", 38), ("2018-09", "all_3500_plus", 308),
     ("2018-03", "communaute_agglomeration", 24), ("2018-03", "communaute_urbaine", 2),
     ("2018-03", "communaute_communes", 19), ("2018-10-01", "epci", 125), ("2018-10-01", "commune", 200),
     ("2018-10-01", "all", 343), ("2019-10", "epci", 131), ("2019-10", "commune", 268),
@@ -98,13 +99,13 @@ def test_open_data_figures(as_of, level, count):
     assert row["count"].tolist() == [count]
 
 
-@pytest.mark.parametrize("as_of,concerned,share", [
-    ("2018-01", 4411, 6.5), ("2018-03", 4500, None), ("2018-10-01", 4510, 8.0),
-    ("2019-10", 4510, 10.2), ("2022", 5000, 16.0),
+@pytest.mark.parametrize("as_of,level,concerned,share", [
+    ("2018-01", "all", 4411, 6.5), ("2018-10-01", "all", 4510, 8.0), ("2019-10", "all", 4510, 10.2),
+    ("2022", "all", 5000, 16.0), ("2018-03-21", "all_3500_plus", 4411, 5.0), ("2018-09", "all_3500_plus", 4500, None),
 ])
-def test_open_data_concerned_and_shares(as_of, concerned, share):
+def test_open_data_concerned_and_shares(as_of, level, concerned, share):
     t = cs.load("open_data_adopters")
-    row = t[(t["as_of"] == as_of) & (t["level"] == "all")].iloc[0]
+    row = t[(t["as_of"] == as_of) & (t["level"] == level)].iloc[0]
     assert row["concerned"] == concerned
     assert (pd.isna(row["share_pct"]) if share is None else row["share_pct"] == share)
 
@@ -180,3 +181,90 @@ def test_categories_are_ordered_only_where_the_schema_says_so():
                 assert frame[field["name"]].cat.ordered is ordered, (name, field["name"])
                 seen.add(ordered)
     assert seen == {True, False}
+
+
+@pytest.mark.parametrize("as_of,level,count,bound,source,concerned,concerned_source", [
+    # issue 20, finding 1: each figure cites the source that gives it
+    ("2018-03", "all", 257, "exact", "LOC3", None, None),        # « notre dernier recensement de mars … 257 »
+    ("2018-03", "all", 250, "about", "LOC2", 4500, None),       # « quelque 250 », « près de 4.500 »
+    ("2018-01", "all", 257, "exact", "LSN", 4411, None),
+    ("2018-03-21", "all", 257, "exact", "GAZ18B", None, None),
+    ("2018-03-21", "all_3500_plus", 219, "exact", "GAZ18B", 4411, None),
+    ("2018-09", "all_3500_plus", 308, "exact", "LOC3", 4500, None),
+])
+def test_open_data_2018_figures_cite_the_source_that_gives_them(as_of, level, count, bound, source, concerned,
+                                                               concerned_source):
+    t = cs.load("open_data_adopters")
+    rows = t[(t["as_of"] == as_of) & (t["level"] == level) & (t["source"] == source)]
+    assert len(rows) == 1
+    row = rows.iloc[0]
+    assert row["count"] == count and (row["count_bound"] if pd.notna(row["count_bound"]) else "exact") == bound
+    assert (pd.isna(row["concerned"]) if concerned is None else row["concerned"] == concerned)
+    march = t[(t["as_of"] == "2018-03") & (t["level"] == "all")]
+    assert sorted(march["source"]) == ["LOC2", "LOC3"]  # never 257 cited to LOC2
+
+
+def test_2020_regions_scope_is_the_metropolitan_regional_councils():
+    """Issue 20, finding 11: ODF20's 100 % is of the metropolitan regional councils, not of all régions."""
+    t = cs.load("open_data_adopters")
+    rows = t[(t["as_of"] == "2020-10") & t["share_pct"].notna()]
+    assert rows[["level", "share_pct"]].astype(str).values.tolist() == [["region_metropolitan", "100.0"]]
+
+
+def test_2018_intercommunalities_without_metropoles_from_dgcl18():
+    """Issue 20, finding 8: CU 11 + CA 222 + CC 1,009 = 1,242 (DGCL18) exists for 2018."""
+    u = cs.load("collectivity_universe")
+    u = u[u["as_of"] == "2018-01-01"].set_index(u[u["as_of"] == "2018-01-01"]["level"].astype(str))
+    parts = sum(int(u.loc[k, "count"]) for k in ("communaute_urbaine", "communaute_agglomeration",
+                                                  "communaute_communes"))
+    assert int(u.loc["intercommunalite", "count"]) == parts == 1242
+    assert "DGCL18" in u.loc["intercommunalite", "source"]
+    rates = cs.adoption_rates(denominator="official").set_index("level")
+    assert rates.loc["intercommunalite", ["universe", "universe_as_of"]].tolist() == [1242, "2018-01-01"]
+
+
+def test_ept_are_labelled_as_epci_not_a_fiscalite_propre():
+    """Issue 20, finding 14: an EPT is an EPCI (not à fiscalité propre)."""
+    en, fr = cs.text("reason_ept", "en"), cs.text("reason_ept", "fr")
+    assert "not an EPCI" not in en and "pas un EPCI" not in fr
+    assert "an EPCI" in en and "un EPCI sans fiscalité propre" in fr
+
+
+def test_provenance_row_counts_match_the_raw_files():
+    """Issue 20, finding 18: PROVENANCE said "218 + header" for the platforms file (219 rows)."""
+    import csv
+    import re
+    from pathlib import Path
+
+    raw = Path(__file__).parents[1] / "data" / "raw"
+    stated = dict(re.findall(r"\| `([\w.-]+\.csv)` \|[^\n]*\| (\d+) \+ header \|",
+                             (raw / "PROVENANCE.md").read_text(encoding="utf-8")))
+    assert set(stated) >= {"ODF-Observatoire-organisations-221019.csv", "ODF-Observatoire-plateformes.csv"}
+    for name, rows in stated.items():
+        with open(raw / "odf" / name, encoding="utf-8-sig", newline="") as f:
+            assert len(list(csv.reader(f))) - 1 == int(rows), name
+
+
+def test_readme_counts_the_notebooks_it_ships():
+    """Issue 20, finding 18: "the five executed notebooks" when there are six."""
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    words = {5: "five", 6: "six", 7: "seven", 8: "eight"}
+    n = len(list((root / "notebooks" / "source").glob("*.ipynb")))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert f"the {words[n]} executed notebooks" in readme
+
+
+def test_the_epci_universe_says_it_holds_the_metropole_de_lyon():
+    """Issue 20, finding 18: the 1,255 'epci' rows include the Métropole de Lyon, which is not an EPCI."""
+    import json
+    from pathlib import Path
+
+    pops = cs.load("official_populations")
+    epci = pops[pops["kind"].astype(str) == "epci"]
+    lyon = epci[epci["epci_type"].astype(str) == "MET69"]
+    assert len(lyon) == 1 and len(epci) - len(lyon) == 1254
+    package = json.loads((Path(__file__).parents[1] / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    described = next(r["description"] for r in package["resources"] if r["name"] == "official_populations")
+    assert "1,254 EPCI à fiscalité propre and the Métropole de Lyon" in described

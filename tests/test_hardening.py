@@ -179,7 +179,7 @@ CASES = [
          Where(None, 2, "level", "Régions", "(allowed: region, departement")),
     Case("csv-level-with-a-space", "open_data_adopters",
          csv_file("open_data_adopters", replace("2018-03,epci,62,", "2018-03,EPCI ,62,")),
-         Where(None, 8, "level", "EPCI", "did you mean 'epci'?")),
+         Where(None, 11, "level", "EPCI", "did you mean 'epci'?")),
     Case("csv-unknown-source", A, csv_file(A, replace("2018,region,9,,NL;LOC,", "2018,region,9,,NL;NOPE,")),
          Where(None, 2, "source", "NL;NOPE", "source id NOPE not in the source register")),
     Case("csv-not-a-date", A, csv_file(A, replace("2018,departement,", "mars 2018,departement,")),

@@ -121,9 +121,9 @@ def test_the_reports_print_the_survey_figures(shipped_build: Path):
     assert "The levels add up to 156, 1 short of the published total of 157 (NL, LOC)" in text
     assert "Communes under 5,000: 19 of 32,798 (0.058%; official count of the same scope, 2019" in text
     assert "35,357" not in text  # never a share of all communes for a population band
-    assert "257 of 4,411 collectivities concerned (5.8%, computed here); published: 6.5% (LSN)" in printed(
+    assert "257 against 4,411 collectivities concerned (5.8%, computed here); published: 6.5% (LSN)" in printed(
         shipped_build, "02-open-data")
-    disagreements = f"{len(cs.audit())} disagreements found"
+    disagreements = f"Findings where the figures do not meet: {len(cs.audit())}."
     assert disagreements in printed(shipped_build, "05-source-audit")
     assert disagreements in html(shipped_build, "05-source-audit")
     assert "more than 74 (NL) against 79 (OCZ); consistent" in printed(shipped_build, "05-source-audit")

@@ -15,7 +15,11 @@ writes the sentence):
   as the interval they round from;
 - ``consistent``: the two intervals overlap (compatible figures: "more than
   74" and 79 are consistent); ``gap``: the distance between the intervals
-  relative to the expected figure (0 when consistent, signed).
+  relative to the expected figure (0 when consistent, signed);
+- ``kind`` (:data:`KINDS`): ``consistent``; or, for figures that do not
+  meet, a ``revision`` (one source against its own other figure), figures of
+  ``different_dates`` (not a disagreement: a change over time, or an older
+  count), or a real ``disagreement``.
 
 Figures of different scope are never compared: the survey's universes are
 compared with official counts of the same scope (``levels.official_level``),
@@ -23,7 +27,7 @@ whatever their year (``expected_as_of`` gives the official count's date).
 
 >>> findings = audit()
 >>> sorted(set(findings["check"]))[:3]
-['conflicting_figures', 'detail_vs_total', 'published_share']
+['conflicting_figures', 'detail_remainder', 'detail_vs_total']
 >>> row = findings[findings["check"] == "survey_total"].iloc[0]
 >>> int(row["expected"]), int(row["observed"])
 (157, 156)
@@ -37,19 +41,22 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from civicstats.analysis.organisations import join_populations, law_universe, national_headline
-from civicstats.analysis.rates import SHARE_QUALIFIER, adoption_rates, qualifier
+from civicstats.analysis.rates import adoption_rates, qualifier, share_qualifier
 from civicstats.tables import Source, load
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "PUBLISHED_SUMS", "OPEN_DATA_PARTS", "ABOUT_TOLERANCE", "Finding", "Interval", "interval",
+__all__ = ["COLUMNS", "KINDS", "PUBLISHED_SUMS", "OPEN_DATA_PARTS", "ABOUT_TOLERANCE", "Finding", "Interval", "interval",
            "overlap", "survey_total", "detail_vs_total", "conflicting_figures", "published_share",
            "survey_universe_vs_official", "recomputed_headline", "CHECKS", "audit"]
 
 COLUMNS = ["check", "dataset", "as_of", "subject", "expected", "expected_qualifier", "expected_low",
            "expected_high", "expected_source", "observed", "observed_qualifier", "observed_low", "observed_high",
-           "observed_source", "expected_as_of", "sources", "tolerance", "consistent", "gap"]
+           "observed_source", "expected_as_of", "sources", "tolerance", "consistent", "gap", "kind"]
+#: What a finding is (``kind``): two figures that agree; that disagree; one source's figure and its own later
+#: revision; or figures of different dates (a change over time, not a disagreement).
+KINDS = ("consistent", "disagreement", "revision", "different_dates")
 
 #: Published figures that are the sum of levels of a table: measure → (table, levels).
 PUBLISHED_SUMS: dict[str, tuple[str, tuple[str, ...] | None]] = {
@@ -58,7 +65,7 @@ PUBLISHED_SUMS: dict[str, tuple[str, tuple[str, ...] | None]] = {
 }
 #: Parts that add up to a whole in open_data_adopters: whole → parts.
 OPEN_DATA_PARTS: dict[str, tuple[str, ...]] = {
-    # EPT are not EPCI à fiscalité propre: counted in "all", not in "epci"
+    # EPT are EPCI but not à fiscalité propre: counted in "all", not in "epci"
     "epci": ("metropole", "communaute_urbaine", "communaute_agglomeration", "communaute_communes"),
     "all": ("region", "departement", "epci", "commune", "etablissement_public_territorial"),
 }
@@ -128,7 +135,7 @@ def _sources(*cells: object) -> str:
 def _finding(check: str, dataset: str, as_of: object, subject: str, expected: float, expected_q: str,
              expected_source: object, observed: float, observed_q: str, observed_source: object, *,
              expected_iv: Interval | None = None, observed_iv: Interval | None = None,
-             expected_as_of: object = None) -> Finding:
+             expected_as_of: object = None, kind: str = "disagreement") -> Finding:
     e = expected_iv or interval(expected, expected_q)
     o = observed_iv or interval(observed, observed_q)
     return {
@@ -141,11 +148,8 @@ def _finding(check: str, dataset: str, as_of: object, subject: str, expected: fl
         "sources": _sources(expected_source, observed_source),
         "tolerance": ABOUT_TOLERANCE if "about" in (expected_q, observed_q) else math.nan,
         "consistent": overlap(e, o), "gap": _gap(e, o, float(expected)),
+        "kind": "consistent" if overlap(e, o) else kind,
     }
-
-
-def _shares_source(cell: object, whole: set[str]) -> bool:
-    return bool(set(str(cell).split(";")) & whole)
 
 
 def _parts_sum(parts: pd.DataFrame, whole_source: object) -> tuple[float, float, str] | None:
@@ -162,7 +166,7 @@ def _parts_sum(parts: pd.DataFrame, whole_source: object) -> tuple[float, float,
     low = high = 0.0
     ids = []
     for _, rows in parts.groupby(parts["level"].astype(str), sort=False):
-        mine = rows[rows["source"].map(lambda c: _shares_source(c, whole))]
+        mine = rows[rows["source"].map(lambda c: bool(set(str(c).split(";")) & whole))]
         use = mine if len(mine) else rows
         low, high = low + float(use["count"].min()), high + float(use["count"].max())
         ids.extend(use["source"])
@@ -188,29 +192,64 @@ def survey_total(source: Source = None) -> Iterator[Finding]:
 
 
 def detail_vs_total(source: Source = None) -> Iterator[Finding]:
-    """Open-data detail (EPCI sub-types, levels) against the published whole, source by source."""
+    """Open-data detail (EPCI sub-types, levels) against the published whole, source by source, in every wave.
+
+    A complete detail is added up (``detail_vs_total``). A partial one (October 2018: communes and EPCI only)
+    leaves at most the whole less its parts for the levels it omits (``detail_remainder``), compared with those
+    levels' count in the latest earlier wave giving them all (a collectivity rarely closes its data).
+    """
     table = load("open_data_adopters", source)
     table = table[table["count"].notna()]
-    for as_of, wave in table.groupby("as_of", sort=True):
-        by_level = wave.assign(level=wave["level"].astype(str))
+    table = table.assign(as_of=table["as_of"].astype(str), level=table["level"].astype(str))
+    bounds = table["count_bound"] if "count_bound" in table.columns else [None] * len(table)
+    table = table.assign(q=[qualifier(b) for b in bounds])
+    order = sorted(set(table["as_of"]))  # ISO dates: text order is date order
+    for as_of in order:
+        wave = table[table["as_of"] == as_of]
         for whole, parts in OPEN_DATA_PARTS.items():
-            for rec in by_level[by_level["level"] == whole].itertuples(index=False):
-                part_rows = by_level[by_level["level"].isin(parts)]
-                # compare only when the detail is complete enough to be meant as one
-                needed = set(parts) - {"etablissement_public_territorial"}
-                if not needed <= set(part_rows["level"]):
+            needed = set(parts) - {"etablissement_public_territorial"}
+            part_rows = wave[wave["level"].isin(parts)]
+            present = set(part_rows["level"])
+            for rec in wave[wave["level"] == whole].itertuples(index=False):
+                whole_iv = interval(rec.count, rec.q)
+                if needed <= present:
+                    low, high, part_ids = _parts_sum(part_rows, rec.source)
+                    yield _finding("detail_vs_total", "open_data_adopters", as_of, whole, int(rec.count), rec.q,
+                                   rec.source, int(low), "exact", part_ids, expected_iv=whole_iv,
+                                   observed_iv=(low, False, high, False))
                     continue
-                low, high, part_ids = _parts_sum(part_rows, rec.source)
-                yield _finding("detail_vs_total", "open_data_adopters", as_of, whole, int(rec.count), "exact",
-                               rec.source, int(low), "exact", part_ids, observed_iv=(low, False, high, False))
+                missing = needed - present
+                earlier = [w for w in order[:order.index(as_of)]
+                           if missing <= set(table.loc[table["as_of"] == w, "level"])]
+                if not present or not earlier:
+                    continue
+                low, _, part_ids = _parts_sum(part_rows, rec.source)
+                before = table[(table["as_of"] == earlier[-1]) & table["level"].isin(missing)]
+                b_low, b_high, b_ids = _parts_sum(before, "")
+                left = whole_iv[2] - low  # at most: the whole's highest value less the parts' lowest
+                yield _finding("detail_remainder", "open_data_adopters", as_of, whole, int(b_low), "exact", b_ids,
+                               int(left), "at_most", _sources(rec.source, part_ids),
+                               expected_iv=(b_low, False, b_high, False), expected_as_of=earlier[-1])
+
+
+def _kind(first: dict, other: dict) -> str:
+    """A revision (the same sources on both sides), figures of different dates, or a disagreement."""
+    if set(str(first["source"]).split(";")) == set(str(other["source"]).split(";")):
+        return "revision"
+    return "different_dates" if first["when"] != other["when"] else "disagreement"
 
 
 def conflicting_figures(source: Source = None) -> Iterator[Finding]:
-    """Figures published for the same thing at the same date, compared pairwise (with their qualifiers)."""
+    """Figures published for the same thing in the same year (open-data counts: month), compared pairwise.
+
+    Each figure keeps its own date (``when``): two dates make ``different_dates``, not a disagreement.
+    """
     budgets = load("participatory_budgets", source)
     figures = load("published_figures", source)
-    law = load("open_data_adopters", source)
-    law = law[law["concerned"].notna()]
+    adopters = load("open_data_adopters", source)
+    law = adopters[adopters["concerned"].notna()]
+    counts = adopters[adopters["count"].notna()]
+    count_q = counts["count_bound"] if "count_bound" in counts.columns else [None] * len(counts)
     groups = [
         ("participatory_budgets", budgets.assign(as_of=budgets["year"].astype(str), subject=budgets["unit"].astype(str),
                                                  value=budgets["count"], q="exact")),
@@ -218,41 +257,54 @@ def conflicting_figures(source: Source = None) -> Iterator[Finding]:
                                              q=figures["bound"].map(qualifier))),
         ("open_data_adopters", law.assign(as_of=law["as_of"].astype(str).str[:4], subject="concerned",
                                           value=law["concerned"], q=law["concerned_bound"].map(qualifier),
+                                          when=law["as_of"].astype(str),
                                           source=[c if isinstance(c, str) and c else s for c, s in
                                                   zip(law["concerned_source"].astype("object").fillna(""),
                                                       law["source"], strict=True)])),
+        ("open_data_adopters", counts.assign(as_of=counts["as_of"].astype(str).str[:7], value=counts["count"],
+                                             subject=counts["level"].astype(str), when=counts["as_of"].astype(str),
+                                             q=[qualifier(b) for b in count_q])),
     ]
     for dataset, table in groups:
+        table = table if "when" in table.columns else table.assign(when=table["as_of"].astype(str))
         for (subject, as_of), rows in table.groupby(["subject", "as_of"], sort=True):
-            recs = rows.drop_duplicates(["value", "q"]).to_dict("records")
+            # one figure given by several sources is one figure, citing them all
+            recs = [{**same.iloc[0].to_dict(), "source": _sources(*same["source"])}
+                    for _, same in rows.groupby(["value", "q"], sort=False)]
             for i, first in enumerate(recs):
                 for other in recs[i + 1:]:
                     yield _finding("conflicting_figures", dataset, as_of, subject, int(first["value"]), first["q"],
-                                   first["source"], int(other["value"]), other["q"], other["source"])
+                                   first["source"], int(other["value"]), other["q"], other["source"],
+                                   kind=_kind(first, other))
 
 
 def published_share(source: Source = None) -> Iterator[Finding]:
     """Published shares against count ÷ collectivities concerned by the law (both as intervals, in %)."""
     table = load("open_data_adopters", source)
     rows = table[table["count"].notna() & table["share_pct"].notna() & table["concerned"].notna()]
-    for rec in rows.itertuples(index=False):
-        share_q, concerned_q = qualifier(rec.share_bound), qualifier(rec.concerned_bound)
-        low_c, _, high_c, _ = interval(rec.concerned, concerned_q)
-        computed = 100 * rec.count / rec.concerned
-        observed_iv = (100 * rec.count / high_c if high_c > 0 else math.inf, False,
-                       100 * rec.count / low_c if low_c > 0 else math.inf, False)
-        concerned_source = rec.concerned_source if isinstance(rec.concerned_source, str) and rec.concerned_source \
-            else rec.source
-
-        yield _finding("published_share", "open_data_adopters", rec.as_of, "all", float(rec.share_pct), share_q,
-                       rec.source, round(computed, 1), SHARE_QUALIFIER[concerned_q],
-                       _sources(rec.source, concerned_source),
-                       expected_iv=interval(rec.share_pct, share_q, rounded=share_q == "exact"),
+    for rec in rows.to_dict("records"):
+        share_q, concerned_q = qualifier(rec["share_bound"]), qualifier(rec["concerned_bound"])
+        count_q = qualifier(rec.get("count_bound"))
+        low_n, _, high_n, _ = interval(rec["count"], count_q)
+        low_c, _, high_c, _ = interval(rec["concerned"], concerned_q)
+        observed_iv = (100 * low_n / high_c if high_c > 0 else math.inf, False,
+                       100 * high_n / low_c if low_c > 0 else math.inf, False)
+        concerned_source = rec.get("concerned_source")
+        concerned_source = concerned_source if isinstance(concerned_source, str) and concerned_source \
+            else rec["source"]
+        yield _finding("published_share", "open_data_adopters", rec["as_of"], str(rec["level"]),
+                       float(rec["share_pct"]), share_q, rec["source"],
+                       round(100 * rec["count"] / rec["concerned"], 1), share_qualifier(count_q, concerned_q) or "about",
+                       _sources(rec["source"], concerned_source),
+                       expected_iv=interval(rec["share_pct"], share_q, rounded=share_q == "exact"),
                        observed_iv=observed_iv)
 
 
 def survey_universe_vs_official(source: Source = None) -> Iterator[Finding]:
-    """The survey's own denominators against official counts of the same scope (their year named)."""
+    """The survey's own denominators against official counts of the same scope (their year named).
+
+    The survey's denominators come from older data (LOC): an older count, ``different_dates``, not a dispute.
+    """
     survey = adoption_rates("civictech_adoption", "survey", source=source)
     official = adoption_rates("civictech_adoption", "official", source=source)
     merged = survey.merge(official, on=["as_of", "level", "source"], suffixes=("_survey", "_official"))
@@ -261,18 +313,14 @@ def survey_universe_vs_official(source: Source = None) -> Iterator[Finding]:
         yield _finding("survey_universe_vs_official", "civictech_adoption", rec.as_of, rec.level,
                        int(rec.universe_official), "exact", rec.universe_source_official,
                        int(rec.universe_survey), "exact", rec.universe_source_survey,
-                       expected_as_of=rec.universe_as_of_official)
+                       expected_as_of=rec.universe_as_of_official, kind="different_dates")
 
 
 def recomputed_headline(source: Source = None) -> Iterator[Finding]:
-    """Audit: the observatory's published headline against what its own export's rows give.
+    """The 2022 edition's count, number concerned and share against its export's rows and the official data.
 
-    Compares the published ``all`` figure of the 2022 edition (and the
-    number concerned, and the share) in ``open_data_adopters`` with the
-    local authorities of ``open_data_organisations`` and with the share
-    recomputed against the official universe (an upper bound, so the
-    recomputed share is a lower bound). Same shape as the other checks of
-    this module.
+    The count against the export's local authorities (another date when the register dates them apart); the
+    number concerned and the share against the official collectivities of 3,500+ inhabitants (an upper bound).
     """
     published = load("open_data_adopters", source)
     published = published[(published["level"].astype(str) == "all") & published["as_of"].str.startswith("2022")
@@ -282,19 +330,25 @@ def recomputed_headline(source: Source = None) -> Iterator[Finding]:
     universe = law_universe(load("official_populations", source))
     local = int((organisations["level"].astype(str) != "associated_body").sum())
     cited = sorted({i for cell in organisations["source"].dropna() for i in str(cell).split(";")})
+    register = load("sources", source)
+    dates = {str(d) for i, d in zip(register["id"], register["date"], strict=True) if i in cited and isinstance(d, str)}
     headline = national_headline(joined, universe).set_index("kind").loc["all"]
     export = ";".join(cited)
     for rec in published.itertuples(index=False):
         # the count: the local authorities the observatory publishes against those its export lists
         yield _finding("recomputed_headline", "open_data_organisations", rec.as_of, "all",
-                       int(rec.count), "exact", rec.source, local, "exact", export)
+                       int(rec.count), "exact", rec.source, local, "exact", export,
+                       kind="different_dates" if dates and dates != {str(rec.as_of)} else "disagreement")
+        if str(rec.concerned) not in ("<NA>", "nan", "None"):  # the number concerned against the upper bound
+            yield _finding("recomputed_concerned", "official_populations", rec.as_of, "all", int(rec.concerned),
+                           qualifier(rec.concerned_bound), _sources(rec.concerned_source) or rec.source,
+                           len(universe), "at_most", "DA22")
         if rec.share_pct == rec.share_pct and rec.share_pct is not None:
             # the share: recomputed against the official universe of 3,500+ inhabitants, an upper bound
             # of those concerned (the 50-agent criterion is in no public file), so the share is a lower bound
-            bound = str(rec.share_bound) if isinstance(rec.share_bound, str) and rec.share_bound else "exact"
             yield _finding("recomputed_share", "open_data_organisations", rec.as_of, "all",
-                           float(rec.share_pct), bound, rec.source, float(headline["share_pct"]), "at_least",
-                           f"{export};DA22")
+                           float(rec.share_pct), qualifier(rec.share_bound), rec.source,
+                           float(headline["share_pct"]), "at_least", f"{export};DA22")
 
 
 CHECKS: tuple[Callable[[Source], Iterator[Finding]], ...] = (
@@ -318,6 +372,7 @@ def audit(source: Source = None, *, include_consistent: bool = False) -> pd.Data
         frame[column] = pd.Series([int(v) if float(v).is_integer() else float(v) for v in frame[column]],
                                   index=frame.index, dtype="object")
     frame["consistent"] = frame["consistent"].astype(bool)
+    frame["kind"] = pd.Categorical(frame["kind"], categories=KINDS)
     if not include_consistent:
         frame = frame[~frame["consistent"]]
     return frame.sort_values(["check", "dataset", "as_of", "subject"], kind="stable").reset_index(drop=True)

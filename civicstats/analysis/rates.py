@@ -11,8 +11,8 @@ three (the ``denominator`` codes):
 - ``survey``: the survey's own denominators (``universe`` of
   ``civictech_adoption``, from older data, its sources in ``universe_source``);
 - ``law``: the collectivities concerned by the open-data law (``concerned`` of
-  ``open_data_adopters``), a count of every level: only the ``all`` rows get
-  a share.
+  ``open_data_adopters``), a count of every level: only the rows of
+  :data:`LAW_LEVELS` (the whole, the collectivities of 3,500+ inhabitants) get a share.
 
 Every row names its denominator, the universe's level, date and sources, and
 its qualifier (``about 4,500`` gives an ``about`` share). A row without a
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Denominator", "DENOMINATORS", "NO_SHARE", "SHARE_QUALIFIER", "QUALIFIERS", "COLUMNS", "TABLES",
-           "check_as_of", "qualifier", "adoption_rates"]
+           "LAW_LEVELS", "check_as_of", "qualifier", "share_qualifier", "adoption_rates"]
 
 Denominator = Literal["official", "survey", "law"]
 #: The denominator codes (labels: ``den_<code>`` in ``civicstats.labels``).
@@ -50,14 +50,17 @@ NO_SHARE = (
     "respondents",             # the count is among respondents to a survey, not among all collectivities
     "no_same_scope_universe",  # no official count of the level's scope
     "no_survey_universe",      # the survey gives no denominator for this level
-    "not_all_levels",          # the law's "concerned" counts every level: only the whole has a share
+    "not_all_levels",          # the law's "concerned" counts every level: only LAW_LEVELS have a share
     "no_concerned",            # no number concerned by the law for this date
+    "mixed_qualifiers",        # e.g. "more than" a count over "about" a universe: no range for the share
 )
 #: A qualified denominator turns into a qualified share: count ÷ "more than X" is "less than" the quotient.
 SHARE_QUALIFIER = {"exact": "exact", "about": "about", "more_than": "less_than", "at_least": "at_most",
                    "less_than": "more_than", "at_most": "at_least"}
 QUALIFIERS = tuple(SHARE_QUALIFIER)
-COLUMNS = ["as_of", "level", "measure", "count", "universe", "universe_qualifier", "share", "share_qualifier",
+#: Levels whose count the law's "concerned" divides: the whole, or the collectivities of 3,500+ inhabitants.
+LAW_LEVELS = ("all", "all_3500_plus")
+COLUMNS = ["as_of", "level", "measure", "count", "count_qualifier", "universe", "universe_qualifier", "share", "share_qualifier",
            "denominator", "universe_level", "universe_as_of", "universe_source", "universe_note", "no_share",
            "published_share", "published_share_qualifier", "source"]
 TABLES = ("civictech_adoption", "open_data_adopters")
@@ -93,6 +96,20 @@ def qualifier(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value) or str(value) == "":
         return "exact"
     return str(value)
+
+
+def share_qualifier(count_q: str, universe_q: str) -> str | None:
+    """The qualifier of count ÷ universe, from theirs; None when they allow no range together.
+
+    >>> share_qualifier("about", "exact"), share_qualifier("exact", "more_than"), share_qualifier("about", "about")
+    ('about', 'less_than', 'about')
+    >>> share_qualifier("more_than", "about") is None
+    True
+    """
+    from_universe = SHARE_QUALIFIER[universe_q]
+    if count_q == "exact" or count_q == from_universe:
+        return from_universe
+    return count_q if from_universe == "exact" else None
 
 
 def _cell(value: object) -> object:
@@ -183,7 +200,8 @@ def adoption_rates(
     for rec in rows.to_dict("records"):
         level, when = str(rec["level"]), str(rec["as_of"])
         count = _cell(rec.get("count"))
-        row = {"as_of": when, "level": level, "measure": table, "count": count, "universe": pd.NA,
+        row = {"as_of": when, "level": level, "measure": table, "count": count,
+               "count_qualifier": qualifier(rec.get("count_bound")), "universe": pd.NA,
                "universe_qualifier": pd.NA, "share": float("nan"), "share_qualifier": pd.NA,
                "denominator": denominator, "universe_level": pd.NA, "universe_as_of": pd.NA,
                "universe_source": pd.NA, "universe_note": pd.NA, "no_share": pd.NA,
@@ -215,16 +233,20 @@ def adoption_rates(
                            universe_level="all", universe_as_of=when,
                            universe_source=_cell(rec.get("concerned_source")) if _cell(rec.get("concerned_source"))
                            is not pd.NA else row["source"])
-            if level != "all":
+            if level not in LAW_LEVELS:
                 row.update(universe=pd.NA, universe_qualifier=pd.NA, universe_level=pd.NA, universe_as_of=pd.NA,
                            universe_source=pd.NA, no_share="not_all_levels")
             elif row["universe"] is pd.NA:
                 row["no_share"] = "no_concerned"
         if count is pd.NA:
             row["no_share"] = "no_count"
+        share_q = None if row["universe"] is pd.NA else share_qualifier(qualifier(rec.get("count_bound")),
+                                                                        str(row["universe_qualifier"]))
+        if row["no_share"] is pd.NA and row["universe"] is not pd.NA and share_q is None:
+            row["no_share"] = "mixed_qualifiers"
         if row["no_share"] is pd.NA and row["universe"] is not pd.NA:
             row["share"] = int(count) / int(row["universe"])
-            row["share_qualifier"] = SHARE_QUALIFIER.get(str(row["universe_qualifier"]), "exact")
+            row["share_qualifier"] = share_q
         elif row["no_share"] is pd.NA:
             row["no_share"] = "no_same_scope_universe"
         out.append(row)

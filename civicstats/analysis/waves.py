@@ -3,11 +3,14 @@
 >>> import pandas as pd
 >>> t = pd.DataFrame({"as_of": ["2018", "2018", "2026", "2026"],
 ...                   "level": ["region", "commune", "region", "commune"],
-...                   "count": [9, 19, 12, 25], "source": ["NL", "NL", "W26", "W26"]})
+...                   "count": [9, 19, 12, 25], "source": ["S", "S", "S", "W26"]})
 >>> wave_changes(t)
      level  2018  2026  change
 0   region     9    12       3
-1  commune    19    25       6
+1  commune    19    25    <NA>
+
+The change is computed only between figures that share a source: figures of
+different sources are not one series (the commune's 25 is another source's).
 
 Two sources giving a figure for the same level and wave are never resolved
 silently: by default that is an error naming them; ``conflicts="by_source"``
@@ -41,7 +44,8 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
     """Counts per level for every wave, and the change from the first to the last.
 
     Levels keep the table's order (ordered categoricals stay in their order).
-    ``change`` is missing where a level is absent from the first or last wave.
+    ``change`` is missing where a level is absent from the first or last wave,
+    or where those two figures share no source (they are not one series).
     ``conflicts`` says what to do when several rows (sources) give a figure
     for the same level and wave: ``"error"`` (the default) raises a
     ``ValueError`` naming them, ``"by_source"`` keeps one row per level and
@@ -89,7 +93,12 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
     pivot = pivot.astype("Int64")
     pivot.columns = [str(c) for c in pivot.columns]
     if len(pivot.columns) > 1:
-        pivot["change"] = pivot[pivot.columns[-1]] - pivot[pivot.columns[0]]
+        first, last = pivot.columns[0], pivot.columns[-1]
+        change = pivot[last] - pivot[first]
+        if has_source and conflicts != "by_source":  # by source, a row is one source's series
+            ids = {k: set(";".join(g).split(";")) for k, g in flat.groupby(["level", "as_of"])["source"]}
+            change = change.where([bool(ids.get((k, first), set()) & ids.get((k, last), set())) for k in pivot.index])
+        pivot["change"] = change
     out = pivot.reset_index()
     out.columns.name = None
     out.attrs["conflicts"] = conflicts

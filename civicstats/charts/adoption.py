@@ -97,7 +97,8 @@ def adoption_shares(rates: pd.DataFrame, lang: str = "en", *, levels: pd.DataFra
             else ""
         universe = format_qualified(rec.universe, getattr(rec, "universe_qualifier", "exact"), lang)
         share = format_qualified(rec.share, getattr(rec, "share_qualifier", "exact"), lang, percent=True)
-        words = f"{share} (" + text("count_of", lang, count=format_number(rec.count, lang), universe=universe) \
+        count = format_qualified(rec.count, getattr(rec, "count_qualifier", "exact"), lang)  # « quelque 250 »
+        words = f"{share} (" + text("count_of", lang, count=count, universe=universe) \
             + (f", {year}" if year else "") + ")" + published
         note_key = f"universe_note_{code}"
         if has_text(note_key) and text(note_key, lang) not in notes:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from civicstats.charts.common import frame_of, require, source_ids
 from civicstats.charts.stamp import record
-from civicstats.charts.style import LIGHT_GREY, OKABE_ITO, house_style, new_figure, tick_formatter
+from civicstats.charts.style import GREY, LIGHT_GREY, OKABE_ITO, house_style, new_figure, tick_formatter
 from civicstats.format import check_lang, format_as_of, format_percent, is_missing
 from civicstats.labels import format_qualified, ids_text, subject_label, text
 
@@ -32,11 +32,15 @@ def _finding_label(rec: Any, lang: str, levels: pd.DataFrame | None) -> str:
         if dataset == "participatory_budgets":
             return text("f_conflict_budgets", lang, as_of=as_of)
         if dataset == "open_data_adopters":
-            return text("f_conflict_law", lang, as_of=as_of)
+            return text("f_conflict_law" if subject == "concerned" else "f_conflict_counts", lang, as_of=as_of,
+                        level=what)
         return text("f_conflict_figures", lang, measure=what, as_of=as_of)
     if check == "published_share":
         return text("f_published_share", lang, as_of=as_of)
-    return text("f_universe", lang, level=what)
+    if check in ("detail_remainder", "recomputed_headline", "recomputed_concerned", "recomputed_share"):
+        return text(f"f_{check}", lang, level=what, as_of=as_of)
+    official = getattr(rec, "expected_as_of", None)
+    return text("f_universe", lang, level=what, expected_as_of=str(official)[:4] if isinstance(official, str) else "–")
 
 
 def audit_findings(findings: pd.DataFrame, lang: str = "en", *, levels: pd.DataFrame | None = None,
@@ -64,9 +68,10 @@ def audit_findings(findings: pd.DataFrame, lang: str = "en", *, levels: pd.DataF
         rels = []
         ticks = []
         for i, rec in enumerate(recs):
-            consistent = getattr(rec, "consistent", False)
-            colour = OKABE_ITO["blue"] if not is_missing(consistent) and bool(consistent) else OKABE_ITO["vermillion"]
-            share = str(rec.check) == "published_share"  # these two figures are percentages
+            consistent, kind = getattr(rec, "consistent", False), str(getattr(rec, "kind", "disagreement"))
+            colour = OKABE_ITO["blue"] if not is_missing(consistent) and bool(consistent) else \
+                GREY if kind in ("revision", "different_dates") else OKABE_ITO["vermillion"]
+            share = str(rec.check) in ("published_share", "recomputed_share")  # these two figures are percentages
             expected, observed = ((format_qualified(float(v) / 100 if share else float(v), q, lang, percent=share))
                                   for v, q in ((rec.expected, rec.expected_qualifier),
                                                (rec.observed, rec.observed_qualifier)))

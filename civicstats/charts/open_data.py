@@ -42,9 +42,10 @@ def open_data_waves(open_data: pd.DataFrame, lang: str = "en", *,
                     register: pd.DataFrame | None = None) -> Figure:
     """Every published total of collectivities opening their data, over time.
 
-    Draws the ``all`` rows of ``open_data_adopters``: the count of each wave
-    and, where the source gives it, the number of collectivities concerned by
-    the law, so the gap to the obligation shows. Each point is labelled with
+    Draws the ``all`` rows of ``open_data_adopters``, and apart the counts of
+    collectivities of 3,500+ inhabitants (``all_3500_plus``, those the law
+    concerns), and, where the source gives it, the number concerned by the
+    law, so the gap to the obligation shows. Each point is labelled with
     its value and source ids; two sources for the same date are both drawn.
     Dates: see :func:`as_of_date` (a year alone sits at mid-year, with a line
     spanning the year). The points come from different sources, so no line
@@ -56,23 +57,23 @@ def open_data_waves(open_data: pd.DataFrame, lang: str = "en", *,
     check_lang(lang)
     open_data = frame_of(open_data, "open_data_adopters")
     require(open_data, ("as_of", "level", "count", "concerned", "source"), "open_data_waves")
-    rows = open_data[open_data["level"].astype(str) == "all"]
-    rows = rows.assign(as_of=rows["as_of"].astype(str))
+    rows = open_data[open_data["level"].astype(str).isin(("all", "all_3500_plus"))]
+    rows = rows.assign(as_of=rows["as_of"].astype(str), level=rows["level"].astype(str))
     rows = rows.iloc[sorted(range(len(rows)), key=lambda i: (as_of_date(rows["as_of"].iloc[i]), rows["as_of"].iloc[i]))]
     if rows.empty:
-        raise ValueError("open_data_waves draws the rows of level 'all'; there are none")
-    bound = rows["concerned_bound"] if "concerned_bound" in rows.columns else [None] * len(rows)
-    concerned_source = [c if isinstance(c, str) and c else s for c, s in zip(
-        rows["concerned_source"].astype("object") if "concerned_source" in rows.columns else [None] * len(rows),
-        rows["source"], strict=True)]
+        raise ValueError("open_data_waves draws the rows of level 'all' or 'all_3500_plus'; there are none")
+    column = lambda name: rows[name].astype("object") if name in rows.columns else [None] * len(rows)  # noqa: E731
+    concerned_source = [c if isinstance(c, str) and c else s for c, s in zip(column("concerned_source"),
+                                                                              rows["source"], strict=True)]
+    recs = list(zip(rows.itertuples(index=False), column("count_bound"), column("concerned_bound"), concerned_source,
+                    strict=True))
     series = [
-        ("with_open_data", [(r.as_of, int(r.count), r.source, "exact") for r in rows.itertuples(index=False)
-                            if not is_missing(r.count)], OKABE_ITO["blue"], "o"),
-        ("concerned", [(r.as_of, int(r.concerned), cs, b) for r, b, cs in
-                       zip(rows.itertuples(index=False), bound, concerned_source, strict=True)
-                       if not is_missing(r.concerned)],
-         OKABE_ITO["vermillion"], "s"),
-    ]
+        (key, [(r.as_of, int(r.count), r.source, q) for r, q, _, _ in recs if r.level == level
+               and not is_missing(r.count)], colour, marker)
+        for key, level, colour, marker in (("with_open_data", "all", OKABE_ITO["blue"], "o"),
+                                           ("with_open_data_3500", "all_3500_plus", OKABE_ITO["bluish_green"], "D"))
+    ] + [("concerned", [(r.as_of, int(r.concerned), cs, b) for r, _, b, cs in recs if not is_missing(r.concerned)],
+          OKABE_ITO["vermillion"], "s")]
     from matplotlib.lines import Line2D
 
     labels = []
@@ -110,7 +111,7 @@ def open_data_waves(open_data: pd.DataFrame, lang: str = "en", *,
             handles.append(Line2D([], [], color=GREY, linewidth=2.2, alpha=0.6))
             texts.append(text("year_only", lang))
         ax.legend(handles, texts, loc="center left", bbox_to_anchor=(0, 0.55))
-    sources = source_ids(rows["source"], [p[2] for p in series[1][1]])
+    sources = source_ids(rows["source"], [p[2] for p in series[-1][1]])
     units = text("waves_units", lang) + text("semicolon", lang) + text("not_joined", lang)
     return record(fig, title=text("waves_title", lang), units=units, sources=sources,
                    lang=lang, declutter=labels, register=register)
@@ -154,7 +155,7 @@ def open_data_by_level(open_data: pd.DataFrame, as_of: str = "2018-03", lang: st
                 continue
             bars = ax.barh([i], [int(rec.count)], height=0.66, color=colour)
             bars.patches[0].set_gid(f"count:{rec.level}:{i}")
-            words = format_number(rec.count, lang)
+            words = format_qualified(rec.count, getattr(rec, "count_bound", None), lang)
             if len(rows[rows["level"] == rec.level]) > 1:
                 words += f" ({ids_text(rec.source)})"
             ax.bar_label(bars, labels=[words], padding=3, fontsize=9.5)
