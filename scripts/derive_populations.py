@@ -13,7 +13,7 @@ Reproduce (from the project root)::
         && tar xzf etalab-decoupage-administratif-2.3.1.tgz && cd -
     .venv/bin/python scripts/derive_populations.py /tmp/da/package/data
 
-What it writes (one row per collectivity, columns :data:`COLUMNS`):
+What it writes (one row per collectivity, columns :data:`COLUMNS`; ``name`` is the package's ``nom``):
 
 * every **commune** (``type`` "commune-actuelle") of at least 3,500
   inhabitants (the law's population threshold), and the smaller communes
@@ -49,7 +49,8 @@ THRESHOLD = 3500
 #: Population bands of communes: (code, lowest population, highest population or None).
 BANDS = (("under_3500", 0, 3499), ("3500_9999", 3500, 9999), ("10k_19999", 10000, 19999),
          ("20k_49999", 20000, 49999), ("50k_99999", 50000, 99999), ("100k_plus", 100000, None))
-COLUMNS = ("kind", "code", "siren", "epci_type", "zone", "departement_code", "region_code", "population", "source")
+COLUMNS = ("kind", "code", "name", "siren", "epci_type", "zone", "departement_code", "region_code", "population",
+           "source")
 BAND_COLUMNS = ("departement_code", "region_code", "zone", "band", "communes", "population", "source")
 
 
@@ -92,7 +93,8 @@ def derive(communes: list[dict], epci: list[dict], departements: list[dict], reg
         cell[0] += 1
         cell[1] += pop or 0
         if (pop is not None and pop >= THRESHOLD) or c.get("siren") in keep_sirens:
-            rows.append({"kind": "commune", "code": c["code"], "siren": c.get("siren", ""), "epci_type": "",
+            rows.append({"kind": "commune", "code": c["code"], "name": c.get("nom", ""),
+                         "siren": c.get("siren", ""), "epci_type": "",
                          "zone": c.get("zone", ""), "departement_code": dep, "region_code": reg,
                          "population": "" if pop is None else str(pop)})
     for e in epci:
@@ -104,15 +106,18 @@ def derive(communes: list[dict], epci: list[dict], departements: list[dict], reg
                     m.get("populationMunicipale") or 0) + 1
         (dep, reg, zone), _ = weight.most_common(1)[0] if weight else (("", "", ""), 0)
         pop = e.get("populationMunicipale")
-        rows.append({"kind": "epci", "code": e["code"], "siren": e["code"], "epci_type": e.get("type", ""),
+        rows.append({"kind": "epci", "code": e["code"], "name": e.get("nom", ""),
+                     "siren": e["code"], "epci_type": e.get("type", ""),
                      "zone": zone, "departement_code": dep, "region_code": reg,
                      "population": "" if pop is None else str(pop)})
     for d in departements:
-        rows.append({"kind": "departement", "code": d["code"], "siren": "", "epci_type": "", "zone": d.get("zone", ""),
+        rows.append({"kind": "departement", "code": d["code"], "name": d.get("nom", ""),
+                     "siren": "", "epci_type": "", "zone": d.get("zone", ""),
                      "departement_code": d["code"], "region_code": d.get("region", ""),
                      "population": str(dep_pop[d["code"]]) if d["code"] in dep_pop else ""})
     for r in regions:
-        rows.append({"kind": "region", "code": r["code"], "siren": "", "epci_type": "", "zone": r.get("zone", ""),
+        rows.append({"kind": "region", "code": r["code"], "name": r.get("nom", ""),
+                     "siren": "", "epci_type": "", "zone": r.get("zone", ""),
                      "departement_code": "", "region_code": r["code"],
                      "population": str(reg_pop[r["code"]]) if r["code"] in reg_pop else ""})
     order = {"region": 0, "departement": 1, "epci": 2, "commune": 3}
