@@ -31,6 +31,8 @@ def downloads(words: Mapping[str, str], prefix: str, folder: Path) -> list[dict[
                   "note": words["site_datapackage"]})
     items.append({"href": posixpath.join(prefix, "civicstats-data.xlsx"), "label": "civicstats-data.xlsx",
                   "note": words["site_template"]})
+    items.append({"href": posixpath.join(prefix, "collectivities.csv"), "label": "collectivities.csv (CSV)",
+                  "note": words["coll_table"]})
     return [item for item in items if (folder / posixpath.basename(item["href"])).is_file()]
 
 
