@@ -157,20 +157,37 @@ def built_from(provenance: dict[str, Any] | None, words: dict[str, str]) -> str:
                                       shipped=shipped).replace("; .", ".")
 
 
-def _collectivities_page(lang: str, folder: Path, site: str, editions: Sequence[str], table: Any, csv: bytes,
-                         provenance: dict[str, Any] | None, log: Callable[[str], None]) -> dict[str, Any]:
-    """Render the collectivities page of ``lang`` unless its stamp's key (site, CSV, words, editions) is current."""
-    key = _key(site, hashlib.sha256(csv).hexdigest(), list(editions), _words(lang), "collectivities")
+def _inputs_digest(data: Path | None) -> str:
+    """What the collectivities table is computed from, read as bytes (no pandas for a build with nothing to do):
+    the shipped tables it reads, the data given, and the code that joins them."""
+    files = [paths.DATAPACKAGE, paths.DATA_DIR / "open_data_organisations.csv",
+             paths.DATA_DIR / "official_populations.csv"]
+    files += [paths.PACKAGE_DIR / name for name in ("analysis/collectivities.py", "analysis/organisations.py",
+                                                    "geography.py", "site/collectivities.py")]
+    if data is not None:
+        files += [data] if data.is_file() else sorted(p for p in data.rglob("*") if p.is_file())
+    return _key([hashlib.sha256(f.read_bytes()).hexdigest() for f in files])
+
+
+def _collectivities_page(lang: str, folder: Path, key: str, table: Callable[[], Any], csv_path: Path,
+                         editions: Sequence[str], provenance: dict[str, Any] | None,
+                         log: Callable[[str], None]) -> dict[str, Any]:
+    """Render the collectivities page of ``lang`` (and write its CSV) unless its stamp's key is current."""
+    key = _key(key, list(editions), _words(lang), "collectivities")
     stamp = read_stamp(folder / collectivities.PAGE) or {}
-    if stamp.get("key") != key:
-        words = _words(lang)
-        stamp = {"name": "collectivities", "lang": lang, "key": key, "title": words["coll_title"],
-                 "finding": collectivities.finding(table, words, lang)["sentence"]}
-        script = (Path(str(pages.TEMPLATES)) / "collectivities.js").read_text(encoding="utf-8")
-        write_atomic(folder / collectivities.PAGE, collectivities.render(
-            _common(lang, collectivities.PAGE, editions, provenance), words, table,
-            posixpath.relpath(f"data/{collectivities.CSV}", _prefix(lang) or "."), _stamp_json(stamp), script))
-        log(f"page {lang}/collectivities")
+    if stamp.get("key") == key and csv_path.is_file():
+        return stamp
+    csv = collectivities.csv_bytes(table())
+    if not csv_path.is_file() or csv_path.read_bytes() != csv:
+        write_atomic(csv_path, csv)
+    words = _words(lang)
+    stamp = {"name": "collectivities", "lang": lang, "key": key, "title": words["coll_title"],
+             "finding": collectivities.finding(table(), words, lang)["sentence"]}
+    script = (Path(str(pages.TEMPLATES)) / "collectivities.js").read_text(encoding="utf-8")
+    write_atomic(folder / collectivities.PAGE, collectivities.render(
+        _common(lang, collectivities.PAGE, editions, provenance), words, table(),
+        posixpath.relpath(f"data/{collectivities.CSV}", _prefix(lang) or "."), _stamp_json(stamp), script))
+    log(f"page {lang}/collectivities")
     return stamp
 
 
@@ -185,12 +202,14 @@ def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: 
     downloads_folder = where.reports / "data"
     if data is None and not (downloads_folder / "datapackage.json").is_file():
         index.write_downloads(downloads_folder, write_atomic)
-    from civicstats.analysis.collectivities import collectivities as table_of
+    inputs = _key(site, _inputs_digest(data))
 
-    table = table_of(data)
-    csv, csv_path = collectivities.csv_bytes(table), downloads_folder / collectivities.CSV
-    if not csv_path.is_file() or csv_path.read_bytes() != csv:
-        write_atomic(csv_path, csv)
+    @functools.cache
+    def table() -> Any:  # computed once, and only if a collectivities page is out of date
+        from civicstats.analysis.collectivities import collectivities as table_of
+
+        return table_of(data)
+
     for lang in editions:
         folder = where.reports_of(lang)
         executed = {s.stem: (s, found) for s in sources if (found := read_executed(where.notebook(s.stem, lang)))}
@@ -210,7 +229,8 @@ def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: 
                                      where.figures_of(lang), folder, provenance)
                 log(f"page {lang}/{name}")
             stamps.append(stamp)
-        page = _collectivities_page(lang, folder, site, editions, table, csv, provenance, log)
+        page = _collectivities_page(lang, folder, inputs, table, downloads_folder / collectivities.CSV, editions,
+                                    provenance, log)
         key = _key(site, [s["key"] for s in stamps], page["key"], list(editions), None if data is None else str(data))
         if (read_stamp(folder / "index.html") or {}).get("key") != key:
             prefix = posixpath.relpath("data", _prefix(lang) or ".")

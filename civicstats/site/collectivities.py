@@ -39,7 +39,7 @@ def finding(table: pd.DataFrame, words: Mapping[str, str], lang: str) -> dict[st
 
     kinds = unpublished(table, "kind")
     universe, listed = int(kinds["concerned_upper_bound"].sum()), int(kinds["listed"].sum())
-    sources = ids_text(";".join(["DA22", *table.loc[table["publishes"], "source"].dropna().unique()]))
+    sources = ids_text(";".join(table["source"].dropna().unique()))  # the export's, the official data's
     sentence = words["coll_finding"].format(universe=n(universe), listed=n(listed), silent=n(universe - listed),
                                             sources=sources)
     sentence += " " + words["coll_finding_kinds"].format(kinds="; ".join(

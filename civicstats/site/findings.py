@@ -89,12 +89,12 @@ def audit(data: Path | None, lang: str) -> str:
 def where(data: Path | None, lang: str) -> str:
     from civicstats.analysis.collectivities import collectivities, unpublished
 
-    counts = unpublished(collectivities(data), "kind")
+    table = collectivities(data)
+    counts = unpublished(table, "kind")
     universe, listed = int(counts["concerned_upper_bound"].sum()), int(counts["listed"].sum())
     return text("find_where", lang, listed=format_number(listed, lang), universe=format_number(universe, lang),
                 share=format_percent(listed / universe, lang, 1) if universe else "–",
-                silent=format_number(universe - listed, lang), sources="DA22, " + _ids(
-                    *load("open_data_organisations", data)["source"].dropna().unique()))
+                silent=format_number(universe - listed, lang), sources=_ids(*table["source"].dropna().unique()))
 
 
 FINDINGS = {"01-civic-tech-adoption": adoption, "02-open-data": open_data, "03-participatory-budgets": budgets,
