@@ -128,8 +128,9 @@ def browse(reports: Path, copy: Path) -> dict:
 
     ``{"base": URL, "status": {link: HTTP status}, "pages": {page: {"1280": {"errors", "overflow", "images",
     "links", "switch", "lang", "text", "violations"}, "390": {...}}}}``, pages named by their path in
-    ``reports``; axe-core runs at 1280 px. Screenshots of the index and of the first report, in each edition
-    and at each width, go to ``OUTPUT``.
+    ``reports``; axe-core runs at 1280 px, after the collectivities page is used as a reader would
+    (``use_collectivities``: ``"use"``). Screenshots of the index, the first report and the collectivities page,
+    in each edition and at each width, go to ``OUTPUT``.
     """
     import shutil
 
@@ -158,7 +159,7 @@ def browse(reports: Path, copy: Path) -> dict:
                     view["violations"] = [(v["id"], v["impact"], len(v["nodes"])) for v in axe.run()["violations"]]
                 seen[str(page)][str(width)] = view
                 lang = "en" if page.parent == reports else page.parent.name
-                if page.stem in ("index", NOTEBOOKS[0]):
+                if page.stem in ("index", NOTEBOOKS[0], "collectivities"):
                     driver.save_screenshot(str(OUTPUT / f"{lang}-{page.stem}-{width}px.png"))
         statuses = link_statuses(base, [view for views in seen.values() for view in views.values()])
     return {"base": base, "pages": seen, "status": statuses}

@@ -26,8 +26,16 @@ CSV = "collectivities.csv"
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """The table as the page's CSV download (UTF-8, ``\\n`` line ends): pandas reads it back as the same rows."""
-    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """The table as the page's CSV download (UTF-8, ``\\n`` line ends): pandas reads it back as the same rows.
+
+    A text a spreadsheet would take for a formula (starting with one of
+    :data:`~civicstats.workbook.FORMULA_TRIGGERS`, as ``=HYPERLINK(…)`` in an export's name) starts with an
+    apostrophe, as is advised for CSV (the shipped data hold none).
+    """
+    from civicstats.workbook import FORMULA_TRIGGERS
+
+    safe = table.astype(object).map(lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_TRIGGERS) else v)
+    return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def finding(table: pd.DataFrame, words: Mapping[str, str], lang: str) -> dict[str, Any]:
