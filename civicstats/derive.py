@@ -61,7 +61,8 @@ OPEN_DATA_COLUMNS = ("as_of", "level", "count", "share_pct", "share_bound", "con
                      "source", "note")
 #: Columns of ``open_data_organisations``, in order.
 ORGANISATION_COLUMNS = ("siren", "name", "type", "level", "region_code", "departement_code", "population",
-                        "platform_datasets", "datagouv_datasets", "channel", "technology", "source")
+                        "platform_datasets", "datagouv_datasets", "channel", "technology", "portal_url", "datagouv_url",
+                        "source")
 #: Register id cited by rows computed or read from an export, whatever its date.
 DEFAULT_SOURCE = "ODFX"
 #: The export's ``merge`` → publishing channel.
@@ -365,7 +366,7 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None) ->
         # "CKAN, CKAN" (two portals of one software) → "CKAN": each software once, in the export's order
         "technology": cells("technology").map(
             lambda v: ", ".join(dict.fromkeys(t.strip() for t in v.split(",") if t.strip()))),
-        "source": source or DEFAULT_SOURCE,
+        "portal_url": cells("portal_url"), "datagouv_url": cells("datagouv_url"), "source": source or DEFAULT_SOURCE,
     }, index=frame.index, columns=list(ORGANISATION_COLUMNS))
     return RawTable(out.astype("str"), origin)
 

@@ -13,7 +13,7 @@ Reproduce (from the project root)::
         && tar xzf etalab-decoupage-administratif-2.3.1.tgz && cd -
     .venv/bin/python scripts/derive_populations.py /tmp/da/package/data
 
-What it writes (one row per collectivity, columns :data:`COLUMNS`):
+What it writes (one row per collectivity, columns :data:`COLUMNS`; ``name`` is the package's ``nom``):
 
 * every **commune** (``type`` "commune-actuelle") of at least 3,400
   inhabitants (the law's threshold is 3,500 in population totale; these are

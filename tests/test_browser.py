@@ -77,7 +77,8 @@ def edition_dir(reports: Path, lang: str) -> Path:
 
 
 def pages(reports: Path) -> list[Path]:
-    return [edition_dir(reports, lang) / f"{name}.html" for lang in site.EDITIONS for name in ["index", *NOTEBOOKS]]
+    return [edition_dir(reports, lang) / f"{name}.html" for lang in site.EDITIONS
+            for name in ["index", *NOTEBOOKS, "collectivities"]]
 
 
 def set_width(driver, width: int) -> None:
@@ -127,8 +128,9 @@ def browse(reports: Path, copy: Path) -> dict:
 
     ``{"base": URL, "status": {link: HTTP status}, "pages": {page: {"1280": {"errors", "overflow", "images",
     "links", "switch", "lang", "text", "violations"}, "390": {...}}}}``, pages named by their path in
-    ``reports``; axe-core runs at 1280 px. Screenshots of the index and of the first report, in each edition
-    and at each width, go to ``OUTPUT``.
+    ``reports``; axe-core runs at 1280 px, after the collectivities page is used as a reader would
+    (``use_collectivities``: ``"use"``). Screenshots of the index, the first report and the collectivities page,
+    in each edition and at each width, go to ``OUTPUT``.
     """
     import shutil
 
@@ -145,12 +147,19 @@ def browse(reports: Path, copy: Path) -> dict:
                 view = {"errors": errors, "overflow": driver.execute_script(OVERFLOW)}
                 if width == WIDTHS[0]:
                     view.update(driver.execute_script(SEEN))
+                    if page.stem == "collectivities":
+                        view["use"] = use_collectivities(driver, LOOKUPS)
+                        open_page(driver, base + page.relative_to(reports).as_posix())
+                        # the rows no reader sees until asked (past the first ones) are the same markup as the
+                        # rows checked: without them axe-core runs in seconds, not minutes
+                        driver.execute_script("document.querySelectorAll('#cs-coll tbody tr[hidden]')"
+                                              ".forEach(row => row.remove())")
                     axe = Axe(driver)
                     axe.inject()
                     view["violations"] = [(v["id"], v["impact"], len(v["nodes"])) for v in axe.run()["violations"]]
                 seen[str(page)][str(width)] = view
                 lang = "en" if page.parent == reports else page.parent.name
-                if page.stem in ("index", NOTEBOOKS[0]):
+                if page.stem in ("index", NOTEBOOKS[0], "collectivities"):
                     driver.save_screenshot(str(OUTPUT / f"{lang}-{page.stem}-{width}px.png"))
         statuses = link_statuses(base, [view for views in seen.values() for view in views.values()])
     return {"base": base, "pages": seen, "status": statuses}
@@ -179,7 +188,7 @@ def test_every_page_loads_without_console_errors_and_with_its_images(seen, repor
         assert page.is_file(), page
         assert desktop(seen, page)["errors"] == [], page
         images = desktop(seen, page)["images"]
-        assert images, f"{page.name}: every page shows charts"
+        assert images or page.stem == "collectivities", f"{page.name}: every page but the table shows charts"
         for natural_width, alt, src in images:
             assert natural_width > 0, (page, src)
             assert len(alt) > 10 and alt != DEFAULT_ALT, (page, alt)
@@ -298,3 +307,98 @@ def link_statuses(base: str, views: list[dict]) -> dict[str, object]:
             status = 200 if anchor in ids or unquote(anchor) in ids else f"no anchor #{anchor}"
         statuses[href] = status
     return statuses
+
+
+# --------------------------------------------------------------------------
+# The collectivities page, used as a reader would: typed into, filtered with the keyboard, sorted (issue 21)
+
+
+def _lookups() -> dict[str, str]:
+    """What the browser looks up: a département, and a collectivity of the universe the export does not list."""
+    import civicstats as cs
+
+    table = cs.collectivities()
+    silent = table[table["in_universe"] & ~table["publishes"] & (table["kind"] == "commune")
+                   & (table["departement_code"] == "05")]
+    return {"departement": "05", "silent_code": str(silent.iloc[0]["code"])}
+
+
+LOOKUPS = _lookups()
+
+ROWS_SHOWN = """
+return Array.from(document.querySelectorAll('#cs-coll tbody tr')).filter(r => !r.hidden)
+  .map(r => Array.from(r.cells, c => c.textContent));
+"""
+
+
+def use_collectivities(driver, lookups: dict[str, str]) -> dict:
+    """Type "Arvieux", then a collectivity's INSEE code; pick a département with the keyboard; sort by population."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    def count() -> str:
+        return driver.find_element(By.ID, "cs-count").text
+
+    def clear(field) -> None:
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(Keys.BACKSPACE)
+
+    used: dict[str, object] = {"total_count": count()}
+    search = driver.find_element(By.ID, "cs-q")
+    search.send_keys("Arvieux")
+    used["arvieux"] = driver.execute_script(ROWS_SHOWN)
+    clear(search)
+    search.send_keys(lookups["silent_code"])
+    used["silent"] = driver.execute_script(ROWS_SHOWN)
+    clear(search)
+    search.send_keys(Keys.TAB)  # the keyboard moves on to the département filter, and types the code's digits
+    focused = driver.switch_to.active_element
+    used["focused"] = focused.get_attribute("id")
+    focused.send_keys(lookups["departement"])
+    used["departement"] = {"value": focused.get_attribute("value"), "rows": len(driver.execute_script(ROWS_SHOWN)),
+                           "count": count()}
+    focused.send_keys(Keys.HOME)  # back to "All"
+    used["reset_count"] = count()
+    population = driver.find_element(By.XPATH, "//table[@id='cs-coll']//th[7]/button")
+    population.send_keys(Keys.ENTER)  # a header's button, from the keyboard: largest last, then first
+    population.send_keys(Keys.ENTER)
+    used["sorted"] = {"order": driver.find_element(By.XPATH, "//table[@id='cs-coll']//th[7]").get_attribute(
+        "aria-sort"), "first": driver.execute_script(ROWS_SHOWN)[0][0]}
+    return used
+
+
+def _used(seen: dict, reports: Path, lang: str) -> dict:
+    return desktop(seen, edition_dir(reports, lang) / "collectivities.html")["use"]
+
+
+@pytest.mark.parametrize("lang", site.EDITIONS)
+def test_typing_arvieux_shows_its_official_departement_and_region(seen, reports: Path, lang: str) -> None:
+    rows = _used(seen, reports, lang)["arvieux"]
+    assert len(rows) == 1
+    name, _, siren, code, departement, region = rows[0][:6]
+    assert (name, siren, code, region) == ("Arvieux", "210500070", "05007", "Provence-Alpes-Côte d'Azur")
+    assert departement.startswith("05 ")
+
+
+@pytest.mark.parametrize("lang", site.EDITIONS)
+def test_a_departement_picked_with_the_keyboard_shows_as_many_rows_as_the_data_hold(seen, reports: Path,
+                                                                                     lang: str) -> None:
+    import civicstats as cs
+
+    table = cs.collectivities()
+    expected = int((table["departement_code"] == LOOKUPS["departement"]).sum())
+    used = _used(seen, reports, lang)
+    assert used["focused"] == "cs-dep"
+    assert used["departement"]["value"] == LOOKUPS["departement"]
+    assert used["departement"]["rows"] == expected and str(expected) in used["departement"]["count"]
+    assert used["reset_count"].replace(",", "").replace("\u202f", "").startswith(str(len(table)))
+    assert used["sorted"] == {"order": "descending", "first": table.loc[table["population"].idxmax(), "name"]}
+
+
+@pytest.mark.parametrize("lang", site.EDITIONS)
+def test_a_collectivity_of_the_universe_the_export_does_not_list_shows_as_not_publishing(seen, reports: Path,
+                                                                                         lang: str) -> None:
+    rows = [row for row in _used(seen, reports, lang)["silent"] if row[3] == LOOKUPS["silent_code"]]
+    assert len(rows) == 1
+    universe, publishes = rows[0][7:9]
+    assert (universe, publishes) == (("yes", "no") if lang == "en" else ("oui", "non"))

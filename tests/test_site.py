@@ -90,7 +90,9 @@ def test_the_contents_link_to_headings_with_ampersands_and_angle_brackets(toy: T
 def test_no_cdn_no_script_no_math(toy: Toy) -> None:
     for path in (toy.out / "reports").rglob("*.html"):
         page = path.read_text(encoding="utf-8")
-        assert "<script" not in page.replace('<script type="application/json" id="civicstats-page">', ""), path
+        scripts = page.replace('<script type="application/json" id="civicstats-page">', "").count("<script")
+        assert scripts == (1 if path.name == "collectivities.html" else 0), path  # its own, inline: no src
+        assert "<script>" in page or not scripts, path
         assert not re.search(r'<(link|script|img)[^>]+(src|href)="(https?:)?//', page), path
         assert "mathjax" not in page.lower().replace("mathjax_ignore", "") and "require.js" not in page
 
@@ -237,3 +239,53 @@ def test_show_writes_years_and_codes_as_written_and_names_every_code() -> None:
     assert fr["Borne de la part"].tolist() == ["au moins", "–"] and "Share bound" not in fr.columns
     en = cs.show(frame, lang="en").frame
     assert en["Year"].tolist() == ["2014", "2017"] and en["Count"].tolist() == ["6", "2,047"]
+
+
+# ---------------------------------------------------------------- the collectivities page and the index's findings
+
+
+def test_the_collectivities_csv_holds_the_rows_of_cs_collectivities(toy: Toy) -> None:
+    """Issue 21: a notebook user gets what the page shows: the page's CSV is cs.collectivities() on the same data."""
+    import pandas as pd
+
+    import civicstats as cs
+
+    csv = pd.read_csv(toy.out / "reports" / "data" / "collectivities.csv", dtype=str, keep_default_na=False)
+    table = cs.collectivities()
+    assert list(csv.columns) == list(table.columns)
+    as_text = table.astype(object).where(table.notna(), "").astype(str)
+    assert csv.values.tolist() == as_text.values.tolist()
+    for lang in paths.EDITIONS:
+        page = (folder(toy, lang) / "collectivities.html").read_text(encoding="utf-8")
+        assert page.count("<tr hidden data-kind=") + page.count("<tr data-kind=") == len(table)
+        assert 'href="../data/collectivities.csv"' in page if lang == "fr" else 'href="data/collectivities.csv"' in page
+        assert f'<a href="{table["datagouv_url"].dropna().iloc[0]}">data.gouv.fr</a>' in page
+        assert '<label for="cs-q">' in page and "<noscript>" in page  # without the script, every row shows
+        index = (folder(toy, lang) / "index.html").read_text(encoding="utf-8")
+        assert 'href="collectivities.html"' in index
+
+
+def findings_of(index: Path) -> dict[str, str]:
+    """Each card of an index: its report → the finding it states."""
+    cards = re.findall(r'<h3><a href="([^"]+)\.html">.*?</a></h3>\s*<p class="cs-key">(.*?)</p>',
+                       index.read_text(encoding="utf-8"), flags=re.S)
+    return {name: unescape(sentence) for name, sentence in cards}
+
+
+def test_the_index_states_each_finding_with_numbers_and_sources_in_both_languages(shipped_build: Path) -> None:
+    en, fr = (findings_of(shipped_build / "reports" / p / "index.html") for p in ("", "fr"))
+    assert set(en) == set(fr) == {p.stem for p in paths.SOURCES_DIR.glob("*.ipynb")}
+    assert "18 of 21 metropolises" in en["01-civic-tech-adoption"] and "(NL, LOC)" in en["01-civic-tech-adoption"]
+    assert "18 sur 21 métropoles" in fr["01-civic-tech-adoption"]
+    assert "142 in 2017 (URB)" in en["02-open-data"] and "868 en 2022 (ODF22)" in fr["02-open-data"]
+    for sentence in [*en.values(), *fr.values()]:
+        assert re.search(r"\d", sentence) and re.search(r"\([A-Z0-9]+[,;) ]", sentence), sentence
+
+
+def test_the_index_findings_change_when_the_data_change(shipped_build: Path, edited_build) -> None:
+    """The edited workbook corrects the 2018 régions to 10 and adds a 2026 wave: the findings printed from it say so."""
+    shipped, edited = (findings_of(out / "reports" / "index.html") for out in (shipped_build, edited_build.out))
+    assert shipped["01-civic-tech-adoption"] != edited["01-civic-tech-adoption"]
+    assert "2026" in edited["01-civic-tech-adoption"] and "WAVE26" in edited["01-civic-tech-adoption"]
+    assert shipped["05-source-audit"] != edited["05-source-audit"]
+    assert shipped["03-participatory-budgets"] == edited["03-participatory-budgets"]  # not edited: unchanged

@@ -50,10 +50,12 @@ OCTOBER_2022_COLUMNS = (
 LAYOUTS: dict[str, dict[str, str]] = {
     "2022-04": {"siren": "siren", "name": "nom", "type": "type", "regcode": "regcode", "departement": "depcode",
                 "population": "pop_insee", "platform_datasets": "nb_ptf", "datagouv_datasets": "nb_datagouv",
-                "merge": "merge", "technology": "platform_clean"},
+                "merge": "merge", "technology": "platform_clean", "portal_url": "url_ptf",
+                "datagouv_url": "url_datagouv"},
     "2022-10": {"siren": "siren", "name": "nom", "type": "type", "regcode": "regcode", "departement": "département",
                 "population": "pop_insee", "platform_datasets": "nb_ptf", "datagouv_datasets": "nb_datagouv",
-                "merge": "merge", "technology": "techno (from plateformes)"},
+                "merge": "merge", "technology": "techno (from plateformes)", "portal_url": "url_ptf",
+                "datagouv_url": "url_datagouv"},
 }
 #: The columns that identify the October 2022 layout (it has no ``id_odf``).
 OCTOBER_CORE = ("siren", "nom", "type", "regcode", "merge", "nb_ptf")

@@ -6,11 +6,14 @@
     reports/figures/                           the charts its pages show and link to
     reports/fr/index.html, reports/fr/NAME.html French edition (from notebooks/fr/)
     reports/fr/figures/
-    reports/data/                              downloads: tables as CSV, datapackage.json, Excel template
+    reports/collectivities.html, reports/fr/collectivities.html
+                                               every collectivity: are we concerned, do we publish?
+    reports/data/                              downloads: tables as CSV, datapackage.json, Excel template, and
+                                               collectivities.csv (the rows of cs.collectivities() on the build's data)
 
 Every link stays inside ``reports/``: the folder can be copied or served as it
-is. Nothing is loaded from a CDN and there is no JavaScript (code is folded in
-``<details>``). Each page starts with a stamp (a JSON script element) holding
+is. Nothing is loaded from a CDN; the one script is the collectivities page's
+own, inline (code is folded in ``<details>``). Each page starts with a stamp (a JSON script element) holding
 its key, a digest of what it shows: the run it renders, its navigation and the
 site's templates; a page whose key has not changed is not rendered again.
 
@@ -30,12 +33,12 @@ from typing import Any
 
 from civicstats import paths
 from civicstats.files import read_executed, write_atomic
-from civicstats.site import index, pages
+from civicstats.site import collectivities, findings, index, pages
 
 __all__ = ["EDITIONS", "SITE_FORMAT", "built_from", "edition_href", "publish", "read_stamp"]
 
 #: Bump to re-render every page when the site's layout changes.
-SITE_FORMAT = 2
+SITE_FORMAT = 3
 EDITIONS = paths.EDITIONS
 _STAMP_OPEN, _STAMP_CLOSE = '<script type="application/json" id="civicstats-page">', "</script>"
 #: How many bytes of a page to read to find its stamp.
@@ -154,6 +157,40 @@ def built_from(provenance: dict[str, Any] | None, words: dict[str, str]) -> str:
                                       shipped=shipped).replace("; .", ".")
 
 
+def _inputs_digest(data: Path | None) -> str:
+    """What the collectivities table is computed from, read as bytes (no pandas for a build with nothing to do):
+    the shipped tables it reads, the data given, and the code that joins them."""
+    files = [paths.DATAPACKAGE, paths.DATA_DIR / "open_data_organisations.csv",
+             paths.DATA_DIR / "official_populations.csv"]
+    files += [paths.PACKAGE_DIR / name for name in ("analysis/collectivities.py", "analysis/organisations.py",
+                                                    "geography.py", "site/collectivities.py")]
+    if data is not None:
+        files += [data] if data.is_file() else sorted(p for p in data.rglob("*") if p.is_file())
+    return _key([hashlib.sha256(f.read_bytes()).hexdigest() for f in files])
+
+
+def _collectivities_page(lang: str, folder: Path, key: str, table: Callable[[], Any], csv_path: Path,
+                         editions: Sequence[str], provenance: dict[str, Any] | None,
+                         log: Callable[[str], None]) -> dict[str, Any]:
+    """Render the collectivities page of ``lang`` (and write its CSV) unless its stamp's key is current."""
+    key = _key(key, list(editions), _words(lang), "collectivities")
+    stamp = read_stamp(folder / collectivities.PAGE) or {}
+    if stamp.get("key") == key and csv_path.is_file():
+        return stamp
+    csv = collectivities.csv_bytes(table())
+    if not csv_path.is_file() or csv_path.read_bytes() != csv:
+        write_atomic(csv_path, csv)
+    words = _words(lang)
+    stamp = {"name": "collectivities", "lang": lang, "key": key, "title": words["coll_title"],
+             "finding": collectivities.finding(table(), words, lang)["sentence"]}
+    script = (Path(str(pages.TEMPLATES)) / "collectivities.js").read_text(encoding="utf-8")
+    write_atomic(folder / collectivities.PAGE, collectivities.render(
+        _common(lang, collectivities.PAGE, editions, provenance), words, table(),
+        posixpath.relpath(f"data/{collectivities.CSV}", _prefix(lang) or "."), _stamp_json(stamp), script))
+    log(f"page {lang}/collectivities")
+    return stamp
+
+
 def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: Path | None,
             log: Callable[[str], None] = print, provenance: dict[str, Any] | None = None) -> None:
     """Render the pages whose run, navigation, templates or data note changed, then each edition's index.
@@ -165,6 +202,14 @@ def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: 
     downloads_folder = where.reports / "data"
     if data is None and not (downloads_folder / "datapackage.json").is_file():
         index.write_downloads(downloads_folder, write_atomic)
+    inputs = _key(site, _inputs_digest(data))
+
+    @functools.cache
+    def table() -> Any:  # computed once, and only if a collectivities page is out of date
+        from civicstats.analysis.collectivities import collectivities as table_of
+
+        return table_of(data)
+
     for lang in editions:
         folder = where.reports_of(lang)
         executed = {s.stem: (s, found) for s in sources if (found := read_executed(where.notebook(s.stem, lang)))}
@@ -184,12 +229,15 @@ def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: 
                                      where.figures_of(lang), folder, provenance)
                 log(f"page {lang}/{name}")
             stamps.append(stamp)
-        key = _key(site, [s["key"] for s in stamps], list(editions), None if data is None else str(data))
+        page = _collectivities_page(lang, folder, inputs, table, downloads_folder / collectivities.CSV, editions,
+                                    provenance, log)
+        key = _key(site, [s["key"] for s in stamps], page["key"], list(editions), None if data is None else str(data))
         if (read_stamp(folder / "index.html") or {}).get("key") != key:
             prefix = posixpath.relpath("data", _prefix(lang) or ".")
             offered = index.downloads(_words(lang), prefix, downloads_folder) if data is None else []
             common = _common(lang, "index.html", editions, provenance)
+            stated = {s["name"]: findings.finding(s["name"], data, lang) for s in stamps}
             html = index.render_index(common, _words(lang), stamps, offered, data,
-                                      _stamp_json({"name": "index", "lang": lang, "key": key}))
+                                      _stamp_json({"name": "index", "lang": lang, "key": key}), stated, page)
             write_atomic(folder / "index.html", html)
             log(f"index {lang}: {len(stamps)} reports")

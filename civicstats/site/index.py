@@ -21,14 +21,18 @@ __all__ = ["downloads", "render_index", "sources", "write_downloads"]
 
 
 def downloads(words: Mapping[str, str], prefix: str, folder: Path) -> list[dict[str, str]]:
-    """The files of ``folder`` (``reports/data/``) to offer, linked through ``prefix``."""
+    """The files of ``folder`` (``reports/data/``) to offer, linked through ``prefix``, titled in ``words``'s language
+    (``table_NAME`` in the catalog, else the data package's title)."""
     package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
-    items = [{"href": posixpath.join(prefix, r["path"]), "label": f"{r['path']} (CSV)", "note": r.get("title", "")}
+    items = [{"href": posixpath.join(prefix, r["path"]), "label": f"{r['path']} (CSV)",
+              "note": words.get(f"table_{r.get('name')}", r.get("title", ""))}  # the catalog's words, each language
              for r in package.get("resources", []) if isinstance(r.get("path"), str)]
     items.append({"href": posixpath.join(prefix, "datapackage.json"), "label": "datapackage.json",
                   "note": words["site_datapackage"]})
     items.append({"href": posixpath.join(prefix, "civicstats-data.xlsx"), "label": "civicstats-data.xlsx",
                   "note": words["site_template"]})
+    items.append({"href": posixpath.join(prefix, "collectivities.csv"), "label": "collectivities.csv (CSV)",
+                  "note": words["coll_table"]})
     return [item for item in items if (folder / posixpath.basename(item["href"])).is_file()]
 
 
@@ -61,8 +65,10 @@ def sources(data: Path | None) -> list[dict[str, str]]:
 
 
 def render_index(common: Mapping[str, Any], words: Mapping[str, str], pages: Sequence[Mapping[str, Any]],
-                 offered: list[dict[str, str]], data: Path | None, stamp: str) -> bytes:
-    """The index of one edition: findings (each page's first chart), reports, downloads, sources."""
+                 offered: list[dict[str, str]], data: Path | None, stamp: str, stated: Mapping[str, str],
+                 collectivities: Mapping[str, Any]) -> bytes:
+    """The index of one edition: findings (``stated``: each page's sentence, else its first chart's), reports,
+    the collectivities page, downloads, sources."""
     from civicstats.site.pages import templates
 
     entries = []
@@ -70,10 +76,12 @@ def render_index(common: Mapping[str, Any], words: Mapping[str, str], pages: Seq
         finding = page.get("finding") or {}
         entries.append({"href": f"{page['name']}.html", "title": page["title"], "summary": page.get("summary", ""),
                         "figure": f"figures/{finding['figure']}.png" if finding else "",
-                        "alt": finding.get("alt", ""), "sentence": finding.get("sentence", "")})
+                        "alt": finding.get("alt", ""), "sentence": finding.get("sentence", ""),
+                        "stated": stated.get(page["name"], "")})
     text = templates().get_template("index.html.j2").render(
         **common, stamp=stamp, title=words["site_name"], site_title=words["site_title"], lead=words["site_lead"],
-        pages=entries, findings_label=words["site_findings"], reports_label=words["site_reports"],
+        pages=entries, collectivities=collectivities, findings_label=words["site_findings"],
+        reports_label=words["site_reports"],
         downloads_label=words["site_downloads"], downloads_intro=words["site_downloads_intro"], downloads=offered,
         sources_label=words["site_sources"],
         source_headers=[words[k] for k in ("col_id", "col_title", "col_publisher", "col_date")],
