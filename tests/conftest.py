@@ -127,6 +127,20 @@ def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callabl
     return folder
 
 
+#: Fixtures whose making is long and mostly serial (a browser, pip): every test that needs one runs on the worker
+#: that makes it (``--dist loadgroup``, in pyproject.toml), so the other worker never waits on ``made_once``'s lock.
+#: xdist hands out the largest groups first, so these long setups start as the run starts.
+GROUPED = ("shipped_build", "edited_build", "installed")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        group = next((name for name in GROUPED if name in getattr(item, "fixturenames", ())), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def shipped_build(tmp_path_factory) -> Path:
     """Every notebook executed afresh on the shipped data, once per edition, once per test run.
