@@ -127,6 +127,29 @@ def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callabl
     return folder
 
 
+#: Test modules whose tests share a setup that keeps one core busy for a long time (a browser opening every page, pip
+#: building and installing the wheel): under xdist all of a module's tests go to one worker, the largest such module
+#: first, so the setup starts with the run and the other worker never idles on ``made_once``'s lock. (The notebook
+#: builds need no such care: while one worker makes them, their kernels keep both cores busy.) ``--dist
+#: loadgroup`` would say this with marks, but xdist 3.8 loses the groups under pytest 9.2 (pytest-xdist#1386).
+SERIAL_SETUPS = ("tests/test_browser.py", "tests/test_installed.py")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist load`` (what ``-n 2`` means), each module of ``SERIAL_SETUPS`` as one unit of work."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SerialSetupsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in SERIAL_SETUPS else nodeid
+
+    return SerialSetupsTogether(config, log)
+
+
 @pytest.fixture(scope="session")
 def shipped_build(tmp_path_factory) -> Path:
     """Every notebook executed afresh on the shipped data, once per edition, once per test run.
