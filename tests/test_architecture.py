@@ -130,6 +130,13 @@ def test_imports_run_one_way():
                 if t.startswith("civicstats.build")}
 
 
+#: The machinery gone (issue 19), the package held 10,387 lines under a cap of 10,500. Features since (issue 20: the
+#: official geography and the organisation-level audit; 21: the collectivities table and page, the index findings;
+#: 22: dating an export; 24: the vocabulary, friendly mistakes) brought it to about 11,300: the cap follows features,
+#: never machinery (test_none_of_the_dropped_machinery_is_back), and stops growth nobody planned.
+MAX_LINES = 11_500
+
+
 def test_the_package_stays_small():
     lines = sum(len(path.read_text().splitlines()) for path in modules().values())
-    assert lines < 10_500, lines
+    assert lines < MAX_LINES, lines

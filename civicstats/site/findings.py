@@ -53,13 +53,19 @@ def open_data(data: Path | None, lang: str) -> str:
     law = adoption_rates("open_data_adopters", denominator="law", source=data)
     law = law[(law["level"] == "all") & law["count"].notna()]
     first, last = law.iloc[0], law.dropna(subset=["share"]).iloc[-1]
+    # the source's own rate where it gives one; else a share computed here, whose count is wider than the law's
+    # scope (it holds collectivities under 3,500 inhabitants), said as such (issue 20, finding 3)
+    own = last["published_share"] == last["published_share"]
+    share, qualifier = (last["published_share"], last["published_share_qualifier"]) if own else (
+        last["share"], last["share_qualifier"])
+    rate = text("find_rate_published" if own else "find_rate_computed", lang,
+                share=format_qualified(share, qualifier, lang, percent=True),
+                universe=format_qualified(last["universe"], last["universe_qualifier"], lang))
     sentence = text("find_open_data", lang, first=format_number(first["count"], lang),
                     first_date=format_as_of(first["as_of"], lang), first_sources=_ids(first["source"]),
                     last=format_number(last["count"], lang), last_date=format_as_of(last["as_of"], lang),
-                    last_sources=_ids(last["source"], last["universe_source"]),
-                    share=format_qualified(last["share"], last["share_qualifier"], lang, percent=True),
-                    universe=format_qualified(last["universe"], last["universe_qualifier"], lang))
-    return sentence + (text("find_most_silent", lang) if last["share"] < 0.5 else "")
+                    last_sources=_ids(last["source"], last["universe_source"]), rate=rate)
+    return sentence + (text("find_most_silent", lang) if share < 0.5 else "")
 
 
 def budgets(data: Path | None, lang: str) -> str:
