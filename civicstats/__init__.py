@@ -48,6 +48,7 @@ _LAZY = {
     "show": "civicstats.display",
     "compare_exports": "civicstats.analysis.exports",
     "collectivities": "civicstats.analysis.collectivities",
+    "unpublished": "civicstats.analysis.collectivities",
     "official_geography": "civicstats.geography",
     "geography_findings": "civicstats.geography",
     # words and numbers for the sentences a notebook prints (EN/FR)
@@ -77,7 +78,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from civicstats import charts
     from civicstats.analysis import obligation, organisations
     from civicstats.analysis.audit import audit
-    from civicstats.analysis.collectivities import collectivities
+    from civicstats.analysis.collectivities import collectivities, unpublished
     from civicstats.analysis.exports import compare_exports
     from civicstats.analysis.organisation_audit import organisation_audit
     from civicstats.analysis.obligation import open_data_obligation

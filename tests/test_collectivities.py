@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 import civicstats as cs
 from civicstats.analysis.collectivities import COLUMNS, unpublished
@@ -61,3 +62,18 @@ def test_the_shipped_data_place_arvieux_in_hautes_alpes_and_provence_alpes_cote_
     provinces = table[(table["departement_code"] == "988") & (table["type"] == "DEP")]
     assert len(provinces) == 3 and provinces["name"].nunique() == 3
     assert provinces["population"].isna().all() and not provinces["in_universe"].any()
+
+
+@pytest.mark.parametrize("lang, words", [("en", "publish nothing as far as it knows"),
+                                         ("fr", "ne publient rien à sa connaissance")])
+def test_notebook_06_states_the_pages_finding_with_the_librarys_numbers(lang: str, words: str) -> None:
+    """Issue 21: the collectivities of the universe that publish nothing, in notebook 06 as on the page."""
+    import nbformat
+
+    from civicstats import paths
+
+    nb = nbformat.read(paths.NOTEBOOKS_DIR / lang / "06-where-is-open-data.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.get("id") == "silent-code" for o in c.outputs)
+    silent = cs.unpublished(cs.collectivities(), "kind")
+    missing = cs.format_number(int(silent["not_listed"].sum()), lang)
+    assert words in printed and f"{missing} " in printed
