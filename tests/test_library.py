@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -106,3 +108,13 @@ def test_a_loaded_table_carries_its_provenance(name: str) -> None:
     assert attrs["table"] == name and attrs["title"] == spec(name).title and attrs["origin"] == "shipped"
     assert attrs["sources"] and set(attrs["sources"]) <= set(cs.sources()["id"])
     assert attrs["licenses"] == (["MIT"] if name == "communes" else ["etalab-2.0"])
+
+
+@pytest.mark.parametrize("name", ["join_populations", "organisations_by_departement", "law_universe",
+                                  "commune_coverage"])
+def test_the_organisation_level_functions_are_public(name: str) -> None:
+    """Issue 24: they were only in civicstats.analysis.organisations, in neither cs nor the README."""
+    function = getattr(cs, name)
+    assert function is getattr(cs.organisations, name) and name in cs.__all__ and name in dir(cs)
+    assert "Columns" in function.__doc__ and ">>> " in function.__doc__
+    assert f"cs.{name}(" in (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")

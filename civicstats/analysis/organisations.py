@@ -58,12 +58,20 @@ JOINED_COLUMNS = ["siren", "name", "type", "level", "matched_by", "reason", "off
 
 
 def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> pd.DataFrame:
-    """Every organisation with its official 2022 population, or the reason it has none.
+    """Every organisation with its official 2022 population, or the reason it has none: one row per organisation.
 
-    Communes and EPCI by SIREN (or successor: :func:`~civicstats.geography.official_sirens`), départements
-    and régions by INSEE code; ``matched_by``: ``siren``, ``successor``, ``code`` or ``""``; ``reason``: a key
-    of :data:`REASONS` (``""`` when matched); no row dropped. ``concerned_upper_bound``: in the universe of
-    :func:`law_universe`; ``export_population_3500``: no official population, 3,500+ by the export's own.
+    ``organisations``: ``cs.load("open_data_organisations")`` (or an export's); ``populations``:
+    ``cs.load("official_populations")``. Communes and EPCI are matched by SIREN (or a merged commune's successor:
+    :func:`~civicstats.geography.official_sirens`), départements and régions by INSEE code. Columns
+    (:data:`JOINED_COLUMNS`): ``matched_by`` (``siren``, ``successor``, ``code`` or ``""``), ``reason`` (a key of
+    :data:`REASONS`, ``""`` when matched), ``official_population`` (Int64), the official ``departement_code``,
+    ``region_code`` and ``zone``, ``concerned_upper_bound`` (in :func:`law_universe`: 3,500+ inhabitants),
+    ``export_population_3500`` (no official population, 3,500+ by the export's own). No row is dropped.
+
+    >>> import civicstats as cs
+    >>> joined = cs.join_populations(cs.load("open_data_organisations"), cs.load("official_populations"))
+    >>> joined.set_index("name").loc[["PARIS", "MARSEILLE"], "official_population"].tolist()
+    [2145906, 870321]
     """
     import numpy as np
     import pandas as pd
@@ -139,11 +147,15 @@ def band_of(population: pd.Series) -> pd.Series:
 def law_universe(populations: pd.DataFrame, threshold: int = THRESHOLD) -> pd.DataFrame:
     """Collectivities of at least ``threshold`` inhabitants: an UPPER BOUND of those the law concerns.
 
-    Communes, EPCI, départements and régions of metropolitan France and the
-    overseas départements/régions (zones :data:`UNIVERSE_ZONES`) whose 2022
-    population is at least ``threshold``. The 50-agent criterion is in no
-    public per-collectivity file, so some of these are not concerned.
-    Columns: kind, code, siren, departement_code, region_code, population, band.
+    ``populations``: ``cs.load("official_populations")``. Communes, EPCI, départements and régions of metropolitan
+    France and the overseas départements/régions (zones :data:`UNIVERSE_ZONES`) whose 2022 population is at least
+    ``threshold``. The 50-agent criterion is in no public per-collectivity file, so some of these are not
+    concerned: a share computed against this universe is a lower bound. One row per collectivity. Columns:
+    kind, code, siren, departement_code, region_code, population, band (:data:`BANDS`).
+
+    >>> import civicstats as cs
+    >>> cs.law_universe(cs.load("official_populations")).groupby("kind").size().to_dict()
+    {'commune': 3183, 'departement': 101, 'epci': 1255, 'region': 18}
     """
     pops = populations[populations["zone"].astype(str).isin(UNIVERSE_ZONES)]
     pops = pops[pops["population"].ge(threshold).fillna(False)]
@@ -183,7 +195,15 @@ def national_headline(joined: pd.DataFrame, universe: pd.DataFrame) -> pd.DataFr
 def commune_coverage(joined: pd.DataFrame, universe: pd.DataFrame, by: str = "departement_code") -> pd.DataFrame:
     """Communes of 3,500+ inhabitants that publish, per ``by`` (``departement_code``, ``region_code`` or ``band``).
 
-    Columns: ``by``, ``communes_concerned`` (upper bound), ``communes_publishing``, ``share_pct`` (lower bound).
+    ``joined``: :func:`join_populations`; ``universe``: :func:`law_universe`. Columns: ``by``,
+    ``communes_concerned`` (an upper bound: the universe's communes), ``communes_publishing`` (those the export
+    lists, official population 3,500+), ``share_pct`` (percent, a lower bound of the true share).
+
+    >>> import civicstats as cs
+    >>> pops = cs.load("official_populations")
+    >>> joined = cs.join_populations(cs.load("open_data_organisations"), pops)
+    >>> cs.commune_coverage(joined, cs.law_universe(pops), by="band")["band"].tolist()
+    ['3500_9999', '10k_19999', '20k_49999', '50k_99999', '100k_plus']
     """
     concerned = universe[universe["kind"] == "commune"]
     publishing = joined[joined["concerned_upper_bound"] & (joined["type"].astype(str) == "COM")]
@@ -222,6 +242,11 @@ def organisations_by_departement(organisations: pd.DataFrame, *, local_authoriti
                                  column: str = "departement_code") -> pd.DataFrame:
     """Organisations per département of ``column`` (``departement_official``: :func:`civicstats.official_geography`;
     an organisation naming two départements counts in both). Columns: departement_code, organisations.
+
+    >>> import pandas as pd
+    >>> orgs = pd.DataFrame({"level": ["commune", "commune", "associated_body"], "departement_code": ["35", "35", "29"]})
+    >>> organisations_by_departement(orgs).values.tolist()
+    [['35', 2]]
     """
     orgs = organisations
     if local_authorities_only:
