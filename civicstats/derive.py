@@ -60,8 +60,8 @@ __all__ = ["ASSOCIATED_BODY", "CHANNEL_OF_MERGE", "DEFAULT_SOURCE", "OPEN_DATA_C
 OPEN_DATA_COLUMNS = ("as_of", "level", "count", "share_pct", "share_bound", "concerned", "concerned_bound",
                      "source", "note")
 #: Columns of ``open_data_organisations``, in order.
-ORGANISATION_COLUMNS = ("siren", "name", "type", "level", "region_code", "departement_code", "population",
-                        "platform_datasets", "datagouv_datasets", "channel", "technology", "portal_url", "datagouv_url",
+ORGANISATION_COLUMNS = ("siren", "name", "type", "level", "region_code", "departement_code", "departement_codes",
+                        "population", "platform_datasets", "datagouv_datasets", "channel", "technology", "portal_url", "datagouv_url",
                         "source")
 #: Register id cited by rows computed or read from an export, whatever its date.
 DEFAULT_SOURCE = "ODFX"
@@ -296,7 +296,8 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None) ->
     Caledonia and French Polynesia are no région); ``merge`` gives the
     publishing channel (:data:`CHANNEL_OF_MERGE`; where ``merge`` is blank, the
     dataset counts imply it, or it stays blank); non-local-authority types
-    get level :data:`ASSOCIATED_BODY`. Rows cite ``source`` (default
+    get level :data:`ASSOCIATED_BODY`; ``departement_code`` is the first département the export gives, and
+    ``departement_codes`` all of them (``77;91``); a blank one, but for a région, is a located warning. Rows cite ``source`` (default
     :data:`DEFAULT_SOURCE`).
 
     Raises :class:`~civicstats.errors.DataError` listing every located
@@ -359,10 +360,14 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None) ->
         raise DataError(sort_problems(problems))
 
     code = cells("type").str.upper()
+    for r in frame.index[departement.eq("") & code.ne("REG")]:  # a région has none; anything else should
+        warnings.warn(str(origin.problem(int(r), shown("departement"), None, code="observatory.no-departement",
+                                         name=cells("name")[r], type=code[r])), DataWarning, stacklevel=2)
     out = pd.DataFrame({
         "siren": siren, "name": cells("name"), "type": code,
         "level": code.map(LEVEL_OF_TYPE).fillna(ASSOCIATED_BODY),
-        "region_code": region, "departement_code": departement, **numbers, "channel": channel,
+        "region_code": region, "departement_code": departement.str.split(";").str[0],
+        "departement_codes": departement, **numbers, "channel": channel,
         # "CKAN, CKAN" (two portals of one software) → "CKAN": each software once, in the export's order
         "technology": cells("technology").map(
             lambda v: ", ".join(dict.fromkeys(t.strip() for t in v.split(",") if t.strip()))),

@@ -126,7 +126,8 @@ def geography_findings(organisations: pd.DataFrame, official: pd.DataFrame) -> p
     by_siren = official.dropna(subset=["siren"]).drop_duplicates("siren").set_index("siren")
     rows = []
     for org in organisations.itertuples(index=False):
-        deps = [] if pd.isna(org.departement_code) else [c.strip() for c in str(org.departement_code).split(";")]
+        listed = getattr(org, "departement_codes", org.departement_code)  # every one the export gives, primary first
+        deps = [] if pd.isna(listed) else [c.strip() for c in str(listed).split(";")]
         region = None if pd.isna(org.region_code) else str(org.region_code)
         expected = region_of.get(deps[0]) if deps else None
         # overseas collectivities (New Caledonia, 988...) have no région: the official data give their own code

@@ -162,6 +162,32 @@ def test_check_accepts_either_layout(tmp_path: Path):
         assert report.tables["open_data_organisations"] == 891
 
 
+def test_a_departement_code_is_one_primary_code_and_the_list_has_its_own_column():
+    """Issue 24: codes were lists ("37;41") or blank, and organisations_by_departement counted a list twice."""
+    table = cs.load("open_data_organisations").set_index("name")
+    assert table.loc["SMO VAL DE LOIRE NUMERIQUE", ["departement_code", "departement_codes"]].tolist() == ["37", "37;41"]
+    assert table.loc["CA GRAND PARIS SUD SEINE ESSONNE SENART", "departement_codes"] == "77;91"
+    assert table["departement_code"].dropna().str.fullmatch(r"\d{2,3}|2[AB]").all()
+    assert pd.isna(table.loc["CA PARIS - VALLEE DE LA MARNE", "departement_code"])
+
+
+def test_a_blank_departement_is_a_located_warning_when_the_export_is_read():
+    with pytest.warns(DataWarning) as caught:
+        observatory_to_organisations(read_csv(EXPORT))
+    blank = [str(w.message) for w in caught if "names no département" in str(w.message)]
+    assert f"{EXPORT}, row 192, column 'Département': CA PARIS - VALLEE DE LA MARNE (CA)" in blank[-1]
+    assert len(blank) == 3  # two associated bodies and the CA; régions have none, and are not named
+
+
+def test_organisations_by_departement_counts_each_organisation_once_and_drops_none():
+    frame = pd.DataFrame({"level": ["commune", "epci", "epci", "region", "associated_body"],
+                          "departement_code": ["77", "77;91", None, None, "91"]})
+    counted = orgs.organisations_by_departement(frame)
+    assert counted.values.tolist() == [["", 2], ["77", 2]]
+    assert counted["organisations"].sum() == 4  # every local authority, once
+    assert orgs.organisations_by_departement(frame, local_authorities_only=False)["organisations"].sum() == 5
+
+
 # ------------------------------------------------------------------ join and universe
 
 def fixture_orgs(rows):

@@ -240,18 +240,23 @@ def band_coverage(joined: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
 
 def organisations_by_departement(organisations: pd.DataFrame, *, local_authorities_only: bool = True,
                                  column: str = "departement_code") -> pd.DataFrame:
-    """Organisations per département of ``column`` (``departement_official``: :func:`civicstats.official_geography`;
-    an organisation naming two départements counts in both). Columns: departement_code, organisations.
+    """Organisations per département, each counted once: under its primary (first) code.
+
+    ``organisations``: ``cs.load("open_data_organisations")``, or :func:`civicstats.official_geography`'s output
+    with ``column="departement_official"`` (the official codes). An organisation over two départements (``77;91``
+    in ``departement_codes``) counts once, under the first; one with no code counts under ``""`` (no row
+    dropped). ``local_authorities_only`` leaves associated bodies out. Columns: departement_code, organisations.
 
     >>> import pandas as pd
-    >>> orgs = pd.DataFrame({"level": ["commune", "commune", "associated_body"], "departement_code": ["35", "35", "29"]})
+    >>> orgs = pd.DataFrame({"level": ["commune", "epci", "epci", "associated_body"],
+    ...                      "departement_code": ["35", "77;91", None, "29"]})
     >>> organisations_by_departement(orgs).values.tolist()
-    [['35', 2]]
+    [['', 1], ['35', 1], ['77', 1]]
     """
     orgs = organisations
     if local_authorities_only:
         orgs = orgs[orgs["level"].astype(str) != "associated_body"]
-    codes = orgs[column].dropna().astype(str).str.split(";").explode()
+    codes = first_code(orgs[column]).fillna("").astype(str)
     out = codes.value_counts().rename_axis("departement_code").rename("organisations").reset_index()
     return out.sort_values("departement_code", kind="stable").reset_index(drop=True)
 
