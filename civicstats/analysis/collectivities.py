@@ -16,7 +16,7 @@ population, whether it is in the universe and whether the export lists it.
 ...     "departement_code": [None, "05", "05", "05"], "region_code": ["93"] * 4,
 ...     "population": [5_000_000, 140_000, 354, 40_000], "source": ["DA22"] * 4})
 >>> orgs = pd.DataFrame({"siren": ["210500070"], "name": ["ARVIEUX"], "type": ["COM"], "level": ["commune"],
-...     "region_code": ["52"], "departement_code": ["05"], "population": [361], "channel": ["datagouv"],
+...     "region_code": ["52"], "departement_code": ["05"], "population_export": [361], "channel": ["datagouv"],
 ...     "portal_url": [None], "datagouv_url": ["https://www.data.gouv.fr/fr/organizations/arvieux/"],
 ...     "source": ["ODFX22"]})
 >>> table = collectivities(organisations=orgs, populations=pops)

@@ -53,7 +53,7 @@ REASONS = (
 #: Organisation type → kind of the official data it is joined to.
 KIND_OF_TYPE = {"COM": "commune", "MET": "epci", "CU": "epci", "CA": "epci", "CC": "epci",
                 "DEP": "departement", "REG": "region"}
-JOINED_COLUMNS = ["siren", "name", "type", "level", "matched_by", "reason", "official_population",
+JOINED_COLUMNS = ["siren", "name", "type", "level", "matched_by", "reason", "official_population", "population_export",
                   "departement_code", "region_code", "zone", "concerned_upper_bound", "export_population_3500"]
 
 
@@ -66,7 +66,9 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     (:data:`JOINED_COLUMNS`): ``matched_by`` (``siren``, ``successor``, ``code`` or ``""``), ``reason`` (a key of
     :data:`REASONS`, ``""`` when matched), ``official_population`` (Int64), the official ``departement_code``,
     ``region_code`` and ``zone``, ``concerned_upper_bound`` (in :func:`law_universe`: 3,500+ inhabitants),
-    ``export_population_3500`` (no official population, 3,500+ by the export's own). No row is dropped.
+    ``export_population_3500`` (no official population, 3,500+ by the export's own). No row is dropped. The
+    export's own ``population_export`` (optional; wrong for Paris, 27,501) stays beside the official one and is
+    read only where there is none.
 
     >>> import civicstats as cs
     >>> joined = cs.join_populations(cs.load("open_data_organisations"), cs.load("official_populations"))
@@ -77,6 +79,7 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     import pandas as pd
 
     orgs = organisations.reset_index(drop=True)
+    own_population = pd.to_numeric(orgs.get("population_export", pd.Series(pd.NA, index=orgs.index)), errors="coerce")
     type_ = orgs["type"].astype(str)
     kind = type_.map(KIND_OF_TYPE)
     dep = first_code(orgs["departement_code"]).fillna("").astype(str)
@@ -95,7 +98,7 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     matched = (found["_merge"] == "both").to_numpy()
     # the shipped official table lists every small commune of the shipped export still in the 2022 data
     derived_for = organisations.attrs.get("origin") == "shipped"
-    small = (kind == "commune") & pd.to_numeric(orgs["population"], errors="coerce").lt(THRESHOLD).fillna(False)
+    small = (kind == "commune") & own_population.lt(THRESHOLD).fillna(False)
     reason = np.select(
         [matched, type_.eq("EPT"), kind.isna(), dep.isin(OVERSEAS_COLLECTIVITIES), small & (not derived_for)],
         ["", "ept", "associated_body", "overseas_collectivity", "small_commune_not_shipped"], default="unknown_siren")
@@ -104,6 +107,7 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     out["matched_by"] = np.where(matched, np.where(by_siren, sirens["matched_by"], "code"), "")
     out["reason"] = reason
     out["official_population"] = pd.array(found["population"].where(matched), dtype="Int64")
+    out["population_export"] = pd.array(own_population, dtype="Int64")
     out["departement_code"] = pd.Series(np.where(matched & (kind != "region").to_numpy(),
                                                  found["departement_code"].astype("object"), own_dep)).astype("string")
     out["region_code"] = pd.Series(np.where(matched, found["region_code"].astype("object"),
@@ -112,7 +116,7 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     out["concerned_upper_bound"] = (out["official_population"].ge(THRESHOLD).fillna(False)
                                     & out["zone"].isin(UNIVERSE_ZONES)).astype(bool)
     out["export_population_3500"] = (np.isin(reason, ["ept", "unknown_siren"])
-                                     & pd.to_numeric(orgs["population"], errors="coerce").ge(THRESHOLD).fillna(False))
+                                     & own_population.ge(THRESHOLD).fillna(False))
     return out[JOINED_COLUMNS]
 
 
