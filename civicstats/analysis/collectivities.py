@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from civicstats.analysis import cited
 from civicstats.analysis.organisations import KIND_OF_TYPE, join_populations, law_universe
 from civicstats.geography import official_geography, official_sirens
 
@@ -109,7 +110,7 @@ def collectivities(source: Source = None, *, organisations: pd.DataFrame | None 
         out[column] = out[column].astype("string")
     out["population"] = out["population"].astype("Int64")
     out[["in_universe", "publishes"]] = out[["in_universe", "publishes"]].astype(bool)
-    return out[COLUMNS].reset_index(drop=True)
+    return cited(out[COLUMNS].reset_index(drop=True), organisations, populations)
 
 
 def unpublished(table: pd.DataFrame, by: str = "kind") -> pd.DataFrame:
@@ -122,4 +123,4 @@ def unpublished(table: pd.DataFrame, by: str = "kind") -> pd.DataFrame:
     out = inside.groupby(by, observed=True).agg(concerned_upper_bound=("publishes", "size"),
                                                 listed=("publishes", "sum")).reset_index()
     out["not_listed"] = out["concerned_upper_bound"] - out["listed"]
-    return out.astype({"concerned_upper_bound": "int64", "listed": "int64", "not_listed": "int64"})
+    return cited(out.astype({"concerned_upper_bound": "int64", "listed": "int64", "not_listed": "int64"}), table)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from civicstats.analysis import cited
 from civicstats.geography import first_code, official_sirens
 
 if TYPE_CHECKING:
@@ -117,12 +118,12 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
                                     & out["zone"].isin(UNIVERSE_ZONES)).astype(bool)
     out["export_population_3500"] = (np.isin(reason, ["ept", "unknown_siren"])
                                      & own_population.ge(THRESHOLD).fillna(False))
-    return out[JOINED_COLUMNS]
+    return cited(out[JOINED_COLUMNS], organisations, populations)
 
 
 def unmatched(joined: pd.DataFrame) -> pd.DataFrame:
     """The organisations without an official population, with their reason (none dropped silently)."""
-    return joined[joined["reason"] != ""].reset_index(drop=True)
+    return cited(joined[joined["reason"] != ""].reset_index(drop=True), joined)
 
 
 def reasons(joined: pd.DataFrame) -> pd.DataFrame:
@@ -131,7 +132,7 @@ def reasons(joined: pd.DataFrame) -> pd.DataFrame:
 
     counts = joined["reason"].value_counts()
     keys = [""] + [r for r in REASONS if r in counts.index]
-    return pd.DataFrame({"reason": keys, "count": [int(counts.get(k, 0)) for k in keys]})
+    return cited(pd.DataFrame({"reason": keys, "count": [int(counts.get(k, 0)) for k in keys]}), joined)
 
 
 def band_of(population: pd.Series) -> pd.Series:
@@ -166,7 +167,7 @@ def law_universe(populations: pd.DataFrame, threshold: int = THRESHOLD) -> pd.Da
     out = pops[["kind", "code", "siren", "departement_code", "region_code", "population"]].copy()
     out["kind"] = out["kind"].astype(str)
     out["band"] = band_of(out["population"])
-    return out.reset_index(drop=True)
+    return cited(out.reset_index(drop=True), populations)
 
 
 def national_headline(joined: pd.DataFrame, universe: pd.DataFrame) -> pd.DataFrame:
@@ -193,7 +194,7 @@ def national_headline(joined: pd.DataFrame, universe: pd.DataFrame) -> pd.DataFr
         rows.append({"kind": k, "publishing": pub, "concerned_upper_bound": uni,
                      "share_pct": round(100 * pub / uni, 1) if uni else float("nan"),
                      "export_population_3500": len(by_export) if k == "all" else int((by_export == k).sum())})
-    return pd.DataFrame(rows)
+    return cited(pd.DataFrame(rows), joined, universe)
 
 
 def commune_coverage(joined: pd.DataFrame, universe: pd.DataFrame, by: str = "departement_code") -> pd.DataFrame:
@@ -219,7 +220,7 @@ def commune_coverage(joined: pd.DataFrame, universe: pd.DataFrame, by: str = "de
     if by == "band":
         out = out.set_index("band").reindex([b for b in BANDS if b in set(out["band"])]).reset_index()
     out["share_pct"] = (100 * out["communes_publishing"] / out["communes_concerned"]).round(1)
-    return out
+    return cited(out, joined, universe)
 
 
 def band_coverage(joined: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
@@ -239,7 +240,7 @@ def band_coverage(joined: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
             for b in BANDS]
     out = pd.DataFrame(rows)
     out["share_pct"] = (100 * out["communes_publishing"] / out["communes"].where(out["communes"] > 0)).round(2)
-    return out
+    return cited(out, joined, bands)
 
 
 def organisations_by_departement(organisations: pd.DataFrame, *, local_authorities_only: bool = True,
@@ -262,7 +263,7 @@ def organisations_by_departement(organisations: pd.DataFrame, *, local_authoriti
         orgs = orgs[orgs["level"].astype(str) != "associated_body"]
     codes = first_code(orgs[column]).fillna("").astype(str)
     out = codes.value_counts().rename_axis("departement_code").rename("organisations").reset_index()
-    return out.sort_values("departement_code", kind="stable").reset_index(drop=True)
+    return cited(out.sort_values("departement_code", kind="stable").reset_index(drop=True), organisations)
 
 
 def organisations_by_region(organisations: pd.DataFrame, *, local_authorities_only: bool = True,
@@ -275,7 +276,7 @@ def organisations_by_region(organisations: pd.DataFrame, *, local_authorities_on
     out = orgs[column].astype("object").fillna("").value_counts().rename_axis("region_code")
     out = out.rename("organisations").reset_index()
     out = out.sort_values(["organisations", "region_code"], ascending=[False, True], kind="stable")
-    return out.reset_index(drop=True)
+    return cited(out.reset_index(drop=True), organisations)
 
 
 def overseas(organisations: pd.DataFrame) -> pd.DataFrame:
@@ -283,7 +284,7 @@ def overseas(organisations: pd.DataFrame) -> pd.DataFrame:
     dep = first_code(organisations["departement_code"]).fillna("")
     reg = organisations["region_code"].astype("object").fillna("")
     mask = dep.str.match(r"^9[78]\d$") | reg.isin(["01", "02", "03", "04", "06"])
-    return organisations[mask.to_numpy()].reset_index(drop=True)
+    return cited(organisations[mask.to_numpy()].reset_index(drop=True), organisations)
 
 
 def channels(organisations: pd.DataFrame) -> pd.DataFrame:
@@ -301,7 +302,7 @@ def channels(organisations: pd.DataFrame) -> pd.DataFrame:
     order = [c for c in ("local_portal", "both", "datagouv", "unknown") if c in out.columns]
     out = out[order].stack().rename("organisations").reset_index()
     out.columns = ["group", "channel", "organisations"]
-    return out
+    return cited(out, organisations)
 
 
 def technologies(organisations: pd.DataFrame) -> pd.DataFrame:
@@ -322,7 +323,7 @@ def technologies(organisations: pd.DataFrame) -> pd.DataFrame:
     per = counts.groupby(counts["_k"].str.casefold())["siren"].nunique()
     out = pd.DataFrame({"technology": [spelled[k] for k in per.index], "organisations": per.to_numpy()})
     out = out.sort_values(["organisations", "technology"], ascending=[False, True], kind="stable")
-    return out.reset_index(drop=True)
+    return cited(out.reset_index(drop=True), organisations)
 
 
 def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
@@ -342,4 +343,4 @@ def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
     days = pd.to_datetime(platforms.get("Last Modified", pd.Series(dtype=str)).str.split().str[0], errors="coerce",
                           format="%d/%m/%Y")  # written 10/10/2021 4:39pm, day first
     out.attrs["as_of"] = None if days.isna().all() else days.max().date().isoformat()
-    return out
+    return cited(out, platforms)
