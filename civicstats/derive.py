@@ -364,7 +364,8 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None,
         raise DataError(sort_problems(problems))
 
     code = cells("type").str.upper()
-    for r in frame.index[departement.eq("") & code.ne("REG")]:  # a région has none; anything else should
+    blank = departement.eq("") & code.ne("REG") & (columns["departement"] in frame.columns)  # a région has none
+    for r in frame.index[blank]:
         warnings.warn(str(origin.problem(int(r), shown("departement"), None, code="observatory.no-departement",
                                          name=cells("name")[r], type=code[r])), DataWarning, stacklevel=2)
     out = pd.DataFrame({

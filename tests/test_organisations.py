@@ -171,12 +171,18 @@ def test_a_departement_code_is_one_primary_code_and_the_list_has_its_own_column(
     assert pd.isna(table.loc["CA PARIS - VALLEE DE LA MARNE", "departement_code"])
 
 
-def test_a_blank_departement_is_a_located_warning_when_the_export_is_read():
+def test_a_blank_departement_is_a_located_warning_when_the_export_is_read(tmp_path: Path):
     with pytest.warns(DataWarning) as caught:
         observatory_to_organisations(read_csv(EXPORT))
     blank = [str(w.message) for w in caught if "names no département" in str(w.message)]
     assert f"{EXPORT}, row 192, column 'Département': CA PARIS - VALLEE DE LA MARNE (CA)" in blank[-1]
     assert len(blank) == 3  # two associated bodies and the CA; régions have none, and are not named
+    without = tmp_path / "observatoire-2022-04.csv"  # an export without the column: no row to name
+    without.write_text("id_odf,siren,nom,type\n1,213500010,ACIGNE,COM\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        observatory_to_organisations(read_csv(without))
+    assert not [w for w in caught if "names no département" in str(w.message)]
 
 
 def test_organisations_by_departement_counts_each_organisation_once_and_drops_none():
