@@ -49,6 +49,11 @@ _LAZY = {
     "compare_exports": "civicstats.analysis.exports",
     "collectivities": "civicstats.analysis.collectivities",
     "unpublished": "civicstats.analysis.collectivities",
+    # organisation level: the observatory's organisations on the official populations (notebook 06)
+    "join_populations": "civicstats.analysis.organisations",
+    "law_universe": "civicstats.analysis.organisations",
+    "commune_coverage": "civicstats.analysis.organisations",
+    "organisations_by_departement": "civicstats.analysis.organisations",
     "official_geography": "civicstats.geography",
     "geography_findings": "civicstats.geography",
     # words and numbers for the sentences a notebook prints (EN/FR)
@@ -81,6 +86,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from civicstats.analysis.collectivities import collectivities, unpublished
     from civicstats.analysis.exports import compare_exports
     from civicstats.analysis.organisation_audit import organisation_audit
+    from civicstats.analysis.organisations import (
+        commune_coverage,
+        join_populations,
+        law_universe,
+        organisations_by_departement,
+    )
     from civicstats.analysis.obligation import open_data_obligation
     from civicstats.analysis.rates import adoption_rates
     from civicstats.analysis.selection import select_tools

@@ -60,9 +60,9 @@ __all__ = ["ASSOCIATED_BODY", "CHANNEL_OF_MERGE", "DEFAULT_SOURCE", "OPEN_DATA_C
 OPEN_DATA_COLUMNS = ("as_of", "level", "count", "share_pct", "share_bound", "concerned", "concerned_bound",
                      "source", "note")
 #: Columns of ``open_data_organisations``, in order.
-ORGANISATION_COLUMNS = ("siren", "name", "type", "level", "region_code", "departement_code", "population",
-                        "platform_datasets", "datagouv_datasets", "channel", "technology", "portal_url", "datagouv_url",
-                        "source")
+ORGANISATION_COLUMNS = ("siren", "name", "type", "level", "region_code", "departement_code", "departement_codes",
+                        "population_export", "platform_datasets", "datagouv_datasets", "channel", "technology",
+                        "portal_url", "datagouv_url", "source")
 #: Register id cited by rows computed or read from an export, whatever its date.
 DEFAULT_SOURCE = "ODFX"
 #: The export's ``merge`` → publishing channel.
@@ -285,7 +285,8 @@ def _warn_quality(frame: pd.DataFrame, raw: RawTable) -> None:
                           f"beside '{f.value}'): rows {rows}", DataWarning, stacklevel=3)
 
 
-def observatory_to_organisations(raw: RawTable, *, source: str | None = None) -> RawTable:
+def observatory_to_organisations(raw: RawTable, *, source: str | None = None,
+                                 populations: pd.DataFrame | None = None) -> RawTable:
     """An observatory export (either layout) → ``open_data_organisations`` rows (text cells).
 
     One row per organisation, columns :data:`ORGANISATION_COLUMNS`, keyed by
@@ -296,7 +297,11 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None) ->
     Caledonia and French Polynesia are no région); ``merge`` gives the
     publishing channel (:data:`CHANNEL_OF_MERGE`; where ``merge`` is blank, the
     dataset counts imply it, or it stays blank); non-local-authority types
-    get level :data:`ASSOCIATED_BODY`. Rows cite ``source`` (default
+    get level :data:`ASSOCIATED_BODY`; ``departement_code`` is the first département the export gives, and
+    ``departement_codes`` all of them (``77;91``); a blank one, but for a région, is a located warning. The
+    export's ``pop-insee`` is ``population_export`` (wrong for Paris, Marseille, Lyon): given the official
+    ``populations``, a row where they differ by more than a factor of
+    :data:`~civicstats.export_quality.POPULATION_FACTOR` is a located warning. Rows cite ``source`` (default
     :data:`DEFAULT_SOURCE`).
 
     Raises :class:`~civicstats.errors.DataError` listing every located
@@ -349,7 +354,7 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None) ->
     problems += [problem(r, "departement", v, "observatory.bad-departement")
                  for r, v in zip(frame.index[odd_dep], cells("departement")[odd_dep], strict=True)]
     numbers = {}
-    for field in ("population", "platform_datasets", "datagouv_datasets"):
+    for field in ("population_export", "platform_datasets", "datagouv_datasets"):
         text = cells(field).str.replace(r"[\s\u00a0\u202f]", "", regex=True)
         bad = ~text.str.fullmatch(r"\d*")
         problems += [problem(r, field, v, "observatory.not-a-count")
@@ -359,16 +364,38 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None) ->
         raise DataError(sort_problems(problems))
 
     code = cells("type").str.upper()
+    blank = departement.eq("") & code.ne("REG") & (columns["departement"] in frame.columns)  # a région has none
+    for r in frame.index[blank]:
+        warnings.warn(str(origin.problem(int(r), shown("departement"), None, code="observatory.no-departement",
+                                         name=cells("name")[r], type=code[r])), DataWarning, stacklevel=2)
     out = pd.DataFrame({
         "siren": siren, "name": cells("name"), "type": code,
         "level": code.map(LEVEL_OF_TYPE).fillna(ASSOCIATED_BODY),
-        "region_code": region, "departement_code": departement, **numbers, "channel": channel,
+        "region_code": region, "departement_code": departement.str.split(";").str[0],
+        "departement_codes": departement, **numbers, "channel": channel,
         # "CKAN, CKAN" (two portals of one software) → "CKAN": each software once, in the export's order
         "technology": cells("technology").map(
             lambda v: ", ".join(dict.fromkeys(t.strip() for t in v.split(",") if t.strip()))),
         "portal_url": cells("portal_url"), "datagouv_url": cells("datagouv_url"), "source": source or DEFAULT_SOURCE,
     }, index=frame.index, columns=list(ORGANISATION_COLUMNS))
+    if populations is not None:
+        _warn_population(out, populations, origin, shown("population_export"))
     return RawTable(out.astype("str"), origin)
+
+
+def _warn_population(table: pd.DataFrame, populations: pd.DataFrame, origin: Origin, column: str) -> None:
+    """The export's population against the official one (:func:`civicstats.export_quality.population_findings`)."""
+    import pandas as pd
+
+    from civicstats.analysis.organisations import join_populations
+    from civicstats.export_quality import POPULATION_FACTOR, population_findings
+
+    export = pd.to_numeric(table["population_export"], errors="coerce").astype("Int64")
+    official = join_populations(table.assign(population_export=export), populations)["official_population"]
+    for r, e, o in population_findings(export, official.set_axis(table.index)).itertuples(index=False):
+        warnings.warn(str(origin.problem(int(r), column, str(e), code="export.population-contradicts-official",
+                                         name=table.at[r, "name"], official=o, factor=POPULATION_FACTOR)),
+                      DataWarning, stacklevel=3)
 
 
 def organisations_csv(raw: RawTable, *, source: str | None = None) -> str:

@@ -8,7 +8,9 @@ Columns are named as :mod:`civicstats.readers.observatory` folds them
 * a count column whose values line up with the addresses only when shifted
   by one row (``export.shifted-column``): a fault of the export, named once
   instead of as hundreds of rows;
-* a SIREN that appears on more than one row (``export.duplicated-siren``).
+* a SIREN that appears on more than one row (``export.duplicated-siren``);
+* a population (``pop-insee``) more than :data:`POPULATION_FACTOR` times above or below the official one
+  (``export.population-contradicts-official``: :func:`population_findings`; Paris 27,501 for 2,145,906).
 
 Findings are codes and numbers (rows as a person counts them in the file,
 the header being row 1); :mod:`civicstats.derive` turns them into warnings.
@@ -27,12 +29,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COUNT_ADDRESS_PAIRS", "FINDING_COLUMNS", "quality_findings", "shifted_by"]
+__all__ = ["COUNT_ADDRESS_PAIRS", "FINDING_COLUMNS", "POPULATION_FACTOR", "population_findings", "quality_findings",
+           "shifted_by"]
 
 #: (count column, address column) pairs of the export: platform and data.gouv.fr.
 COUNT_ADDRESS_PAIRS = (("nb_ptf", "url_ptf"), ("nb_datagouv", "url_datagouv"))
 #: The columns of a findings frame.
 FINDING_COLUMNS = ["code", "column", "rows", "count", "shift", "value"]
+#: The export's population is named when it is more than this many times above or below the official one.
+POPULATION_FACTOR = 2
 #: A column is named shifted when shifting it leaves at most this share of its mismatches...
 SHIFT_LEFT = 0.1
 #: ... and it had at least this many (a handful of mismatches is data, not a shift).
@@ -90,3 +95,21 @@ def quality_findings(raw: pd.DataFrame) -> pd.DataFrame:
         for value, rows in repeated.groupby(repeated, sort=True).groups.items():
             found.append(("export.duplicated-siren", "siren", list(rows), len(rows), None, value))
     return pd.DataFrame(found, columns=FINDING_COLUMNS)
+
+
+def population_findings(export: pd.Series, official: pd.Series, factor: float = POPULATION_FACTOR) -> pd.DataFrame:
+    """Rows whose export population is more than ``factor`` times above or below the official one (both known).
+
+    ``export`` and ``official`` share an index (the export's rows). Columns: row, export, official.
+
+    >>> import pandas as pd
+    >>> population_findings(pd.Series([27501, 3600, None, 100]), pd.Series([2145906, 3500, 9000, 200]))
+       row  export  official
+    0    0   27501   2145906
+    """
+    import pandas as pd
+
+    ratio = export.astype("Float64") / official.astype("Float64")
+    far = ((ratio > factor) | (ratio < 1 / factor)).fillna(False).astype(bool)
+    return pd.DataFrame({"row": export.index[far], "export": export[far].astype("Int64").to_numpy(),
+                         "official": official[far].astype("Int64").to_numpy()})

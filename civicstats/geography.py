@@ -34,6 +34,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from civicstats.analysis import cited
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -115,7 +117,7 @@ def official_geography(organisations: pd.DataFrame, official: pd.DataFrame) -> p
     out["region_official"] = reg.where(official_rows, own).where(lambda r: r.str.len() == 2)
     out["geography"] = pd.Categorical(official_rows.map({True: "official", False: "export"}),
                                       categories=["official", "export"])
-    return out
+    return cited(out, organisations, official)
 
 
 def geography_findings(organisations: pd.DataFrame, official: pd.DataFrame) -> pd.DataFrame:
@@ -126,7 +128,8 @@ def geography_findings(organisations: pd.DataFrame, official: pd.DataFrame) -> p
     by_siren = official.dropna(subset=["siren"]).drop_duplicates("siren").set_index("siren")
     rows = []
     for org in organisations.itertuples(index=False):
-        deps = [] if pd.isna(org.departement_code) else [c.strip() for c in str(org.departement_code).split(";")]
+        listed = getattr(org, "departement_codes", org.departement_code)  # every one the export gives, primary first
+        deps = [] if pd.isna(listed) else [c.strip() for c in str(listed).split(";")]
         region = None if pd.isna(org.region_code) else str(org.region_code)
         expected = region_of.get(deps[0]) if deps else None
         # overseas collectivities (New Caledonia, 988...) have no région: the official data give their own code
@@ -138,4 +141,4 @@ def geography_findings(organisations: pd.DataFrame, official: pd.DataFrame) -> p
             if deps and official_dep not in deps:
                 rows.append(("geography.departement-contradicts-siren", org.siren, org.name, str(org.type),
                              "departement_code", str(org.departement_code), official_dep))
-    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    return cited(pd.DataFrame(rows, columns=FINDING_COLUMNS), organisations, official)

@@ -223,6 +223,14 @@ def _validated_uncached(name: str, d: Discovery) -> pd.DataFrame:
         return _validated_parts(name, d, own_part, derived)
 
 
+def _official_populations(d: Discovery) -> pd.DataFrame | None:
+    """``official_populations`` as ``d`` gives it; None if invalid (its problems are reported when it is loaded)."""
+    try:
+        return _load("official_populations", d)
+    except DataError:
+        return None
+
+
 def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part]) -> pd.DataFrame:
     """Table ``name`` of ``d`` from its own part and the parts it is derived from, validated."""
     if own_part.kind != "table":  # the source's export holds the whole table (discover.WHOLE)
@@ -241,8 +249,10 @@ def _validated_parts(name: str, d: Discovery, own_part: Part, derived: list[Part
         compute = _deriver(part.kind, name)
         try:
             raw = read_part(part)
-            wanted = "source_ids" in inspect.signature(compute).parameters
-            kwargs = {"source_ids": references.get("sources")} if wanted else {}
+            wanted = inspect.signature(compute).parameters
+            kwargs = {"source_ids": references.get("sources")} if "source_ids" in wanted else {}
+            if "populations" in wanted:  # an export's populations, checked against the official ones given with it
+                kwargs["populations"] = _official_populations(d)
             rows = compute(raw, **kwargs)
         except DataError as exc:  # reported with the table's own problems, not instead of them
             failed += exc.problems

@@ -18,7 +18,7 @@ POPS = pd.DataFrame({
 ORGS = pd.DataFrame({
     "siren": ["210500070", "210500237", "130004658"], "name": ["ARVIEUX", "VILLE DE BRIANCON", "GIP TEST"],
     "type": ["COM", "COM", "OACT"], "level": ["commune", "commune", "associated_body"],
-    "region_code": ["52", "93", "75"], "departement_code": ["05", "05", "33"], "population": [361, 11_000, None],
+    "region_code": ["52", "93", "75"], "departement_code": ["05", "05", "33"], "population_export": [361, 11_000, None],
     "channel": ["datagouv", "local_portal", "both"], "portal_url": [None, "https://data.example/briancon", None],
     "datagouv_url": ["https://www.data.gouv.fr/fr/organizations/arvieux/", None, None],
     "source": ["ODFX22"] * 3})

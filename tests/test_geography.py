@@ -46,6 +46,11 @@ def test_each_contradiction_is_one_located_finding(row, expected):
     assert found["siren"].tolist() == [row[0]] * len(expected)
 
 
+def test_the_listed_departements_are_read_from_their_own_column():
+    frame = orgs(("200067000", "CC X", "CC", "44", "52")).assign(departement_codes="44;05")
+    assert geography.geography_findings(frame, OFFICIAL).empty  # 05, its official one, is the second listed
+
+
 def test_official_codes_come_first_and_the_export_s_stay_beside_them():
     frame = geography.official_geography(orgs(("210500070", "ARVIEUX", "COM", "05", "52"),
                                               ("999999999", "UNKNOWN", "COM", "44", "52"),

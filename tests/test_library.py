@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -106,3 +108,35 @@ def test_a_loaded_table_carries_its_provenance(name: str) -> None:
     assert attrs["table"] == name and attrs["title"] == spec(name).title and attrs["origin"] == "shipped"
     assert attrs["sources"] and set(attrs["sources"]) <= set(cs.sources()["id"])
     assert attrs["licenses"] == (["MIT"] if name == "communes" else ["etalab-2.0"])
+
+
+@pytest.mark.parametrize("name", ["join_populations", "organisations_by_departement", "law_universe",
+                                  "commune_coverage"])
+def test_the_organisation_level_functions_are_public(name: str) -> None:
+    """Issue 24: they were only in civicstats.analysis.organisations, in neither cs nor the README."""
+    function = getattr(cs, name)
+    assert function is getattr(cs.organisations, name) and name in cs.__all__ and name in dir(cs)
+    assert "Columns" in function.__doc__ and ">>> " in function.__doc__
+    assert f"cs.{name}(" in (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_what_the_analysis_functions_return_names_its_tables_sources_and_licences() -> None:
+    """Issue 24: provenance did not travel: adoption_rates(...).attrs was empty."""
+    rates = cs.adoption_rates("civictech_adoption")
+    assert rates.attrs["tables"] == ["civictech_adoption", "levels", "collectivity_universe"]
+    inputs = [cs.load(t) for t in rates.attrs["tables"]]
+    assert rates.attrs["sources"] == sorted({s for t in inputs for s in t.attrs["sources"]})
+    assert rates.attrs["licenses"] == ["etalab-2.0"] and "table" not in rates.attrs and "title" not in rates.attrs
+    pops = cs.load("official_populations")
+    joined = cs.join_populations(cs.load("open_data_organisations"), pops)
+    coverage = cs.commune_coverage(joined, cs.law_universe(pops))  # computed from computed frames: passed on
+    assert coverage.attrs["tables"] == ["open_data_organisations", "official_populations"]
+    assert {"ODFX22", "DA22"} <= set(coverage.attrs["sources"]) and "ODbL-1.0" in coverage.attrs["licenses"]
+    assert cs.audit().attrs["tables"][:2] == ["published_figures", "civictech_adoption"]
+    assert cs.wave_changes(cs.load("open_data_adopters"), conflicts="by_source").attrs["tables"] == ["open_data_adopters"]
+
+
+def test_a_frame_of_ones_own_adds_no_provenance_and_the_function_s_own_attrs_stay() -> None:
+    mine = pd.DataFrame({"as_of": ["2018", "2020"], "level": ["region", "region"], "count": [3, 5]})
+    out = cs.wave_changes(mine)
+    assert out.attrs == {"conflicts": "error", "tables": [], "sources": [], "licenses": [], "files": []}

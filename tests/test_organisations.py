@@ -162,12 +162,77 @@ def test_check_accepts_either_layout(tmp_path: Path):
         assert report.tables["open_data_organisations"] == 891
 
 
+def test_a_departement_code_is_one_primary_code_and_the_list_has_its_own_column():
+    """Issue 24: codes were lists ("37;41") or blank, and organisations_by_departement counted a list twice."""
+    table = cs.load("open_data_organisations").set_index("name")
+    assert table.loc["SMO VAL DE LOIRE NUMERIQUE", ["departement_code", "departement_codes"]].tolist() == ["37", "37;41"]
+    assert table.loc["CA GRAND PARIS SUD SEINE ESSONNE SENART", "departement_codes"] == "77;91"
+    assert table["departement_code"].dropna().str.fullmatch(r"\d{2,3}|2[AB]").all()
+    assert pd.isna(table.loc["CA PARIS - VALLEE DE LA MARNE", "departement_code"])
+
+
+def test_a_blank_departement_is_a_located_warning_when_the_export_is_read(tmp_path: Path):
+    with pytest.warns(DataWarning) as caught:
+        observatory_to_organisations(read_csv(EXPORT))
+    blank = [str(w.message) for w in caught if "names no département" in str(w.message)]
+    assert f"{EXPORT}, row 192, column 'Département': CA PARIS - VALLEE DE LA MARNE (CA)" in blank[-1]
+    assert len(blank) == 3  # two associated bodies and the CA; régions have none, and are not named
+    without = tmp_path / "observatoire-2022-04.csv"  # an export without the column: no row to name
+    without.write_text("id_odf,siren,nom,type\n1,213500010,ACIGNE,COM\n", encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        observatory_to_organisations(read_csv(without))
+    assert not [w for w in caught if "names no département" in str(w.message)]
+
+
+def test_organisations_by_departement_counts_each_organisation_once_and_drops_none():
+    frame = pd.DataFrame({"level": ["commune", "epci", "epci", "region", "associated_body"],
+                          "departement_code": ["77", "77;91", None, None, "91"]})
+    counted = orgs.organisations_by_departement(frame)
+    assert counted.values.tolist() == [["", 2], ["77", 2]]
+    assert counted["organisations"].sum() == 4  # every local authority, once
+    assert orgs.organisations_by_departement(frame, local_authorities_only=False)["organisations"].sum() == 5
+
+
+def test_the_export_s_population_is_named_as_the_export_s_and_checked_against_the_official_one(tmp_path: Path):
+    """Issue 24: the export's population (PARIS 27,501) was loaded as `population`, beside no warning."""
+    table = cs.load("open_data_organisations")
+    assert "population" not in table.columns and table.set_index("name").at["PARIS", "population_export"] == 27501
+    rows = [r for r in october_rows() if r["nom"] in ("PARIS", "RENNES", "MARSEILLE")]
+    path = write_october(tmp_path / "ODF-Observatoire-organisations-221019.csv", rows)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cs.load("open_data_organisations", path)
+    said = [str(w.message) for w in caught if "official 2022 population" in str(w.message)]
+    paris = 2 + [r["nom"] for r in rows].index("PARIS")
+    assert len(said) == 2 and f"{path}, row {paris}, column 'pop-insee', value '27501': PARIS" in "".join(said)
+    assert "2145906" in "".join(said)  # Rennes' export population is near enough: not named
+
+
+@pytest.mark.parametrize("export, official, named", [(27501, 2145906, True), (1000, 2000, False), (1000, 2001, True),
+                                                     (4001, 2000, True), (None, 2000, False), (500, None, False)])
+def test_the_population_rule_names_a_factor_of_more_than_two_either_way(export, official, named):
+    from civicstats.export_quality import population_findings
+
+    found = population_findings(pd.Series([export], dtype="Int64"), pd.Series([official], dtype="Int64"))
+    assert len(found) == int(named)
+
+
+def test_the_export_s_population_is_never_used_where_the_official_one_exists():
+    organisations = fixture_orgs([("213502388", "Rennes", "COM", "commune", "53", "35", 1_000),
+                                  ("213500010", "Acigné", "COM", "commune", "53", "35", 90_000)])
+    joined = orgs.join_populations(organisations, POPS)
+    assert joined["official_population"].tolist() == [222_000, 3_499]
+    assert joined["concerned_upper_bound"].tolist() == [True, False]  # by the official populations only
+    assert not joined["export_population_3500"].any() and joined["population_export"].tolist() == [1_000, 90_000]
+
+
 # ------------------------------------------------------------------ join and universe
 
 def fixture_orgs(rows):
-    cols = ["siren", "name", "type", "level", "region_code", "departement_code", "population"]
+    cols = ["siren", "name", "type", "level", "region_code", "departement_code", "population_export"]
     frame = pd.DataFrame(rows, columns=cols)
-    frame["population"] = frame["population"].astype("Int64")
+    frame["population_export"] = frame["population_export"].astype("Int64")
     return frame
 
 

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from civicstats.analysis import cited
 from civicstats.analysis.organisations import join_populations, law_universe, national_headline
 from civicstats.analysis.rates import adoption_rates, qualifier, share_qualifier
 from civicstats.tables import Source, load
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COLUMNS", "KINDS", "PUBLISHED_SUMS", "OPEN_DATA_PARTS", "ABOUT_TOLERANCE", "Finding", "Interval", "interval",
            "overlap", "survey_total", "detail_vs_total", "conflicting_figures", "published_share",
-           "survey_universe_vs_official", "recomputed_headline", "CHECKS", "audit"]
+           "survey_universe_vs_official", "recomputed_headline", "AUDITED", "CHECKS", "audit"]
 
 COLUMNS = ["check", "dataset", "as_of", "subject", "expected", "expected_qualifier", "expected_low",
            "expected_high", "expected_source", "observed", "observed_qualifier", "observed_low", "observed_high",
@@ -329,11 +330,11 @@ def recomputed_headline(source: Source = None) -> Iterator[Finding]:
     joined = join_populations(organisations, load("official_populations", source))
     universe = law_universe(load("official_populations", source))
     local = int((organisations["level"].astype(str) != "associated_body").sum())
-    cited = sorted({i for cell in organisations["source"].dropna() for i in str(cell).split(";")})
+    ids = sorted({i for cell in organisations["source"].dropna() for i in str(cell).split(";")})
     register = load("sources", source)
-    dates = {str(d) for i, d in zip(register["id"], register["date"], strict=True) if i in cited and isinstance(d, str)}
+    dates = {str(d) for i, d in zip(register["id"], register["date"], strict=True) if i in ids and isinstance(d, str)}
     headline = national_headline(joined, universe).set_index("kind").loc["all"]
-    export = ";".join(cited)
+    export = ";".join(ids)
     for rec in published.itertuples(index=False):
         # the count: the local authorities the observatory publishes against those its export lists
         yield _finding("recomputed_headline", "open_data_organisations", rec.as_of, "all",
@@ -351,6 +352,9 @@ def recomputed_headline(source: Source = None) -> Iterator[Finding]:
                            float(headline["share_pct"]), "at_least", f"{export};DA22")
 
 
+#: The tables the checks read.
+AUDITED = ("published_figures", "civictech_adoption", "open_data_adopters", "participatory_budgets",
+           "collectivity_universe", "levels", "open_data_organisations", "official_populations", "sources")
 CHECKS: tuple[Callable[[Source], Iterator[Finding]], ...] = (
     survey_total, detail_vs_total, conflicting_figures, published_share, survey_universe_vs_official,
     recomputed_headline,
@@ -375,4 +379,5 @@ def audit(source: Source = None, *, include_consistent: bool = False) -> pd.Data
     frame["kind"] = pd.Categorical(frame["kind"], categories=KINDS)
     if not include_consistent:
         frame = frame[~frame["consistent"]]
-    return frame.sort_values(["check", "dataset", "as_of", "subject"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["check", "dataset", "as_of", "subject"], kind="stable").reset_index(drop=True)
+    return cited(frame, *(load(name, source) for name in AUDITED))

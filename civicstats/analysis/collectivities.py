@@ -16,7 +16,7 @@ population, whether it is in the universe and whether the export lists it.
 ...     "departement_code": [None, "05", "05", "05"], "region_code": ["93"] * 4,
 ...     "population": [5_000_000, 140_000, 354, 40_000], "source": ["DA22"] * 4})
 >>> orgs = pd.DataFrame({"siren": ["210500070"], "name": ["ARVIEUX"], "type": ["COM"], "level": ["commune"],
-...     "region_code": ["52"], "departement_code": ["05"], "population": [361], "channel": ["datagouv"],
+...     "region_code": ["52"], "departement_code": ["05"], "population_export": [361], "channel": ["datagouv"],
 ...     "portal_url": [None], "datagouv_url": ["https://www.data.gouv.fr/fr/organizations/arvieux/"],
 ...     "source": ["ODFX22"]})
 >>> table = collectivities(organisations=orgs, populations=pops)
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from civicstats.analysis import cited
 from civicstats.analysis.organisations import KIND_OF_TYPE, join_populations, law_universe
 from civicstats.geography import official_geography, official_sirens
 
@@ -109,7 +110,7 @@ def collectivities(source: Source = None, *, organisations: pd.DataFrame | None 
         out[column] = out[column].astype("string")
     out["population"] = out["population"].astype("Int64")
     out[["in_universe", "publishes"]] = out[["in_universe", "publishes"]].astype(bool)
-    return out[COLUMNS].reset_index(drop=True)
+    return cited(out[COLUMNS].reset_index(drop=True), organisations, populations)
 
 
 def unpublished(table: pd.DataFrame, by: str = "kind") -> pd.DataFrame:
@@ -122,4 +123,4 @@ def unpublished(table: pd.DataFrame, by: str = "kind") -> pd.DataFrame:
     out = inside.groupby(by, observed=True).agg(concerned_upper_bound=("publishes", "size"),
                                                 listed=("publishes", "sum")).reset_index()
     out["not_listed"] = out["concerned_upper_bound"] - out["listed"]
-    return out.astype({"concerned_upper_bound": "int64", "listed": "int64", "not_listed": "int64"})
+    return cited(out.astype({"concerned_upper_bound": "int64", "listed": "int64", "not_listed": "int64"}), table)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from civicstats.analysis import cited
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -75,7 +77,7 @@ def compare_exports(old: str | Path | pd.DataFrame, new: str | Path | pd.DataFra
             frames.append(load("open_data_organisations", given))
         else:
             raise TypeError(f"compare_exports takes a file or a DataFrame of organisations, not {type(given).__name__}")
-    result = compare(*frames)
-    result.attrs = {"old": str(old) if not isinstance(old, pd.DataFrame) else old.attrs.get("origin", "a frame"),
-                    "new": str(new) if not isinstance(new, pd.DataFrame) else new.attrs.get("origin", "a frame")}
+    result = cited(compare(*frames), *frames)
+    result.attrs.update(old=str(old) if not isinstance(old, pd.DataFrame) else old.attrs.get("origin", "a frame"),
+                        new=str(new) if not isinstance(new, pd.DataFrame) else new.attrs.get("origin", "a frame"))
     return result

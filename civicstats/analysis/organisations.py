@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from civicstats.analysis import cited
 from civicstats.geography import first_code, official_sirens
 
 if TYPE_CHECKING:
@@ -53,22 +54,33 @@ REASONS = (
 #: Organisation type → kind of the official data it is joined to.
 KIND_OF_TYPE = {"COM": "commune", "MET": "epci", "CU": "epci", "CA": "epci", "CC": "epci",
                 "DEP": "departement", "REG": "region"}
-JOINED_COLUMNS = ["siren", "name", "type", "level", "matched_by", "reason", "official_population",
+JOINED_COLUMNS = ["siren", "name", "type", "level", "matched_by", "reason", "official_population", "population_export",
                   "departement_code", "region_code", "zone", "concerned_upper_bound", "export_population_3500"]
 
 
 def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> pd.DataFrame:
-    """Every organisation with its official 2022 population, or the reason it has none.
+    """Every organisation with its official 2022 population, or the reason it has none: one row per organisation.
 
-    Communes and EPCI by SIREN (or successor: :func:`~civicstats.geography.official_sirens`), départements
-    and régions by INSEE code; ``matched_by``: ``siren``, ``successor``, ``code`` or ``""``; ``reason``: a key
-    of :data:`REASONS` (``""`` when matched); no row dropped. ``concerned_upper_bound``: in the universe of
-    :func:`law_universe`; ``export_population_3500``: no official population, 3,500+ by the export's own.
+    ``organisations``: ``cs.load("open_data_organisations")`` (or an export's); ``populations``:
+    ``cs.load("official_populations")``. Communes and EPCI are matched by SIREN (or a merged commune's successor:
+    :func:`~civicstats.geography.official_sirens`), départements and régions by INSEE code. Columns
+    (:data:`JOINED_COLUMNS`): ``matched_by`` (``siren``, ``successor``, ``code`` or ``""``), ``reason`` (a key of
+    :data:`REASONS`, ``""`` when matched), ``official_population`` (Int64), the official ``departement_code``,
+    ``region_code`` and ``zone``, ``concerned_upper_bound`` (in :func:`law_universe`: 3,500+ inhabitants),
+    ``export_population_3500`` (no official population, 3,500+ by the export's own). No row is dropped. The
+    export's own ``population_export`` (optional; wrong for Paris, 27,501) stays beside the official one and is
+    read only where there is none.
+
+    >>> import civicstats as cs
+    >>> joined = cs.join_populations(cs.load("open_data_organisations"), cs.load("official_populations"))
+    >>> joined.set_index("name").loc[["PARIS", "MARSEILLE"], "official_population"].tolist()
+    [2145906, 870321]
     """
     import numpy as np
     import pandas as pd
 
     orgs = organisations.reset_index(drop=True)
+    own_population = pd.to_numeric(orgs.get("population_export", pd.Series(pd.NA, index=orgs.index)), errors="coerce")
     type_ = orgs["type"].astype(str)
     kind = type_.map(KIND_OF_TYPE)
     dep = first_code(orgs["departement_code"]).fillna("").astype(str)
@@ -87,7 +99,7 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     matched = (found["_merge"] == "both").to_numpy()
     # the shipped official table lists every small commune of the shipped export still in the 2022 data
     derived_for = organisations.attrs.get("origin") == "shipped"
-    small = (kind == "commune") & pd.to_numeric(orgs["population"], errors="coerce").lt(THRESHOLD).fillna(False)
+    small = (kind == "commune") & own_population.lt(THRESHOLD).fillna(False)
     reason = np.select(
         [matched, type_.eq("EPT"), kind.isna(), dep.isin(OVERSEAS_COLLECTIVITIES), small & (not derived_for)],
         ["", "ept", "associated_body", "overseas_collectivity", "small_commune_not_shipped"], default="unknown_siren")
@@ -96,6 +108,7 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     out["matched_by"] = np.where(matched, np.where(by_siren, sirens["matched_by"], "code"), "")
     out["reason"] = reason
     out["official_population"] = pd.array(found["population"].where(matched), dtype="Int64")
+    out["population_export"] = pd.array(own_population, dtype="Int64")
     out["departement_code"] = pd.Series(np.where(matched & (kind != "region").to_numpy(),
                                                  found["departement_code"].astype("object"), own_dep)).astype("string")
     out["region_code"] = pd.Series(np.where(matched, found["region_code"].astype("object"),
@@ -104,13 +117,13 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     out["concerned_upper_bound"] = (out["official_population"].ge(THRESHOLD).fillna(False)
                                     & out["zone"].isin(UNIVERSE_ZONES)).astype(bool)
     out["export_population_3500"] = (np.isin(reason, ["ept", "unknown_siren"])
-                                     & pd.to_numeric(orgs["population"], errors="coerce").ge(THRESHOLD).fillna(False))
-    return out[JOINED_COLUMNS]
+                                     & own_population.ge(THRESHOLD).fillna(False))
+    return cited(out[JOINED_COLUMNS], organisations, populations)
 
 
 def unmatched(joined: pd.DataFrame) -> pd.DataFrame:
     """The organisations without an official population, with their reason (none dropped silently)."""
-    return joined[joined["reason"] != ""].reset_index(drop=True)
+    return cited(joined[joined["reason"] != ""].reset_index(drop=True), joined)
 
 
 def reasons(joined: pd.DataFrame) -> pd.DataFrame:
@@ -119,7 +132,7 @@ def reasons(joined: pd.DataFrame) -> pd.DataFrame:
 
     counts = joined["reason"].value_counts()
     keys = [""] + [r for r in REASONS if r in counts.index]
-    return pd.DataFrame({"reason": keys, "count": [int(counts.get(k, 0)) for k in keys]})
+    return cited(pd.DataFrame({"reason": keys, "count": [int(counts.get(k, 0)) for k in keys]}), joined)
 
 
 def band_of(population: pd.Series) -> pd.Series:
@@ -139,18 +152,22 @@ def band_of(population: pd.Series) -> pd.Series:
 def law_universe(populations: pd.DataFrame, threshold: int = THRESHOLD) -> pd.DataFrame:
     """Collectivities of at least ``threshold`` inhabitants: an UPPER BOUND of those the law concerns.
 
-    Communes, EPCI, départements and régions of metropolitan France and the
-    overseas départements/régions (zones :data:`UNIVERSE_ZONES`) whose 2022
-    population is at least ``threshold``. The 50-agent criterion is in no
-    public per-collectivity file, so some of these are not concerned.
-    Columns: kind, code, siren, departement_code, region_code, population, band.
+    ``populations``: ``cs.load("official_populations")``. Communes, EPCI, départements and régions of metropolitan
+    France and the overseas départements/régions (zones :data:`UNIVERSE_ZONES`) whose 2022 population is at least
+    ``threshold``. The 50-agent criterion is in no public per-collectivity file, so some of these are not
+    concerned: a share computed against this universe is a lower bound. One row per collectivity. Columns:
+    kind, code, siren, departement_code, region_code, population, band (:data:`BANDS`).
+
+    >>> import civicstats as cs
+    >>> cs.law_universe(cs.load("official_populations")).groupby("kind").size().to_dict()
+    {'commune': 3183, 'departement': 101, 'epci': 1255, 'region': 18}
     """
     pops = populations[populations["zone"].astype(str).isin(UNIVERSE_ZONES)]
     pops = pops[pops["population"].ge(threshold).fillna(False)]
     out = pops[["kind", "code", "siren", "departement_code", "region_code", "population"]].copy()
     out["kind"] = out["kind"].astype(str)
     out["band"] = band_of(out["population"])
-    return out.reset_index(drop=True)
+    return cited(out.reset_index(drop=True), populations)
 
 
 def national_headline(joined: pd.DataFrame, universe: pd.DataFrame) -> pd.DataFrame:
@@ -177,13 +194,21 @@ def national_headline(joined: pd.DataFrame, universe: pd.DataFrame) -> pd.DataFr
         rows.append({"kind": k, "publishing": pub, "concerned_upper_bound": uni,
                      "share_pct": round(100 * pub / uni, 1) if uni else float("nan"),
                      "export_population_3500": len(by_export) if k == "all" else int((by_export == k).sum())})
-    return pd.DataFrame(rows)
+    return cited(pd.DataFrame(rows), joined, universe)
 
 
 def commune_coverage(joined: pd.DataFrame, universe: pd.DataFrame, by: str = "departement_code") -> pd.DataFrame:
     """Communes of 3,500+ inhabitants that publish, per ``by`` (``departement_code``, ``region_code`` or ``band``).
 
-    Columns: ``by``, ``communes_concerned`` (upper bound), ``communes_publishing``, ``share_pct`` (lower bound).
+    ``joined``: :func:`join_populations`; ``universe``: :func:`law_universe`. Columns: ``by``,
+    ``communes_concerned`` (an upper bound: the universe's communes), ``communes_publishing`` (those the export
+    lists, official population 3,500+), ``share_pct`` (percent, a lower bound of the true share).
+
+    >>> import civicstats as cs
+    >>> pops = cs.load("official_populations")
+    >>> joined = cs.join_populations(cs.load("open_data_organisations"), pops)
+    >>> cs.commune_coverage(joined, cs.law_universe(pops), by="band")["band"].tolist()
+    ['3500_9999', '10k_19999', '20k_49999', '50k_99999', '100k_plus']
     """
     concerned = universe[universe["kind"] == "commune"]
     publishing = joined[joined["concerned_upper_bound"] & (joined["type"].astype(str) == "COM")]
@@ -195,7 +220,7 @@ def commune_coverage(joined: pd.DataFrame, universe: pd.DataFrame, by: str = "de
     if by == "band":
         out = out.set_index("band").reindex([b for b in BANDS if b in set(out["band"])]).reset_index()
     out["share_pct"] = (100 * out["communes_publishing"] / out["communes_concerned"]).round(1)
-    return out
+    return cited(out, joined, universe)
 
 
 def band_coverage(joined: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
@@ -215,20 +240,30 @@ def band_coverage(joined: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
             for b in BANDS]
     out = pd.DataFrame(rows)
     out["share_pct"] = (100 * out["communes_publishing"] / out["communes"].where(out["communes"] > 0)).round(2)
-    return out
+    return cited(out, joined, bands)
 
 
 def organisations_by_departement(organisations: pd.DataFrame, *, local_authorities_only: bool = True,
                                  column: str = "departement_code") -> pd.DataFrame:
-    """Organisations per département of ``column`` (``departement_official``: :func:`civicstats.official_geography`;
-    an organisation naming two départements counts in both). Columns: departement_code, organisations.
+    """Organisations per département, each counted once: under its primary (first) code.
+
+    ``organisations``: ``cs.load("open_data_organisations")``, or :func:`civicstats.official_geography`'s output
+    with ``column="departement_official"`` (the official codes). An organisation over two départements (``77;91``
+    in ``departement_codes``) counts once, under the first; one with no code counts under ``""`` (no row
+    dropped). ``local_authorities_only`` leaves associated bodies out. Columns: departement_code, organisations.
+
+    >>> import pandas as pd
+    >>> orgs = pd.DataFrame({"level": ["commune", "epci", "epci", "associated_body"],
+    ...                      "departement_code": ["35", "77;91", None, "29"]})
+    >>> organisations_by_departement(orgs).values.tolist()
+    [['', 1], ['35', 1], ['77', 1]]
     """
     orgs = organisations
     if local_authorities_only:
         orgs = orgs[orgs["level"].astype(str) != "associated_body"]
-    codes = orgs[column].dropna().astype(str).str.split(";").explode()
+    codes = first_code(orgs[column]).fillna("").astype(str)
     out = codes.value_counts().rename_axis("departement_code").rename("organisations").reset_index()
-    return out.sort_values("departement_code", kind="stable").reset_index(drop=True)
+    return cited(out.sort_values("departement_code", kind="stable").reset_index(drop=True), organisations)
 
 
 def organisations_by_region(organisations: pd.DataFrame, *, local_authorities_only: bool = True,
@@ -241,7 +276,7 @@ def organisations_by_region(organisations: pd.DataFrame, *, local_authorities_on
     out = orgs[column].astype("object").fillna("").value_counts().rename_axis("region_code")
     out = out.rename("organisations").reset_index()
     out = out.sort_values(["organisations", "region_code"], ascending=[False, True], kind="stable")
-    return out.reset_index(drop=True)
+    return cited(out.reset_index(drop=True), organisations)
 
 
 def overseas(organisations: pd.DataFrame) -> pd.DataFrame:
@@ -249,7 +284,7 @@ def overseas(organisations: pd.DataFrame) -> pd.DataFrame:
     dep = first_code(organisations["departement_code"]).fillna("")
     reg = organisations["region_code"].astype("object").fillna("")
     mask = dep.str.match(r"^9[78]\d$") | reg.isin(["01", "02", "03", "04", "06"])
-    return organisations[mask.to_numpy()].reset_index(drop=True)
+    return cited(organisations[mask.to_numpy()].reset_index(drop=True), organisations)
 
 
 def channels(organisations: pd.DataFrame) -> pd.DataFrame:
@@ -267,7 +302,7 @@ def channels(organisations: pd.DataFrame) -> pd.DataFrame:
     order = [c for c in ("local_portal", "both", "datagouv", "unknown") if c in out.columns]
     out = out[order].stack().rename("organisations").reset_index()
     out.columns = ["group", "channel", "organisations"]
-    return out
+    return cited(out, organisations)
 
 
 def technologies(organisations: pd.DataFrame) -> pd.DataFrame:
@@ -288,7 +323,7 @@ def technologies(organisations: pd.DataFrame) -> pd.DataFrame:
     per = counts.groupby(counts["_k"].str.casefold())["siren"].nunique()
     out = pd.DataFrame({"technology": [spelled[k] for k in per.index], "organisations": per.to_numpy()})
     out = out.sort_values(["organisations", "technology"], ascending=[False, True], kind="stable")
-    return out.reset_index(drop=True)
+    return cited(out.reset_index(drop=True), organisations)
 
 
 def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
@@ -308,4 +343,4 @@ def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
     days = pd.to_datetime(platforms.get("Last Modified", pd.Series(dtype=str)).str.split().str[0], errors="coerce",
                           format="%d/%m/%Y")  # written 10/10/2021 4:39pm, day first
     out.attrs["as_of"] = None if days.isna().all() else days.max().date().isoformat()
-    return out
+    return cited(out, platforms)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Literal
 
+from civicstats.analysis import cited
 from civicstats.tables import Source, load
 
 if TYPE_CHECKING:
@@ -179,6 +180,7 @@ def adoption_rates(
     if denominator == "law" and table != "open_data_adopters":
         raise ValueError("the number of collectivities concerned by the law exists only for open_data_adopters")
     rows = load(table, source) if counts is None else counts
+    inputs = [rows]
     if as_of is not None:
         wanted = check_as_of(as_of)
         held = sorted({str(v) for v in rows["as_of"].dropna()})
@@ -194,6 +196,7 @@ def adoption_rates(
                     for k, v in zip(scopes["level"], scopes["official_level"], strict=True)}
         notes = {str(k): _cell(v) for k, v in zip(scopes["level"], scopes["note"], strict=True)}
         uni = load("collectivity_universe", source) if universe is None else universe
+        inputs += [scopes, uni]
         uni = uni.assign(level=uni["level"].astype(str), key=uni["as_of"].astype(str).map(_date_key))
 
     out = []
@@ -259,4 +262,4 @@ def adoption_rates(
     for c in COLUMNS:
         if c not in ("count", "universe", "share", "published_share"):
             frame[c] = frame[c].astype("string")
-    return frame.reset_index(drop=True)
+    return cited(frame.reset_index(drop=True), *inputs)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from civicstats.analysis import cited
 from civicstats.errors import UsageError
 from civicstats.naming import resolve
 
@@ -79,8 +80,8 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
     if len(dup) and conflicts == "error":
         first = dup.iloc[0]
         same = dup[(dup["level"] == first["level"]) & (dup["as_of"] == first["as_of"])]
-        cited = same["source"] if has_source else ["?"] * len(same)
-        given = ", ".join(f"{v} ({s})" for v, s in zip(same[value], cited, strict=True))
+        named = same["source"] if has_source else ["?"] * len(same)
+        given = ", ".join(f"{v} ({s})" for v, s in zip(same[value], named, strict=True))
         raise ValueError(f"{len(dup)} rows give a {value} for the same level and wave (e.g. {first['level']} "
                          f"{first['as_of']}: {given}); pass conflicts='by_source' to keep each source's row, or "
                          "'min'/'max' to choose")
@@ -102,4 +103,4 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
     out = pivot.reset_index()
     out.columns.name = None
     out.attrs["conflicts"] = conflicts
-    return out
+    return cited(out, table)

@@ -49,11 +49,11 @@ OCTOBER_2022_COLUMNS = (
 #: Each layout: the export column (header folded by :func:`header_names`) holding each field read.
 LAYOUTS: dict[str, dict[str, str]] = {
     "2022-04": {"siren": "siren", "name": "nom", "type": "type", "regcode": "regcode", "departement": "depcode",
-                "population": "pop_insee", "platform_datasets": "nb_ptf", "datagouv_datasets": "nb_datagouv",
+                "population_export": "pop_insee", "platform_datasets": "nb_ptf", "datagouv_datasets": "nb_datagouv",
                 "merge": "merge", "technology": "platform_clean", "portal_url": "url_ptf",
                 "datagouv_url": "url_datagouv"},
     "2022-10": {"siren": "siren", "name": "nom", "type": "type", "regcode": "regcode", "departement": "département",
-                "population": "pop_insee", "platform_datasets": "nb_ptf", "datagouv_datasets": "nb_datagouv",
+                "population_export": "pop_insee", "platform_datasets": "nb_ptf", "datagouv_datasets": "nb_datagouv",
                 "merge": "merge", "technology": "techno (from plateformes)", "portal_url": "url_ptf",
                 "datagouv_url": "url_datagouv"},
 }
