@@ -175,7 +175,7 @@ def test_audit_reports_the_known_disagreements():
     assert set(budgets["sources"].split(";")) == {"BEZ", "NL", "LOC"}
     universes = f[f["check"] == "survey_universe_vs_official"]
     assert {(int(e), int(o)) for e, o in zip(universes["expected"], universes["observed"], strict=True)} == \
-        {(1242, 2581), (32798, 34672), (42, 37)}
+        {(1242, 2581), (32797, 34672), (42, 37)}
     assert set(universes["expected_as_of"]) == {"2018-01-01", "2019-01-01"}
     assert set(universes["kind"]) == {"different_dates"}  # the survey's denominators are older counts
     assert not f["consistent"].any()
@@ -269,7 +269,10 @@ def test_derive_official_counts_on_a_tiny_fixture(tmp_path):
                 {"code": "3", "type": "commune-actuelle", "population": 100000},
                 {"code": "4", "type": "commune-actuelle", "population": 100001},
                 {"code": "5", "type": "commune-deleguee", "population": 10},
-                {"code": "6", "type": "commune-actuelle"}]
+                {"code": "6", "type": "commune-actuelle"},
+                {"code": "97101", "type": "commune-actuelle", "population": 3000},  # Guadeloupe: a commune
+                {"code": "97502", "type": "commune-actuelle", "population": 5412},  # overseas collectivities:
+                {"code": "98818", "type": "commune-actuelle"}]  # not in the official count of communes
     epci = [{"code": "a", "type": "METRO"}, {"code": "b", "type": "CA"}, {"code": "c", "type": "CC"},
             {"code": "d", "type": "MET69"}]
     package = tmp_path / "package"
@@ -283,11 +286,24 @@ def test_derive_official_counts_on_a_tiny_fixture(tmp_path):
     assert module.main([str(package), "--write", str(target)]) == 0
     rows = {r.split(",")[1]: r.split(",") for r in target.read_text(encoding="utf-8").splitlines()[1:]}
     counts = {level: int(r[2]) for level, r in rows.items()}
-    assert counts == {"commune": 35357, "commune_moins_5k": 1, "ville_5k_100k": 2, "ville_plus_100k": 1,
+    assert counts == {"commune": 35357, "commune_moins_5k": 2, "ville_5k_100k": 2, "ville_plus_100k": 1,
                       "intercommunalite": 2, "metropole": 1, "communaute_urbaine": 0,
                       "communaute_agglomeration": 1, "communaute_communes": 1}
     assert all(r[3] == "DA19" for level, r in rows.items() if level != "commune")
     assert "1 without population" in target.read_text(encoding="utf-8")
+    assert "the 2 communes of overseas collectivities (INSEE codes 975, 977, 978, 98x) left out" in \
+        target.read_text(encoding="utf-8")
+
+
+def test_the_2019_bands_of_communes_add_up_to_the_official_count_of_communes():
+    """Issue 20, finding 17: the bands held 94 communes of overseas collectivities (35,064 against 34,970)."""
+    import re
+    universe = cs.load("collectivity_universe")
+    of_2019 = universe[universe["as_of"].astype(str).str.startswith("2019")].set_index("level")
+    bands = of_2019.loc[["commune_moins_5k", "ville_5k_100k", "ville_plus_100k"]]
+    unknown = {int(re.search(r"(\d+) without population", note).group(1)) for note in bands["note"]}
+    assert len(unknown) == 1
+    assert int(bands["count"].sum()) + unknown.pop() == int(of_2019.loc["commune", "count"]) == 34970
 
 
 # ---------------------------------------------------------------- the logic, on small inline frames

@@ -25,7 +25,7 @@ rows with a published share and no count are kept too.
 >>> r.loc[r["level"] == "region", ["count", "universe", "universe_as_of", "share"]].round(2).to_dict("records")
 [{'count': 9, 'universe': 18, 'universe_as_of': '2018-01-01', 'share': 0.5}]
 >>> r.loc[r["level"] == "commune_moins_5k", ["universe", "universe_as_of", "universe_source"]].to_dict("records")
-[{'universe': 32798, 'universe_as_of': '2019-01-01', 'universe_source': 'DA19'}]
+[{'universe': 32797, 'universe_as_of': '2019-01-01', 'universe_source': 'DA19'}]
 """
 
 from __future__ import annotations
