@@ -511,3 +511,16 @@ def test_recomputed_concerned_needs_a_published_number_concerned(data_copy):
                   encoding="utf-8")
     f = cs.audit(data_copy, include_consistent=True)
     assert "recomputed_concerned" not in set(f["check"]) and "recomputed_headline" in set(f["check"])
+
+
+def test_wave_changes_keeps_the_qualifier_a_source_gives():
+    """Issue 20 re-read: LOC2's « quelque 250 » showed as a bare 250 in notebook 02's table of changes."""
+    t = pd.DataFrame({"as_of": ["2018", "2026", "2018", "2026"], "level": ["all", "all", "region", "region"],
+                      "count": [250, 300, 9, 12], "count_bound": ["about", None, None, "more_than"],
+                      "source": ["S"] * 4})
+    changes = cs.wave_changes(t)
+    shown = repr(cs.show(changes))
+    assert "about 250" in shown and "more than 12" in shown and "about 50" in shown
+    assert changes["change"].tolist()[0] == 50 and pd.isna(changes["change"].tolist()[1])  # no number from a bound
+    shipped = cs.wave_changes(cs.load("open_data_adopters"), levels=["all"], conflicts="by_source")
+    assert "about 250" in repr(cs.show(shipped)) and "environ 250" in repr(cs.show(shipped, "fr"))
