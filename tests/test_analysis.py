@@ -524,3 +524,17 @@ def test_wave_changes_keeps_the_qualifier_a_source_gives():
     assert changes["change"].tolist()[0] == 50 and pd.isna(changes["change"].tolist()[1])  # no number from a bound
     shipped = cs.wave_changes(cs.load("open_data_adopters"), levels=["all"], conflicts="by_source")
     assert "about 250" in repr(cs.show(shipped)) and "environ 250" in repr(cs.show(shipped, "fr"))
+
+
+def test_odf22s_own_rate_is_never_compared_with_its_count_over_the_concerned():
+    """Issue 20, finding 3 (FACTS): ODF22's « près de 16 % » is the rate of the concerned meeting the obligation,
+    not 868 ÷ 5,000 (17.4 %): the audit does not call the two consistent, and the rates say what it measures."""
+    f = cs.audit(include_consistent=True)
+    shares = f[f["check"] == "published_share"]
+    assert not shares["as_of"].astype(str).str.startswith("2022").any()
+    assert set(shares["as_of"].astype(str)) == {"2018-01", "2018-03-21", "2018-10-01", "2019-10"}
+    r = cs.adoption_rates("open_data_adopters", denominator="law")
+    rec = r[(r["as_of"] == "2022") & (r["level"] == "all")].iloc[0]
+    assert rec["published_share_measure"] == "meeting_obligation" and rec["published_share"] == 0.16
+    mi19 = r[(r["as_of"] == "2019-10") & (r["level"] == "all")].iloc[0]
+    assert pd.isna(mi19["published_share_measure"])  # MI19's 10.2 % is 460 ÷ 4,510: the source's own quotient

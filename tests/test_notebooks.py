@@ -123,6 +123,9 @@ def test_the_reports_print_the_survey_figures(shipped_build: Path):
     assert "35,357" not in text  # never a share of all communes for a population band
     assert "257 against 4,411 collectivities concerned (5.8%, computed here); published: 6.5% (LSN)" in printed(
         shipped_build, "02-open-data")
+    # ODF22's rate is its own measure, never set against 868 ÷ 5,000 as the same thing (issue 20, finding 3)
+    assert "the source's own rate measures something else: about 16% of the collectivities concerned meet the " \
+        "obligation (ODF22), not this quotient" in printed(shipped_build, "02-open-data")
     disagreements = f"Findings where the figures do not meet: {len(cs.audit())}."
     assert disagreements in printed(shipped_build, "05-source-audit")
     assert disagreements in html(shipped_build, "05-source-audit")
