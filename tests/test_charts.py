@@ -274,6 +274,8 @@ def test_audit_findings_draws_observed_against_expected():
     ticks = [t.get_text() for t in every.axes[0].get_yticklabels()]
     assert any("plus de 74 → 79" in t for t in ticks) and any("environ 4" in t for t in ticks)
     assert set(fig.civicstats["sources"]) == ids(findings["sources"])
+    # half the findings are revisions or figures of different dates: the title does not call them all disagreements
+    assert fig.civicstats["title"] == "Where the published figures do not meet", fig.civicstats
 
 
 def test_selection_scores_draws_the_contributions_and_greys_excluded_tools():
