@@ -72,9 +72,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
           + (f" {len(findings) - apart} consistent checks." if args.all else ""))
     located = organisation_audit(args.data)  # the organisation-level part: the export against the official data
     for rec in located.fillna("–").itertuples(index=False):
-        words = text("geo_" + rec.code.split(".")[1], "en", **rec._asdict())
+        kind = rec.code.split(".")[1]
+        if kind == "region-contradicts-departement" and rec.export == "–":  # the export gives no région at all
+            kind = "region-missing"
+        words = text("geo_" + kind, "en", **rec._asdict())
         print(escape(f"DIFF {rec.code} [open_data_organisations] {words}"))
-    print(f"{len(located)} contradiction{'s' if len(located) != 1 else ''} of the export with the official geography")
+    codes = located["code"].value_counts()
+    print(text("geo_total", "en", n=len(located), region=int(codes.get("geography.region-contradicts-departement", 0)),
+               departement=int(codes.get("geography.departement-contradicts-siren", 0))))
     return 0
 
 

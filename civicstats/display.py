@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from civicstats.format import check_lang, format_number, format_percent, is_missing
-from civicstats.labels import code_column, has_text, ids_text, labels_of, text
+from civicstats.labels import code_column, format_qualified, has_text, ids_text, labels_of, text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -145,7 +145,8 @@ def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None
     ``levels``, ``civictech_categories``, ``selection_criteria``) turn the
     codes of the ``level``, ``category`` and ``id`` columns into labels;
     missing values are ``–``. ``index=True`` keeps the index (only when it
-    means something).
+    means something). A frame whose ``attrs["bounds"]`` holds a qualifier
+    per cell (:func:`civicstats.wave_changes`) prints it: ``about 250``.
 
     >>> import pandas as pd
     >>> print(repr(show(pd.DataFrame({"as_of": ["2018"], "count": [None]}))))
@@ -159,9 +160,18 @@ def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None
     percent, fractions = tuple(percent), tuple(fractions)
     tables = [labels] if isinstance(labels, pd.DataFrame) else list(labels)
     words = {code_column(t): labels_of(t, lang) for t in tables}
+    bounds = frame.attrs.get("bounds")  # a qualifier per cell, where a source qualifies its figure
+
+    def cell(column: object, position: int, value: object) -> str:
+        shown = _cell(str(column), value, lang, percent, fractions, words)
+        if isinstance(bounds, pd.DataFrame) and column in bounds.columns and shown != MISSING:
+            qualifier = bounds[column].iloc[position]
+            if not is_missing(qualifier):
+                return format_qualified(float(value), qualifier, lang)
+        return shown
+
     formatted = pd.DataFrame(
-        {_header(c, lang, headers): [_cell(str(c), v, lang, percent, fractions, words) for v in data[c].tolist()]
-         for c in data.columns},
+        {_header(c, lang, headers): [cell(c, i, v) for i, v in enumerate(data[c].tolist())] for c in data.columns},
         index=data.index if index else None,
     )
     if not index:

@@ -20,9 +20,15 @@ with freshly derived ones and leaves every other row as it is. Without
 Rules (each row's note repeats them):
 
 - communes: current communes only (``type`` "commune-actuelle"; delegated and
-  associated communes and municipal arrondissements are not communes); a
-  commune without a population in the package is counted in no band (the
-  note says how many);
+  associated communes and municipal arrondissements are not communes), of
+  metropolitan France and the five overseas départements and régions: the
+  package also lists as communes those of the overseas collectivities and
+  territories (INSEE codes 975, 977, 978 and 98x: Saint-Pierre-et-Miquelon,
+  Saint-Barthélemy, Saint-Martin, the TAAF, Wallis-et-Futuna, French
+  Polynesia, New Caledonia, Clipperton), which the official count of communes
+  (34,970 on 1 Jan 2019, APVF19) does not hold; they are left out (the note
+  says how many). A commune without a population in the package is counted
+  in no band (the note says how many);
 - bands on the legal population: under 5,000 (< 5,000), 5,000–100,000
   (5,000 ≤ p ≤ 100,000), over 100,000 (> 100,000);
 - EPCI à fiscalité propre: types METRO, CU, CA, CC (the Métropole de Lyon,
@@ -52,6 +58,8 @@ BANDS = {
     "ville_5k_100k": (5_000, 100_000),
     "ville_plus_100k": (100_001, None),
 }
+#: INSEE code prefixes of the overseas collectivities and territories (not in the official count of communes)
+OVERSEAS_COLLECTIVITIES = ("975", "977", "978", "98")
 #: level → EPCI types it counts
 EPCI_TYPES = {
     "intercommunalite": ("CU", "CA", "CC"),
@@ -65,7 +73,9 @@ EPCI_TYPES = {
 def derive(communes: list[dict], epci: list[dict], *, as_of: str = AS_OF, source: str = SOURCE,
            version: str = VERSION) -> list[dict]:
     """Rows of ``collectivity_universe`` (as_of, level, count, source, note) from the package's JSON."""
-    current = [c for c in communes if c.get("type", "commune-actuelle") == "commune-actuelle"]
+    actual = [c for c in communes if c.get("type", "commune-actuelle") == "commune-actuelle"]
+    current = [c for c in actual if not str(c.get("code", "")).startswith(OVERSEAS_COLLECTIVITIES)]
+    overseas = len(actual) - len(current)
     unknown = sum(1 for c in current if c.get("population") is None)
     origin = f"derived from @etalab/decoupage-administratif {version} by scripts/derive_official_counts.py"
     rows = []
@@ -76,7 +86,8 @@ def derive(communes: list[dict], epci: list[dict], *, as_of: str = AS_OF, source
                   else f"population over {low - 1:,}")
         rows.append({"as_of": as_of, "level": level, "count": n, "source": source,
                      "note": f"current communes, legal {bounds}; {unknown} without population in the package, "
-                             f"counted in no band; {origin}"})
+                             f"counted in no band; the {overseas} communes of overseas collectivities (INSEE codes "
+                             f"975, 977, 978, 98x) left out; {origin}"})
     for level, types in EPCI_TYPES.items():
         n = sum(1 for e in epci if e.get("type") in types)
         rows.append({"as_of": as_of, "level": level, "count": n, "source": source,

@@ -175,7 +175,7 @@ def test_audit_reports_the_known_disagreements():
     assert set(budgets["sources"].split(";")) == {"BEZ", "NL", "LOC"}
     universes = f[f["check"] == "survey_universe_vs_official"]
     assert {(int(e), int(o)) for e, o in zip(universes["expected"], universes["observed"], strict=True)} == \
-        {(1242, 2581), (32798, 34672), (42, 37)}
+        {(1242, 2581), (32797, 34672), (42, 37)}
     assert set(universes["expected_as_of"]) == {"2018-01-01", "2019-01-01"}
     assert set(universes["kind"]) == {"different_dates"}  # the survey's denominators are older counts
     assert not f["consistent"].any()
@@ -269,7 +269,10 @@ def test_derive_official_counts_on_a_tiny_fixture(tmp_path):
                 {"code": "3", "type": "commune-actuelle", "population": 100000},
                 {"code": "4", "type": "commune-actuelle", "population": 100001},
                 {"code": "5", "type": "commune-deleguee", "population": 10},
-                {"code": "6", "type": "commune-actuelle"}]
+                {"code": "6", "type": "commune-actuelle"},
+                {"code": "97101", "type": "commune-actuelle", "population": 3000},  # Guadeloupe: a commune
+                {"code": "97502", "type": "commune-actuelle", "population": 5412},  # overseas collectivities:
+                {"code": "98818", "type": "commune-actuelle"}]  # not in the official count of communes
     epci = [{"code": "a", "type": "METRO"}, {"code": "b", "type": "CA"}, {"code": "c", "type": "CC"},
             {"code": "d", "type": "MET69"}]
     package = tmp_path / "package"
@@ -283,11 +286,24 @@ def test_derive_official_counts_on_a_tiny_fixture(tmp_path):
     assert module.main([str(package), "--write", str(target)]) == 0
     rows = {r.split(",")[1]: r.split(",") for r in target.read_text(encoding="utf-8").splitlines()[1:]}
     counts = {level: int(r[2]) for level, r in rows.items()}
-    assert counts == {"commune": 35357, "commune_moins_5k": 1, "ville_5k_100k": 2, "ville_plus_100k": 1,
+    assert counts == {"commune": 35357, "commune_moins_5k": 2, "ville_5k_100k": 2, "ville_plus_100k": 1,
                       "intercommunalite": 2, "metropole": 1, "communaute_urbaine": 0,
                       "communaute_agglomeration": 1, "communaute_communes": 1}
     assert all(r[3] == "DA19" for level, r in rows.items() if level != "commune")
     assert "1 without population" in target.read_text(encoding="utf-8")
+    assert "the 2 communes of overseas collectivities (INSEE codes 975, 977, 978, 98x) left out" in \
+        target.read_text(encoding="utf-8")
+
+
+def test_the_2019_bands_of_communes_add_up_to_the_official_count_of_communes():
+    """Issue 20, finding 17: the bands held 94 communes of overseas collectivities (35,064 against 34,970)."""
+    import re
+    universe = cs.load("collectivity_universe")
+    of_2019 = universe[universe["as_of"].astype(str).str.startswith("2019")].set_index("level")
+    bands = of_2019.loc[["commune_moins_5k", "ville_5k_100k", "ville_plus_100k"]]
+    unknown = {int(re.search(r"(\d+) without population", note).group(1)) for note in bands["note"]}
+    assert len(unknown) == 1
+    assert int(bands["count"].sum()) + unknown.pop() == int(of_2019.loc["commune", "count"]) == 34970
 
 
 # ---------------------------------------------------------------- the logic, on small inline frames
@@ -495,3 +511,30 @@ def test_recomputed_concerned_needs_a_published_number_concerned(data_copy):
                   encoding="utf-8")
     f = cs.audit(data_copy, include_consistent=True)
     assert "recomputed_concerned" not in set(f["check"]) and "recomputed_headline" in set(f["check"])
+
+
+def test_wave_changes_keeps_the_qualifier_a_source_gives():
+    """Issue 20 re-read: LOC2's « quelque 250 » showed as a bare 250 in notebook 02's table of changes."""
+    t = pd.DataFrame({"as_of": ["2018", "2026", "2018", "2026"], "level": ["all", "all", "region", "region"],
+                      "count": [250, 300, 9, 12], "count_bound": ["about", None, None, "more_than"],
+                      "source": ["S"] * 4})
+    changes = cs.wave_changes(t)
+    shown = repr(cs.show(changes))
+    assert "about 250" in shown and "more than 12" in shown and "about 50" in shown
+    assert changes["change"].tolist()[0] == 50 and pd.isna(changes["change"].tolist()[1])  # no number from a bound
+    shipped = cs.wave_changes(cs.load("open_data_adopters"), levels=["all"], conflicts="by_source")
+    assert "about 250" in repr(cs.show(shipped)) and "environ 250" in repr(cs.show(shipped, "fr"))
+
+
+def test_odf22s_own_rate_is_never_compared_with_its_count_over_the_concerned():
+    """Issue 20, finding 3 (FACTS): ODF22's « près de 16 % » is the rate of the concerned meeting the obligation,
+    not 868 ÷ 5,000 (17.4 %): the audit does not call the two consistent, and the rates say what it measures."""
+    f = cs.audit(include_consistent=True)
+    shares = f[f["check"] == "published_share"]
+    assert not shares["as_of"].astype(str).str.startswith("2022").any()
+    assert set(shares["as_of"].astype(str)) == {"2018-01", "2018-03-21", "2018-10-01", "2019-10"}
+    r = cs.adoption_rates("open_data_adopters", denominator="law")
+    rec = r[(r["as_of"] == "2022") & (r["level"] == "all")].iloc[0]
+    assert rec["published_share_measure"] == "meeting_obligation" and rec["published_share"] == 0.16
+    mi19 = r[(r["as_of"] == "2019-10") & (r["level"] == "all")].iloc[0]
+    assert pd.isna(mi19["published_share_measure"])  # MI19's 10.2 % is 460 ÷ 4,510: the source's own quotient

@@ -233,7 +233,13 @@ def test_the_audit_lists_every_located_contradiction(tmp_path: Path):
     proc = subprocess.run([sys.executable, "-m", "civicstats", "audit"], capture_output=True, text=True, check=True)
     assert "ARVIEUX (SIREN 210500070): the export's région 52 is not the région of its own département (93)" \
         in proc.stdout
-    assert "54 contradictions of the export with the official geography" in proc.stdout
+    # each kind is counted (issue 20: the audit states its counts of each kind)
+    assert "54 contradictions of the export with the official geography: 44 organisations with a région that is " \
+        "not that of their own département, 10 with a département that is not the official one of their SIREN." \
+        in proc.stdout
+    # an export without a région says so, not "the export's région –"
+    assert "GAP (SIREN 210500617): the export gives no région; the région of its own département is 93" in proc.stdout
+    assert "région – is" not in proc.stdout
 
 
 def test_the_map_colour_bar_stays_clear_of_its_notes():

@@ -151,3 +151,18 @@ def test_the_readme_links_to_files_that_exist():
     assert links
     missing = [link for link in links if not (ROOT / link).exists()]
     assert not missing, f"README links to {missing}"
+
+
+def test_the_readme_quotes_only_words_a_source_wrote():
+    """Issue 20 re-read: « about 4,500 » and « environ 4 500 » were set in quotation marks, but LOC2 wrote « près
+    de 4.500 »; a figure in « » must be the source's own words, as the data's notes quote them."""
+    written = " ".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "data").glob("*.csv")))
+    quoted = re.findall(r"«\s*([^»]*?\d[^»]*?)\s*»", README.read_text(encoding="utf-8"))
+    assert quoted and [q for q in quoted if f"« {q}" not in written] == []
+
+
+def test_the_readme_gives_the_2017_budgets_to_the_census_that_counted_them():
+    """67 towns with a participatory budget in 2017 come from a doctoral student's census (NL, LOC), not the survey."""
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    assert "with a survey: 157 collectivities using such tools [NL, LOC] (its reporters also cite a doctoral " \
+        "student's census of 67 towns" in text

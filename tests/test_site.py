@@ -17,6 +17,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
+import civicstats as cs
 from civicstats import paths, site
 from civicstats.build import build
 from tests.conftest import Log, Toy, snapshot, write_alpha
@@ -282,6 +283,20 @@ def test_the_index_states_each_finding_with_numbers_and_sources_in_both_language
     assert "about 16%" in en["02-open-data"] and "17.4" not in en["02-open-data"] + fr["02-open-data"]
     for sentence in [*en.values(), *fr.values()]:
         assert re.search(r"\d", sentence) and re.search(r"\([A-Z0-9]+[,;) ]", sentence), sentence
+
+
+def test_the_audit_finding_never_calls_figures_of_different_dates_disagreements() -> None:
+    """Issue 20, finding 6: 14 findings are not 14 disagreements; the index card says how many of each kind."""
+    from civicstats.site.findings import finding
+
+    found = cs.audit()
+    kinds = found["kind"].astype(str).value_counts()
+    assert kinds["different_dates"] and kinds["revision"]
+    en, fr = (finding("05-source-audit", None, lang) for lang in ("en", "fr"))
+    assert "figures disagree" not in en and "chiffres publiés divergent" not in fr
+    assert f"(disagreements: {kinds['disagreement']}; revisions by the same source: {kinds['revision']}; " \
+        f"figures of different dates, not disagreements: {kinds['different_dates']})" in en
+    assert f"(divergences : {kinds['disagreement']} ; révisions par une même source : {kinds['revision']} ;" in fr
 
 
 def test_the_index_findings_change_when_the_data_change(shipped_build: Path, edited_build) -> None:

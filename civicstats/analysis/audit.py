@@ -280,10 +280,16 @@ def conflicting_figures(source: Source = None) -> Iterator[Finding]:
 
 
 def published_share(source: Source = None) -> Iterator[Finding]:
-    """Published shares against count ÷ collectivities concerned by the law (both as intervals, in %)."""
+    """Published shares against count ÷ collectivities concerned by the law (both as intervals, in %).
+
+    A share that measures something else (``share_measure``: ODF22's rate of the collectivities concerned
+    that meet the obligation) is not that quotient and is not compared with it.
+    """
     table = load("open_data_adopters", source)
     rows = table[table["count"].notna() & table["share_pct"].notna() & table["concerned"].notna()]
     for rec in rows.to_dict("records"):
+        if rec.get("share_measure") == "meeting_obligation":  # the source's own rate, not count ÷ concerned (ODF22)
+            continue
         share_q, concerned_q = qualifier(rec["share_bound"]), qualifier(rec["concerned_bound"])
         count_q = qualifier(rec.get("count_bound"))
         low_n, _, high_n, _ = interval(rec["count"], count_q)

@@ -18,14 +18,16 @@ Every row names its denominator, the universe's level, date and sources, and
 its qualifier (``about 4,500`` gives an ``about`` share). A row without a
 share says why in ``no_share``, a code (:data:`NO_SHARE`) that
 ``civicstats.labels`` turns into words. Shares published by a source are kept
-beside the computed ones (``published_share``, ``published_share_qualifier``):
+beside the computed ones (``published_share``, ``published_share_qualifier``, and
+``published_share_measure``: empty where the source's share is count ÷ concerned, else what it
+measures, e.g. ``meeting_obligation``, never that quotient):
 rows with a published share and no count are kept too.
 
 >>> r = adoption_rates("civictech_adoption", denominator="official")
 >>> r.loc[r["level"] == "region", ["count", "universe", "universe_as_of", "share"]].round(2).to_dict("records")
 [{'count': 9, 'universe': 18, 'universe_as_of': '2018-01-01', 'share': 0.5}]
 >>> r.loc[r["level"] == "commune_moins_5k", ["universe", "universe_as_of", "universe_source"]].to_dict("records")
-[{'universe': 32798, 'universe_as_of': '2019-01-01', 'universe_source': 'DA19'}]
+[{'universe': 32797, 'universe_as_of': '2019-01-01', 'universe_source': 'DA19'}]
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ QUALIFIERS = tuple(SHARE_QUALIFIER)
 LAW_LEVELS = ("all", "all_3500_plus")
 COLUMNS = ["as_of", "level", "measure", "count", "count_qualifier", "universe", "universe_qualifier", "share", "share_qualifier",
            "denominator", "universe_level", "universe_as_of", "universe_source", "universe_note", "no_share",
-           "published_share", "published_share_qualifier", "source"]
+           "published_share", "published_share_qualifier", "published_share_measure", "source"]
 TABLES = ("civictech_adoption", "open_data_adopters")
 _AS_OF = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
@@ -209,7 +211,7 @@ def adoption_rates(
                "denominator": denominator, "universe_level": pd.NA, "universe_as_of": pd.NA,
                "universe_source": pd.NA, "universe_note": pd.NA, "no_share": pd.NA,
                "published_share": float("nan"), "published_share_qualifier": pd.NA,
-               "source": _cell(rec.get("source"))}
+               "published_share_measure": _cell(rec.get("share_measure")), "source": _cell(rec.get("source"))}
         if _cell(rec.get("share_pct")) is not pd.NA:
             row["published_share"] = float(rec["share_pct"]) / 100
             row["published_share_qualifier"] = qualifier(rec.get("share_bound"))

@@ -47,6 +47,12 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
     Levels keep the table's order (ordered categoricals stay in their order).
     ``change`` is missing where a level is absent from the first or last wave,
     or where those two figures share no source (they are not one series).
+    A figure the source qualifies (a ``<value>_bound`` column: « about 250 »)
+    keeps its qualifier: ``attrs["bounds"]`` holds the qualifier of each
+    cell (same rows and columns, missing where exact), which
+    :func:`civicstats.show` prints (``about 250``); a change from or to a
+    figure « about » is « about » too, and a change from or to a bound
+    (« less than 8 % ») is left missing.
     ``conflicts`` says what to do when several rows (sources) give a figure
     for the same level and wave: ``"error"`` (the default) raises a
     ``ValueError`` naming them, ``"by_source"`` keeps one row per level and
@@ -99,8 +105,38 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
         if has_source and conflicts != "by_source":  # by source, a row is one source's series
             ids = {k: set(";".join(g).split(";")) for k, g in flat.groupby(["level", "as_of"])["source"]}
             change = change.where([bool(ids.get((k, first), set()) & ids.get((k, last), set())) for k in pivot.index])
+    qualified = _qualifiers(flat, value, index, conflicts)
+    if len(pivot.columns) > 1:
+        ends = [{qualified.get((k, first)), qualified.get((k, last))} - {None} for k in pivot.index]
+        change = change.where([e <= {"about"} for e in ends])  # a change from a bound is no number
         pivot["change"] = change
     out = pivot.reset_index()
     out.columns.name = None
     out.attrs["conflicts"] = conflicts
+    if qualified:
+        bounds = pd.DataFrame(None, index=out.index, columns=out.columns, dtype=object)
+        for row, key in enumerate(pivot.index):
+            for column in pivot.columns:
+                if column == "change":
+                    ends = {qualified.get((key, first)), qualified.get((key, last))} - {None}
+                    bounds.iloc[row, out.columns.get_loc(column)] = "about" if ends else None
+                elif (key, column) in qualified:
+                    bounds.iloc[row, out.columns.get_loc(column)] = qualified[(key, column)]
+        out.attrs["bounds"] = bounds
     return cited(out, table)
+
+
+def _qualifiers(flat: pd.DataFrame, value: str, index: list[str], conflicts: str) -> dict:
+    """``{(row key, as_of): qualifier}`` of the figures a source qualifies (``<value>_bound``), exact ones left out."""
+    bound = f"{value}_bound"
+    if bound not in flat.columns:
+        return {}
+    rows = flat[flat[bound].notna() & ~flat[bound].astype(str).isin(["", "exact"])]
+    if conflicts in ("min", "max"):  # the qualifier of the figure kept
+        kept = flat.groupby(index + ["as_of"])[value].transform(conflicts)
+        rows = rows[rows[value] == kept.loc[rows.index]]
+    out = {}
+    for rec in rows.to_dict("records"):
+        key = tuple(rec[c] for c in index) if len(index) > 1 else rec[index[0]]
+        out[(key, rec["as_of"])] = str(rec[bound])
+    return out

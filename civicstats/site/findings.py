@@ -87,8 +87,10 @@ def audit(data: Path | None, lang: str) -> str:
     from civicstats.analysis.audit import audit as audit_
 
     found = audit_(data)
+    kinds = found["kind"].astype(str).value_counts()  # different dates and revisions are not disagreements
     return text("find_audit", lang, n=format_number(len(found), lang),
                 kinds=format_number(found["check"].nunique(), lang),
+                **{k: format_number(int(kinds.get(k, 0)), lang) for k in ("disagreement", "revision", "different_dates")},
                 sources=_ids(*found["expected_source"], *found["observed_source"]))
 
 
