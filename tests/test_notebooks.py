@@ -182,15 +182,14 @@ def test_make_lab_works_as_root():
 
 def test_the_notebooks_quote_only_words_a_source_wrote():
     """Issue 20 re-read: notebook 05 set « about 4,500 » and « environ 4 500 » in quotation marks, where LOC2 wrote
-    « près de 4.500 »: a figure in « » is the source's own words, as the data's notes quote them.
-    Notebook 06's headline cells are being edited elsewhere (issue 20): they are left out here for now."""
+    « près de 4.500 »: a figure in « » is the source's own words, as the data's notes quote them."""
     import re
 
     import nbformat
 
     written = " ".join(p.read_text(encoding="utf-8") for p in sorted(paths.DATA_DIR.glob("*.csv")))
     wrong = []
-    for source in sorted(paths.SOURCES_DIR.glob("0[1-5]-*.ipynb")):
+    for source in sorted(paths.SOURCES_DIR.glob("*.ipynb")):
         for cell in nbformat.read(source, as_version=4).cells:
             if cell.cell_type == "markdown":
                 wrong += [(source.stem, cell.id, q) for q in re.findall(r"«\s*([^»]*?\d[^»]*?)\s*»", cell.source)
