@@ -239,8 +239,9 @@ def observatory_to_open_data(raw: RawTable, as_of: str | None = None, *, source:
         shown = ", ".join(f"{c} {n}" for c, n in left_out.items())
         notes["all"] += f"; left out, not local authorities: {shown}"
         n = sum(left_out.values())
-        warnings.warn(f"{origin.file}: {n} organisation{'s' if n > 1 else ''} that are not local authorities "
-                      f"left out of the counts: {shown}", DataWarning, stacklevel=2)
+        warnings.warn(DataWarning(f"{origin.file}: {n} organisation{'s' if n > 1 else ''} that are not local "
+                                  f"authorities left out of the counts: {shown}", "data_note_left_out",
+                                  file=Path(origin.file).name, n=n, types=left_out), stacklevel=2)
     out = pd.DataFrame({
         "as_of": when, "level": list(LEVELS), "count": [str(count[level]) for level in LEVELS],
         "share_pct": "", "share_bound": "", "concerned": "", "concerned_bound": "",
