@@ -30,7 +30,7 @@ import html
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from civicstats.format import check_lang, format_number, format_percent, is_missing
+from civicstats.format import check_lang, format_as_of, format_number, format_percent, is_missing
 from civicstats.labels import code_column, has_text, ids_text, labels_of, text
 
 if TYPE_CHECKING:
@@ -262,6 +262,8 @@ def data_note(message: object, lang: str = "en", data: bool = True) -> str:
         values["types"] = text("semicolon", lang).join(
             f"{text(f'type_{code}', lang)}{text('colon', lang)} {format_number(n, lang)}"
             for code, n in values["types"].items())
+    if isinstance(values.get("date"), str):
+        values["date"] = format_as_of(values["date"], lang)
     if getattr(message, "note", None):
         from civicstats.errors import escape
 

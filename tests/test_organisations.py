@@ -400,6 +400,8 @@ def test_build_renders_notebook_06_for_another_export(tmp_path: Path, monkeypatc
         seen = unescape(re.sub(r"<details.*?</details>", "", (reports / "06-where-is-open-data.html").read_text(
             encoding="utf-8"), flags=re.S))
         assert left_out in seen and not re.search(r"\b(?:AGCT|OACT|DSPT) \d", seen), lang
+        unpaired = {"en": "rows with an address without its count", "fr": "lignes avec une adresse sans son nombre"}
+        assert unpaired[lang] in seen and (lang == "en" or unpaired["en"] not in seen)  # each note in its language
     assert f"lists {len(rows)} organisations" in json.dumps(json.loads(
         (out / "notebooks" / "en" / "06-where-is-open-data.ipynb").read_text(encoding="utf-8")))
     assert (out / "figures" / "open-data-map-organisations.svg").is_file()
