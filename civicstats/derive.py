@@ -169,9 +169,10 @@ def _as_of(origin: Origin, as_of: str | None, frame: pd.DataFrame) -> str:
         return found
     latest = latest_timestamp(frame)
     if latest is not None:
-        warnings.warn(f"{origin.file}: no date in its name: dated {latest}, its latest row update ('TimeStamp'); "
-                      f"the export may be later: give its date with --as-of (or ${AS_OF_ENV})", DataWarning,
-                      stacklevel=4)
+        warnings.warn(DataWarning(f"{origin.file}: no date in its name: dated {latest}, its latest row update "
+                                  f"('TimeStamp'); the export may be later: give its date with --as-of (or "
+                                  f"${AS_OF_ENV})", "data_note_timestamp", file=Path(origin.file).name, date=latest,
+                                  env=AS_OF_ENV), stacklevel=4)
         return latest
     name = Path(origin.file).name
     dated = FULL_DATE.search(name) or YEAR_MONTH.search(name)
@@ -239,8 +240,9 @@ def observatory_to_open_data(raw: RawTable, as_of: str | None = None, *, source:
         shown = ", ".join(f"{c} {n}" for c, n in left_out.items())
         notes["all"] += f"; left out, not local authorities: {shown}"
         n = sum(left_out.values())
-        warnings.warn(f"{origin.file}: {n} organisation{'s' if n > 1 else ''} that are not local authorities "
-                      f"left out of the counts: {shown}", DataWarning, stacklevel=2)
+        warnings.warn(DataWarning(f"{origin.file}: {n} organisation{'s' if n > 1 else ''} that are not local "
+                                  f"authorities left out of the counts: {shown}", "data_note_left_out",
+                                  file=Path(origin.file).name, n=n, types=left_out), stacklevel=2)
     out = pd.DataFrame({
         "as_of": when, "level": list(LEVELS), "count": [str(count[level]) for level in LEVELS],
         "share_pct": "", "share_bound": "", "concerned": "", "concerned_bound": "",
@@ -271,18 +273,23 @@ def _warn_quality(frame: pd.DataFrame, raw: RawTable) -> None:
     from civicstats.export_quality import quality_findings
 
     origin, own = raw.origin, dict(zip(header_names(raw.frame.columns), raw.frame.columns, strict=True))
+    name = Path(origin.file).name
     for f in quality_findings(frame).itertuples(index=False):
         f = f._replace(column=own.get(f.column, f.column), value=own.get(f.value, f.value))
         rows = ", ".join(map(str, f.rows[:8])) + (", …" if len(f.rows) > 8 else "")
         if f.code == "export.shifted-column":
-            warnings.warn(f"{origin.file}: column '{f.column}' looks shifted by {int(f.shift):+d} row against "
-                          f"'{f.value}': {f.count} rows have one without the other (rows {rows}); shifted back, "
-                          "none do: an export fault, not data", DataWarning, stacklevel=3)
+            warnings.warn(DataWarning(f"{origin.file}: column '{f.column}' looks shifted by {int(f.shift):+d} row "
+                                      f"against '{f.value}': {f.count} rows have one without the other (rows {rows}); "
+                                      "shifted back, none do: an export fault, not data", "data_note_shifted",
+                                      file=name, column=f.column, value=f.value, shift=f"{int(f.shift):+d}",
+                                      n=f.count, rows=rows), stacklevel=3)
         elif f.code != "export.duplicated-siren":  # a repeated SIREN is a problem, reported as such
-            which = "a count without its address" if f.code == "export.count-without-address" else (
-                "an address without its count")
-            warnings.warn(f"{origin.file}: {f.count} row{'s' if f.count > 1 else ''} with {which} ('{f.column}' "
-                          f"beside '{f.value}'): rows {rows}", DataWarning, stacklevel=3)
+            count_only = f.code == "export.count-without-address"
+            which = "a count without its address" if count_only else "an address without its count"
+            warnings.warn(DataWarning(f"{origin.file}: {f.count} row{'s' if f.count > 1 else ''} with {which} "
+                                      f"('{f.column}' beside '{f.value}'): rows {rows}",
+                                      "data_note_count_only" if count_only else "data_note_address_only",
+                                      file=name, column=f.column, value=f.value, rows=rows), stacklevel=3)
 
 
 def observatory_to_organisations(raw: RawTable, *, source: str | None = None,

@@ -30,7 +30,7 @@ import html
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from civicstats.format import check_lang, format_number, format_percent, is_missing
+from civicstats.format import check_lang, format_as_of, format_number, format_percent, is_missing
 from civicstats.labels import code_column, format_qualified, has_text, ids_text, labels_of, text
 
 if TYPE_CHECKING:
@@ -257,10 +257,30 @@ def data_note(message: object, lang: str = "en", data: bool = True) -> str:
 
     >>> data_note("/home/ana/odf-2022-04.csv: 178 organisations left out", "fr")
     '**Remarque sur les données :** odf-2022-04.csv: 178 organisations left out'
+
+    A :class:`~civicstats.errors.DataWarning` with a ``note`` is said in ``lang``, organisation types in words:
+
+    >>> from civicstats.errors import DataWarning
+    >>> warning = DataWarning("x", "data_note_left_out", file="/tmp/odf.csv", n=2, types={"OACT": 2})
+    >>> data_note(warning)[-61:]
+    'left out of the counts (association or other public body: 2).'
     """
     import re
 
-    return f"**{text('data_note' if data else 'note', lang)}** " + re.sub(_PATH, r"\1", str(message))
+    values = dict(getattr(message, "values", {}))
+    if isinstance(values.get("types"), dict):  # organisation type codes → their words, with their counts
+        values["types"] = text("semicolon", lang).join(
+            f"{text(f'type_{code}', lang)}{text('colon', lang)} {format_number(n, lang)}"
+            for code, n in values["types"].items())
+    if isinstance(values.get("date"), str):
+        values["date"] = format_as_of(values["date"], lang)
+    if getattr(message, "note", None):
+        from civicstats.errors import escape
+
+        said = escape(text(message.note, lang, **values))  # as the message itself is: one printable line
+    else:
+        said = str(message)
+    return f"**{text('data_note' if data else 'note', lang)}** " + re.sub(_PATH, r"\1", said)
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -178,7 +178,14 @@ class DataWarning(UserWarning):
 
     >>> print(DataWarning("sheet 'a\\nok: b' is ignored"))
     sheet 'a\\nok: b' is ignored
+
+    ``note`` and ``values``: the words (``texts/words.json``) a page says it in, in its own language
+    (:func:`civicstats.display.data_note`); the message stays the command line's.
     """
+
+    def __init__(self, message: object = "", note: str | None = None, **values: object) -> None:
+        super().__init__(message)
+        self.note, self.values = note, values
 
     def __str__(self) -> str:
         return escape(super().__str__())

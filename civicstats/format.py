@@ -136,12 +136,24 @@ def as_of_date(as_of: str) -> date:
     return date(int(year), int(month), 15 if day is None else int(day))
 
 
-def format_as_of(as_of: str, lang: str = "en") -> str:
-    """An ``as_of`` value in words: ``2018``, ``March 2018``, ``1 October 2018``.
+def format_as_of(as_of: str, lang: str = "en", *, of: bool = False) -> str:
+    """An ``as_of`` value in words: ``2018``, ``March 2018``, ``1 October 2018``; ``of``: "of" before it, as each
+    language says it (French: "d'avril 2022", "de mars 2018", "du 1er octobre 2018", never "du avril 2022").
 
     >>> format_as_of("2018-03", "fr"), format_as_of("2018-10-01", "fr"), format_as_of("2018-10-01")
     ('mars 2018', '1er octobre 2018', '1 October 2018')
+    >>> [format_as_of(d, "fr", of=True) for d in ("2022-04", "2018-03", "2022-10-19", "2018")]
+    ["d'avril 2022", 'de mars 2018', 'du 19 octobre 2022', 'de 2018']
     """
+    words = _as_of_words(as_of, lang)
+    if not of:
+        return words
+    if lang == "en":
+        return f"of {words}"
+    return f"du {words}" if str(as_of).count("-") == 2 else ("d'" if words[0] in "aeiou" else "de ") + words
+
+
+def _as_of_words(as_of: str, lang: str) -> str:
     from babel import Locale
 
     check_lang(lang)

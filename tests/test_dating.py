@@ -56,3 +56,9 @@ def test_an_undated_export_with_timestamps_is_dated_by_its_latest_one_and_says_s
         assert new_waves(export) == ["2022-10-04"]
     said = [str(w.message) for w in caught if "no date in its name" in str(w.message)]
     assert said and "dated 2022-10-04" in said[0] and "--as-of" in said[0]
+    # on a page, the same note in the page's language (issue 22: data notes were English on French pages)
+    from civicstats.display import data_note
+
+    note = next(w.message for w in caught if "no date in its name" in str(w.message))
+    assert "daté du 4 octobre 2022" in data_note(note, "fr") and "no date" not in data_note(note, "fr")
+    assert "export.csv" in data_note(note, "fr") and str(tmp_path) not in data_note(note, "fr")

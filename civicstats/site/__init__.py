@@ -95,7 +95,8 @@ def _common(lang: str, page: str, editions: Sequence[str], provenance: dict[str,
     switch = other and {"href": edition_href(lang, other, page), "lang": other,
                         "label": _words(other)["site_switch"]}
     return {"lang": lang, "site": _words(lang)["site_name"], "home": "index.html", "switch": switch or None,
-            "built_from": built_from(provenance, _words(lang)), "footer": _words(lang)["site_footer"], "css": _css()}
+            "built_from": built_from(provenance, _words(lang), lang), "footer": _words(lang)["site_footer"],
+            "css": _css()}
 
 
 @functools.cache
@@ -140,8 +141,9 @@ def _language_cells(source: Path, lang: str) -> list[dict[str, Any]]:
                                         for t in c.get("metadata", {}).get("tags", []))]
 
 
-def built_from(provenance: dict[str, Any] | None, words: dict[str, str]) -> str:
-    """The note a page of a build on other data starts with: the file, its date, what came from it and from data/.
+def built_from(provenance: dict[str, Any] | None, words: dict[str, str], lang: str = "en") -> str:
+    """The note a page of a build on other data starts with: the file, its date (in words), what came from it and
+    from data/.
 
     >>> built_from({"file": "odf.csv", "as_of": None, "read": ["open_data_adopters"], "shipped": ["levels"]},
     ...            {"built_from": "Built from {file}{date}: {read}; {shipped}.", "built_from_date": " of {as_of}",
@@ -150,7 +152,10 @@ def built_from(provenance: dict[str, Any] | None, words: dict[str, str]) -> str:
     """
     if not provenance:
         return ""
-    date = words["built_from_date"].format(as_of=provenance["as_of"]) if provenance.get("as_of") else ""
+    from civicstats.format import format_as_of
+
+    as_of = provenance.get("as_of")
+    date = words["built_from_date"].format(as_of=format_as_of(as_of, lang, of=True)) if as_of else ""
     shipped = words["built_from_shipped"].format(tables=", ".join(provenance["shipped"])) if provenance[
         "shipped"] else ""
     return words["built_from"].format(file=provenance["file"], date=date, read=", ".join(provenance["read"]),
