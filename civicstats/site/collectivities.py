@@ -50,7 +50,7 @@ def finding(table: pd.DataFrame, words: Mapping[str, str], lang: str) -> dict[st
     sources = ids_text(";".join(table["source"].dropna().unique()))  # the export's, the official data's
     sentence = words["coll_finding"].format(universe=n(universe), listed=n(listed), silent=n(universe - listed),
                                             sources=sources)
-    sentence += " " + words["coll_finding_kinds"].format(kinds="; ".join(
+    sentence += " " + words["coll_finding_kinds"].format(kinds=words["semicolon"].join(
         words["coll_kind_count"].format(silent=n(r.not_listed), universe=n(r.concerned_upper_bound),
                                         kind=words[f"kind_{r.kind}"]) for r in kinds.itertuples()))
     regions = unpublished(table, "region_name").assign(
