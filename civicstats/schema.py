@@ -22,13 +22,15 @@ from dataclasses import dataclass, field
 from civicstats import paths
 from civicstats.naming import name_argument, resolve
 
-__all__ = ["FieldSpec", "TableSpec", "NO_TEXTS", "YES_TEXTS", "field_spec", "package", "spec", "table_names",
-           "unshipped_spec"]
+__all__ = ["FieldSpec", "LEVEL_COLUMNS", "TableSpec", "NO_TEXTS", "YES_TEXTS", "field_spec", "is_qualifier",
+           "as_levels", "level_dtype", "package", "spec", "table_names", "unshipped_spec"]
 
 #: The one yes/no vocabulary (lower case, stripped), shared by the survey
 #: responses and the selection aid: "o" is the French short "oui", "x" a ticked box.
 YES_TEXTS = frozenset({"yes", "oui", "y", "o", "x", "1", "true"})
 NO_TEXTS = frozenset({"no", "non", "n", "0", "false"})
+#: Columns holding level codes: every table and output types them with :func:`level_dtype`.
+LEVEL_COLUMNS = ("level", "official_level")
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,9 @@ class FieldSpec:
         """The dtype of this column in a loaded table."""
         if self.enum is not None:
             return "category"
-        if self.type in ("integer", "year"):
+        if self.type == "integer":  # nullable: a count stays whole through a left merge
+            return "Int64"
+        if self.type == "year":
             return "int64" if self.required else "Int64"
         if self.type == "number":
             return "float64"
@@ -162,6 +166,52 @@ def unshipped_spec(name: str) -> TableSpec:
             return _table_spec(name, pkg[key][name])
     known = [n for key in ("x-inputs", "x-computed") for n in pkg.get(key, {})]
     raise KeyError(f"unknown unshipped table {name!r}; they are: {', '.join(known)}")
+
+
+@functools.cache
+def level_dtype():
+    """The one dtype of every level column: the ``levels`` table's codes in its ``order``, ordered.
+
+    Level codes of other tables that ``levels`` lacks (``open_data_organisations``'
+    ``associated_body``, no collectivity) follow them. Each table still
+    allows only its own levels (its enum); sorting or merging two tables by
+    level follows one order.
+
+    >>> level_dtype().categories[:3].tolist(), level_dtype().ordered
+    (['region', 'departement', 'metropole'], True)
+    """
+    import pandas as pd
+
+    pkg = package()
+    schemas = [r["schema"] for r in pkg["resources"]]
+    schemas += [r["schema"] for key in ("x-inputs", "x-computed") for r in pkg.get(key, {}).values()]
+    codes = list(_resource_spec("levels").field("level").enum)
+    codes += [c for s in schemas for f in s["fields"] if f["name"] in LEVEL_COLUMNS
+              for c in f.get("constraints", {}).get("enum", [])]
+    return pd.CategoricalDtype(list(dict.fromkeys(codes)), ordered=True)
+
+
+def as_levels(values):
+    """``values`` (level codes, a Series) typed with :func:`level_dtype`; a code ``levels`` lacks raises.
+
+    >>> as_levels(__import__("pandas").Series(["all", "region"])).sort_values().tolist()
+    ['region', 'all']
+    """
+    import pandas as pd
+
+    from civicstats.errors import UnknownNameError
+
+    unknown = sorted({str(v) for v in values.dropna()} - set(level_dtype().categories))
+    if unknown:
+        raise UnknownNameError(f"unknown level {', '.join(unknown)}; the levels are: "
+                               + ", ".join(level_dtype().categories))
+    return pd.Series(pd.Categorical(values.astype("object").where(values.notna(), None), dtype=level_dtype()),
+                     index=values.index, name=values.name)
+
+
+def is_qualifier(name: str) -> bool:
+    """Whether column ``name`` qualifies a figure (``bound``, ``count_bound``…): blank there means ``exact``."""
+    return name == "bound" or name.endswith("_bound")
 
 
 def table_names() -> list[str]:

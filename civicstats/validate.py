@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from civicstats.errors import DataError, Origin, Problem
 from civicstats.naming import fold, suggest
 from civicstats.personal import personal_problems
-from civicstats.schema import FieldSpec, TableSpec, spec
+from civicstats.schema import LEVEL_COLUMNS, FieldSpec, TableSpec, is_qualifier, level_dtype, spec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -383,15 +383,20 @@ def _with_computed(frame: pd.DataFrame, origin: Origin, computed: list[tuple[pd.
 
 
 def typed(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
-    """``frame`` with a loaded table's dtypes: ordered categoricals for enums, integers for counts, rows 0..n-1."""
+    """``frame`` with a loaded table's dtypes, rows 0..n-1.
+
+    Enums are categoricals: every level column shares :func:`level_dtype`,
+    a blank qualifier reads ``exact``. Counts are nullable integers (``Int64``).
+    """
     import pandas as pd
 
     out = {}
     for f in table.fields:
         s = frame[f.name] if f.name in frame else pd.Series(pd.NA, index=frame.index)
         if f.enum is not None:
-            out[f.name] = pd.Categorical(s.astype("object").where(s.notna(), None), categories=list(f.enum),
-                                         ordered=f.ordered)
+            cells = s.astype("object").where(s.notna(), "exact" if is_qualifier(f.name) and "exact" in f.enum else None)
+            out[f.name] = (pd.Categorical(cells, dtype=level_dtype()) if f.name in LEVEL_COLUMNS
+                           else pd.Categorical(cells, categories=list(f.enum), ordered=f.ordered))
         elif f.type in ("integer", "year"):
             out[f.name] = s.astype("Int64").astype(f.pandas_dtype)
         elif f.type == "number":

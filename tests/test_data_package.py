@@ -67,9 +67,61 @@ def test_survey_figures():
 def test_survey_levels_are_an_ordered_categorical():
     level = cs.load("civictech_adoption")["level"]
     assert level.cat.ordered
-    assert list(level.cat.categories) == ["region", "departement", "metropole", "ville_plus_100k",
-                                          "ville_5k_100k", "commune_moins_5k", "intercommunalite"]
-    assert cs.load("civictech_adoption")["count"].dtype == "int64"
+    assert list(level.cat.categories)[:7] == ["region", "departement", "metropole", "ville_plus_100k",
+                                              "ville_5k_100k", "commune_moins_5k", "intercommunalite"]
+    assert cs.load("civictech_adoption")["count"].dtype == "Int64"
+
+
+def test_every_level_column_shares_one_ordered_dtype():
+    """Issue 24: one category list for every level column of every table and output, the levels' order."""
+    levels = cs.load("levels").sort_values("order")
+    codes = [str(c) for c in levels["level"]]
+    dtypes = {(name, c): cs.load(name)[c].dtype for name in table_names()
+              for c in ("level", "official_level") if c in spec(name).columns}
+    od = cs.load("open_data_adopters")
+    outputs = {"adoption_rates": cs.adoption_rates("open_data_adopters", denominator="law"),
+               "wave_changes": cs.wave_changes(od, conflicts="by_source"),
+               "survey": cs.adoption_rates("civictech_adoption", denominator="survey")}
+    dtypes.update({(name, "level"): out["level"].dtype for name, out in outputs.items()})
+    assert len(dtypes) == 9 and len(set(dtypes.values())) == 1, dtypes
+    dtype = next(iter(dtypes.values()))
+    assert dtype.ordered and list(dtype.categories)[:len(codes)] == codes
+    # each table still allows only its own levels
+    assert "epci" not in spec("civictech_adoption").field("level").enum
+    # sorting and merging follow the levels' order
+    merged = cs.load("collectivity_universe").merge(levels[["level", "order"]], on="level", how="left")
+    assert merged["level"].dtype == dtype
+    assert merged.sort_values("level")["order"].is_monotonic_increasing
+    rates = outputs["adoption_rates"].sort_values("level")
+    assert rates["level"].cat.codes.is_monotonic_increasing and rates["level"].iloc[-1] == "all"
+
+
+def test_counts_stay_integer_through_a_left_merge():
+    """Issue 24: counts are nullable integers, so a row without a match keeps the column whole."""
+    levels = cs.load("levels")
+    merged = levels.merge(cs.load("collectivity_universe"), on="level", how="left")
+    assert merged["count"].dtype == "Int64" and merged["count"].isna().any()
+    for name in table_names():
+        for f in spec(name).fields:
+            if f.type == "integer":
+                assert cs.load(name)[f.name].dtype == "Int64", (name, f.name)
+
+
+def test_qualifiers_are_written_out():
+    """Issue 24: an exact figure's qualifier is ``exact`` in the tables (blank in the CSV), as in the outputs."""
+    seen = 0
+    for name in table_names():
+        for c in spec(name).columns:
+            if c == "bound" or c.endswith("_bound"):
+                cells = cs.load(name)[c]
+                assert cells.notna().all() and "exact" in set(cells), (name, c)
+                seen += 1
+    assert seen == 4
+    od = cs.load("open_data_adopters")
+    rates = cs.adoption_rates("open_data_adopters", denominator="law", counts=od)
+    assert rates["count_qualifier"].tolist() == od.loc[od["count"].notna() | od["share_pct"].notna(),
+                                                       "count_bound"].astype(str).tolist()
+    assert ",," in (paths.DATA_DIR / "open_data_adopters.csv").read_text(encoding="utf-8")  # the CSV stays blank
 
 
 @pytest.mark.parametrize("year,count,unit,source", [

@@ -141,8 +141,9 @@ def test_typed_like_a_loaded_table():
     t = aggregate_responses(validate_responses(raw(response())))
     shipped = spec("civictech_adoption")
     assert list(t["civictech_adoption"].columns) == shipped.columns
-    assert list(t["civictech_adoption"]["level"].cat.categories) == list(shipped.field("level").enum)
-    assert t["civictech_adoption"]["count"].dtype == "int64"
+    assert t["civictech_adoption"]["level"].dtype == cs.load("civictech_adoption")["level"].dtype
+    assert set(t["civictech_adoption"]["level"].astype(str)) <= set(shipped.field("level").enum)
+    assert t["civictech_adoption"]["count"].dtype == "Int64"
     assert list(t["civictech_category_use"].columns) == unshipped_spec("civictech_category_use").columns
 
 
@@ -292,7 +293,7 @@ def test_computed_rows_are_typed_and_validate_with_the_table():
                 file="survey.xlsx", sheet="responses")
     out = adoption_from_responses(table, source_ids=source_ids())
     assert list(out.columns) == spec("civictech_adoption").columns
-    assert out["count"].dtype == "int64" and isinstance(out["level"].dtype, pd.CategoricalDtype)
+    assert out["count"].dtype == "Int64" and isinstance(out["level"].dtype, pd.CategoricalDtype)
     assert out[["level", "count", "source"]].astype(str).values.tolist() == [
         ["ville_plus_100k", "0", "NL"], ["commune_moins_5k", "1", "NL"]]
     empty = pd.DataFrame({c: pd.Series(dtype="str") for c in spec("civictech_adoption").columns})

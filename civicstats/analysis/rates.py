@@ -36,6 +36,7 @@ import re
 from typing import TYPE_CHECKING, Literal
 
 from civicstats.analysis import cited
+from civicstats.schema import as_levels
 from civicstats.tables import Source, load
 
 if TYPE_CHECKING:
@@ -264,4 +265,6 @@ def adoption_rates(
     for c in COLUMNS:
         if c not in ("count", "universe", "share", "published_share"):
             frame[c] = frame[c].astype("string")
+    for c in ("level", "universe_level"):
+        frame[c] = as_levels(frame[c])
     return cited(frame.reset_index(drop=True), *inputs)

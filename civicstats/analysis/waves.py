@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 from civicstats.analysis import cited
 from civicstats.errors import UsageError
 from civicstats.naming import resolve
+from civicstats.schema import as_levels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,6 +112,7 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
         change = change.where([e <= {"about"} for e in ends])  # a change from a bound is no number
         pivot["change"] = change
     out = pivot.reset_index()
+    out["level"] = as_levels(out["level"])
     out.columns.name = None
     out.attrs["conflicts"] = conflicts
     if qualified:
