@@ -58,7 +58,11 @@ def shifted_by(count: pd.Series, address: pd.Series) -> int | None:
     >>> shifted_by(address.shift(1, fill_value=""), address), shifted_by(address, address)
     (-1, None)
     """
-    has_count, has_address = _filled(count).to_numpy(), _filled(address).to_numpy()
+    return _shift(_filled(count).to_numpy(), _filled(address).to_numpy())
+
+
+def _shift(has_count, has_address) -> int | None:
+    """:func:`shifted_by` of the cells that hold something (two boolean arrays)."""
     before = int((has_count != has_address).sum())
     if before < SHIFT_MINIMUM:
         return None
@@ -78,8 +82,8 @@ def quality_findings(raw: pd.DataFrame) -> pd.DataFrame:
     for count, address in COUNT_ADDRESS_PAIRS:
         if count not in raw.columns or address not in raw.columns:
             continue
-        shift = shifted_by(raw[count], raw[address])
         has_count, has_address = _filled(raw[count]), _filled(raw[address])
+        shift = _shift(has_count.to_numpy(), has_address.to_numpy())
         if shift is not None:
             rows = list(raw.index[has_count != has_address])
             found.append(("export.shifted-column", count, rows, len(rows), shift, address))

@@ -68,11 +68,12 @@ def official_sirens(organisations: pd.DataFrame, official: pd.DataFrame) -> pd.D
     import pandas as pd
 
     siren = organisations["siren"].astype("string").reset_index(drop=True)
-    listed = siren.isin(set(official["siren"].dropna().astype(str)))
+    listed = siren.isin(set(official["siren"].dropna().astype(str).tolist()))
     communes = official[official["kind"].astype(str) == "commune"].drop_duplicates("code")
     by_code = communes.set_index(communes["code"].astype(str))["siren"].astype("string")
     if "former_codes" in communes:
-        merged = communes.assign(former=communes["former_codes"].astype("string").str.split(";")).explode("former")
+        merged = communes.dropna(subset=["former_codes"])  # the others have no former code to explode
+        merged = merged.assign(former=merged["former_codes"].astype("string").str.split(";")).explode("former")
         by_code = pd.concat([by_code, merged.dropna(subset=["former"]).set_index("former")["siren"].astype("string")])
         by_code = by_code[~by_code.index.duplicated()]  # a current code first
     old = ~listed & siren.str.fullmatch(r"21\d{7}").fillna(False).to_numpy() \

@@ -166,8 +166,19 @@ def official_limits(source: Source = None) -> dict[str, int]:
 # Loading
 
 
+def _shipped_only(name: str, d: Discovery) -> bool:
+    """Whether ``name`` and every table its validation reads (foreign keys, official limits) are shipped in ``d``."""
+    reads = {resource for _column, resource, _ref in spec(name).foreign_keys} - {name}
+    if name in BOUNDED_BY_OFFICIAL:
+        reads |= {"levels", "collectivity_universe"}
+    return (all(p.origin == SHIPPED for p in d.parts[name]) and not d.problems.get(name)
+            and all(_shipped_only(t, d) for t in reads))
+
+
 def _load(name: str, d: Discovery) -> pd.DataFrame:
     """Table ``name`` of discovery ``d``, validated (once per discovery: a table a foreign key names is read once)."""
+    if name not in d.loaded and d.source is not None and _shipped_only(name, d):
+        d.loaded[name] = _load(name, d.shipped)  # the shipped table, as the shipped data validate it: once for both
     if name not in d.loaded:
         frame = _validated(name, d)
         table = spec(name)
