@@ -153,36 +153,31 @@ def parser() -> argparse.ArgumentParser:
         description="Civic tech in French local authorities (2018 survey) and its context: data, checks, reports.",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    dated = argparse.ArgumentParser(add_help=False)  # the commands that read updated data
+    dated.add_argument("--as-of", metavar="DATE", type=_as_of,
+                       help="the date (YYYY-MM or YYYY-MM-DD) of an observatory export whose file name holds none")
 
-    s = sub.add_parser("datasets", help="list the tables with their size and sources")
+    s = sub.add_parser("datasets", parents=[dated], help="list the tables with their size and sources")
     s.add_argument("--data", type=Path, help="the tables as read from updated data, with where each comes from")
-    s.add_argument("--as-of", metavar="DATE", type=_as_of, help="the date (YYYY-MM or YYYY-MM-DD) of an "
-                   "observatory export whose file name holds none")
     s.set_defaults(func=cmd_datasets)
 
-    s = sub.add_parser("audit", help="list where the sources disagree with each other")
+    s = sub.add_parser("audit", parents=[dated], help="list where the sources disagree with each other")
     s.add_argument("--data", type=Path, help="audit updated data (workbook, CSV folder or file)")
     s.add_argument("--all", action="store_true", help="also list the checks that agree")
-    s.add_argument("--as-of", metavar="DATE", type=_as_of, help="the date (YYYY-MM or YYYY-MM-DD) of an "
-                   "observatory export whose file name holds none")
     s.set_defaults(func=cmd_audit)
 
-    s = sub.add_parser("check", help="check a workbook, a folder of CSV files or a CSV file")
+    s = sub.add_parser("check", parents=[dated], help="check a workbook, a folder of CSV files or a CSV file")
     s.add_argument("path", type=Path, help="the file or folder to check")
     s.add_argument("--table", help="check only this table (for a CSV file: the table it holds, "
                    "default from its file name)")
-    s.add_argument("--as-of", metavar="DATE", type=_as_of, help="the date (YYYY-MM or YYYY-MM-DD) of an "
-                   "observatory export whose file name holds none")
     s.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("build", help="execute every notebook and write figures and HTML reports")
+    s = sub.add_parser("build", parents=[dated], help="execute every notebook and write figures and HTML reports")
     s.add_argument("--data", type=Path, help="updated data to build on (default: the shipped data)")
     s.add_argument("--out", type=Path, help="output folder (required with --data)")
     s.add_argument("--lang", choices=["en", "fr"], default="en", help="language of charts (default en)")
     s.add_argument("--jobs", type=int, help="notebooks executed at once (default: two per core)")
     s.add_argument("--force", action="store_true", help="rebuild even what is up to date")
-    s.add_argument("--as-of", metavar="DATE", type=_as_of, help="the date (YYYY-MM or YYYY-MM-DD) of an "
-                   "observatory export whose file name holds none")
     s.set_defaults(func=cmd_build)
 
     s = sub.add_parser("compare", help="list what changed between two observatory exports (either layout)")

@@ -79,11 +79,9 @@ def resolve(value: str, allowed: list[str] | tuple[str, ...], what: str) -> str:
     Traceback (most recent call last):
     civicstats.errors.UnknownNameError: unknown table 'participatory_budget' (did you mean 'participatory_budgets'?); the tables are: participatory_budgets, sources
     """
-    if value in allowed:
-        return value
-    by_case = {a.casefold(): a for a in allowed}
-    if value.strip().casefold() in by_case:
-        return by_case[value.strip().casefold()]
+    found = {a.casefold(): a for a in allowed}.get(value.strip().casefold())
+    if found is not None:
+        return found
     hint = suggest(value, allowed)
     raise UnknownNameError(f"unknown {what} {value!r}" + (f" (did you mean {hint!r}?)" if hint else "")
                            + f"; the {what}s are: {', '.join(allowed)}")

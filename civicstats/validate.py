@@ -395,8 +395,8 @@ def typed(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
         s = frame[f.name] if f.name in frame else pd.Series(pd.NA, index=frame.index)
         if f.enum is not None:
             cells = s.astype("object").where(s.notna(), "exact" if is_qualifier(f.name) and "exact" in f.enum else None)
-            out[f.name] = (pd.Categorical(cells, dtype=level_dtype()) if f.name in LEVEL_COLUMNS
-                           else pd.Categorical(cells, categories=list(f.enum), ordered=f.ordered))
+            shared = level_dtype().categories if f.name in LEVEL_COLUMNS else list(f.enum)  # one list of levels
+            out[f.name] = pd.Categorical(cells, categories=shared, ordered=f.ordered)
         elif f.type in ("integer", "year"):
             out[f.name] = s.astype("Int64").astype(f.pandas_dtype)
         elif f.type == "number":

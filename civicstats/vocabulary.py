@@ -62,8 +62,8 @@ def label(column: str | pd.DataFrame | None, code: object, lang: str = "en", *,
         known = list(words.labels_of(labels, lang))
         return words.label(labels, resolve(str(code), known, f"{name} code"), lang)
     if name not in WORD_COLUMNS:
-        columns = sorted([*CODE_COLUMNS, *WORD_COLUMNS])
-        raise UnknownNameError(f"column {name!r} holds no codes with words; those that do are: {', '.join(columns)}")
+        raise UnknownNameError(f"column {name!r} holds no codes with words; those that do are: "
+                               f"{', '.join(sorted([*CODE_COLUMNS, *WORD_COLUMNS]))}")
     prefix = f"{WORD_COLUMNS[name]}_"
     known = sorted(key.removeprefix(prefix) for key in words.catalog() if key.startswith(prefix))
     code = resolve(str(code), known, f"{name} code")
