@@ -202,9 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return _run(args)
         finally:  # main() called in a longer process leaves its environment as it was
-            if before is None:
-                del os.environ[AS_OF_ENV]
-            else:
+            del os.environ[AS_OF_ENV]
+            if before is not None:
                 os.environ[AS_OF_ENV] = before
     return _run(args)
 

@@ -23,7 +23,7 @@ from civicstats import paths
 from civicstats.naming import name_argument, resolve
 
 __all__ = ["FieldSpec", "LEVEL_COLUMNS", "TableSpec", "NO_TEXTS", "YES_TEXTS", "field_spec", "is_qualifier",
-           "as_levels", "level_dtype", "package", "spec", "table_names", "unshipped_spec"]
+           "as_levels", "level_dtype", "package", "spec", "table_names", "unshipped_spec", "unshipped_tables"]
 
 #: The one yes/no vocabulary (lower case, stripped), shared by the survey
 #: responses and the selection aid: "o" is the French short "oui", "x" a ticked box.
@@ -160,12 +160,16 @@ def unshipped_spec(name: str) -> TableSpec:
     >>> unshipped_spec("civictech_category_use").columns[:4]
     ['as_of', 'level', 'category', 'count']
     """
+    found = unshipped_tables()
+    if name in found:
+        return _table_spec(name, found[name])
+    raise KeyError(f"unknown unshipped table {name!r}; they are: {', '.join(found)}")
+
+
+def unshipped_tables() -> dict[str, dict]:
+    """The tables described under ``x-inputs`` and ``x-computed``: name → descriptor."""
     pkg = package()
-    for key in ("x-inputs", "x-computed"):
-        if name in pkg.get(key, {}):
-            return _table_spec(name, pkg[key][name])
-    known = [n for key in ("x-inputs", "x-computed") for n in pkg.get(key, {})]
-    raise KeyError(f"unknown unshipped table {name!r}; they are: {', '.join(known)}")
+    return {n: r for key in ("x-inputs", "x-computed") for n, r in pkg.get(key, {}).items()}
 
 
 @functools.cache
@@ -182,9 +186,7 @@ def level_dtype():
     """
     import pandas as pd
 
-    pkg = package()
-    schemas = [r["schema"] for r in pkg["resources"]]
-    schemas += [r["schema"] for key in ("x-inputs", "x-computed") for r in pkg.get(key, {}).values()]
+    schemas = [r["schema"] for r in [*package()["resources"], *unshipped_tables().values()]]
     codes = list(_resource_spec("levels").field("level").enum)
     codes += [c for s in schemas for f in s["fields"] if f["name"] in LEVEL_COLUMNS
               for c in f.get("constraints", {}).get("enum", [])]

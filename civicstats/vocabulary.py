@@ -16,7 +16,7 @@ from civicstats import labels as words
 from civicstats.display import CODE_COLUMNS, WORD_COLUMNS
 from civicstats.errors import UnknownNameError
 from civicstats.naming import name_argument, resolve
-from civicstats.schema import package, spec, table_names, unshipped_spec
+from civicstats.schema import spec, table_names, unshipped_spec, unshipped_tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,7 +84,7 @@ def describe(name: str) -> pd.DataFrame:
     """
     import pandas as pd
 
-    unshipped = [n for key in ("x-inputs", "x-computed") for n in package().get(key, {})]
+    unshipped = list(unshipped_tables())
     name = resolve(name_argument(name, "a table's name", "open_data_adopters"), [*table_names(), *unshipped], "table")
     table = unshipped_spec(name) if name in unshipped else spec(name)
     rows = [{"column": f.name, "title": f.title, "description": f.description, "type": f.type,
