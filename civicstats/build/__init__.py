@@ -229,7 +229,7 @@ def _notebook_bytes(run: plan.Run, where: plan.Targets) -> bytes:
 def _owners(where: plan.Targets, lang: str, rebuilt: set[str]) -> dict[str, str]:
     """Figure name → notebook, for the executed notebooks of ``lang`` this build does not rebuild."""
     owners: dict[str, str] = {}
-    for output in sorted(paths.executed_dir(where.notebooks, lang).glob("*.ipynb")):
+    for output in sorted((where.notebooks / lang).glob("*.ipynb")):
         if output.stem not in rebuilt:
             for name in fingerprint.recorded((read_executed(output) or ({},))[0])[1]:
                 owners.setdefault(name, output.stem)

@@ -28,7 +28,7 @@ from civicstats.build.plan import keep_cell
 from civicstats.errors import UsageError, escape
 from civicstats.files import read_executed
 
-__all__ = ["FORMAT", "INJECTED_TAG", "declared_inputs", "files_digest", "fingerprint", "inputs_digest",
+__all__ = ["FORMAT", "INJECTED_TAG", "declared_inputs", "fingerprint", "inputs_digest",
            "read_notebook", "recorded", "shared_files", "stale_notebooks", "text"]
 
 #: Bump to invalidate every fingerprint when the build's output format changes.
@@ -108,13 +108,7 @@ def inputs_digest(shared: list[tuple[str, Path]], declared: Iterable[str], cache
     files = list(shared)
     for pattern in declared:
         files += [(f"raw:{p.relative_to(paths.DATA_DIR).as_posix()}", p) for p in paths.DATA_DIR.glob(pattern)]
-    return files_digest(files, cache)
-
-
-def files_digest(files: Iterable[tuple[str, Path]], cache: dict[Path, str] | None = None) -> str:
-    """sha256 over names and contents, in name order; ``cache`` keeps each file's digest for the next call."""
-    cache = {} if cache is None else cache
-    digest = hashlib.sha256()
+    digest = hashlib.sha256()  # over names and contents, in name order; ``cache`` keeps each file's digest
     for name, path in sorted(files):
         if path not in cache:
             with path.open("rb") as handle:
@@ -135,7 +129,7 @@ def stale_notebooks(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> list[str]:
         raw = read_notebook(source)
         inputs = inputs_digest(shared, declared_inputs(raw), cache)
         for lang in paths.EDITIONS:
-            done = read_executed(paths.executed_dir(notebooks_dir, lang) / source.name)
+            done = read_executed(notebooks_dir / lang / source.name)
             if recorded(done and done[0])[0] != fingerprint(raw, lang, inputs) or done[0]["metadata"][
                     "civicstats"].get("outputs") != done[1]:
                 stale.append(f"{lang}/{source.stem}")

@@ -58,7 +58,7 @@ class Targets:
     figures: Path
 
     def notebook(self, name: str, lang: str) -> Path:
-        return paths.executed_dir(self.notebooks, lang) / f"{name}.ipynb"
+        return self.notebooks / lang / f"{name}.ipynb"
 
     def figures_of(self, lang: str) -> Path:
         return self.figures if lang == paths.EDITIONS[0] else self.figures / lang
