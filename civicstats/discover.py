@@ -151,10 +151,6 @@ class Discovery:
             return SOURCE
         return SHIPPED if all(o == SHIPPED for o in origins) else f"{SHIPPED}+{SOURCE}"
 
-    def files(self) -> list[Path]:
-        """Every file read, each once, in a stable order."""
-        return sorted({p.path for ps in self.parts.values() for p in ps}, key=str)
-
 
 def normal(name: str) -> str:
     """The one naming rule: lower case, stripped, spaces and hyphens as ``_``.
@@ -294,8 +290,8 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
             found[key] = Part(key, SOURCE, f)
     rest = []
     for name in ignored:
-        hint = sheet_hint(Path(name).stem, names)
-        if hint and suggest(Path(name).stem, names) and hint not in held:
+        hint = suggest(Path(name).stem, names)  # a misspelt name, not one merely alike (as sheet_hint finds)
+        if hint and hint not in held:
             code = "source.misnamed-responses" if hint == RESPONSES else "source.misnamed-file"
             problems.setdefault(hint, []).append(_whole(folder / name, code, table=hint))
         else:
@@ -397,11 +393,7 @@ def export_kind(path: Path) -> str | None:
     from civicstats.readers.responses import is_responses
 
     columns = [str(c).strip().lower() for c in read_csv_header(path)]
-    if is_observatory(columns):
-        return "observatory"
-    if is_responses(columns):
-        return RESPONSES
-    return None
+    return "observatory" if is_observatory(columns) else RESPONSES if is_responses(columns) else None
 
 
 def _file(path: Path, table: str | None, found: dict[str, Part], exports: list[Part]) -> None:

@@ -27,12 +27,10 @@ def downloads(words: Mapping[str, str], prefix: str, folder: Path) -> list[dict[
     items = [{"href": posixpath.join(prefix, r["path"]), "label": f"{r['path']} (CSV)",
               "note": words.get(f"table_{r.get('name')}", r.get("title", ""))}  # the catalog's words, each language
              for r in package.get("resources", []) if isinstance(r.get("path"), str)]
-    items.append({"href": posixpath.join(prefix, "datapackage.json"), "label": "datapackage.json",
-                  "note": words["site_datapackage"]})
-    items.append({"href": posixpath.join(prefix, "civicstats-data.xlsx"), "label": "civicstats-data.xlsx",
-                  "note": words["site_template"]})
-    items.append({"href": posixpath.join(prefix, "collectivities.csv"), "label": "collectivities.csv (CSV)",
-                  "note": words["coll_table"]})
+    items += [{"href": posixpath.join(prefix, name), "label": label, "note": words[note]} for name, label, note in (
+        ("datapackage.json", "datapackage.json", "site_datapackage"),
+        ("civicstats-data.xlsx", "civicstats-data.xlsx", "site_template"),
+        ("collectivities.csv", "collectivities.csv (CSV)", "coll_table"))]
     return [item for item in items if (folder / posixpath.basename(item["href"])).is_file()]
 
 
