@@ -37,6 +37,7 @@ Every table the source lacks is taken from ``data/``, and says so: each
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -123,16 +124,11 @@ class Discovery:
     problems: dict[str, list[Problem]] = field(default_factory=dict)
     #: Tables validated so far (``tables.load`` fills it): within one call, each table is read once.
     loaded: dict = field(default_factory=dict, repr=False, compare=False)
-    _shipped: Discovery | None = field(default=None, repr=False, compare=False)
 
-    @property
+    @functools.cached_property
     def shipped(self) -> Discovery:
         """The discovery of the shipped data (this one, when it is): what the source lacks, the shared register."""
-        if self.source is None:
-            return self
-        if self._shipped is None:
-            self._shipped = discover(None)
-        return self._shipped
+        return self if self.source is None else discover(None)
 
     @property
     def from_source(self) -> list[str]:

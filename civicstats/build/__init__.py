@@ -35,7 +35,6 @@ from civicstats.files import read_executed, write_atomic
 
 __all__ = ["BuildResult", "build", "stale_notebooks"]
 
-stale_notebooks = fingerprint.stale_notebooks
 #: Kernels run at once by default, per core: a kernel is not busy all the time (starting, waiting, stopping).
 KERNELS_PER_CORE = 2
 
@@ -107,6 +106,18 @@ def build(data: str | Path | None = None, out: str | Path | None = None, lang: s
     return result
 
 
+def stale_notebooks(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> list[str]:
+    """Executed notebooks (``LANG/NAME``) whose recorded fingerprint no longer matches their inputs.
+
+    A committed notebook is built on the shipped data; one listed here was
+    edited, or its data or the package changed, since the last build
+    (``civicstats build`` fixes it). A missing executed notebook is stale too.
+    """
+    where = plan.Targets(notebooks_dir, paths.REPORTS_DIR, paths.FIGURES_DIR)
+    runs = _runs(plan.select(notebooks_dir / "source", None), list(paths.EDITIONS), None, where, lambda line: None)
+    return [run.key for run in runs if not _current(run, None)]
+
+
 def _existing(data: str | Path) -> Path:
     path = Path(data).expanduser().resolve()
     if not path.exists():
@@ -162,8 +173,9 @@ def _digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def _current(run: plan.Run, where: plan.Targets) -> bool:
-    """The executed notebook in place records this fingerprint, its outputs and its figures as the build wrote them."""
+def _current(run: plan.Run, where: plan.Targets | None) -> bool:
+    """The executed notebook in place records this fingerprint, its outputs and its figures as the build wrote them
+    (figures in ``where``; None: not looked at)."""
     done, run.notebook = run.notebook, None
     if done is None or run.recorded != run.fingerprint:
         return False
@@ -171,6 +183,8 @@ def _current(run: plan.Run, where: plan.Targets) -> bool:
     record = top["metadata"]["civicstats"]
     if record.get("outputs") != cells or not isinstance(record.get("figures"), dict):
         return False
+    if where is None:
+        return True
     folder = where.figures_of(run.lang)
     try:
         return all(_digest((folder / name).read_bytes()) == sha for name, sha in record["figures"].items())

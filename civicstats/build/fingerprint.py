@@ -5,8 +5,8 @@ tags: outputs and other metadata do not count), its language, every data
 file it reads (the schema, each table as :func:`civicstats.discover.discover`
 finds it, and the raw files the notebook declares in its metadata, e.g.
 ``"civicstats": {"inputs": ["raw/geo/*.geojson"]}``), and the package's own
-files (but the site's, which key the pages instead). The executed notebook records it; a run whose recorded fingerprint
-matches, and whose figures are in place, is not executed again.
+files (but the site's, which key the pages instead). The executed notebook records it; a run whose recorded
+fingerprint matches, and whose figures are in place, is not executed again.
 
 Standard library only at module level: a no-op build must stay light.
 
@@ -26,10 +26,9 @@ from typing import Any
 from civicstats import paths
 from civicstats.build.plan import keep_cell
 from civicstats.errors import UsageError, escape
-from civicstats.files import read_executed
 
 __all__ = ["FORMAT", "INJECTED_TAG", "declared_inputs", "fingerprint", "inputs_digest",
-           "read_notebook", "recorded", "shared_files", "stale_notebooks", "text"]
+           "read_notebook", "recorded", "shared_files", "text"]
 
 #: Bump to invalidate every fingerprint when the build's output format changes.
 FORMAT = 2
@@ -116,21 +115,3 @@ def inputs_digest(shared: list[tuple[str, Path]], declared: Iterable[str], cache
         digest.update(f"{name}\0{cache[path]}\n".encode())
     return digest.hexdigest()
 
-
-def stale_notebooks(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> list[str]:
-    """Executed notebooks (``LANG/NAME``) whose recorded fingerprint no longer matches their inputs.
-
-    A committed notebook is built on the shipped data; one listed here was
-    edited, or its data or the package changed, since the last build
-    (``civicstats build`` fixes it). A missing executed notebook is stale too.
-    """
-    stale, cache, shared = [], {}, shared_files(None)
-    for source in sorted((notebooks_dir / "source").glob("*.ipynb")):
-        raw = read_notebook(source)
-        inputs = inputs_digest(shared, declared_inputs(raw), cache)
-        for lang in paths.EDITIONS:
-            done = read_executed(notebooks_dir / lang / source.name)
-            if recorded(done and done[0])[0] != fingerprint(raw, lang, inputs) or done[0]["metadata"][
-                    "civicstats"].get("outputs") != done[1]:
-                stale.append(f"{lang}/{source.stem}")
-    return stale
