@@ -1,4 +1,4 @@
-"""Files as civicstats writes and reads them: atomic writes, and executed notebooks read without their cells.
+"""Files as civicstats writes and reads them: atomic writes, executed notebooks read without their cells, cells' text.
 
 A file is written to a temporary file beside its target, then renamed into
 place (:func:`os.replace`), so that a reader never sees half a file and a
@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FILE_MODE", "read_executed", "write_atomic"]
+__all__ = ["FILE_MODE", "cell_text", "read_executed", "write_atomic"]
 
 #: Mode of every file written: readable by everyone (mkstemp's 0600 is not for readers).
 FILE_MODE = 0o644
@@ -47,6 +47,12 @@ def write_atomic(path: Path, content: bytes, replace: bool = True) -> None:
                 os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def cell_text(cell: dict[str, Any]) -> str:
+    """A notebook cell's source: notebook JSON stores text as a string or as a list of lines."""
+    source = cell.get("source", "")
+    return source if isinstance(source, str) else "".join(source)
 
 
 #: Where an executed notebook's top-level metadata starts, as nbformat (and JupyterLab) write it: sorted keys,

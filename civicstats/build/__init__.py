@@ -74,7 +74,9 @@ def build(data: str | Path | None = None, out: str | Path | None = None, lang: s
     invalid data raises :class:`~civicstats.errors.DataError` before anything runs.
     """
     notebooks_dir = Path(notebooks_dir).expanduser().resolve()
-    data_path = None if data is None else _existing(data)
+    data_path = None if data is None else Path(data).expanduser().resolve()
+    if data_path is not None and not data_path.exists():
+        raise MissingFileError([Problem(str(data), None, None, None, None, code="file.missing")])
     if data_path is not None and out is None:
         raise UsageError("a build on other data needs `out` (--out FOLDER): the project's notebooks and figures "
                          "are built from the shipped data only")
@@ -116,13 +118,6 @@ def stale_notebooks(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> list[str]:
     where = plan.Targets(notebooks_dir, paths.REPORTS_DIR, paths.FIGURES_DIR)
     runs = _runs(plan.select(notebooks_dir / "source", None), list(paths.EDITIONS), None, where, lambda line: None)
     return [run.key for run in runs if not _current(run, None)]
-
-
-def _existing(data: str | Path) -> Path:
-    path = Path(data).expanduser().resolve()
-    if not path.exists():
-        raise MissingFileError([Problem(str(data), None, None, None, None, code="file.missing")])
-    return path
 
 
 def _check_data(data: Path, log: Callable[[str], None]) -> dict[str, Any]:
@@ -215,7 +210,7 @@ def _run_and_write(todo: list[plan.Run], data: Path | None, where: plan.Targets,
             return
         for run in todo:  # figures, then notebooks: a notebook in place means its figures are too
             for name in run.figures:
-                outputs.move_into_place(staging / "figures" / run.key / name, where.figures_of(run.lang) / name)
+                write_atomic(where.figures_of(run.lang) / name, (staging / "figures" / run.key / name).read_bytes())
         for run in todo:
             write_atomic(where.notebook(run.name, run.lang), _notebook_bytes(run, where))
         _remove_unsaved_figures(todo, where)

@@ -26,19 +26,15 @@ from typing import Any
 from civicstats import paths
 from civicstats.build.plan import keep_cell
 from civicstats.errors import UsageError, escape
+from civicstats.files import cell_text
 
 __all__ = ["FORMAT", "INJECTED_TAG", "declared_inputs", "fingerprint", "inputs_digest",
-           "read_notebook", "recorded", "shared_files", "text"]
+           "read_notebook", "recorded", "shared_files"]
 
 #: Bump to invalidate every fingerprint when the build's output format changes.
 FORMAT = 2
 #: Tag of the cell the build inserts after the ``parameters`` cell (papermill's convention).
 INJECTED_TAG = "injected-parameters"
-
-
-def text(source: str | list[str]) -> str:
-    """Notebook JSON stores text as a string or as a list of lines."""
-    return source if isinstance(source, str) else "".join(source)
 
 
 def read_notebook(path: Path) -> dict[str, Any]:
@@ -76,7 +72,7 @@ def declared_inputs(raw: dict[str, Any]) -> list[str]:
 
 def fingerprint(raw: dict[str, Any], lang: str, inputs: str) -> str:
     """Combine the ``lang`` cells of a source notebook with the digest of its inputs."""
-    cells = [[cell.get("cell_type"), text(cell.get("source", "")), sorted(tags)]
+    cells = [[cell.get("cell_type"), cell_text(cell), sorted(tags)]
              for cell in raw.get("cells", [])
              for tags in [cell.get("metadata", {}).get("tags", [])]
              if keep_cell(tags, lang) and INJECTED_TAG not in tags]

@@ -21,7 +21,7 @@ from typing import Any
 from civicstats import paths
 from civicstats.errors import OutputError, UsageError, escape
 
-__all__ = ["LANG_TAG", "Run", "Targets", "check_out", "editions", "keep_cell", "other_language_tags", "select",
+__all__ = ["LANG_TAG", "Run", "Targets", "check_out", "editions", "keep_cell", "select",
            "targets", "untagged_markdown"]
 
 #: Cells tagged ``lang-XX`` belong to the XX notebook only.
@@ -42,11 +42,6 @@ def untagged_markdown(raw: dict[str, Any]) -> list[int]:
     """
     return [n for n, cell in enumerate(raw.get("cells", []), start=1) if cell.get("cell_type") == "markdown"
             and not any(t.startswith(LANG_TAG) for t in cell.get("metadata", {}).get("tags", []))]
-
-
-def other_language_tags(lang: str) -> set[str]:
-    """The tags of the cells that the ``lang`` notebook leaves out."""
-    return {LANG_TAG + other for other in paths.EDITIONS if other != lang}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from civicstats import paths
+from civicstats.files import write_atomic
 
 __all__ = ["downloads", "render_index", "sources", "write_downloads"]
 
@@ -34,19 +35,14 @@ def downloads(words: Mapping[str, str], prefix: str, folder: Path) -> list[dict[
     return [item for item in items if (folder / posixpath.basename(item["href"])).is_file()]
 
 
-def write_downloads(folder: Path, write: Any) -> None:
+def write_downloads(folder: Path) -> None:
     """Copy the shipped data package into ``folder`` and write the Excel template there."""
-    import tempfile
-
     from civicstats.workbook import write_template
 
     for source in sorted(paths.DATA_DIR.glob("*")):
-        if source.is_file() and source.suffix in (".csv", ".json"):
-            write(folder / source.name, source.read_bytes())
-    with tempfile.TemporaryDirectory() as tmp:
-        template = Path(tmp) / "civicstats-data.xlsx"
-        write_template(template, overwrite=True, reproducible=True)
-        write(folder / template.name, template.read_bytes())
+        if source.is_file() and source.suffix in (".csv", ".json"):  # datapackage.json among them: folder made
+            write_atomic(folder / source.name, source.read_bytes())
+    write_template(folder / "civicstats-data.xlsx", overwrite=True, reproducible=True)
 
 
 def sources(data: Path | None) -> list[dict[str, str]]:
