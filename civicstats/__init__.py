@@ -28,50 +28,31 @@ from civicstats.errors import (
 
 __version__ = "0.1.0"
 
-#: public name → module that defines it
-_LAZY = {
-    "load": "civicstats.tables",
-    "datasets": "civicstats.tables",
-    "sources": "civicstats.tables",
-    "audit": "civicstats.analysis.audit",
-    "organisation_audit": "civicstats.analysis.organisation_audit",
-    "adoption_rates": "civicstats.analysis.rates",
-    "open_data_obligation": "civicstats.analysis.obligation",
-    "wave_changes": "civicstats.analysis.waves",
-    "waves": "civicstats.analysis.waves",
-    "select_tools": "civicstats.analysis.selection",
-    "explain_selection": "civicstats.labels",
-    "observatory_as_of": "civicstats.readers.observatory",
-    "platforms": "civicstats.raw",
-    "outlines": "civicstats.raw",
-    "save_figure": "civicstats.charts",
-    "show": "civicstats.display",
-    "compare_exports": "civicstats.analysis.exports",
-    "collectivities": "civicstats.analysis.collectivities",
-    "unpublished": "civicstats.analysis.collectivities",
+#: public name → module that defines it, listed by module
+_LAZY = {name: module for module, names in {
+    "civicstats.tables": ["load", "datasets", "sources"],
+    "civicstats.analysis.audit": ["audit"],
+    "civicstats.analysis.organisation_audit": ["organisation_audit"],
+    "civicstats.analysis.rates": ["adoption_rates"],
+    "civicstats.analysis.obligation": ["open_data_obligation"],
+    "civicstats.analysis.waves": ["wave_changes", "waves"],
+    "civicstats.analysis.selection": ["select_tools"],
+    "civicstats.readers.observatory": ["observatory_as_of"],
+    "civicstats.raw": ["platforms", "outlines"],
+    "civicstats.charts": ["save_figure"],
+    "civicstats.display": ["show"],
+    "civicstats.analysis.exports": ["compare_exports"],
+    "civicstats.analysis.collectivities": ["collectivities", "unpublished"],
     # organisation level: the observatory's organisations on the official populations (notebook 06)
-    "join_populations": "civicstats.analysis.organisations",
-    "law_universe": "civicstats.analysis.organisations",
-    "commune_coverage": "civicstats.analysis.organisations",
-    "organisations_by_departement": "civicstats.analysis.organisations",
-    "official_geography": "civicstats.geography",
-    "geography_findings": "civicstats.geography",
+    "civicstats.analysis.organisations": ["join_populations", "law_universe", "commune_coverage",
+                                          "organisations_by_departement"],
+    "civicstats.geography": ["official_geography", "geography_findings"],
     # words and numbers for the sentences a notebook prints (EN/FR)
-    "text": "civicstats.labels",
-    "label": "civicstats.vocabulary",
-    "describe": "civicstats.vocabulary",
-    "labels_of": "civicstats.labels",
-    "subject_label": "civicstats.labels",
-    "finding_text": "civicstats.labels",
-    "origin_text": "civicstats.labels",
-    "share_line": "civicstats.labels",
-    "reason_text": "civicstats.labels",
-    "ids_text": "civicstats.labels",
-    "format_qualified": "civicstats.labels",
-    "format_number": "civicstats.format",
-    "format_percent": "civicstats.format",
-    "format_as_of": "civicstats.format",
-}
+    "civicstats.labels": ["explain_selection", "text", "labels_of", "subject_label", "finding_text", "origin_text",
+                          "share_line", "reason_text", "ids_text", "format_qualified"],
+    "civicstats.vocabulary": ["label", "describe"],
+    "civicstats.format": ["format_number", "format_percent", "format_as_of"],
+}.items() for name in names}
 #: public submodules, reachable as attributes (``cs.charts``) without an import
 _SUBMODULES = {"charts": "civicstats.charts", "organisations": "civicstats.analysis.organisations",
                "obligation": "civicstats.analysis.obligation"}

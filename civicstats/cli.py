@@ -25,12 +25,12 @@ __all__ = ["EXIT_DATA", "EXIT_ENVIRONMENT", "EXIT_INTERNAL", "EXIT_PIPE", "EXIT_
 EXIT_DATA, EXIT_USAGE, EXIT_INTERNAL, EXIT_ENVIRONMENT, EXIT_PIPE = 1, 2, 3, 4, 141
 
 
-def _print_table(frame, columns: list[str] | None = None) -> None:
+def _print_table(frame) -> None:
     import pandas as pd
 
     with pd.option_context("display.max_rows", None, "display.max_columns", None,
                            "display.width", 200, "display.max_colwidth", 90):
-        text = (frame[columns] if columns else frame).to_string(index=False)
+        text = frame.to_string(index=False)
     for line in text.splitlines():
         print(escape(line))
 

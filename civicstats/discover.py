@@ -37,6 +37,7 @@ Every table the source lacks is taken from ``data/``, and says so: each
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -123,16 +124,11 @@ class Discovery:
     problems: dict[str, list[Problem]] = field(default_factory=dict)
     #: Tables validated so far (``tables.load`` fills it): within one call, each table is read once.
     loaded: dict = field(default_factory=dict, repr=False, compare=False)
-    _shipped: Discovery | None = field(default=None, repr=False, compare=False)
 
-    @property
+    @functools.cached_property
     def shipped(self) -> Discovery:
         """The discovery of the shipped data (this one, when it is): what the source lacks, the shared register."""
-        if self.source is None:
-            return self
-        if self._shipped is None:
-            self._shipped = discover(None)
-        return self._shipped
+        return self if self.source is None else discover(None)
 
     @property
     def from_source(self) -> list[str]:
@@ -150,10 +146,6 @@ class Discovery:
         if all(o == SOURCE for o in origins):
             return SOURCE
         return SHIPPED if all(o == SHIPPED for o in origins) else f"{SHIPPED}+{SOURCE}"
-
-    def files(self) -> list[Path]:
-        """Every file read, each once, in a stable order."""
-        return sorted({p.path for ps in self.parts.values() for p in ps}, key=str)
 
 
 def normal(name: str) -> str:
@@ -294,8 +286,8 @@ def _folder(folder: Path, found: dict[str, Part], exports: list[Part], notes: li
             found[key] = Part(key, SOURCE, f)
     rest = []
     for name in ignored:
-        hint = sheet_hint(Path(name).stem, names)
-        if hint and suggest(Path(name).stem, names) and hint not in held:
+        hint = suggest(Path(name).stem, names)  # a misspelt name, not one merely alike (as sheet_hint finds)
+        if hint and hint not in held:
             code = "source.misnamed-responses" if hint == RESPONSES else "source.misnamed-file"
             problems.setdefault(hint, []).append(_whole(folder / name, code, table=hint))
         else:
@@ -397,11 +389,7 @@ def export_kind(path: Path) -> str | None:
     from civicstats.readers.responses import is_responses
 
     columns = [str(c).strip().lower() for c in read_csv_header(path)]
-    if is_observatory(columns):
-        return "observatory"
-    if is_responses(columns):
-        return RESPONSES
-    return None
+    return "observatory" if is_observatory(columns) else RESPONSES if is_responses(columns) else None
 
 
 def _file(path: Path, table: str | None, found: dict[str, Part], exports: list[Part]) -> None:

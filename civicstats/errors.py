@@ -167,9 +167,6 @@ class DataError(CivicstatsError, ValueError):
 class MissingFileError(DataError, FileNotFoundError):
     """A data file or folder that does not exist: a :class:`DataError` that is also a ``FileNotFoundError``."""
 
-    def __init__(self, problems: Iterable[Problem]):
-        DataError.__init__(self, problems)
-
 
 class DataWarning(UserWarning):
     """Something in a file that was accepted but deserves a look.

@@ -1,4 +1,4 @@
-"""Files as civicstats writes and reads them: atomic writes, and executed notebooks read without their cells.
+"""Files as civicstats writes and reads them: atomic writes, executed notebooks read without their cells, cells' text.
 
 A file is written to a temporary file beside its target, then renamed into
 place (:func:`os.replace`), so that a reader never sees half a file and a
@@ -19,24 +19,40 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FILE_MODE", "read_executed", "write_atomic"]
+__all__ = ["FILE_MODE", "cell_text", "read_executed", "write_atomic"]
 
 #: Mode of every file written: readable by everyone (mkstemp's 0600 is not for readers).
 FILE_MODE = 0o644
 
 
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` through a temporary file in the same folder: never half a file."""
+def write_atomic(path: Path, content: bytes, replace: bool = True) -> None:
+    """Write ``content`` to ``path`` through a temporary file in the same folder: never half a file.
+
+    With ``replace=False`` an existing ``path`` is kept (``FileExistsError``), even one that appears meanwhile.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
         os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
+        if replace:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # atomic, and fails if the file exists
+            except OSError as error:  # that, or a file system without hard links
+                if isinstance(error, FileExistsError) or path.exists():
+                    raise FileExistsError(path) from None
+                os.replace(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+def cell_text(cell: dict[str, Any]) -> str:
+    """A notebook cell's source: notebook JSON stores text as a string or as a list of lines."""
+    source = cell.get("source", "")
+    return source if isinstance(source, str) else "".join(source)
 
 
 #: Where an executed notebook's top-level metadata starts, as nbformat (and JupyterLab) write it: sorted keys,

@@ -7,9 +7,7 @@ Every path in the project is built here, so notebooks and scripts never need
   ``data/``, ``notebooks/`` and ``figures/`` beside the package folder;
 * an installed wheel or sdist: the same folders shipped inside the package
   as ``civicstats/_data``, ``_notebooks`` and ``_figures`` (see ``setup.py``),
-  found beside this module. (Not through :mod:`importlib.resources`: the
-  folders must be real folders on disk, and its import costs every command
-  more time than the rest of this module.)
+  found beside this module (real folders on disk, not :mod:`importlib.resources`).
 
 >>> DATA_DIR.name in ("data", "_data")
 True
@@ -24,7 +22,7 @@ from pathlib import Path
 
 __all__ = [
     "DATAPACKAGE", "DATA_DIR", "EDITIONS", "FIGURES_DIR", "FIGURES_ENV", "IN_CHECKOUT", "NOTEBOOKS_DIR",
-    "PACKAGE_DIR", "REPORTS_DIR", "ROOT", "SOURCES_DIR", "executed_dir", "figures_dir", "protected_dirs",
+    "PACKAGE_DIR", "REPORTS_DIR", "ROOT", "SOURCES_DIR", "figures_dir", "protected_dirs",
 ]
 
 #: The package folder (``civicstats/``).
@@ -80,8 +78,3 @@ def figures_dir() -> Path:
 def protected_dirs() -> tuple[Path, ...]:
     """Project folders that a build on other data must never write into."""
     return (DATA_DIR, NOTEBOOKS_DIR, FIGURES_DIR)
-
-
-def executed_dir(notebooks: Path, lang: str) -> Path:
-    """Where the build writes the executed notebooks of ``lang``: ``notebooks/<lang>/``."""
-    return notebooks / lang

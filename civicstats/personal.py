@@ -17,8 +17,9 @@ True
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import TYPE_CHECKING
+
+from civicstats.naming import plain
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,11 +50,6 @@ PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:" + PHONE + r")(?!\d)")
 _TWO_DIGITS_RE = re.compile(r"\d{2}")
 
 
-def _fold_header(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", " ", plain).strip()
-
-
 def looks_personal(header: str, values: pd.Series | None = None) -> bool:
     """Whether a column holds personal data, from its header or its cells.
 
@@ -67,7 +63,7 @@ def looks_personal(header: str, values: pd.Series | None = None) -> bool:
     >>> looks_personal("x", pd.Series(["12000", "35", ""]))
     False
     """
-    folded = _fold_header(re.sub(r"([a-z])([A-Z])", r"\1 \2", str(header)[:MAX_SCREENED_CHARS]))
+    folded = re.sub(r"[^a-z0-9]+", " ", plain(re.sub(r"([a-z])([A-Z])", r"\1 \2", str(header)[:MAX_SCREENED_CHARS])))
     if PERSONAL_HEADER.search(folded):
         return True
     if values is None:

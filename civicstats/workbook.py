@@ -15,15 +15,8 @@ typed instead of turning them into a date or a number.
 ``civicstats check BOOK.xlsx`` then validates it, and ``load(name, BOOK.xlsx)``
 reads it: a sheet left as written gives the shipped table back.
 
-Cells that Excel would run (issue 5). A text starting with ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return can be taken for a formula by a
-spreadsheet ("formula injection": ``=HYPERLINK(...)`` in a source title).
-Every cell this module writes goes through :func:`write_cell`, which stores
-such a text as an explicit string cell (openpyxl would otherwise store a
-text starting with ``=`` as a formula) with Excel's ``quotePrefix`` flag: the
-cell shows the text, Excel keeps treating it as text when someone edits the
-cell, and the text itself is unchanged — no apostrophe is added to the data,
-so reading the workbook back gives exactly what was written.
+Every cell is written by :func:`write_cell`: a text a spreadsheet would take
+for a formula (``=HYPERLINK(...)`` in a source title) stays text, unchanged.
 
 >>> safe_cell_value('=HYPERLINK("http://x", "click")')
 ('=HYPERLINK("http://x", "click")', True)
@@ -33,13 +26,13 @@ so reading the workbook back gives exactly what was written.
 
 from __future__ import annotations
 
+import io
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from civicstats.errors import UsageError
+from civicstats.files import write_atomic
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -67,6 +60,10 @@ MAX_INLINE_LIST = 255
 MAX_MESSAGE = 255
 MAX_TITLE = 32
 YES_NO = ("yes", "no", "oui", "non")
+#: Each type's rule in a header's comment, and its number format (text, ``@``, for the others).
+TYPE_RULES = {"integer": "whole number / nombre entier", "year": "whole number / nombre entier",
+              "number": "number / nombre", "boolean": "yes or no / oui ou non (blank = no / vide = non)"}
+NUMBER_FORMATS = {"integer": "0", "year": "0", "number": "0.0", "boolean": "General"}
 
 #: The words of the README sheet and of each sheet's help, English and French.
 TEXTS = Path(__file__).resolve().parent / "texts" / "workbook.json"
@@ -94,15 +91,10 @@ def safe_cell_value(value: object) -> tuple[object, bool]:
     """
     import numbers
 
-    if value is None:
-        return None, False
-    try:
-        import pandas as pd
+    import pandas as pd
 
-        if value is pd.NA or value is pd.NaT:
-            return None, False
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pass
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None, False
     if isinstance(value, bool):
         return value, False
     if isinstance(value, numbers.Integral):
@@ -136,15 +128,9 @@ def _comment_text(f: FieldSpec) -> str:
     lines = [f"{f.name}: {f.title}" if f.title and f.title != f.name else f.name]
     if f.description:
         lines.append(f.description)
-    rules = []
-    if f.required:
-        rules.append("required / obligatoire")
-    if f.type in ("integer", "year"):
-        rules.append("whole number / nombre entier")
-    elif f.type == "number":
-        rules.append("number / nombre")
-    elif f.type == "boolean":
-        rules.append("yes or no / oui ou non (blank = no / vide = non)")
+    rules = ["required / obligatoire"] if f.required else []
+    if f.type in TYPE_RULES:
+        rules.append(TYPE_RULES[f.type])
     if f.minimum is not None:
         rules.append(f"≥ {f.minimum:g}")
     if f.maximum is not None:
@@ -156,16 +142,6 @@ def _comment_text(f: FieldSpec) -> str:
     if rules:
         lines.append("; ".join(rules))
     return "\n".join(lines)
-
-
-def _number_format(f: FieldSpec) -> str:
-    if f.type in ("integer", "year"):
-        return "0"
-    if f.type == "number":
-        return "0.0"
-    if f.type == "boolean":
-        return "General"
-    return "@"
 
 
 def _width(header: str, values: list[object]) -> float:
@@ -225,12 +201,12 @@ def _write_table_sheet(ws: Worksheet, fields: tuple[FieldSpec, ...], rows: list[
         cell.comment = Comment(text, "civicstats", width=360, height=height)
     for i, values in enumerate(rows, start=2):
         for j, (f, v) in enumerate(zip(fields, values, strict=True), start=1):
-            write_cell(ws.cell(row=i, column=j), v).number_format = _number_format(f)
+            write_cell(ws.cell(row=i, column=j), v).number_format = NUMBER_FORMATS.get(f.type, "@")
     for j, f in enumerate(fields, start=1):
         letter = get_column_letter(j)
         dim = ws.column_dimensions[letter]
         dim.width = _width(f.name, [r[j - 1] for r in rows])
-        dim.number_format = _number_format(f)  # the format of the rows people add
+        dim.number_format = NUMBER_FORMATS.get(f.type, "@")  # the format of the rows people add
         area = f"{letter}2:{letter}{LAST_ROW}"
         dv = None
         if f.name == "source" or f.type == "list":
@@ -321,7 +297,6 @@ def _reproducible(data: bytes) -> bytes:
     second apart differ in bytes; the reports' download must not (a build
     changes no byte of its outputs when its inputs did not change).
     """
-    import io
     import re
     import zipfile
 
@@ -340,8 +315,7 @@ def write_template(path: str | Path, overwrite: bool = False, *, reproducible: b
     """Write the data-entry workbook to ``path`` (``.xlsx``) and return the path.
 
     Refuses to replace an existing file unless ``overwrite`` (``FileExistsError``).
-    The workbook is written to a temporary file in the same folder, then
-    moved into place: ``path`` is never left half-written. ``reproducible``
+    It is written atomically (:func:`~civicstats.files.write_atomic`): never half-written. ``reproducible``
     fixes its dates (created, modified, every zip member's time): the same shipped data, the
     same bytes.
     """
@@ -354,39 +328,12 @@ def write_template(path: str | Path, overwrite: bool = False, *, reproducible: b
     exists = f"{path} already exists: choose another name, or replace it with --force"
     if path.exists() and not overwrite:
         raise FileExistsError(exists)
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"the folder {folder} does not exist: create it first")
-    wb = build_template(path.name)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"the folder {path.parent} does not exist: create it first")
+    buffer = io.BytesIO()
+    build_template(path.name).save(buffer)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            if reproducible:
-                import io
-
-                buffer = io.BytesIO()
-                wb.save(buffer)
-                fh.write(_reproducible(buffer.getvalue()))
-            else:
-                wb.save(fh)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is not what a user expects of a file they asked for
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # atomic, and fails if the file appeared meanwhile
-            except FileExistsError:
-                raise FileExistsError(exists) from None
-            except OSError:  # a file system without hard links
-                if path.exists():
-                    raise FileExistsError(exists) from None
-                os.replace(tmp, path)
-            else:
-                os.unlink(tmp)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        write_atomic(path, _reproducible(buffer.getvalue()) if reproducible else buffer.getvalue(), replace=overwrite)
+    except FileExistsError:
+        raise FileExistsError(exists) from None
     return path

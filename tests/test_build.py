@@ -356,7 +356,7 @@ def test_stale_staging_folders_of_killed_builds_are_removed(toy_copy: Toy, no_ke
 def test_the_committed_notebooks_record_their_figures_and_outputs() -> None:
     """What the build wrote in place: each language, its figures under figures/ (or figures/LANG/)."""
     for lang in paths.EDITIONS:
-        for path in sorted(paths.executed_dir(paths.NOTEBOOKS_DIR, lang).glob("*.ipynb")):
+        for path in sorted((paths.NOTEBOOKS_DIR / lang).glob("*.ipynb")):
             record = json.loads(path.read_text(encoding="utf-8"))["metadata"]["civicstats"]
             folder = paths.FIGURES_DIR if lang == "en" else paths.FIGURES_DIR / lang
             assert record["figures"] and all((folder / name).is_file() for name in record["figures"]), path

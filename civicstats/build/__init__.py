@@ -35,7 +35,6 @@ from civicstats.files import read_executed, write_atomic
 
 __all__ = ["BuildResult", "build", "stale_notebooks"]
 
-stale_notebooks = fingerprint.stale_notebooks
 #: Kernels run at once by default, per core: a kernel is not busy all the time (starting, waiting, stopping).
 KERNELS_PER_CORE = 2
 
@@ -75,7 +74,9 @@ def build(data: str | Path | None = None, out: str | Path | None = None, lang: s
     invalid data raises :class:`~civicstats.errors.DataError` before anything runs.
     """
     notebooks_dir = Path(notebooks_dir).expanduser().resolve()
-    data_path = None if data is None else _existing(data)
+    data_path = None if data is None else Path(data).expanduser().resolve()
+    if data_path is not None and not data_path.exists():
+        raise MissingFileError([Problem(str(data), None, None, None, None, code="file.missing")])
     if data_path is not None and out is None:
         raise UsageError("a build on other data needs `out` (--out FOLDER): the project's notebooks and figures "
                          "are built from the shipped data only")
@@ -107,11 +108,16 @@ def build(data: str | Path | None = None, out: str | Path | None = None, lang: s
     return result
 
 
-def _existing(data: str | Path) -> Path:
-    path = Path(data).expanduser().resolve()
-    if not path.exists():
-        raise MissingFileError([Problem(str(data), None, None, None, None, code="file.missing")])
-    return path
+def stale_notebooks(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> list[str]:
+    """Executed notebooks (``LANG/NAME``) whose recorded fingerprint no longer matches their inputs.
+
+    A committed notebook is built on the shipped data; one listed here was
+    edited, or its data or the package changed, since the last build
+    (``civicstats build`` fixes it). A missing executed notebook is stale too.
+    """
+    where = plan.Targets(notebooks_dir, paths.REPORTS_DIR, paths.FIGURES_DIR)
+    runs = _runs(plan.select(notebooks_dir / "source", None), list(paths.EDITIONS), None, where, lambda line: None)
+    return [run.key for run in runs if not _current(run, None)]
 
 
 def _check_data(data: Path, log: Callable[[str], None]) -> dict[str, Any]:
@@ -162,8 +168,9 @@ def _digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def _current(run: plan.Run, where: plan.Targets) -> bool:
-    """The executed notebook in place records this fingerprint, its outputs and its figures as the build wrote them."""
+def _current(run: plan.Run, where: plan.Targets | None) -> bool:
+    """The executed notebook in place records this fingerprint, its outputs and its figures as the build wrote them
+    (figures in ``where``; None: not looked at)."""
     done, run.notebook = run.notebook, None
     if done is None or run.recorded != run.fingerprint:
         return False
@@ -171,6 +178,8 @@ def _current(run: plan.Run, where: plan.Targets) -> bool:
     record = top["metadata"]["civicstats"]
     if record.get("outputs") != cells or not isinstance(record.get("figures"), dict):
         return False
+    if where is None:
+        return True
     folder = where.figures_of(run.lang)
     try:
         return all(_digest((folder / name).read_bytes()) == sha for name, sha in record["figures"].items())
@@ -201,7 +210,7 @@ def _run_and_write(todo: list[plan.Run], data: Path | None, where: plan.Targets,
             return
         for run in todo:  # figures, then notebooks: a notebook in place means its figures are too
             for name in run.figures:
-                outputs.move_into_place(staging / "figures" / run.key / name, where.figures_of(run.lang) / name)
+                write_atomic(where.figures_of(run.lang) / name, (staging / "figures" / run.key / name).read_bytes())
         for run in todo:
             write_atomic(where.notebook(run.name, run.lang), _notebook_bytes(run, where))
         _remove_unsaved_figures(todo, where)
@@ -229,7 +238,7 @@ def _notebook_bytes(run: plan.Run, where: plan.Targets) -> bytes:
 def _owners(where: plan.Targets, lang: str, rebuilt: set[str]) -> dict[str, str]:
     """Figure name → notebook, for the executed notebooks of ``lang`` this build does not rebuild."""
     owners: dict[str, str] = {}
-    for output in sorted(paths.executed_dir(where.notebooks, lang).glob("*.ipynb")):
+    for output in sorted((where.notebooks / lang).glob("*.ipynb")):
         if output.stem not in rebuilt:
             for name in fingerprint.recorded((read_executed(output) or ({},))[0])[1]:
                 owners.setdefault(name, output.stem)

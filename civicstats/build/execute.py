@@ -27,7 +27,7 @@ from typing import Any
 
 from civicstats import paths
 from civicstats.build.fingerprint import INJECTED_TAG
-from civicstats.build.plan import Run, other_language_tags
+from civicstats.build.plan import LANG_TAG, Run
 
 __all__ = ["CELL_TIMEOUT", "KERNEL_ENV", "describe_failure", "execute_all", "injected_source", "normalise",
            "prepare"]
@@ -69,7 +69,8 @@ def prepare(run: Run, data: Path | None) -> None:
     nb.cells = [cell for cell in nb.cells if INJECTED_TAG not in cell.metadata.get("tags", [])]
     for index, cell in enumerate(nb.cells):  # ids from positions: nbformat would invent random ones
         cell["id"] = cell.get("id") or f"cell-{index}"
-    nb, _ = TagRemovePreprocessor(remove_cell_tags=other_language_tags(run.lang)).preprocess(nb, {})
+    others = {LANG_TAG + e for e in paths.EDITIONS if e != run.lang}  # the other languages' cells
+    nb, _ = TagRemovePreprocessor(remove_cell_tags=others).preprocess(nb, {})
     nb, _ = ClearOutputPreprocessor().preprocess(nb, {})
     nb.metadata.setdefault("kernelspec", dict(KERNELSPEC))
     code = injected_source(data, run.lang)

@@ -5,8 +5,8 @@ tags: outputs and other metadata do not count), its language, every data
 file it reads (the schema, each table as :func:`civicstats.discover.discover`
 finds it, and the raw files the notebook declares in its metadata, e.g.
 ``"civicstats": {"inputs": ["raw/geo/*.geojson"]}``), and the package's own
-files (but the site's, which key the pages instead). The executed notebook records it; a run whose recorded fingerprint
-matches, and whose figures are in place, is not executed again.
+files (but the site's, which key the pages instead). The executed notebook records it; a run whose recorded
+fingerprint matches, and whose figures are in place, is not executed again.
 
 Standard library only at module level: a no-op build must stay light.
 
@@ -26,20 +26,15 @@ from typing import Any
 from civicstats import paths
 from civicstats.build.plan import keep_cell
 from civicstats.errors import UsageError, escape
-from civicstats.files import read_executed
+from civicstats.files import cell_text
 
-__all__ = ["FORMAT", "INJECTED_TAG", "declared_inputs", "files_digest", "fingerprint", "inputs_digest",
-           "read_notebook", "recorded", "shared_files", "stale_notebooks", "text"]
+__all__ = ["FORMAT", "INJECTED_TAG", "declared_inputs", "fingerprint", "inputs_digest",
+           "read_notebook", "recorded", "shared_files"]
 
 #: Bump to invalidate every fingerprint when the build's output format changes.
 FORMAT = 2
 #: Tag of the cell the build inserts after the ``parameters`` cell (papermill's convention).
 INJECTED_TAG = "injected-parameters"
-
-
-def text(source: str | list[str]) -> str:
-    """Notebook JSON stores text as a string or as a list of lines."""
-    return source if isinstance(source, str) else "".join(source)
 
 
 def read_notebook(path: Path) -> dict[str, Any]:
@@ -77,7 +72,7 @@ def declared_inputs(raw: dict[str, Any]) -> list[str]:
 
 def fingerprint(raw: dict[str, Any], lang: str, inputs: str) -> str:
     """Combine the ``lang`` cells of a source notebook with the digest of its inputs."""
-    cells = [[cell.get("cell_type"), text(cell.get("source", "")), sorted(tags)]
+    cells = [[cell.get("cell_type"), cell_text(cell), sorted(tags)]
              for cell in raw.get("cells", [])
              for tags in [cell.get("metadata", {}).get("tags", [])]
              if keep_cell(tags, lang) and INJECTED_TAG not in tags]
@@ -108,13 +103,7 @@ def inputs_digest(shared: list[tuple[str, Path]], declared: Iterable[str], cache
     files = list(shared)
     for pattern in declared:
         files += [(f"raw:{p.relative_to(paths.DATA_DIR).as_posix()}", p) for p in paths.DATA_DIR.glob(pattern)]
-    return files_digest(files, cache)
-
-
-def files_digest(files: Iterable[tuple[str, Path]], cache: dict[Path, str] | None = None) -> str:
-    """sha256 over names and contents, in name order; ``cache`` keeps each file's digest for the next call."""
-    cache = {} if cache is None else cache
-    digest = hashlib.sha256()
+    digest = hashlib.sha256()  # over names and contents, in name order; ``cache`` keeps each file's digest
     for name, path in sorted(files):
         if path not in cache:
             with path.open("rb") as handle:
@@ -122,21 +111,3 @@ def files_digest(files: Iterable[tuple[str, Path]], cache: dict[Path, str] | Non
         digest.update(f"{name}\0{cache[path]}\n".encode())
     return digest.hexdigest()
 
-
-def stale_notebooks(notebooks_dir: Path = paths.NOTEBOOKS_DIR) -> list[str]:
-    """Executed notebooks (``LANG/NAME``) whose recorded fingerprint no longer matches their inputs.
-
-    A committed notebook is built on the shipped data; one listed here was
-    edited, or its data or the package changed, since the last build
-    (``civicstats build`` fixes it). A missing executed notebook is stale too.
-    """
-    stale, cache, shared = [], {}, shared_files(None)
-    for source in sorted((notebooks_dir / "source").glob("*.ipynb")):
-        raw = read_notebook(source)
-        inputs = inputs_digest(shared, declared_inputs(raw), cache)
-        for lang in paths.EDITIONS:
-            done = read_executed(paths.executed_dir(notebooks_dir, lang) / source.name)
-            if recorded(done and done[0])[0] != fingerprint(raw, lang, inputs) or done[0]["metadata"][
-                    "civicstats"].get("outputs") != done[1]:
-                stale.append(f"{lang}/{source.stem}")
-    return stale

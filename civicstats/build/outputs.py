@@ -5,12 +5,10 @@ saved by the kernels wait in a staging folder beside the outputs until every
 run has succeeded; then figures, pages and notebooks are put in place,
 notebooks last (they carry the fingerprint, so an interrupted build is
 redone by the next one).
-
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
@@ -18,10 +16,9 @@ from pathlib import Path
 
 from civicstats.build.plan import Targets
 from civicstats.errors import OutputError, escape
-from civicstats.files import FILE_MODE, write_atomic
 
-__all__ = ["MIN_FREE_BYTES", "STAGING_PREFIX", "check_writable", "existing_parent", "move_into_place",
-           "remove_stale_staging", "staging_folder"]
+__all__ = ["MIN_FREE_BYTES", "STAGING_PREFIX", "check_writable", "existing_parent", "remove_stale_staging",
+           "staging_folder"]
 
 #: Staging folders are named ``.civicstats-build-<random>``, beside the outputs.
 STAGING_PREFIX = ".civicstats-build-"
@@ -29,16 +26,6 @@ STAGING_PREFIX = ".civicstats-build-"
 STALE_STAGING_SECONDS = 3600
 #: Free space a build needs before it starts (its outputs take a few MB).
 MIN_FREE_BYTES = 20 * 1024 * 1024
-
-
-def move_into_place(staged: Path, final: Path) -> None:
-    """Put a staged file at ``final`` atomically (copied first when they are on different disks)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.replace(staged, final)
-        os.chmod(final, FILE_MODE)
-    except OSError:
-        write_atomic(final, staged.read_bytes())
 
 
 def existing_parent(path: Path) -> Path:

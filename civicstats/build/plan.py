@@ -21,7 +21,7 @@ from typing import Any
 from civicstats import paths
 from civicstats.errors import OutputError, UsageError, escape
 
-__all__ = ["LANG_TAG", "Run", "Targets", "check_out", "editions", "keep_cell", "other_language_tags", "select",
+__all__ = ["LANG_TAG", "Run", "Targets", "check_out", "editions", "keep_cell", "select",
            "targets", "untagged_markdown"]
 
 #: Cells tagged ``lang-XX`` belong to the XX notebook only.
@@ -44,11 +44,6 @@ def untagged_markdown(raw: dict[str, Any]) -> list[int]:
             and not any(t.startswith(LANG_TAG) for t in cell.get("metadata", {}).get("tags", []))]
 
 
-def other_language_tags(lang: str) -> set[str]:
-    """The tags of the cells that the ``lang`` notebook leaves out."""
-    return {LANG_TAG + other for other in paths.EDITIONS if other != lang}
-
-
 @dataclass(frozen=True)
 class Targets:
     """The three folders a build writes into, and each language's place in them."""
@@ -58,7 +53,7 @@ class Targets:
     figures: Path
 
     def notebook(self, name: str, lang: str) -> Path:
-        return paths.executed_dir(self.notebooks, lang) / f"{name}.ipynb"
+        return self.notebooks / lang / f"{name}.ipynb"
 
     def figures_of(self, lang: str) -> Path:
         return self.figures if lang == paths.EDITIONS[0] else self.figures / lang

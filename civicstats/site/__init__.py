@@ -206,7 +206,7 @@ def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: 
     site = _key(_templates_digest(), provenance)  # a build on other data says so at the top of every page
     downloads_folder = where.reports / "data"
     if data is None and not (downloads_folder / "datapackage.json").is_file():
-        index.write_downloads(downloads_folder, write_atomic)
+        index.write_downloads(downloads_folder)
     inputs = _key(site, _inputs_digest(data))
 
     @functools.cache

@@ -69,10 +69,6 @@ def finding(table: pd.DataFrame, words: Mapping[str, str], lang: str) -> dict[st
             "by_region": rows(regions.sort_values("region_name", kind="stable"), "region_name", str)}
 
 
-def _status(row: Any) -> str:
-    return "outside" if not row.in_universe else "listed" if row.publishes else "silent"
-
-
 def _text(value: object) -> str:
     import pandas as pd
 
@@ -93,7 +89,8 @@ def render(common: Mapping[str, Any], words: Mapping[str, str], table: pd.DataFr
                      "dep_label": " ".join(filter(None, (_text(r.departement_code), _text(r.departement_name)))),
                      "reg": _text(r.region_code), "reg_label": _text(r.region_name),
                      "population": _text(r.population), "population_label": format_number(r.population, lang)
-                     if _text(r.population) else "–", "status": _status(r),
+                     if _text(r.population) else "–",
+                     "status": "outside" if not r.in_universe else "listed" if r.publishes else "silent",
                      "universe": words["yes" if r.in_universe else "no"],
                      "publishes": words["yes" if r.publishes else "no"],
                      "channel": words[f"channel_{r.channel}"] if _text(r.channel) else "–",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from civicstats import paths
+from civicstats.files import write_atomic
 
 __all__ = ["downloads", "render_index", "sources", "write_downloads"]
 
@@ -27,28 +28,21 @@ def downloads(words: Mapping[str, str], prefix: str, folder: Path) -> list[dict[
     items = [{"href": posixpath.join(prefix, r["path"]), "label": f"{r['path']} (CSV)",
               "note": words.get(f"table_{r.get('name')}", r.get("title", ""))}  # the catalog's words, each language
              for r in package.get("resources", []) if isinstance(r.get("path"), str)]
-    items.append({"href": posixpath.join(prefix, "datapackage.json"), "label": "datapackage.json",
-                  "note": words["site_datapackage"]})
-    items.append({"href": posixpath.join(prefix, "civicstats-data.xlsx"), "label": "civicstats-data.xlsx",
-                  "note": words["site_template"]})
-    items.append({"href": posixpath.join(prefix, "collectivities.csv"), "label": "collectivities.csv (CSV)",
-                  "note": words["coll_table"]})
+    items += [{"href": posixpath.join(prefix, name), "label": label, "note": words[note]} for name, label, note in (
+        ("datapackage.json", "datapackage.json", "site_datapackage"),
+        ("civicstats-data.xlsx", "civicstats-data.xlsx", "site_template"),
+        ("collectivities.csv", "collectivities.csv (CSV)", "coll_table"))]
     return [item for item in items if (folder / posixpath.basename(item["href"])).is_file()]
 
 
-def write_downloads(folder: Path, write: Any) -> None:
+def write_downloads(folder: Path) -> None:
     """Copy the shipped data package into ``folder`` and write the Excel template there."""
-    import tempfile
-
     from civicstats.workbook import write_template
 
     for source in sorted(paths.DATA_DIR.glob("*")):
-        if source.is_file() and source.suffix in (".csv", ".json"):
-            write(folder / source.name, source.read_bytes())
-    with tempfile.TemporaryDirectory() as tmp:
-        template = Path(tmp) / "civicstats-data.xlsx"
-        write_template(template, overwrite=True, reproducible=True)
-        write(folder / template.name, template.read_bytes())
+        if source.is_file() and source.suffix in (".csv", ".json"):  # datapackage.json among them: folder made
+            write_atomic(folder / source.name, source.read_bytes())
+    write_template(folder / "civicstats-data.xlsx", overwrite=True, reproducible=True)
 
 
 def sources(data: Path | None) -> list[dict[str, str]]:

@@ -22,6 +22,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
+from civicstats.files import cell_text
+
 __all__ = ["HIDDEN_TAGS", "exporter", "first_sentence", "plain", "prepare", "render_body", "summary", "templates",
            "title_of", "toc"]
 
@@ -42,13 +44,8 @@ def plain(markdown: str) -> str:
     return " ".join(text.split())
 
 
-def _source(cell: Mapping[str, Any]) -> str:
-    source = cell.get("source", "")
-    return source if isinstance(source, str) else "".join(source)
-
-
 def _markdown(cells: list[Any]) -> list[str]:
-    return [_source(c) for c in cells if c.get("cell_type") == "markdown"]
+    return [cell_text(c) for c in cells if c.get("cell_type") == "markdown"]
 
 
 def title_of(cells: list[Any], default: str) -> str:
@@ -118,7 +115,7 @@ def exporter() -> Any:
 def _section_heading(cells: list[Any], index: int) -> str:
     for cell in reversed(cells[:index]):
         if cell.get("cell_type") == "markdown":
-            for line in reversed(_source(cell).splitlines()):
+            for line in reversed(cell_text(cell).splitlines()):
                 if line.startswith("#"):
                     return plain(line.lstrip("#"))
     return ""
@@ -128,9 +125,9 @@ def _supporting_sentence(cells: list[Any], index: int) -> str:
     """The first sentence of the next paragraph after cell ``index``: what the chart supports."""
     for cell in cells[index + 1:]:
         if cell.get("cell_type") == "markdown":
-            if _source(cell).lstrip().startswith("#"):
+            if cell_text(cell).lstrip().startswith("#"):
                 return ""  # the next section began: this chart has no sentence of its own
-            sentence = first_sentence(_source(cell))
+            sentence = first_sentence(cell_text(cell))
             if sentence:
                 return sentence
     return ""
