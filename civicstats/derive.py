@@ -57,7 +57,7 @@ __all__ = ["ASSOCIATED_BODY", "CHANNEL_OF_MERGE", "DEFAULT_SOURCE", "OPEN_DATA_C
            "adoption_from_responses", "as_text", "clean_siren", "computed_origin", "observatory_to_open_data",
            "observatory_to_organisations", "organisations_csv"]
 
-OPEN_DATA_COLUMNS = ("as_of", "level", "count", "share_pct", "share_bound", "concerned", "concerned_bound",
+OPEN_DATA_COLUMNS = ("as_of", "level", "count", "share_pct", "share_qualifier", "concerned", "concerned_qualifier",
                      "source", "note")
 #: Columns of ``open_data_organisations``, in order.
 ORGANISATION_COLUMNS = ("siren", "name", "type", "level", "region_code", "departement_code", "departement_codes",
@@ -245,7 +245,7 @@ def observatory_to_open_data(raw: RawTable, as_of: str | None = None, *, source:
                                   file=Path(origin.file).name, n=n, types=left_out), stacklevel=2)
     out = pd.DataFrame({
         "as_of": when, "level": list(LEVELS), "count": [str(count[level]) for level in LEVELS],
-        "share_pct": "", "share_bound": "", "concerned": "", "concerned_bound": "",
+        "share_pct": "", "share_qualifier": "", "concerned": "", "concerned_qualifier": "",
         "source": source or DEFAULT_SOURCE, "note": [notes[level] for level in LEVELS],
     }, columns=list(OPEN_DATA_COLUMNS))
     return as_text(out, computed_origin(origin, "open_data_adopters"))

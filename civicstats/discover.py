@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from civicstats import paths
-from civicstats.errors import DataError, Problem
+from civicstats.errors import DataError, MissingFileError, Problem
 from civicstats.naming import fold, plain, suggest
 from civicstats.schema import spec, table_names, unshipped_spec
 
@@ -225,7 +225,7 @@ def discover(source: str | Path | None, table: str | None = None) -> Discovery:
         if path.is_dir():
             _folder(path, found, exports, notes, problems)
         elif not path.exists():
-            raise DataError([_whole(path, "file.missing")])
+            raise MissingFileError([_whole(path, "file.missing")])  # also a FileNotFoundError
         elif path.suffix.lower() in WORKBOOK_SUFFIXES:
             _workbook(path, found, exports, notes, problems)
         else:

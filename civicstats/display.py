@@ -17,7 +17,7 @@ shown in a notebook carries its title and the name of the files
 
 >>> import pandas as pd
 >>> levels = pd.DataFrame({"level": ["departement"], "label_en": ["Départements"], "label_fr": ["Départements"]})
->>> t = show(pd.DataFrame({"level": ["departement"], "count": [35357], "share": [0.1386]}), lang="fr",
+>>> t = show(pd.DataFrame({"level": ["departement"], "count": [35357], "share_pct": [13.86]}), lang="fr",
 ...          labels=levels)
 >>> t.frame.to_dict("records") == [{"Niveau": "Départements", "Effectif": "35\\u202f357",
 ...                                 "Part": "13,9\\u00a0%"}]
@@ -32,11 +32,12 @@ from typing import TYPE_CHECKING, Any
 
 from civicstats.format import check_lang, format_as_of, format_number, format_percent, is_missing
 from civicstats.labels import code_column, format_qualified, has_text, ids_text, labels_of, text
+from civicstats.schema import code_family
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Table", "data_note", "show", "MISSING", "CODE_COLUMNS", "FRACTION_COLUMNS", "NAME_COLUMNS", "PERCENT_COLUMNS",
+__all__ = ["Table", "data_note", "show", "MISSING", "CODE_COLUMNS", "NAME_COLUMNS", "PERCENT_COLUMNS",
            "WORD_COLUMNS", "load_ipython_extension"]
 
 #: What a missing value looks like in a table for readers.
@@ -45,17 +46,15 @@ MISSING = "–"
 #: Columns whose codes are turned into labels, and the code column of the table of labels to use.
 CODE_COLUMNS = {"level": "level", "official_level": "level", "category": "category", "id": "id"}
 
-#: Columns whose codes the catalog of words names (``type`` COM → "commune"): column → key prefix.
-WORD_COLUMNS = {"type": "type", "unit": "unit", "channel": "channel", "kind": "kind", "band": "band",
-                "bound": "qualifier", "share_bound": "qualifier", "concerned_bound": "qualifier",
-                "count_bound": "qualifier", "qualifier": "qualifier", "reason": "reason", "group": "group"}
+#: Code columns whose codes the catalog of words names (``type_COM``: "commune"), by ``schema.code_family``
+#: (``count_qualifier``: ``qualifier``), also the prefix of their words.
+WORD_COLUMNS = ("type", "unit", "channel", "kind", "band", "qualifier", "reason", "group", "zone", "epci_type",
+                "metropoles", "territory", "share_measure")
 #: Columns of numbers that are names, not quantities (a year, a SIREN): shown as written, without separators.
 NAME_COLUMNS = ("year", "as_of", "siren", "code", "insee", "departement_code", "region_code")
 
-#: Columns holding fractions (0–1) shown as percentages.
-FRACTION_COLUMNS = ("share", "published_share", "computed_share", "relative_difference")
-#: Columns holding percentages already multiplied by 100.
-PERCENT_COLUMNS = ("share_pct",)
+#: Columns holding percentages (0–100): every share of ours, in every table and output (``*_pct``).
+PERCENT_COLUMNS = ("share_pct", "published_share_pct")
 
 
 class Table:
@@ -105,16 +104,15 @@ def _header(column: object, lang: str, headers: Mapping[str, str] | None) -> str
     return text(f"col_{name}", lang) if has_text(f"col_{name}") else name.replace("_", " ").capitalize()
 
 
-def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractions: Iterable[str],
-          words: Mapping[str, Mapping[str, str]]) -> str:
+def _cell(column: str, value: object, lang: str, percent: Iterable[str], words: Mapping[str, Mapping[str, str]]) -> str:
     if value is None or (not isinstance(value, (list, tuple, dict)) and is_missing(value)):
         return MISSING
     if isinstance(value, bool):
         return text("yes" if value else "no", lang)
     if column in CODE_COLUMNS:
         return words.get(CODE_COLUMNS[column], {}).get(str(value), str(value))
-    if column in WORD_COLUMNS and has_text(f"{WORD_COLUMNS[column]}_{value}"):
-        return text(f"{WORD_COLUMNS[column]}_{value}", lang).strip()
+    if code_family(column) in WORD_COLUMNS and has_text(f"{code_family(column)}_{value}"):
+        return text(f"{code_family(column)}_{value}", lang).strip()
     if column in NAME_COLUMNS or column.endswith("_year"):
         return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     if column in ("source", "sources") or column.endswith("_source"):  # register ids: "NL;LOC" → "NL, LOC"
@@ -124,8 +122,6 @@ def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractio
             number = float(value)
         except (TypeError, ValueError):
             return str(value)
-        if column in fractions:
-            return format_percent(number, lang)
         if column in percent:
             return format_percent(number / 100, lang)
         return format_number(number, lang)
@@ -133,19 +129,17 @@ def _cell(column: str, value: object, lang: str, percent: Iterable[str], fractio
 
 
 def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None = None,
-         headers: Mapping[str, str] | None = None, percent: Iterable[str] = PERCENT_COLUMNS,
-         fractions: Iterable[str] = FRACTION_COLUMNS, index: bool = False,
+         headers: Mapping[str, str] | None = None, percent: Iterable[str] = PERCENT_COLUMNS, index: bool = False,
          caption: str | None = None, labels: pd.DataFrame | Iterable[pd.DataFrame] = ()) -> Table:
     """``frame`` formatted for readers in ``lang`` ("en" or "fr").
 
     ``columns`` picks and orders the columns; ``headers`` overrides column
     titles (otherwise the catalog's ``col_<name>`` or the name);
-    ``fractions`` are 0–1 shares shown as percentages, ``percent`` values
-    already in percent; ``labels`` (tables with ``label_en``/``label_fr``:
+    ``percent`` columns hold percentages (0–100), shown with ``%``; ``labels`` (tables with ``label_en``/``label_fr``:
     ``levels``, ``civictech_categories``, ``selection_criteria``) turn the
     codes of the ``level``, ``category`` and ``id`` columns into labels;
     missing values are ``–``. ``index=True`` keeps the index (only when it
-    means something). A frame whose ``attrs["bounds"]`` holds a qualifier
+    means something). A frame whose ``attrs["qualifiers"]`` holds a qualifier
     per cell (:func:`civicstats.wave_changes`) prints it: ``about 250``.
 
     >>> import pandas as pd
@@ -157,13 +151,13 @@ def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None
 
     check_lang(lang)
     data = frame if columns is None else frame[list(columns)]
-    percent, fractions = tuple(percent), tuple(fractions)
+    percent = tuple(percent)
     tables = [labels] if isinstance(labels, pd.DataFrame) else list(labels)
     words = {code_column(t): labels_of(t, lang) for t in tables}
-    bounds = frame.attrs.get("bounds")  # a qualifier per cell, where a source qualifies its figure
+    bounds = frame.attrs.get("qualifiers")  # a qualifier per cell, where a source qualifies its figure
 
     def cell(column: object, position: int, value: object) -> str:
-        shown = _cell(str(column), value, lang, percent, fractions, words)
+        shown = _cell(str(column), value, lang, percent, words)
         if isinstance(bounds, pd.DataFrame) and column in bounds.columns and shown != MISSING:
             qualifier = bounds[column].iloc[position]
             if not is_missing(qualifier):

@@ -194,12 +194,12 @@ def share_line(rec: object, lang: str = "en", levels: pd.DataFrame | None = None
     level = label(levels, get("level"), lang)
     count = get("count")
     count_text = "–" if _missing(count) else format_qualified(count, get("count_qualifier"), lang)
-    if _missing(get("share")):
+    if _missing(get("share_pct")):
         return text("nb_no_share_line", lang, level=level, count=count_text, reason=reason_text(get("no_share"), lang))
     year = get("universe_as_of")
     return text("nb_share_line", lang, level=level, count=count_text,
                 universe=format_qualified(get("universe"), get("universe_qualifier"), lang),
-                share=format_qualified(get("share"), get("share_qualifier"), lang, percent=True),
+                share=format_qualified(get("share_pct") / 100, get("share_qualifier"), lang, percent=True),
                 denominator=text(f"den_{get('denominator')}", lang),
                 year=str(year)[:4] if isinstance(year, str) else "–",
                 sources=ids_text(";".join(c for c in (get("source"), get("universe_source")) if isinstance(c, str))))

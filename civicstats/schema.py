@@ -22,15 +22,15 @@ from dataclasses import dataclass, field
 from civicstats import paths
 from civicstats.naming import name_argument, resolve
 
-__all__ = ["FieldSpec", "LEVEL_COLUMNS", "TableSpec", "NO_TEXTS", "YES_TEXTS", "field_spec", "is_qualifier",
-           "as_levels", "level_dtype", "package", "spec", "table_names", "unshipped_spec", "unshipped_tables"]
+__all__ = ["FieldSpec", "LEVEL_COLUMNS", "TableSpec", "NO_TEXTS", "YES_TEXTS", "as_codes", "code_dtype", "code_family",
+           "code_lists", "field_spec", "package", "spec", "table_names", "unshipped_spec", "unshipped_tables", "with_codes"]
 
 #: The one yes/no vocabulary (lower case, stripped), shared by the survey
 #: responses and the selection aid: "o" is the French short "oui", "x" a ticked box.
 YES_TEXTS = frozenset({"yes", "oui", "y", "o", "x", "1", "true"})
 NO_TEXTS = frozenset({"no", "non", "n", "0", "false"})
-#: Columns holding level codes: every table and output types them with :func:`level_dtype`.
-LEVEL_COLUMNS = ("level", "official_level")
+#: Columns holding level codes: they share one list of codes (:func:`code_dtype`), as qualifier columns do.
+LEVEL_COLUMNS = ("level", "official_level", "universe_level")
 
 
 @dataclass(frozen=True)
@@ -172,48 +172,59 @@ def unshipped_tables() -> dict[str, dict]:
     return {n: r for key in ("x-inputs", "x-computed") for n, r in pkg.get(key, {}).items()}
 
 
+def code_family(name: str) -> str:
+    """The code list column ``name`` takes: ``level`` for every level column, ``qualifier`` for ``*_qualifier``."""
+    return "level" if name in LEVEL_COLUMNS else "qualifier" if name.endswith("_qualifier") else name
+
+
 @functools.cache
-def level_dtype():
-    """The one dtype of every level column: the ``levels`` table's codes in its ``order``, ordered.
+def code_lists() -> dict[str, tuple[str, ...]]:
+    """The one list of codes of each code column (:func:`code_family`) in every table and output: the longest
+    list a table declares (for ``level``, the ``levels`` table's), then the codes other tables add. Each table
+    still allows only its own codes (its enum); sorting or merging by a code column follows one order.
 
-    Level codes of other tables that ``levels`` lacks (``open_data_organisations``'
-    ``associated_body``, no collectivity) follow them. Each table still
-    allows only its own levels (its enum); sorting or merging two tables by
-    level follows one order.
-
-    >>> level_dtype().categories[:3].tolist(), level_dtype().ordered
-    (['region', 'departement', 'metropole'], True)
+    >>> code_lists()["level"][:3], code_lists()["qualifier"][:3]
+    (('region', 'departement', 'metropole'), ('exact', 'about', 'more_than'))
     """
+    fields = [f for r in [*package()["resources"], *unshipped_tables().values()] for f in r["schema"]["fields"]
+              if "enum" in f.get("constraints", {})]
+    lists: dict[str, tuple[str, ...]] = {}
+    for f in sorted(fields, key=lambda f: -len(f["constraints"]["enum"])):  # the longest list first
+        family = code_family(f["name"])
+        lists[family] = tuple(dict.fromkeys([*lists.get(family, ()), *f["constraints"]["enum"]]))
+    return lists
+
+
+def code_dtype(name: str):
+    """The one dtype of code column ``name``: its :func:`code_lists` codes, ordered."""
     import pandas as pd
 
-    schemas = [r["schema"] for r in [*package()["resources"], *unshipped_tables().values()]]
-    codes = list(_resource_spec("levels").field("level").enum)
-    codes += [c for s in schemas for f in s["fields"] if f["name"] in LEVEL_COLUMNS
-              for c in f.get("constraints", {}).get("enum", [])]
-    return pd.CategoricalDtype(list(dict.fromkeys(codes)), ordered=True)
+    return pd.CategoricalDtype(list(code_lists()[code_family(name)]), ordered=True)
 
 
-def as_levels(values):
-    """``values`` (level codes, a Series) typed with :func:`level_dtype`; a code ``levels`` lacks raises.
+def as_codes(values, name: str | None = None):
+    """``values`` (codes of column ``name``, by default the Series' name; blank: missing) typed with
+    :func:`code_dtype`; a code outside the list raises :class:`~civicstats.errors.UnknownNameError`.
 
-    >>> as_levels(__import__("pandas").Series(["all", "region"])).sort_values().tolist()
+    >>> as_codes(__import__("pandas").Series(["all", "region"], name="level")).sort_values().tolist()
     ['region', 'all']
     """
     import pandas as pd
 
     from civicstats.errors import UnknownNameError
 
-    unknown = sorted({str(v) for v in values.dropna()} - set(level_dtype().categories))
-    if unknown:
-        raise UnknownNameError(f"unknown level {', '.join(unknown)}; the levels are: "
-                               + ", ".join(level_dtype().categories))
-    return pd.Series(pd.Categorical(values.astype("object").where(values.notna(), None), dtype=level_dtype()),
-                     index=values.index, name=values.name)
+    name, cells = name or str(values.name), values.astype("object").where(values.notna(), "").replace("", None)
+    dtype = code_dtype(name)
+    if unknown := sorted({str(v) for v in cells.dropna()} - set(dtype.categories)):
+        raise UnknownNameError(f"unknown {name} {', '.join(unknown)}; the codes are: {', '.join(dtype.categories)}")
+    return pd.Series(pd.Categorical(cells, dtype=dtype), index=values.index, name=values.name)
 
 
-def is_qualifier(name: str) -> bool:
-    """Whether column ``name`` qualifies a figure (``bound``, ``count_bound``…): blank there means ``exact``."""
-    return name == "bound" or name.endswith("_bound")
+def with_codes(frame):
+    """``frame``, each column with a code list typed by :func:`as_codes`, unless categorical already."""
+    codes = {str(c): as_codes(frame[c], str(c)) for c in frame.columns
+             if code_family(str(c)) in code_lists() and frame[c].dtype != "category"}
+    return frame.assign(**codes) if codes else frame
 
 
 def table_names() -> list[str]:

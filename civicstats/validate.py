@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from typing import TYPE_CHECKING
 
-from civicstats.errors import DataError, Origin, Problem
+from civicstats.errors import DataError, DataWarning, Origin, Problem
 from civicstats.naming import fold, suggest
 from civicstats.personal import personal_problems
-from civicstats.schema import LEVEL_COLUMNS, FieldSpec, TableSpec, is_qualifier, level_dtype, spec
+from civicstats.schema import FieldSpec, TableSpec, code_dtype, package, spec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -285,8 +286,12 @@ def validate(
     table = spec(table) if isinstance(table, str) else table
     origin = Origin(origin) if isinstance(origin, str) else origin
     problems: list[Problem] = list(extra_problems or [])
-    raw = raw.copy()
-    raw.columns = [str(c).strip() for c in raw.columns]
+    columns = [str(c).strip() for c in raw.columns]
+    former = {c: new for c, new in package().get("x-formerNames", {}).items()  # a file older than a rename
+              if c in columns and new in table.columns and new not in columns}
+    for c, new in former.items():
+        warnings.warn(str(origin.problem(origin.header_row, c, None, code="header.former-name", new=new)), DataWarning)
+    raw = raw.set_axis([former.get(c, c) for c in columns], axis=1)  # a new frame: the caller's is left alone
     problems += check_header(raw, table, origin)
     references = dict(references or {})
     if source_ids is not None:
@@ -385,7 +390,7 @@ def _with_computed(frame: pd.DataFrame, origin: Origin, computed: list[tuple[pd.
 def typed(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
     """``frame`` with a loaded table's dtypes, rows 0..n-1.
 
-    Enums are categoricals: every level column shares :func:`level_dtype`,
+    Enums are categoricals: columns of the same codes share one list (:func:`~civicstats.schema.code_dtype`),
     a blank qualifier reads ``exact``. Counts are nullable integers (``Int64``).
     """
     import pandas as pd
@@ -394,9 +399,8 @@ def typed(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
     for f in table.fields:
         s = frame[f.name] if f.name in frame else pd.Series(pd.NA, index=frame.index)
         if f.enum is not None:
-            cells = s.astype("object").where(s.notna(), "exact" if is_qualifier(f.name) and "exact" in f.enum else None)
-            shared = level_dtype().categories if f.name in LEVEL_COLUMNS else list(f.enum)  # one list of levels
-            out[f.name] = pd.Categorical(cells, categories=shared, ordered=f.ordered)
+            cells = s.astype("object").where(s.notna(), "exact" if "exact" in f.enum else None)  # a qualifier
+            out[f.name] = pd.Categorical(cells, categories=code_dtype(f.name).categories, ordered=f.ordered)
         elif f.type in ("integer", "year"):
             out[f.name] = s.astype("Int64").astype(f.pandas_dtype)
         elif f.type == "number":

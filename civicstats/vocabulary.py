@@ -2,7 +2,7 @@
 
 >>> label("type", "CA", "fr")
 "communauté d'agglomération"
->>> label("bound", "about")
+>>> label("value_qualifier", "about")
 'about'
 >>> describe("participatory_budgets").loc["count", "type"]
 'integer'
@@ -16,7 +16,7 @@ from civicstats import labels as words
 from civicstats.display import CODE_COLUMNS, WORD_COLUMNS
 from civicstats.errors import UnknownNameError
 from civicstats.naming import name_argument, resolve
-from civicstats.schema import spec, table_names, unshipped_spec, unshipped_tables
+from civicstats.schema import code_family, spec, table_names, unshipped_spec, unshipped_tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,8 +32,8 @@ def label(column: str | pd.DataFrame | None, code: object, lang: str = "en", *,
     """The words for ``code`` of ``column`` in ``lang`` ("en" or "fr"): what ``cs.show`` prints for it.
 
     ``column`` is a column's name: ``type``, ``unit``, ``channel``, ``kind``,
-    ``band``, ``reason``, ``group`` and the qualifier columns (``bound``,
-    ``share_bound``…) take their words from the catalog; ``level``,
+    ``band``, ``zone``, ``reason``, ``group`` and the qualifier columns
+    (``count_qualifier``, ``share_qualifier``…) take their words from the catalog; ``level``,
     ``category`` and ``id`` from the table of labels passed as ``labels``,
     else the shipped ``levels``, ``civictech_categories`` or
     ``selection_criteria``. A table of labels may also be given in place of
@@ -54,6 +54,8 @@ def label(column: str | pd.DataFrame | None, code: object, lang: str = "en", *,
     if column is None or isinstance(column, pd.DataFrame):
         return words.label(column, code, lang)
     name = name_argument(column, "a column's name", "type")
+    if words.has_text(f"{code_family(name)}_{code}"):  # also a code no table of labels has (``associated_body``)
+        return words.text(f"{code_family(name)}_{code}", lang).strip() or str(code)
     if name in CODE_COLUMNS:
         if labels is None:
             from civicstats.tables import load
@@ -61,10 +63,10 @@ def label(column: str | pd.DataFrame | None, code: object, lang: str = "en", *,
             labels = load(LABEL_TABLES[CODE_COLUMNS[name]])
         known = list(words.labels_of(labels, lang))
         return words.label(labels, resolve(str(code), known, f"{name} code"), lang)
-    if name not in WORD_COLUMNS:
+    if code_family(name) not in WORD_COLUMNS:
         raise UnknownNameError(f"column {name!r} holds no codes with words; those that do are: "
                                f"{', '.join(sorted([*CODE_COLUMNS, *WORD_COLUMNS]))}")
-    prefix = f"{WORD_COLUMNS[name]}_"
+    prefix = f"{code_family(name)}_"
     known = sorted(key.removeprefix(prefix) for key in words.catalog() if key.startswith(prefix))
     code = resolve(str(code), known, f"{name} code")
     return words.text(prefix + code, lang).strip() or code  # an exact figure's qualifier prints as nothing

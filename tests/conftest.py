@@ -303,7 +303,7 @@ def write_alpha(folder: Path, *extra: str, title: str = "Alpha counts & <totals>
         md("## The table & its share: 0 < x > 1", "en"),
         md("## Le tableau", "fr"),
         new_code_cell('cs.show(pd.DataFrame({"level": ["departement", "region"], "count": [35357, None],\n'
-                      '                      "share": [0.1386, 0.5]}), lang=lang, labels=cs.load("levels"))'),
+                      '                      "share_pct": [13.86, 50.0]}), lang=lang, labels=cs.load("levels"))'),
         new_code_cell('print("Price: $5 and $6, 1 < 2")'),
         new_code_cell('print("english only")', metadata={"tags": ["lang-en"]}),
         md("## The chart", "en"),

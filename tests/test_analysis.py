@@ -48,12 +48,12 @@ def test_rates_name_their_denominator():
     official = cs.adoption_rates(denominator="official").set_index("level")
     survey = cs.adoption_rates(denominator="survey").set_index("level")
     assert official.loc["region", "universe"] == 18
-    assert math.isclose(official.loc["region", "share"], 9 / 18)
+    assert math.isclose(official.loc["region", "share_pct"], 100 * 9 / 18)
     assert official.loc["departement", "universe"] == 101
     assert set(official["denominator"]) == {"official"}
     assert survey.loc["intercommunalite", "universe"] == 2581
     assert survey.loc["intercommunalite", "universe_source"] == "LOC"
-    assert math.isclose(survey.loc["ville_plus_100k", "share"], 11 / 37)
+    assert math.isclose(survey.loc["ville_plus_100k", "share_pct"], 100 * 11 / 37)
     assert set(survey["denominator"]) == {"survey"}
     law = cs.adoption_rates("open_data_adopters", denominator="law")
     assert law["universe"].dropna().tolist() == [4411, 4411, 4500, 4500, 4510, 4510, 5000]
@@ -69,7 +69,7 @@ def test_official_shares_use_a_universe_of_the_same_scope_and_name_its_year():
     r = cs.adoption_rates(denominator="official").set_index("level")
     for level, rec in r.iterrows():
         if pd.isna(rec["universe"]):
-            assert isinstance(rec["no_share"], str) and math.isnan(rec["share"])
+            assert isinstance(rec["no_share"], str) and math.isnan(rec["share_pct"])
             continue
         assert rec["universe_level"] == levels.loc[level, "official_level"]
         scope = ["kind", "population_min", "population_max", "metropoles", "territory"]
@@ -87,7 +87,7 @@ def test_a_level_without_a_same_scope_count_gets_no_share_and_a_reason(data_copy
     universe.write_text("\n".join(line for line in universe.read_text(encoding="utf-8").splitlines()
                                   if ",commune_moins_5k," not in line) + "\n", encoding="utf-8")
     r = cs.adoption_rates(denominator="official", source=data_copy).set_index("level")
-    assert pd.isna(r.loc["commune_moins_5k", "universe"]) and math.isnan(r.loc["commune_moins_5k", "share"])
+    assert pd.isna(r.loc["commune_moins_5k", "universe"]) and math.isnan(r.loc["commune_moins_5k", "share_pct"])
     assert r.loc["commune_moins_5k", "no_share"] == "no_same_scope_universe"
 
     assert "same scope" in cs.reason_text(r.loc["commune_moins_5k", "no_share"], "en")
@@ -105,7 +105,7 @@ def test_rows_with_a_share_but_no_count_are_kept_with_the_published_share():
     for denominator in ("official", "law"):
         r = cs.adoption_rates("open_data_adopters", denominator=denominator).set_index(["as_of", "level"])
         row = r.loc[("2018-01", "departement")]
-        assert pd.isna(row["count"]) and math.isclose(row["published_share"], 0.336)
+        assert pd.isna(row["count"]) and math.isclose(row["published_share_pct"], 33.6)
         assert row["no_share"] == "no_count"
         assert r.loc[("2018-10-01", "all"), "published_share_qualifier"] == "less_than"
 
@@ -113,7 +113,7 @@ def test_rows_with_a_share_but_no_count_are_kept_with_the_published_share():
 def test_published_and_computed_shares_side_by_side():
     r = cs.adoption_rates("open_data_adopters", denominator="law").set_index(["as_of", "level"])
     row = r.loc[("2018-01", "all")]
-    assert math.isclose(row["published_share"], 0.065) and math.isclose(row["share"], 257 / 4411)
+    assert math.isclose(row["published_share_pct"], 6.5) and math.isclose(row["share_pct"], 100 * 257 / 4411)
 
 
 @pytest.mark.parametrize("as_of", [2018, "2018"])
@@ -141,7 +141,7 @@ def test_respondents_are_not_divided_by_the_national_universe(tmp_path):
     (folder / "responses.csv").write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
     r = cs.adoption_rates(denominator="official", source=folder, as_of="2026").set_index("level")
     assert r.loc["region", "count"] == 1
-    assert math.isnan(r.loc["region", "share"]) and r.loc["region", "no_share"] == "respondents"
+    assert math.isnan(r.loc["region", "share_pct"]) and r.loc["region", "no_share"] == "respondents"
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -206,8 +206,8 @@ def test_audit_never_compares_figures_of_different_scope():
 def test_sources_of_about_250_and_about_4500_are_loc2_only():
     od = cs.load("open_data_adopters")
     row = od[(od["as_of"] == "2018-03") & (od["level"] == "all") & (od["source"] == "LOC2")].iloc[0]
-    assert (row["count"], row["count_bound"]) == (250, "about")
-    assert row["concerned"] == 4500 and row["concerned_bound"] == "about"
+    assert (row["count"], row["count_qualifier"]) == (250, "about")
+    assert row["concerned"] == 4500 and row["concerned_qualifier"] == "about"
     adoption = cs.load("civictech_adoption").set_index("level")
     assert adoption.loc["commune_moins_5k", "universe_source"] == "LOC"
     assert adoption.loc["intercommunalite", "universe_source"] == "LOC"
@@ -317,15 +317,15 @@ UNIVERSE = pd.DataFrame({"as_of": ["2017-01-01", "2018-01-01", "2019-01-01"], "l
 
 @pytest.mark.parametrize("row,expected", [
     ({"as_of": "2018-03", "level": "region", "count": 9},  # the latest count on or before the date
-     {"universe": 18, "universe_as_of": "2018-01-01", "universe_source": "U18", "share": 0.5, "no_share": None}),
+     {"universe": 18, "universe_as_of": "2018-01-01", "universe_source": "U18", "share_pct": 50.0, "no_share": None}),
     ({"as_of": "2016", "level": "region", "count": 13},  # none before: the earliest after
-     {"universe": 13, "universe_as_of": "2017-01-01", "share": 1.0, "no_share": None}),
+     {"universe": 13, "universe_as_of": "2017-01-01", "share_pct": 100.0, "no_share": None}),
     ({"as_of": "2018", "level": "commune_moins_5k", "count": 19},  # no count of the same scope: no share
-     {"universe": None, "share": None, "no_share": "no_same_scope_universe"}),
+     {"universe": None, "share_pct": None, "no_share": "no_same_scope_universe"}),
     ({"as_of": "2018", "level": "region", "count": 9, "respondents": 40},  # among respondents: never a share
-     {"universe": 18, "share": None, "no_share": "respondents"}),
+     {"universe": 18, "share_pct": None, "no_share": "respondents"}),
     ({"as_of": "2018", "level": "region", "count": None, "share_pct": 40.0},  # a published share, no count
-     {"share": None, "no_share": "no_count", "published_share": 0.4}),
+     {"share_pct": None, "no_share": "no_count", "published_share_pct": 40.0}),
 ])
 def test_official_rates_on_inline_frames(row, expected):
     counts = pd.DataFrame([{"source": "S", **row}])
@@ -340,28 +340,28 @@ def test_official_rates_on_inline_frames(row, expected):
 
 
 @pytest.mark.parametrize("row,share,qualifier,no_share", [
-    ({"level": "all", "count": 257, "concerned": 4411}, 257 / 4411, "exact", None),
-    ({"level": "all", "count": 257, "concerned": 4500, "concerned_bound": "about"}, 257 / 4500, "about", None),
-    ({"level": "all", "count": 100, "concerned": 400, "concerned_bound": "more_than"}, 0.25, "less_than", None),
+    ({"level": "all", "count": 257, "concerned": 4411}, 100 * 257 / 4411, "exact", None),
+    ({"level": "all", "count": 257, "concerned": 4500, "concerned_qualifier": "about"}, 100 * 257 / 4500, "about", None),
+    ({"level": "all", "count": 100, "concerned": 400, "concerned_qualifier": "more_than"}, 25.0, "less_than", None),
     ({"level": "region", "count": 9, "concerned": 4411}, None, None, "not_all_levels"),
     ({"level": "all", "count": 257}, None, None, "no_concerned"),
 ])
 def test_law_rates_on_inline_frames(row, share, qualifier, no_share):
     counts = pd.DataFrame([{"as_of": "2018", "source": "S", **row}])
     got = cs.adoption_rates("open_data_adopters", denominator="law", counts=counts).iloc[0]
-    assert (pd.isna(got["share"]) if share is None else math.isclose(got["share"], share))
+    assert (pd.isna(got["share_pct"]) if share is None else math.isclose(got["share_pct"], share))
     assert (pd.isna(got["share_qualifier"]) if qualifier is None else got["share_qualifier"] == qualifier)
     assert (pd.isna(got["no_share"]) if no_share is None else got["no_share"] == no_share)
 
 
 @pytest.mark.parametrize("row,share,no_share", [
-    ({"count": 11, "universe": 37, "universe_source": "LOC"}, 11 / 37, None),
+    ({"count": 11, "universe": 37, "universe_source": "LOC"}, 100 * 11 / 37, None),
     ({"count": 11}, None, "no_survey_universe"),
 ])
 def test_survey_rates_on_inline_frames(row, share, no_share):
     counts = pd.DataFrame([{"as_of": "2018", "level": "ville_plus_100k", "source": "NL", **row}])
     got = cs.adoption_rates(denominator="survey", counts=counts).iloc[0]
-    assert (pd.isna(got["share"]) if share is None else math.isclose(got["share"], share))
+    assert (pd.isna(got["share_pct"]) if share is None else math.isclose(got["share_pct"], share))
     assert (pd.isna(got["no_share"]) if no_share is None else got["no_share"] == no_share)
 
 
@@ -388,13 +388,13 @@ def test_a_share_published_to_one_decimal_is_the_interval_it_rounds_from():
 
 
 @pytest.mark.parametrize("rec,lang,line", [
-    ({"level": "region", "count": 9, "universe": 18, "universe_qualifier": "exact", "share": 0.5,
+    ({"level": "region", "count": 9, "universe": 18, "universe_qualifier": "exact", "share_pct": 50.0,
       "share_qualifier": "exact", "denominator": "official", "universe_as_of": "2018-01-01", "source": "NL",
       "universe_source": "DGCL18"}, "en",
      "Regions: 9 of 18 (50%; official count of the same scope, 2018; sources: NL, DGCL18)"),
-    ({"level": "region", "count": 9, "share": float("nan"), "no_share": "respondents", "source": "NL"}, "en",
+    ({"level": "region", "count": 9, "share_pct": float("nan"), "no_share": "respondents", "source": "NL"}, "en",
      "Regions: 9, no share: a count among survey respondents, not among all collectivities of the level"),
-    ({"level": "region", "count": None, "share": None, "no_share": "no_count"}, "fr",
+    ({"level": "region", "count": None, "share_pct": None, "no_share": "no_count"}, "fr",
      "Régions\u00a0: –, pas de part\u00a0: la source publie une part, pas un effectif"),
 ])
 def test_share_lines_on_inline_rows(rec, lang, line):
@@ -422,15 +422,15 @@ def test_a_qualified_count_gives_a_qualified_share(count_q, universe_q, expected
     from civicstats.analysis.rates import share_qualifier
 
     assert share_qualifier(count_q, universe_q) == expected
-    counts = pd.DataFrame([{"as_of": "2018", "level": "all", "source": "S", "count": 250, "count_bound": count_q,
-                            "concerned": 4500, "concerned_bound": universe_q}])
+    counts = pd.DataFrame([{"as_of": "2018", "level": "all", "source": "S", "count": 250, "count_qualifier": count_q,
+                            "concerned": 4500, "concerned_qualifier": universe_q}])
     got = cs.adoption_rates("open_data_adopters", denominator="law", counts=counts).iloc[0]
     assert (got["no_share"] == "mixed_qualifiers") if expected is None else (got["share_qualifier"] == expected)
 
 
 def _audit_on(data_copy, text):
     (data_copy / "open_data_adopters.csv").write_text(
-        "as_of,level,count,count_bound,share_pct,share_bound,concerned,concerned_bound,source,note\n" + text,
+        "as_of,level,count,count_qualifier,share_pct,share_qualifier,concerned,concerned_qualifier,source,note\n" + text,
         encoding="utf-8")
     return cs.audit(data_copy, include_consistent=True)
 
@@ -516,7 +516,7 @@ def test_recomputed_concerned_needs_a_published_number_concerned(data_copy):
 def test_wave_changes_keeps_the_qualifier_a_source_gives():
     """Issue 20 re-read: LOC2's « quelque 250 » showed as a bare 250 in notebook 02's table of changes."""
     t = pd.DataFrame({"as_of": ["2018", "2026", "2018", "2026"], "level": ["all", "all", "region", "region"],
-                      "count": [250, 300, 9, 12], "count_bound": ["about", None, None, "more_than"],
+                      "count": [250, 300, 9, 12], "count_qualifier": ["about", None, None, "more_than"],
                       "source": ["S"] * 4})
     changes = cs.wave_changes(t)
     shown = repr(cs.show(changes))
@@ -535,6 +535,6 @@ def test_odf22s_own_rate_is_never_compared_with_its_count_over_the_concerned():
     assert set(shares["as_of"].astype(str)) == {"2018-01", "2018-03-21", "2018-10-01", "2019-10"}
     r = cs.adoption_rates("open_data_adopters", denominator="law")
     rec = r[(r["as_of"] == "2022") & (r["level"] == "all")].iloc[0]
-    assert rec["published_share_measure"] == "meeting_obligation" and rec["published_share"] == 0.16
+    assert rec["published_share_measure"] == "meeting_obligation" and rec["published_share_pct"] == 16
     mi19 = r[(r["as_of"] == "2019-10") & (r["level"] == "all")].iloc[0]
     assert pd.isna(mi19["published_share_measure"])  # MI19's 10.2 % is 460 ÷ 4,510: the source's own quotient

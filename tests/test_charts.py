@@ -129,7 +129,7 @@ def test_adoption_shares_names_the_denominator_and_never_draws_a_missing_univers
     fig = charts.adoption_shares(rates, levels=LEVELS)
     ax = fig.axes[0]
     drawn = {p.get_gid().split(":")[1]: p.get_width() for p in bars(ax, "share:")}
-    expected = {r.level: 100 * r.share for r in rates.itertuples() if not math.isnan(r.share)}
+    expected = {r.level: r.share_pct for r in rates.itertuples() if not math.isnan(r.share_pct)}
     assert drawn.keys() == expected.keys()
     assert all(math.isclose(drawn[k], expected[k]) for k in drawn)
     shown = texts(fig)

@@ -112,7 +112,7 @@ def test_qualifiers_are_written_out():
     seen = 0
     for name in table_names():
         for c in spec(name).columns:
-            if c == "bound" or c.endswith("_bound"):
+            if c.endswith("_qualifier"):
                 cells = cs.load(name)[c]
                 assert cells.notna().all() and "exact" in set(cells), (name, c)
                 seen += 1
@@ -120,7 +120,7 @@ def test_qualifiers_are_written_out():
     od = cs.load("open_data_adopters")
     rates = cs.adoption_rates("open_data_adopters", denominator="law", counts=od)
     assert rates["count_qualifier"].tolist() == od.loc[od["count"].notna() | od["share_pct"].notna(),
-                                                       "count_bound"].astype(str).tolist()
+                                                       "count_qualifier"].astype(str).tolist()
     assert ",," in (paths.DATA_DIR / "open_data_adopters.csv").read_text(encoding="utf-8")  # the CSV stays blank
 
 
@@ -222,17 +222,37 @@ def test_every_key_value_is_in_the_table_it_names(name):
         assert values <= allowed, (name, column, values - allowed)
 
 
-def test_categories_are_ordered_only_where_the_schema_says_so():
-    """Issue 9, bug 8: ``categoriesOrdered`` absent or false loads an unordered categorical."""
-    seen = set()
+def test_every_code_column_shares_one_ordered_dtype_in_tables_and_outputs():
+    """Issue 24: a code column (qualifiers, unit, kind, zone, type…) has one ordered category list in every table
+    and every function output that has it; every enum declares ``categoriesOrdered`` (honoured: tests/test_discover)."""
+    from civicstats.schema import code_family
+
+    dtypes: dict[str, dict] = {}
     for name in table_names():
         frame = cs.load(name)
         for field in spec(name).descriptor["schema"]["fields"]:
             if "enum" in field.get("constraints", {}):
-                ordered = field.get("categoriesOrdered", False)
-                assert frame[field["name"]].cat.ordered is ordered, (name, field["name"])
-                seen.add(ordered)
-    assert seen == {True, False}
+                column = field["name"]
+                assert field.get("categoriesOrdered") is True and frame[column].cat.ordered, (name, column)
+                dtypes.setdefault(code_family(column), {})[(name, column)] = frame[column].dtype
+    populations = cs.load("official_populations")
+    outputs = {"adoption_rates": cs.adoption_rates("open_data_adopters", denominator="law"),
+               "join_populations": cs.join_populations(cs.load("open_data_organisations"), populations),
+               "law_universe": cs.law_universe(populations), "audit": cs.audit()}
+    for name, out in outputs.items():
+        for column in out.columns:
+            if code_family(column) in dtypes and (name, column) != ("audit", "kind"):  # the audit's own kinds
+                dtypes[code_family(column)][(name, column)] = out[column].dtype
+    assert {"qualifier", "kind", "zone", "type", "level", "unit", "channel", "band"} <= set(dtypes)
+    for family, found in dtypes.items():
+        assert len(set(found.values())) == 1, (family, found)
+    assert {("adoption_rates", "share_qualifier"), ("audit", "observed_qualifier"), ("law_universe", "kind"),
+            ("join_populations", "zone"), ("published_figures", "value_qualifier")} <= {
+        k for found in dtypes.values() for k in found}
+    # concatenating or merging two tables' qualifiers keeps the one dtype and its order
+    both = pd.concat([cs.load("open_data_adopters")["count_qualifier"], cs.load("published_figures")["value_qualifier"]])
+    assert both.dtype == dtypes["qualifier"][("published_figures", "value_qualifier")]
+    assert both.sort_values().iloc[0] == "exact" and both.sort_values().iloc[-1] != "exact"
 
 
 @pytest.mark.parametrize("as_of,level,count,bound,source,concerned,concerned_source", [
@@ -250,7 +270,7 @@ def test_open_data_2018_figures_cite_the_source_that_gives_them(as_of, level, co
     rows = t[(t["as_of"] == as_of) & (t["level"] == level) & (t["source"] == source)]
     assert len(rows) == 1
     row = rows.iloc[0]
-    assert row["count"] == count and (row["count_bound"] if pd.notna(row["count_bound"]) else "exact") == bound
+    assert row["count"] == count and (row["count_qualifier"] if pd.notna(row["count_qualifier"]) else "exact") == bound
     assert (pd.isna(row["concerned"]) if concerned is None else row["concerned"] == concerned)
     march = t[(t["as_of"] == "2018-03") & (t["level"] == "all")]
     assert sorted(march["source"]) == ["LOC2", "LOC3"]  # never 257 cited to LOC2

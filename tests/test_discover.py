@@ -287,7 +287,7 @@ def test_bug8_categories_ordered_false_loads_unordered(tmp_path: Path, monkeypat
         monkeypatch.undo()
         schema._resource_spec.cache_clear()
     assert cs.load("civictech_adoption")["level"].cat.ordered  # true where the schema says so
-    assert not cs.load("participatory_budgets")["unit"].cat.ordered  # not said: unordered (Table Schema default)
+    assert cs.load("participatory_budgets")["unit"].cat.ordered  # every enum of ours says so (issue 24)
 
 
 # --------------------------------------------------------------------------

@@ -845,7 +845,7 @@ PERCENT_STYLES = (b'<?xml version="1.0"?><styleSheet xmlns="http://schemas.openx
                   b'<numFmts count="1"><numFmt numFmtId="164" formatCode="0.0&quot;%&quot;"/></numFmts>'
                   b'<cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="10"/><xf numFmtId="164"/><xf numFmtId="9"/>'
                   b"</cellXfs></styleSheet>")
-OPEN_DATA = ["as_of", "level", "count", "share_pct", "share_bound", "concerned", "concerned_bound", "source", "note"]
+OPEN_DATA = ["as_of", "level", "count", "share_pct", "share_qualifier", "concerned", "concerned_qualifier", "source", "note"]
 
 
 def _od_book(path: Path, row: list, styles: dict[int, int]) -> Path:

@@ -41,7 +41,7 @@ def test_an_unknown_level_raises_with_the_allowed_ones_and_a_known_one_matches_a
 def test_every_code_column_with_words_is_labelled_in_both_languages(column: str) -> None:
     from civicstats.labels import catalog
 
-    prefix = WORD_COLUMNS[column] + "_"
+    prefix = column + "_"
     codes = [key.removeprefix(prefix) for key in catalog() if key.startswith(prefix)]
     assert codes
     for code in codes:
@@ -60,7 +60,7 @@ def test_codes_labelled_by_a_table_use_the_shipped_table_or_the_one_given(column
 
 
 def test_a_column_without_codes_is_refused_with_those_that_have_them() -> None:
-    with pytest.raises(cs.UnknownNameError, match="those that do are: band, bound"):
+    with pytest.raises(cs.UnknownNameError, match="those that do are: band, category, channel"):
         cs.label("population", 3500)
 
 
@@ -140,3 +140,20 @@ def test_a_frame_of_ones_own_adds_no_provenance_and_the_function_s_own_attrs_sta
     mine = pd.DataFrame({"as_of": ["2018", "2020"], "level": ["region", "region"], "count": [3, 5]})
     out = cs.wave_changes(mine)
     assert out.attrs == {"conflicts": "error", "tables": [], "sources": [], "licenses": [], "files": []}
+
+
+def test_every_declared_code_has_words_in_both_languages() -> None:
+    """Issue 24: every code of every code column of the data package (its one list) is labelled by ``cs.label``."""
+    from civicstats.schema import code_lists
+
+    for family, codes in code_lists().items():
+        for code in codes:
+            en, fr = cs.label(family, code, "en"), cs.label(family, code, "fr")
+            assert en and fr and "{" not in en + fr, (family, code)
+
+
+def test_a_missing_file_is_a_file_not_found_error_for_load_too(tmp_path) -> None:
+    """Issue 24: ``cs.load(name, missing)`` raised a DataError only, which a FileNotFoundError handler misses."""
+    with pytest.raises(FileNotFoundError) as missing:
+        cs.load("participatory_budgets", tmp_path / "nope.csv")
+    assert isinstance(missing.value, cs.DataError) and missing.value.problems[0].code == "file.missing"

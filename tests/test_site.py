@@ -194,7 +194,7 @@ def test_show_gives_labels_formatted_numbers_and_dashes_without_index() -> None:
     import civicstats as cs
 
     frame = pd.DataFrame({"level": ["ville_5k_100k", "departement"], "count": [35357, pd.NA],
-                          "share": [0.138614, float("nan")], "consistent": [True, False],
+                          "share_pct": [13.8614, float("nan")], "consistent": [True, False],
                           "message": ["x" * 300, "<b>not markup</b> $x$"]}, index=[7, 9])
     levels = cs.load("levels")  # the labels of the level codes
     en, fr = cs.show(frame, lang="en", labels=levels), cs.show(frame, lang="fr", labels=levels)
@@ -232,12 +232,12 @@ def test_show_writes_years_and_codes_as_written_and_names_every_code() -> None:
     import civicstats as cs
 
     frame = pd.DataFrame({"year": [2014, 2017], "siren": [210500070, 216001446], "count": [6, 2_047],
-                          "unit": ["communes", "villes"], "share_bound": ["at_least", None], "type": ["COM", "OACT"]})
+                          "unit": ["communes", "villes"], "share_qualifier": ["at_least", None], "type": ["COM", "OACT"]})
     fr = cs.show(frame, lang="fr").frame
     assert fr["Année"].tolist() == ["2014", "2017"] and fr["Effectif"].tolist() == ["6", "2\u202f047"]
     assert fr.iloc[0, 1] == "210500070"
     assert fr["Type"].tolist() == ["commune", "association ou autre organisme public"]
-    assert fr["Borne de la part"].tolist() == ["au moins", "–"] and "Share bound" not in fr.columns
+    assert fr["Qualificatif de la part"].tolist() == ["au moins", "–"] and "Share qualifier" not in fr.columns
     en = cs.show(frame, lang="en").frame
     assert en["Year"].tolist() == ["2014", "2017"] and en["Count"].tolist() == ["6", "2,047"]
 

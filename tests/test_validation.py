@@ -136,7 +136,7 @@ def test_french_spreadsheet_csv(tmp_path: Path):
     t = cs.load("civictech_adoption", path)
     assert t["count"].tolist() == [9, 14]
     cp = write_csv(tmp_path / "x" / "open_data_adopters.csv",
-                   "as_of;level;count;share_pct;share_bound;concerned;concerned_bound;source;note\r\n"
+                   "as_of;level;count;share_pct;share_qualifier;concerned;concerned_qualifier;source;note\r\n"
                    "2018-01;departement;;33,6;;;;LSN;part des départements\r\n", encoding="cp1252")
     t = cs.load("open_data_adopters", cp)
     assert t["share_pct"].tolist() == [33.6]
@@ -200,11 +200,11 @@ def test_a_columns_uniqueness_comes_before_its_other_rules_and_the_key(tmp_path:
 def test_blank_cells_break_no_constraint_and_keep_their_types(tmp_path: Path):
     # blank optional cells: an integer (Int64), a decimal (float) and a text column; the row rule needs only one of two
     path = write_csv(tmp_path / "open_data_adopters.csv",
-                     "as_of,level,count,share_pct,share_bound,source\n2018,region,,33.5,,NL\n2018,departement,14,,,NL\n")
+                     "as_of,level,count,share_pct,share_qualifier,source\n2018,region,,33.5,,NL\n2018,departement,14,,,NL\n")
     t = cs.load("open_data_adopters", path)
     assert t["count"].dtype == "Int64" and t["count"].isna().tolist() == [True, False]
     assert t["share_pct"].dtype == "float64" and t["share_pct"].isna().tolist() == [False, True]
-    assert t["share_bound"].tolist() == ["exact", "exact"]  # a blank qualifier is written out
+    assert t["share_qualifier"].tolist() == ["exact", "exact"]  # a blank qualifier is written out
     broken = write_csv(tmp_path / "x" / "open_data_adopters.csv",
                        "as_of,level,count,share_pct,source\n2018,region,,,NL\n2018,departement,14,100.0,NL\n"
                        "2018,commune,,150.0,NL\n2018,epci,,100.5,NL\n")
@@ -222,3 +222,22 @@ def test_validation_imports_no_validation_framework():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
+
+
+def test_a_file_with_a_former_column_name_is_read_with_a_warning_naming_the_new_one(tmp_path: Path):
+    """Issue 24: qualifier columns were renamed (``bound`` → ``value_qualifier``, ``count_bound`` →
+    ``count_qualifier``…); a file written before still reads, with a located warning naming the new column."""
+    from civicstats import paths
+
+    for table, old, new in [("published_figures", "bound", "value_qualifier"),
+                            ("open_data_adopters", "concerned_bound", "concerned_qualifier")]:
+        text = (paths.DATA_DIR / f"{table}.csv").read_text(encoding="utf-8")
+        (tmp_path / f"{table}.csv").write_text(text.replace(new, old, 1), encoding="utf-8")
+        with pytest.warns(cs.DataWarning, match=f"{table}.csv, row 1, column '{old}'.*'{new}'"):
+            got = cs.load(table, tmp_path)
+        assert got[new].equals(cs.load(table)[new])
+    (tmp_path / "published_figures.csv").write_text("measure,as_of,value,bound,value_qualifier,source\n",
+                                                    encoding="utf-8")  # both: the former is an unknown column
+    with pytest.raises(DataError) as caught:
+        cs.load("published_figures", tmp_path)
+    assert any(p.code.startswith("header.unknown-column") and p.column == "bound" for p in caught.value.problems)

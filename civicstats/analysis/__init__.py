@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from civicstats.schema import with_codes
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -20,9 +22,9 @@ OWN_ATTRS = ("table", "title")
 
 
 def cited(out: pd.DataFrame, *inputs: pd.DataFrame) -> pd.DataFrame:
-    """``out``, its ``attrs`` naming what it was computed from: ``tables`` (the tables' names, in order),
-    ``sources``, ``licenses`` and ``files`` (the union of the inputs'). An input computed itself passes its
-    ``tables`` on; a frame without ``attrs`` (one of your own) adds nothing. Other ``attrs`` of ``out`` stay.
+    """``out``, code columns typed as in the tables (:func:`~civicstats.schema.with_codes`), ``attrs`` naming its
+    inputs: ``tables`` (their names, in order), ``sources``, ``licenses`` and ``files`` (the union of the inputs').
+    An input computed itself passes its ``tables`` on; a frame without ``attrs`` adds nothing. Others stay.
 
     >>> import pandas as pd
     >>> budgets, levels = pd.DataFrame(), pd.DataFrame()
@@ -42,6 +44,7 @@ def cited(out: pd.DataFrame, *inputs: pd.DataFrame) -> pd.DataFrame:
         sources |= set(given.get("sources", []))
         licenses |= set(given.get("licenses", []))
         files += [str(f) for f in given.get("files", [])]
+    out = with_codes(out)
     kept = {k: v for k, v in out.attrs.items() if k not in OWN_ATTRS}
     out.attrs = {**kept, "tables": list(dict.fromkeys(tables)), "sources": sorted(sources),
                  "licenses": sorted(licenses), "files": list(dict.fromkeys(files))}

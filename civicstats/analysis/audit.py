@@ -188,7 +188,7 @@ def survey_total(source: Source = None) -> Iterator[Finding]:
                 continue
             low, high, ids = summed
             yield _finding("survey_total" if levels is None else "published_sum", dataset, rec.as_of, measure,
-                           int(rec.value), qualifier(rec.bound), rec.source, int(low), "exact", ids,
+                           int(rec.value), qualifier(rec.value_qualifier), rec.source, int(low), "exact", ids,
                            observed_iv=(low, False, high, False))
 
 
@@ -202,8 +202,7 @@ def detail_vs_total(source: Source = None) -> Iterator[Finding]:
     table = load("open_data_adopters", source)
     table = table[table["count"].notna()]
     table = table.assign(as_of=table["as_of"].astype(str), level=table["level"].astype(str))
-    bounds = table["count_bound"] if "count_bound" in table.columns else [None] * len(table)
-    table = table.assign(q=[qualifier(b) for b in bounds])
+    table = table.assign(q=[qualifier(b) for b in table["count_qualifier"]])
     order = sorted(set(table["as_of"]))  # ISO dates: text order is date order
     for as_of in order:
         wave = table[table["as_of"] == as_of]
@@ -250,21 +249,20 @@ def conflicting_figures(source: Source = None) -> Iterator[Finding]:
     adopters = load("open_data_adopters", source)
     law = adopters[adopters["concerned"].notna()]
     counts = adopters[adopters["count"].notna()]
-    count_q = counts["count_bound"] if "count_bound" in counts.columns else [None] * len(counts)
     groups = [
         ("participatory_budgets", budgets.assign(as_of=budgets["year"].astype(str), subject=budgets["unit"].astype(str),
                                                  value=budgets["count"], q="exact")),
         ("published_figures", figures.assign(subject=figures["measure"].astype(str), value=figures["value"],
-                                             q=figures["bound"].map(qualifier))),
+                                             q=figures["value_qualifier"].map(qualifier))),
         ("open_data_adopters", law.assign(as_of=law["as_of"].astype(str).str[:4], subject="concerned",
-                                          value=law["concerned"], q=law["concerned_bound"].map(qualifier),
+                                          value=law["concerned"], q=law["concerned_qualifier"].map(qualifier),
                                           when=law["as_of"].astype(str),
                                           source=[c if isinstance(c, str) and c else s for c, s in
                                                   zip(law["concerned_source"].astype("object").fillna(""),
                                                       law["source"], strict=True)])),
         ("open_data_adopters", counts.assign(as_of=counts["as_of"].astype(str).str[:7], value=counts["count"],
                                              subject=counts["level"].astype(str), when=counts["as_of"].astype(str),
-                                             q=[qualifier(b) for b in count_q])),
+                                             q=[qualifier(b) for b in counts["count_qualifier"]])),
     ]
     for dataset, table in groups:
         table = table if "when" in table.columns else table.assign(when=table["as_of"].astype(str))
@@ -290,8 +288,8 @@ def published_share(source: Source = None) -> Iterator[Finding]:
     for rec in rows.to_dict("records"):
         if rec.get("share_measure") == "meeting_obligation":  # the source's own rate, not count ÷ concerned (ODF22)
             continue
-        share_q, concerned_q = qualifier(rec["share_bound"]), qualifier(rec["concerned_bound"])
-        count_q = qualifier(rec.get("count_bound"))
+        share_q, concerned_q = qualifier(rec["share_qualifier"]), qualifier(rec["concerned_qualifier"])
+        count_q = qualifier(rec.get("count_qualifier"))
         low_n, _, high_n, _ = interval(rec["count"], count_q)
         low_c, _, high_c, _ = interval(rec["concerned"], concerned_q)
         observed_iv = (100 * low_n / high_c if high_c > 0 else math.inf, False,
@@ -348,13 +346,13 @@ def recomputed_headline(source: Source = None) -> Iterator[Finding]:
                        kind="different_dates" if dates and dates != {str(rec.as_of)} else "disagreement")
         if str(rec.concerned) not in ("<NA>", "nan", "None"):  # the number concerned against the upper bound
             yield _finding("recomputed_concerned", "official_populations", rec.as_of, "all", int(rec.concerned),
-                           qualifier(rec.concerned_bound), _sources(rec.concerned_source) or rec.source,
+                           qualifier(rec.concerned_qualifier), _sources(rec.concerned_source) or rec.source,
                            len(universe), "at_most", "DA22")
         if rec.share_pct == rec.share_pct and rec.share_pct is not None:
             # the share: recomputed against the official universe of 3,500+ inhabitants, an upper bound
             # of those concerned (the 50-agent criterion is in no public file), so the share is a lower bound
             yield _finding("recomputed_share", "open_data_organisations", rec.as_of, "all",
-                           float(rec.share_pct), qualifier(rec.share_bound), rec.source,
+                           float(rec.share_pct), qualifier(rec.share_qualifier), rec.source,
                            float(headline["share_pct"]), "at_least", f"{export};DA22")
 
 

@@ -86,12 +86,12 @@ def collectivities(source: Source = None, *, organisations: pd.DataFrame | None 
     names = pops.set_index("key")["name"]
     official_name = key.where(~key.duplicated(keep=False)).map(names)  # not for the 3 provinces of one code (988)
     listed = pd.DataFrame({
-        "name": official_name.fillna(orgs["name"]), "kind": kind.fillna("other"), "type": orgs["type"].astype(str),
+        "name": official_name.fillna(orgs["name"]), "kind": kind.fillna("other"), "type": orgs["type"],
         "siren": orgs["siren"], "code": code, "departement_code": orgs["departement_official"],
         "region_code": orgs["region_official"], "population": joined["official_population"],
         "in_universe": joined["concerned_upper_bound"], "publishes": True, "channel": orgs["channel"],
         "portal_url": orgs["portal_url"], "datagouv_url": orgs["datagouv_url"], "source": orgs["source"]})
-    universe = law_universe(populations)
+    universe = law_universe(populations).astype({"kind": str})
     universe = universe[~(universe["kind"] + ":" + universe["code"].astype(str)).isin(set(key.dropna()))]
     silent = pd.DataFrame({
         "name": (universe["kind"] + ":" + universe["code"].astype(str)).map(names), "kind": universe["kind"],

@@ -160,7 +160,7 @@ def law_universe(populations: pd.DataFrame, threshold: int = THRESHOLD) -> pd.Da
 
     >>> import civicstats as cs
     >>> cs.law_universe(cs.load("official_populations")).groupby("kind").size().to_dict()
-    {'commune': 3183, 'departement': 101, 'epci': 1255, 'region': 18}
+    {'region': 18, 'departement': 101, 'epci': 1255, 'commune': 3183}
     """
     pops = populations[populations["zone"].astype(str).isin(UNIVERSE_ZONES)]
     pops = pops[pops["population"].ge(threshold).fillna(False)]

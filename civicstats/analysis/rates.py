@@ -18,14 +18,14 @@ Every row names its denominator, the universe's level, date and sources, and
 its qualifier (``about 4,500`` gives an ``about`` share). A row without a
 share says why in ``no_share``, a code (:data:`NO_SHARE`) that
 ``civicstats.labels`` turns into words. Shares published by a source are kept
-beside the computed ones (``published_share``, ``published_share_qualifier``, and
+beside the computed ones (``published_share_pct``, ``published_share_qualifier``, and
 ``published_share_measure``: empty where the source's share is count ÷ concerned, else what it
 measures, e.g. ``meeting_obligation``, never that quotient):
 rows with a published share and no count are kept too.
 
 >>> r = adoption_rates("civictech_adoption", denominator="official")
->>> r.loc[r["level"] == "region", ["count", "universe", "universe_as_of", "share"]].round(2).to_dict("records")
-[{'count': 9, 'universe': 18, 'universe_as_of': '2018-01-01', 'share': 0.5}]
+>>> r.loc[r["level"] == "region", ["count", "universe", "universe_as_of", "share_pct"]].round(1).to_dict("records")
+[{'count': 9, 'universe': 18, 'universe_as_of': '2018-01-01', 'share_pct': 50.0}]
 >>> r.loc[r["level"] == "commune_moins_5k", ["universe", "universe_as_of", "universe_source"]].to_dict("records")
 [{'universe': 32797, 'universe_as_of': '2019-01-01', 'universe_source': 'DA19'}]
 """
@@ -36,7 +36,6 @@ import re
 from typing import TYPE_CHECKING, Literal
 
 from civicstats.analysis import cited
-from civicstats.schema import as_levels
 from civicstats.tables import Source, load
 
 if TYPE_CHECKING:
@@ -64,9 +63,9 @@ SHARE_QUALIFIER = {"exact": "exact", "about": "about", "more_than": "less_than",
 QUALIFIERS = tuple(SHARE_QUALIFIER)
 #: Levels whose count the law's "concerned" divides: the whole, or the collectivities of 3,500+ inhabitants.
 LAW_LEVELS = ("all", "all_3500_plus")
-COLUMNS = ["as_of", "level", "measure", "count", "count_qualifier", "universe", "universe_qualifier", "share", "share_qualifier",
-           "denominator", "universe_level", "universe_as_of", "universe_source", "universe_note", "no_share",
-           "published_share", "published_share_qualifier", "published_share_measure", "source"]
+COLUMNS = ["as_of", "level", "measure", "count", "count_qualifier", "universe", "universe_qualifier", "share_pct",
+           "share_qualifier", "denominator", "universe_level", "universe_as_of", "universe_source", "universe_note",
+           "no_share", "published_share_pct", "published_share_qualifier", "published_share_measure", "source"]
 TABLES = ("civictech_adoption", "open_data_adopters")
 _AS_OF = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
@@ -97,9 +96,7 @@ def qualifier(value: object) -> str:
     """A qualifier cell as a code: empty is ``exact``."""
     import pandas as pd
 
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value) or str(value) == "":
-        return "exact"
-    return str(value)
+    return "exact" if _cell(value) is pd.NA else str(value)
 
 
 def share_qualifier(count_q: str, universe_q: str) -> str | None:
@@ -160,14 +157,15 @@ def adoption_rates(
     ``open_data_adopters`` only).
 
     Returns one row per row of the table (two sources for the same level and
-    date stay two rows): the columns of :data:`COLUMNS`. ``share`` is a
-    fraction (0–1), missing where ``no_share`` gives the reason;
-    ``published_share`` is the share a source published (fraction), with its
+    date stay two rows): the columns of :data:`COLUMNS`. ``share_pct`` is a
+    percentage (0–100), missing where ``no_share`` gives the reason;
+    ``published_share_pct`` is the share a source published (percent), with its
     qualifier.
 
     >>> r = adoption_rates("open_data_adopters", denominator="law", as_of="2019-10")
-    >>> r.loc[r["level"] == "all", ["count", "universe", "share", "published_share"]].round(3).to_dict("records")
-    [{'count': 460, 'universe': 4510, 'share': 0.102, 'published_share': 0.102}]
+    >>> r.loc[r["level"] == "all", ["count", "universe", "share_pct", "published_share_pct"]].round(1).to_dict(
+    ...     "records")
+    [{'count': 460, 'universe': 4510, 'share_pct': 10.2, 'published_share_pct': 10.2}]
     >>> adoption_rates("participatory_budgets")
     Traceback (most recent call last):
     ValueError: adoption_rates works on civictech_adoption or open_data_adopters, not 'participatory_budgets'
@@ -207,15 +205,15 @@ def adoption_rates(
         level, when = str(rec["level"]), str(rec["as_of"])
         count = _cell(rec.get("count"))
         row = {"as_of": when, "level": level, "measure": table, "count": count,
-               "count_qualifier": qualifier(rec.get("count_bound")), "universe": pd.NA,
-               "universe_qualifier": pd.NA, "share": float("nan"), "share_qualifier": pd.NA,
+               "count_qualifier": qualifier(rec.get("count_qualifier")), "universe": pd.NA,
+               "universe_qualifier": pd.NA, "share_pct": float("nan"), "share_qualifier": pd.NA,
                "denominator": denominator, "universe_level": pd.NA, "universe_as_of": pd.NA,
                "universe_source": pd.NA, "universe_note": pd.NA, "no_share": pd.NA,
-               "published_share": float("nan"), "published_share_qualifier": pd.NA,
+               "published_share_pct": float("nan"), "published_share_qualifier": pd.NA,
                "published_share_measure": _cell(rec.get("share_measure")), "source": _cell(rec.get("source"))}
         if _cell(rec.get("share_pct")) is not pd.NA:
-            row["published_share"] = float(rec["share_pct"]) / 100
-            row["published_share_qualifier"] = qualifier(rec.get("share_bound"))
+            row["published_share_pct"] = float(rec["share_pct"])
+            row["published_share_qualifier"] = qualifier(rec.get("share_qualifier"))
         if denominator == "official":
             pick = _pick_universe(uni, official.get(level), when)
             row["universe_note"] = notes.get(level, pd.NA)
@@ -235,7 +233,7 @@ def adoption_rates(
                 row["no_share"] = "no_survey_universe"
         else:  # law
             if _cell(rec.get("concerned")) is not pd.NA:
-                row.update(universe=int(rec["concerned"]), universe_qualifier=qualifier(rec.get("concerned_bound")),
+                row.update(universe=int(rec["concerned"]), universe_qualifier=qualifier(rec.get("concerned_qualifier")),
                            universe_level="all", universe_as_of=when,
                            universe_source=_cell(rec.get("concerned_source")) if _cell(rec.get("concerned_source"))
                            is not pd.NA else row["source"])
@@ -246,25 +244,17 @@ def adoption_rates(
                 row["no_share"] = "no_concerned"
         if count is pd.NA:
             row["no_share"] = "no_count"
-        share_q = None if row["universe"] is pd.NA else share_qualifier(qualifier(rec.get("count_bound")),
+        share_q = None if row["universe"] is pd.NA else share_qualifier(qualifier(rec.get("count_qualifier")),
                                                                         str(row["universe_qualifier"]))
         if row["no_share"] is pd.NA and row["universe"] is not pd.NA and share_q is None:
             row["no_share"] = "mixed_qualifiers"
         if row["no_share"] is pd.NA and row["universe"] is not pd.NA:
-            row["share"] = int(count) / int(row["universe"])
+            row["share_pct"] = 100 * int(count) / int(row["universe"])
             row["share_qualifier"] = share_q
         elif row["no_share"] is pd.NA:
             row["no_share"] = "no_same_scope_universe"
         out.append(row)
 
-    frame = pd.DataFrame(out, columns=COLUMNS)
-    for c in ("count", "universe"):
-        frame[c] = frame[c].astype("Int64")
-    for c in ("share", "published_share"):
-        frame[c] = frame[c].astype("float64")
-    for c in COLUMNS:
-        if c not in ("count", "universe", "share", "published_share"):
-            frame[c] = frame[c].astype("string")
-    for c in ("level", "universe_level"):
-        frame[c] = as_levels(frame[c])
-    return cited(frame.reset_index(drop=True), *inputs)
+    numbers = {"count": "Int64", "universe": "Int64", "share_pct": "float64", "published_share_pct": "float64"}
+    frame = pd.DataFrame(out, columns=COLUMNS).astype({c: numbers.get(c, "string") for c in COLUMNS})
+    return cited(frame.reset_index(drop=True), *inputs)  # level and qualifier columns: their codes

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Literal
 from civicstats.analysis import cited
 from civicstats.errors import UsageError
 from civicstats.naming import resolve
-from civicstats.schema import as_levels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,8 +47,8 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
     Levels keep the table's order (ordered categoricals stay in their order).
     ``change`` is missing where a level is absent from the first or last wave,
     or where those two figures share no source (they are not one series).
-    A figure the source qualifies (a ``<value>_bound`` column: « about 250 »)
-    keeps its qualifier: ``attrs["bounds"]`` holds the qualifier of each
+    A figure the source qualifies (a ``<value>_qualifier`` column: « about 250 »)
+    keeps its qualifier: ``attrs["qualifiers"]`` holds the qualifier of each
     cell (same rows and columns, missing where exact), which
     :func:`civicstats.show` prints (``about 250``); a change from or to a
     figure « about » is « about » too, and a change from or to a bound
@@ -112,25 +111,24 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
         change = change.where([e <= {"about"} for e in ends])  # a change from a bound is no number
         pivot["change"] = change
     out = pivot.reset_index()
-    out["level"] = as_levels(out["level"])
     out.columns.name = None
     out.attrs["conflicts"] = conflicts
     if qualified:
-        bounds = pd.DataFrame(None, index=out.index, columns=out.columns, dtype=object)
+        grid = pd.DataFrame(None, index=out.index, columns=out.columns, dtype=object)
         for row, key in enumerate(pivot.index):
             for column in pivot.columns:
                 if column == "change":
                     ends = {qualified.get((key, first)), qualified.get((key, last))} - {None}
-                    bounds.iloc[row, out.columns.get_loc(column)] = "about" if ends else None
+                    grid.iloc[row, out.columns.get_loc(column)] = "about" if ends else None
                 elif (key, column) in qualified:
-                    bounds.iloc[row, out.columns.get_loc(column)] = qualified[(key, column)]
-        out.attrs["bounds"] = bounds
+                    grid.iloc[row, out.columns.get_loc(column)] = qualified[(key, column)]
+        out.attrs["qualifiers"] = grid
     return cited(out, table)
 
 
 def _qualifiers(flat: pd.DataFrame, value: str, index: list[str], conflicts: str) -> dict:
-    """``{(row key, as_of): qualifier}`` of the figures a source qualifies (``<value>_bound``), exact ones left out."""
-    bound = f"{value}_bound"
+    """``{(row key, as_of): qualifier}`` of the figures a source qualifies (``<value>_qualifier``), exact ones left out."""
+    bound = f"{value}_qualifier"
     if bound not in flat.columns:
         return {}
     rows = flat[flat[bound].notna() & ~flat[bound].astype(str).isin(["", "exact"])]

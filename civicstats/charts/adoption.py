@@ -68,7 +68,7 @@ def adoption_shares(rates: pd.DataFrame, lang: str = "en", *, levels: pd.DataFra
     """
     check_lang(lang)
     rates = frame_of(rates, "adoption_rates")
-    require(rates, ("as_of", "level", "measure", "count", "universe", "share", "denominator", "no_share", "source"),
+    require(rates, ("as_of", "level", "measure", "count", "universe", "share_pct", "denominator", "no_share", "source"),
              "adoption_shares")
     frame = rates.assign(level=rates["level"].astype(str), as_of=rates["as_of"].astype(str))
     dup = frame[frame.duplicated(["level", "as_of"], keep=False)]
@@ -87,16 +87,16 @@ def adoption_shares(rates: pd.DataFrame, lang: str = "en", *, levels: pd.DataFra
         if rec is None:
             return None
         published = ""
-        if "published_share" in frame.columns and not is_missing(rec.published_share):
+        if "published_share_pct" in frame.columns and not is_missing(rec.published_share_pct):
             published = "; " + text("published", lang) + " " + format_qualified(
-                rec.published_share, getattr(rec, "published_share_qualifier", "exact"), lang, percent=True)
-        if is_missing(rec.share):
+                rec.published_share_pct / 100, getattr(rec, "published_share_qualifier", "exact"), lang, percent=True)
+        if is_missing(rec.share_pct):
             count = "–" if is_missing(rec.count) else format_number(rec.count, lang)
             return None, text("no_share_bar", lang, count=count, reason=reason_text(rec.no_share, lang)) + published
         year = str(rec.universe_as_of)[:4] if "universe_as_of" in frame.columns and not is_missing(rec.universe_as_of) \
             else ""
         universe = format_qualified(rec.universe, getattr(rec, "universe_qualifier", "exact"), lang)
-        share = format_qualified(rec.share, getattr(rec, "share_qualifier", "exact"), lang, percent=True)
+        share = format_qualified(rec.share_pct / 100, getattr(rec, "share_qualifier", "exact"), lang, percent=True)
         count = format_qualified(rec.count, getattr(rec, "count_qualifier", "exact"), lang)  # « quelque 250 »
         words = f"{share} (" + text("count_of", lang, count=count, universe=universe) \
             + (f", {year}" if year else "") + ")" + published
@@ -104,7 +104,7 @@ def adoption_shares(rates: pd.DataFrame, lang: str = "en", *, levels: pd.DataFra
         if has_text(note_key) and text(note_key, lang) not in notes:
             notes.append(text(note_key, lang))
             words += NBSP + "*"
-        return 100 * float(rec.share), words
+        return float(rec.share_pct), words
 
     cats = [(c, names.get(c, c)) for c in codes]
     with house_style():

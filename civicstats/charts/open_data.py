@@ -65,7 +65,7 @@ def open_data_waves(open_data: pd.DataFrame, lang: str = "en", *,
     column = lambda name: rows[name].astype("object") if name in rows.columns else [None] * len(rows)  # noqa: E731
     concerned_source = [c if isinstance(c, str) and c else s for c, s in zip(column("concerned_source"),
                                                                               rows["source"], strict=True)]
-    recs = list(zip(rows.itertuples(index=False), column("count_bound"), column("concerned_bound"), concerned_source,
+    recs = list(zip(rows.itertuples(index=False), column("count_qualifier"), column("concerned_qualifier"), concerned_source,
                     strict=True))
     series = [
         (key, [(r.as_of, int(r.count), r.source, q) for r, q, _, _ in recs if r.level == level
@@ -148,14 +148,14 @@ def open_data_by_level(open_data: pd.DataFrame, as_of: str = "2018-03", lang: st
         for i, rec in enumerate(recs):
             colour = "#4D4D4D" if rec.level == "all" else color
             if is_missing(rec.count):
-                share = (format_qualified(rec.share_pct / 100, getattr(rec, "share_bound", "exact"), lang, percent=True)
+                share = (format_qualified(rec.share_pct / 100, getattr(rec, "share_qualifier", "exact"), lang, percent=True)
                          if has_share and not is_missing(rec.share_pct) else "–")
                 ax.annotate(text("share_only", lang, share=share), (0, i), xytext=(3, 0), textcoords="offset points",
                             va="center", fontsize=9.5, color=GREY, fontstyle="italic")
                 continue
             bars = ax.barh([i], [int(rec.count)], height=0.66, color=colour)
             bars.patches[0].set_gid(f"count:{rec.level}:{i}")
-            words = format_qualified(rec.count, getattr(rec, "count_bound", None), lang)
+            words = format_qualified(rec.count, getattr(rec, "count_qualifier", None), lang)
             if len(rows[rows["level"] == rec.level]) > 1:
                 words += f" ({ids_text(rec.source)})"
             ax.bar_label(bars, labels=[words], padding=3, fontsize=9.5)

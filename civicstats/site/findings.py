@@ -34,7 +34,7 @@ def adoption(data: Path | None, lang: str) -> str:
     rows = adoption_[adoption_["as_of"] == wave]
     total = dict(wave=wave, total=format_number(rows["count"].sum(), lang), sources=_ids(*rows["source"]))
     rates = adoption_rates("civictech_adoption", denominator="official", source=data)
-    ranked = rates[rates["as_of"] == wave].dropna(subset=["share"]).sort_values("share", ascending=False, kind="stable")
+    ranked = rates[rates["as_of"] == wave].dropna(subset=["share_pct"]).sort_values("share_pct", ascending=False, kind="stable")
     if len(ranked) < 2:
         return text("find_adoption_total", lang, **total)
 
@@ -42,7 +42,7 @@ def adoption(data: Path | None, lang: str) -> str:
         return text("find_share", lang, count=format_number(rec["count"], lang),
                     universe=format_qualified(rec["universe"], rec["universe_qualifier"], lang),
                     level=label(levels, rec["level"], lang).lower(), sources=_ids(rec["universe_source"]),
-                    share=format_qualified(rec["share"], rec["share_qualifier"], lang, percent=True))
+                    share=format_qualified(rec["share_pct"] / 100, rec["share_qualifier"], lang, percent=True))
 
     return text("find_adoption", lang, **total, top=share(ranked.iloc[0]), bottom=share(ranked.iloc[-1]))
 
@@ -52,14 +52,14 @@ def open_data(data: Path | None, lang: str) -> str:
 
     law = adoption_rates("open_data_adopters", denominator="law", source=data)
     law = law[(law["level"] == "all") & law["count"].notna()]
-    first, last = law.iloc[0], law.dropna(subset=["share"]).iloc[-1]
+    first, last = law.iloc[0], law.dropna(subset=["share_pct"]).iloc[-1]
     # the source's own rate where it gives one; else a share computed here, whose count is wider than the law's
     # scope (it holds collectivities under 3,500 inhabitants), said as such (issue 20, finding 3)
-    own = last["published_share"] == last["published_share"]
-    share, qualifier = (last["published_share"], last["published_share_qualifier"]) if own else (
-        last["share"], last["share_qualifier"])
+    own = last["published_share_pct"] == last["published_share_pct"]
+    share, qualifier = (last["published_share_pct"], last["published_share_qualifier"]) if own else (
+        last["share_pct"], last["share_qualifier"])
     rate = text("find_rate_published" if own else "find_rate_computed", lang,
-                share=format_qualified(share, qualifier, lang, percent=True),
+                share=format_qualified(share / 100, qualifier, lang, percent=True),
                 universe=format_qualified(last["universe"], last["universe_qualifier"], lang))
     sentence = text("find_open_data", lang, first=format_number(first["count"], lang),
                     first_date=format_as_of(first["as_of"], lang), first_sources=_ids(first["source"]),
