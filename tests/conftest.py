@@ -236,9 +236,18 @@ def edit_survey(template: Path, book: Path) -> Path:
     return book
 
 
+#: The notebooks ``edited_build`` runs: those that show what the edits change (the adoption counts and the 2026
+#: wave from ``responses``, the tools, the audit of every table), and 03 as the control, whose data the edits leave
+#: alone. 02 and 06 chart the open-data tables, which the edit does not touch; of the audit they print only the
+#: findings about those tables; they are the two costliest runs (about 15 s of processor time together).
+EDITED_NOTEBOOKS = ("01-civic-tech-adoption", "03-participatory-budgets", "04-choosing-a-tool", "05-source-audit")
+
+
 @pytest.fixture(scope="session")
 def edited_build(tmp_path_factory, template: Path) -> EditedBuild:
     """The edited survey (``edit_survey``) built in a real process, English only, once per test run.
+
+    Only the notebooks that show what the edits change are run (``EDITED_NOTEBOOKS``).
 
     Shared by the tests of updated data (tests/test_notebooks.py) and of
     personal data and failed builds (tests/test_hardening.py): one build of
@@ -249,10 +258,11 @@ def edited_build(tmp_path_factory, template: Path) -> EditedBuild:
         (folder / "project-before.json").write_text(json.dumps(project_outputs()))
         out = folder / "out"
         # a real process, as the command line runs it; the English edition only (the French one runs the same
-        # cells on the same data, and would double the suite's longest setup)
+        # cells on the same data, and would double the suite's longest setup), and only EDITED_NOTEBOOKS
         script = ("import sys\nfrom civicstats.build import build\n"
-                  "sys.exit(0 if build(data=sys.argv[1], out=sys.argv[2], editions=('en',), log=print).ok else 1)")
-        proc = subprocess.run([sys.executable, "-c", script, str(book), str(out)],
+                  "sys.exit(0 if build(data=sys.argv[1], out=sys.argv[2], editions=('en',), log=print,\n"
+                  "                    notebooks=sys.argv[3:]).ok else 1)")
+        proc = subprocess.run([sys.executable, "-c", script, str(book), str(out), *EDITED_NOTEBOOKS],
                               capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         (folder / "build.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
