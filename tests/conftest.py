@@ -4,9 +4,9 @@ outputs that are expensive to make, made once per test session.
 Executing the real notebooks is what makes the suite slow (a kernel per
 notebook, per edition), so the suite does it as few times as it can, twice:
 ``shipped_build`` executes every notebook once per edition on the shipped
-data, and ``edited_build`` once (English) on one edited survey workbook that
-carries every edit the tests of other data need (an update, personal data,
-markup in a name). Each is made once per run, whichever xdist worker needs it
+data, and ``edited_build`` runs the four notebooks the edits show in once
+(English) on one edited survey workbook that carries every edit the tests of
+other data need (an update, personal data, markup in a name). Each is made once per run, whichever xdist worker needs it
 first (``made_once``), and handed to every test that inspects the rendered
 notebooks, reports or figures. Those tests must only read them (copy first to
 change anything). The template workbook is shared the same way.
