@@ -16,10 +16,6 @@ from civicstats import paths
 from civicstats.cli import main
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "civicstats.cli", *args], capture_output=True, text=True, timeout=120)
-
-
 def test_check_valid_folder_exits_0_with_one_line(capsys):
     from civicstats import paths
 
@@ -28,17 +24,18 @@ def test_check_valid_folder_exits_0_with_one_line(capsys):
     assert len(out) == 1 and out[0].startswith("ok: ") and "civictech_adoption (7 rows)" in out[0]
 
 
-def test_check_broken_copy_gives_located_lines(data_copy: Path):
+def test_check_broken_copy_gives_located_lines(data_copy: Path, capsys):
+    """In-process: exit codes of a real process are tested by tests/test_hardening.py and below (a closed pipe)."""
     target = data_copy / "civictech_adoption.csv"
     target.write_text(target.read_text(encoding="utf-8").replace("2018,region,9,", "2018,region,-9,").replace(
         "2018,departement,14,", "2018,Départements,14,"), encoding="utf-8")
-    proc = run("check", str(target))
-    assert proc.returncode == 1
-    assert "Traceback" not in proc.stderr + proc.stdout
-    lines = proc.stderr.strip().splitlines()
+    assert main(["check", str(target)]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err + out
+    lines = err.strip().splitlines()
     assert f"{target}, row 2, column 'count', value '-9': must be at least 0" in lines
     assert any("row 3, column 'level', value 'Départements'" in line and "did you mean 'departement'" in line for line in lines)
-    assert proc.stdout.startswith("invalid: ")
+    assert out.startswith("invalid: ")
 
 
 def test_check_missing_file_and_unknown_table(tmp_path: Path, capsys):
@@ -77,14 +74,14 @@ def test_import_is_light():
     assert proc.stdout.strip() == "[]"
 
 
-def test_build_on_invalid_data_stops_before_writing(data_copy: Path, tmp_path: Path):
+def test_build_on_invalid_data_stops_before_writing(data_copy: Path, tmp_path: Path, capsys):
     target = data_copy / "civictech_adoption.csv"
     target.write_text(target.read_text(encoding="utf-8").replace("2018,region,9,", "2018,region,-9,"), encoding="utf-8")
     before = target.read_bytes()
     out = tmp_path / "out"
-    proc = run("build", "--data", str(data_copy), "--out", str(out))
-    assert proc.returncode == 1
-    assert "row 2, column 'count', value '-9'" in proc.stderr and "Traceback" not in proc.stderr
+    assert main(["build", "--data", str(data_copy), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "row 2, column 'count', value '-9'" in err and "Traceback" not in err
     assert not out.exists()
     assert target.read_bytes() == before
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import civicstats as cs
@@ -39,7 +39,7 @@ from civicstats.workbook import write_template
 HANG = 20
 SETTINGS = dict(derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-#: Examples per test, scaled by the hypothesis profile (tests/conftest.py; default: 150 and 50).
+#: Examples per test, scaled by the hypothesis profile (tests/conftest.py; default: 30 and 10).
 CSV_EXAMPLES = settings().max_examples * 5 // 2
 WORKBOOK_EXAMPLES = settings().max_examples * 5 // 6
 
@@ -183,6 +183,8 @@ cell_value = st.one_of(cell_text, st.integers(min_value=-10**30, max_value=10**3
 
 
 @settings(max_examples=CSV_EXAMPLES, **SETTINGS)
+@example("civictech_adoption", [(0, 2, "cuont"), (1, 2, "=1+1"), (2, 2, "1e999"), (3, 1, "Régions"), (4, 4, "NL;")])
+@example("open_data_adopters", [(1, 2, "#N/A"), (2, 2, "１٢"), (3, 1, "EPCI "), (5, 0, "2018-13"), (6, 2, "-0")])
 @given(st.sampled_from(["participatory_budgets", "civictech_adoption", "open_data_adopters"]),
        st.lists(st.tuples(st.integers(min_value=0, max_value=30), st.integers(min_value=0, max_value=9), cell_value),
                 min_size=1, max_size=5))
@@ -244,6 +246,8 @@ def _xml_text(value: str) -> str:
 
 
 @settings(max_examples=WORKBOOK_EXAMPLES, **SETTINGS)
+@example([(0, "cuont", False), (8, "=1+1", False), (9, "1e999", True), (10, "#N/A", False), (14, "Total", False)])
+@example([(8, "nan", True), (9, "-0", True), (10, "1 000", False), (11, "Régions", False), (12, "NL;", False)])
 @given(st.lists(st.tuples(st.integers(min_value=0, max_value=60), cell_value, st.booleans()), min_size=1, max_size=5))
 def test_arbitrary_values_in_workbook_cells(changes):
     """Values typed into cells of the civictech_adoption sheet, as text or as numbers."""
