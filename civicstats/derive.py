@@ -55,11 +55,7 @@ _DEPARTEMENT = re.compile(r"^(\d{2,3}|2[AB])$")
 
 
 def computed_origin(origin: Origin, table: str) -> Origin:
-    """Where computed rows come from: the input file, a sheet label naming the table.
-
-    Computed rows have no row in any file: row ``k`` of the result is its
-    ``k``-th computed row (``header_row`` 0).
-    """
+    """Where computed rows come from: the input file, a sheet label naming the table; row ``k``: the ``k``-th row."""
     label = f"{origin.sheet} → {table} (computed)" if origin.sheet else f"{table} (computed)"
     return Origin(origin.file, label, header_row=0)
 

@@ -126,14 +126,10 @@ def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None
          caption: str | None = None, labels: pd.DataFrame | Iterable[pd.DataFrame] = ()) -> Table:
     """``frame`` formatted for readers in ``lang`` ("en" or "fr").
 
-    ``columns`` picks and orders the columns; ``headers`` overrides column
-    titles (otherwise the catalog's ``col_<name>`` or the name);
-    ``percent`` columns hold percentages (0–100), shown with ``%``; ``labels`` (tables with ``label_en``/``label_fr``:
-    ``levels``, ``civictech_categories``, ``selection_criteria``) turn the
-    codes of the ``level``, ``category`` and ``id`` columns into labels;
-    missing values are ``–``. ``index=True`` keeps the index (only when it
-    means something). A frame whose ``attrs["qualifiers"]`` holds a qualifier
-    per cell (:func:`civicstats.wave_changes`) prints it: ``about 250``.
+    ``columns`` picks and orders the columns; ``headers`` overrides column titles; ``percent`` columns hold
+    percentages (0–100); ``labels`` (tables of labels: ``levels``...) turn the codes of :data:`CODE_COLUMNS` into
+    labels; missing values are ``–``. A frame whose ``attrs["qualifiers"]`` holds a qualifier per cell
+    (:func:`civicstats.wave_changes`) prints it: ``about 250``.
 
     >>> import pandas as pd
     >>> print(repr(show(pd.DataFrame({"as_of": ["2018"], "count": [None]}))))
