@@ -1,20 +1,9 @@
 """Rows computed from exports: what :data:`civicstats.discover.DERIVED` names, called by ``tables.load``.
 
-Each function takes an export's raw cells (a
-:class:`~civicstats.readers.RawTable`) and returns a table's rows, every
-problem located in the export:
-
-* :func:`observatory_to_organisations`: an OpenDataFrance observatory export
-  (either layout) → ``open_data_organisations`` rows, one per organisation;
-* :func:`observatory_to_open_data`: the same export → ``open_data_adopters``
-  rows, its local authorities counted by level
-  (:func:`civicstats.analysis.observatory.count_by_level`) at the date in its
-  file name, citing ``ODFX``, the register's entry for the observatory's
-  per-organisation exports (not an edition such as ``ODF22``, which would
-  attribute counts to a publication that never printed them);
-* :func:`adoption_from_responses`: survey responses → ``civictech_adoption``
-  rows, validated (:func:`civicstats.responses.validate_responses`) then counted
-  (:func:`civicstats.analysis.responses.aggregate_responses`).
+Each function takes an export's raw cells (a :class:`~civicstats.readers.RawTable`) and returns a table's rows
+(an observatory export → ``open_data_organisations`` or ``open_data_adopters``; survey responses →
+``civictech_adoption``), every problem located in the export. Counts cite ``ODFX``, the register's entry for the
+observatory's per-organisation exports, never an edition that did not print them.
 
 >>> str(computed_origin(Origin("survey.xlsx", "responses"), "civictech_adoption").problem(2, "count", 9, "x"))
 "survey.xlsx, sheet 'responses → civictech_adoption (computed)', row 2, column 'count', value '9': x"
@@ -33,20 +22,9 @@ from civicstats.analysis.responses import aggregate_responses
 from civicstats.errors import DataError, DataWarning, Origin, Problem
 from civicstats.naming import suggest
 from civicstats.readers import RawTable
-from civicstats.readers.observatory import (
-    CORE_COLUMNS,
-    DATE_PATTERN,
-    FULL_DATE,
-    LAYOUTS,
-    OCTOBER_CORE,
-    YEAR,
-    YEAR_MONTH,
-    header_names,
-    AS_OF_ENV,
-    latest_timestamp,
-    observatory_as_of,
-    observatory_layout,
-)
+from civicstats.readers.observatory import (AS_OF_ENV, CORE_COLUMNS, DATE_PATTERN, FULL_DATE, LAYOUTS, OCTOBER_CORE,
+                                             YEAR, YEAR_MONTH, header_names, latest_timestamp, observatory_as_of,
+                                             observatory_layout)
 from civicstats.responses import validate_responses
 from civicstats.validate import repeated_columns, sort_problems
 
@@ -77,11 +55,7 @@ _DEPARTEMENT = re.compile(r"^(\d{2,3}|2[AB])$")
 
 
 def computed_origin(origin: Origin, table: str) -> Origin:
-    """Where computed rows come from: the input file, a sheet label naming the table.
-
-    Computed rows have no row in any file: row ``k`` of the result is its
-    ``k``-th computed row (``header_row`` 0).
-    """
+    """Where computed rows come from: the input file, a sheet label naming the table; row ``k``: the ``k``-th row."""
     label = f"{origin.sheet} → {table} (computed)" if origin.sheet else f"{table} (computed)"
     return Origin(origin.file, label, header_row=0)
 
@@ -296,25 +270,14 @@ def observatory_to_organisations(raw: RawTable, *, source: str | None = None,
                                  populations: pd.DataFrame | None = None) -> RawTable:
     """An observatory export (either layout) → ``open_data_organisations`` rows (text cells).
 
-    One row per organisation, columns :data:`ORGANISATION_COLUMNS`, keyed by
-    the export's own row numbers (origin: the export file), so that every
-    problem names the export's row. SIRENs lose their stray spaces and
-    invisible marks (:func:`clean_siren`); ``regcode`` ``BRE-53`` gives the
-    INSEE région code ``53`` (``NC``, ``PF`` and blanks give none: New
-    Caledonia and French Polynesia are no région); ``merge`` gives the
-    publishing channel (:data:`CHANNEL_OF_MERGE`; where ``merge`` is blank, the
-    dataset counts imply it, or it stays blank); non-local-authority types
-    get level :data:`ASSOCIATED_BODY`; ``departement_code`` is the first département the export gives, and
-    ``departement_codes`` all of them (``77;91``); a blank one, but for a région, is a located warning. The
-    export's ``pop-insee`` is ``population_export`` (wrong for Paris, Marseille, Lyon): given the official
-    ``populations``, a row where they differ by more than a factor of
-    :data:`~civicstats.export_quality.POPULATION_FACTOR` is a located warning. Rows cite ``source`` (default
-    :data:`DEFAULT_SOURCE`).
-
-    Raises :class:`~civicstats.errors.DataError` listing every located
-    problem in the export's own terms (file, row, export column, value): a
-    malformed SIREN, an unknown type, a repeated SIREN, an unknown ``merge``,
-    ``regcode`` or département, a count that is not a whole number.
+    One row per organisation, columns :data:`ORGANISATION_COLUMNS`, keyed by the export's own row numbers. SIRENs
+    lose stray spaces and marks (:func:`clean_siren`); ``regcode`` ``BRE-53`` gives région ``53`` (``NC``, ``PF``:
+    none); ``merge`` gives the channel (:data:`CHANNEL_OF_MERGE`; blank: what the counts imply); other bodies get
+    level :data:`ASSOCIATED_BODY`; ``departement_code`` is the first département given, ``departement_codes`` all
+    (``77;91``). A blank département (but for a région), or a ``pop-insee`` off the official ``populations`` by more
+    than :data:`~civicstats.export_quality.POPULATION_FACTOR`, is a located warning. Rows cite ``source`` (default
+    :data:`DEFAULT_SOURCE`). Raises :class:`~civicstats.errors.DataError` listing every located problem in the
+    export's own terms.
     """
     import pandas as pd
 
@@ -412,12 +375,5 @@ def organisations_csv(raw: RawTable, *, source: str | None = None) -> str:
     export always gives the same bytes (a test compares them with the
     shipped file, which ``scripts/derive_organisations.py`` writes).
     """
-    import csv
-    import io
-
     table = observatory_to_organisations(raw, source=source).frame.sort_values("siren", kind="stable")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")  # a data file read back by civicstats, not a spreadsheet
-    writer.writerow(table.columns)
-    writer.writerows(table.itertuples(index=False, name=None))
-    return buffer.getvalue()
+    return table.to_csv(index=False, lineterminator="\n")  # a data file read back by civicstats, not a spreadsheet

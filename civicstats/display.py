@@ -6,14 +6,8 @@ reader expects a label or a percentage::
 
     cs.show(cs.adoption_rates(adoption), lang=lang, labels=levels)
 
-The result is a :class:`Table`: its HTML is what Jupyter and the reports show,
-its plain text (``repr``) is the same table for a terminal, and ``.frame``
-holds the formatted strings. Text from the data is always HTML-escaped and
-marked so that no math renderer interprets it.
-
 The module is also the IPython extension every build kernel loads: a chart
-shown in a notebook carries its title and the name of the files
-:func:`civicstats.save_figure` wrote into the output's metadata.
+shown carries its title and file names (:func:`civicstats.save_figure`).
 
 >>> import pandas as pd
 >>> levels = pd.DataFrame({"level": ["departement"], "label_en": ["Départements"], "label_fr": ["Départements"]})
@@ -72,7 +66,6 @@ class Table:
         if column in self.numeric:
             return ' class="cs-num" style="text-align: right"'
         return ' style="text-align: left"'
-
 
     def to_html(self) -> str:
         head = "".join(f"<th{self._class(c)}>{html.escape(str(c))}</th>" for c in self.frame.columns)
@@ -133,14 +126,10 @@ def show(frame: pd.DataFrame, lang: str = "en", *, columns: Iterable[str] | None
          caption: str | None = None, labels: pd.DataFrame | Iterable[pd.DataFrame] = ()) -> Table:
     """``frame`` formatted for readers in ``lang`` ("en" or "fr").
 
-    ``columns`` picks and orders the columns; ``headers`` overrides column
-    titles (otherwise the catalog's ``col_<name>`` or the name);
-    ``percent`` columns hold percentages (0–100), shown with ``%``; ``labels`` (tables with ``label_en``/``label_fr``:
-    ``levels``, ``civictech_categories``, ``selection_criteria``) turn the
-    codes of the ``level``, ``category`` and ``id`` columns into labels;
-    missing values are ``–``. ``index=True`` keeps the index (only when it
-    means something). A frame whose ``attrs["qualifiers"]`` holds a qualifier
-    per cell (:func:`civicstats.wave_changes`) prints it: ``about 250``.
+    ``columns`` picks and orders the columns; ``headers`` overrides column titles; ``percent`` columns hold
+    percentages (0–100); ``labels`` (tables of labels: ``levels``...) turn the codes of :data:`CODE_COLUMNS` into
+    labels; missing values are ``–``. A frame whose ``attrs["qualifiers"]`` holds a qualifier per cell
+    (:func:`civicstats.wave_changes`) prints it: ``about 250``.
 
     >>> import pandas as pd
     >>> print(repr(show(pd.DataFrame({"as_of": ["2018"], "count": [None]}))))
@@ -186,12 +175,7 @@ def _is_numeric(column: pd.Series) -> bool:
 # ---------------------------------------------------------------- charts: what a report needs to know
 
 def _chart_metadata(fig: Any) -> tuple[dict, dict] | None:
-    """A chart's record (``fig.civicstats``) as metadata of its displayed PNG.
-
-    So that the reports can give each chart a real alt text (its title) and a
-    link to the PNG and SVG files ``save_figure`` wrote (``name``: the file
-    name recorded on the figure it saved, whatever was saved since).
-    """
+    """A chart's record (``fig.civicstats``) as metadata of its PNG: the reports' alt text and file links."""
     record = getattr(fig, "civicstats", None)
     if not isinstance(record, dict):
         return None
@@ -206,13 +190,8 @@ def _chart_metadata(fig: Any) -> tuple[dict, dict] | None:
 class _SavedPNG:
     """Shows a saved chart as the PNG ``save_figure`` wrote, when the figure has not changed since.
 
-    A chart is drawn once per file saved (PNG, SVG); showing it in the
-    notebook drew it a third time, with the inline backend's own settings.
-    This wraps the PNG formatter the inline backend registers: a figure
-    whose ``_civicstats_png`` holds the bytes saved, and that matplotlib
-    does not mark as changed since (``fig.stale``), is shown as those bytes,
-    the very image of the PNG file (at its resolution, white background);
-    any other figure is drawn by the inline backend as before.
+    Wraps the inline backend's PNG formatter: a figure holding its saved bytes
+    (``_civicstats_png``) and not ``stale`` is not drawn a third time.
     """
 
     def __init__(self, inline: Any) -> None:

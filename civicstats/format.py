@@ -68,12 +68,8 @@ def _digits(x: float, lang: str, decimals: int, strip: bool, sign: bool, percent
 def format_number(value: float, lang: str = "en", decimals: int | None = None, *, sign: bool = False) -> str:
     """``value`` written the English or the French way.
 
-    English: comma thousands separator, decimal point (``35,357``, ``8.9``).
-    French: narrow no-break space (U+202F) thousands separator, decimal comma
-    (``35 357``, ``8,9``). ``decimals=None`` writes integers without decimals
-    and other numbers with up to three, trailing zeros dropped. Negative
-    numbers take a true minus sign (U+2212); ``sign=True`` adds ``+`` to
-    positive ones.
+    ``decimals=None`` writes integers without decimals and other numbers with up to three, trailing zeros
+    dropped. Negative numbers take a true minus sign (U+2212); ``sign=True`` adds ``+`` to positive ones.
 
     >>> format_number(35357)
     '35,357'
@@ -96,9 +92,8 @@ def format_number(value: float, lang: str = "en", decimals: int | None = None, *
 def format_percent(fraction: float, lang: str = "en", decimals: int | None = None, *, sign: bool = False) -> str:
     """A fraction (0–1) as a percentage: ``50%`` in English, ``50 %`` in French.
 
-    French puts a no-break space (U+00A0) before the sign. ``decimals=None``
-    keeps one decimal (dropped when zero), or two significant digits under
-    1 % so that small shares do not read as zero.
+    ``decimals=None`` keeps one decimal (dropped when zero), or two significant digits under 1 % so that small
+    shares do not read as zero.
 
     >>> format_percent(0.5), format_percent(0.5, "fr") == "50\\u00a0%"
     ('50%', True)

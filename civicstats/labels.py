@@ -85,12 +85,7 @@ def code_column(table: pd.DataFrame) -> str:
 
 
 def labels_of(table: pd.DataFrame | None, lang: str = "en") -> dict[str, str]:
-    """``{code: label}`` of a table with ``label_en`` and ``label_fr`` columns, in its order; ``{}`` for none.
-
-    The code column is the first of :data:`CODE_COLUMNS` the table has
-    (``levels``: ``level``; ``civictech_categories``: ``category``;
-    ``selection_criteria``: ``id``).
-    """
+    """``{code: label}`` of a table with label columns (:func:`code_column`), in its order; ``{}`` for none."""
     check_lang(lang)
     if table is None:
         return {}

@@ -102,30 +102,19 @@ def package() -> dict:
 def field_spec(d: dict) -> FieldSpec:
     c = d.get("constraints", {})
     return FieldSpec(
-        name=d["name"],
-        type=d.get("type", "string"),
-        title=d.get("title", ""),
-        description=d.get("description", ""),
-        required=bool(c.get("required", False)),
-        unique=bool(c.get("unique", False)),
-        enum=tuple(c["enum"]) if "enum" in c else None,
-        ordered=bool(d.get("categoriesOrdered", False)),
-        minimum=c.get("minimum"),
-        maximum=c.get("maximum"),
-        pattern=c.get("pattern"),
-        delimiter=d.get("delimiter") if d.get("type") == "list" else None,
-    )
+        name=d["name"], type=d.get("type", "string"), title=d.get("title", ""), description=d.get("description", ""),
+        required=bool(c.get("required", False)), unique=bool(c.get("unique", False)),
+        enum=tuple(c["enum"]) if "enum" in c else None, ordered=bool(d.get("categoriesOrdered", False)),
+        minimum=c.get("minimum"), maximum=c.get("maximum"), pattern=c.get("pattern"),
+        delimiter=d.get("delimiter") if d.get("type") == "list" else None)
 
 
 def _table_spec(name: str, r: dict) -> TableSpec:
     s = r["schema"]
     pk = s.get("primaryKey", [])
     return TableSpec(
-        name=name,
-        path=r.get("path", f"{name}.csv"),
-        title=r.get("title", name),
-        description=r.get("description", ""),
-        fields=tuple(field_spec(f) for f in s["fields"]),
+        name=name, path=r.get("path", f"{name}.csv"), title=r.get("title", name),
+        description=r.get("description", ""), fields=tuple(field_spec(f) for f in s["fields"]),
         primary_key=tuple([pk] if isinstance(pk, str) else pk),
         foreign_keys=tuple((fk["fields"], fk["reference"]["resource"], fk["reference"]["fields"])
                            for fk in s.get("foreignKeys", [])),
@@ -151,9 +140,6 @@ def _resource_spec(name: str) -> TableSpec:
 @functools.cache
 def unshipped_spec(name: str) -> TableSpec:
     """The :class:`TableSpec` of a table described under ``x-inputs`` or ``x-computed``, not ``resources``.
-
-    Keeping them out of ``resources`` keeps ``datasets()`` and the
-    shipped-data tests about shipped data.
 
     >>> unshipped_spec("responses").primary_key
     ('as_of', 'siren')

@@ -31,15 +31,10 @@ def label(column: str | pd.DataFrame | None, code: object, lang: str = "en", *,
           labels: pd.DataFrame | None = None) -> str:
     """The words for ``code`` of ``column`` in ``lang`` ("en" or "fr"): what ``cs.show`` prints for it.
 
-    ``column`` is a column's name: ``type``, ``unit``, ``channel``, ``kind``,
-    ``band``, ``zone``, ``reason``, ``group`` and the qualifier columns
-    (``count_qualifier``, ``share_qualifier``…) take their words from the catalog; ``level``,
-    ``category`` and ``id`` from the table of labels passed as ``labels``,
-    else the shipped ``levels``, ``civictech_categories`` or
-    ``selection_criteria``. A table of labels may also be given in place of
-    the column (``label(cs.load("levels"), "epci")``). An unknown column or
-    code raises :class:`~civicstats.errors.UnknownNameError` with the allowed
-    ones.
+    Columns of :data:`~civicstats.display.WORD_COLUMNS` take their words from the catalog; ``level``, ``category``
+    and ``id`` from the table of labels ``labels``, else the shipped one (:data:`LABEL_TABLES`), which may also be
+    given in place of the column. An unknown column or code raises :class:`~civicstats.errors.UnknownNameError`
+    with the allowed ones.
 
     >>> label("level", "region", "fr")
     'Régions'
@@ -75,10 +70,8 @@ def label(column: str | pd.DataFrame | None, code: object, lang: str = "en", *,
 def describe(name: str) -> pd.DataFrame:
     """Each column of table ``name``: its title, description, type, pandas dtype and constraints.
 
-    One row per column, indexed by the column's name; ``allowed`` lists the
-    codes of a column with a fixed vocabulary. The table's title and
-    description are in ``attrs``. Tables analysts fill (``responses``) and
-    tables computed from them are described too.
+    One row per column, indexed by its name; ``allowed`` lists a fixed vocabulary's codes; ``attrs`` holds the
+    table's title and description. Tables analysts fill (``responses``) are described too.
 
     >>> d = describe("levels")
     >>> bool(d.loc["level", "required"]), d.attrs["title"]

@@ -1,25 +1,11 @@
 """The source audit: where the published figures agree or disagree with each other.
 
-Every check compares figures that are all data (published totals live in the
-``published_figures`` table, with their sources and qualifiers) and returns
-one row per finding, codes and numbers only (``civicstats.labels.finding_text``
-writes the sentence):
-
-- ``check``, ``dataset``, ``as_of``, ``subject`` (a level or measure code);
-- ``expected`` (the published or reference figure) and ``observed`` (the
-  computed or competing one), each with its ``*_qualifier`` (``exact``,
-  ``about``, ``more_than``, ...), its interval (``*_low``, ``*_high``) and its
-  sources (``expected_source``, ``observed_source``; ``sources``: both);
-- ``tolerance``: the relative half-width used for an ``about`` figure (missing
-  when no figure is ``about``); published shares given to one decimal are read
-  as the interval they round from;
-- ``consistent``: the two intervals overlap (compatible figures: "more than
-  74" and 79 are consistent); ``gap``: the distance between the intervals
-  relative to the expected figure (0 when consistent, signed);
-- ``kind`` (:data:`KINDS`): ``consistent``; or, for figures that do not
-  meet, a ``revision`` (one source against its own other figure), figures of
-  ``different_dates`` (not a disagreement: a change over time, or an older
-  count), or a real ``disagreement``.
+Every check compares figures that are all data (published totals are in ``published_figures``) and returns one
+row per finding (:data:`COLUMNS`), codes and numbers only (``civicstats.labels.finding_text`` writes the
+sentence): ``expected`` (the published or reference figure) and ``observed`` (the computed or competing one),
+each with its qualifier, interval (``*_low``, ``*_high``) and sources; ``tolerance``, the relative half-width of
+an ``about`` figure; ``consistent`` when the intervals overlap ("more than 74" and 79 are), else ``gap``, their
+signed distance relative to the expected figure; ``kind`` (:data:`KINDS`).
 
 Figures of different scope are never compared: the survey's universes are
 compared with official counts of the same scope (``levels.official_level``),

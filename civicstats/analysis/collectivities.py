@@ -1,12 +1,7 @@
 """Are we concerned, and do we publish? One row per collectivity of the law's universe and per organisation.
 
-The observatory's export lists only those that publish; the official data
-list every collectivity and its population. :func:`collectivities` joins them:
-every collectivity of 3,500 inhabitants or more (the UPPER bound of those the
-law concerns: :func:`~civicstats.analysis.organisations.law_universe`) and
-every organisation of the export, with its official name, département and
-région (:func:`~civicstats.geography.official_geography`), its official
-population, whether it is in the universe and whether the export lists it.
+The observatory's export lists only those that publish; the official data list every collectivity.
+:func:`collectivities` joins them: the law's universe (an UPPER bound) and every organisation of the export.
 
 >>> import pandas as pd
 >>> pops = pd.DataFrame({"kind": ["region", "departement", "commune", "commune"],

@@ -1,16 +1,7 @@
 """Organisations of the observatory's export counted by level of local authority: pure counting.
 
-The export's ``type`` code of each organisation gives its level of
-``open_data_adopters``:
-
-* COM → commune, DEP → departement, REG → region, MET → metropole,
-  CU → communaute_urbaine, CA → communaute_agglomeration,
-  CC → communaute_communes, EPT → etablissement_public_territorial;
-* ``epci`` = MET + CU + CA + CC (EPCI à fiscalité propre; an EPT is not one);
-* ``all`` = every local authority: régions, départements, EPCI, EPT, communes.
-
-Bodies that are not local authorities (AGCT, OACT, DSPT, SDE) are counted
-apart, in ``left_out``: they are in no level.
+The export's ``type`` code gives each organisation's level of ``open_data_adopters`` (:data:`LEVEL_OF_TYPE`);
+``epci`` adds up :data:`EPCI_TYPES`, ``all`` every local authority. Other bodies are counted apart (``left_out``).
 
 >>> counts, left_out = count_by_level(["COM", "com ", "CA", "EPT", "SDE"])
 >>> counts["commune"], counts["epci"], counts["all"], left_out

@@ -1,9 +1,7 @@
 """Where open data is: the observatory's organisations joined to the official populations.
 
-Pure functions (frames in, frames of codes and numbers out, no sentences) on
-three tables: ``open_data_organisations`` (one row per organisation of an
-observatory export), ``official_populations`` and ``commune_bands`` (INSEE
-2022, @etalab/decoupage-administratif 2.3.1).
+Pure functions (frames in, codes and numbers out) on ``open_data_organisations``, ``official_populations`` and
+``commune_bands`` (INSEE 2022, @etalab/decoupage-administratif 2.3.1).
 
 **The universe is an upper bound.** The law (CRPA L312-1-1 and D312-1-1-1)
 concerns collectivities of at least 3,500 inhabitants *and* at least 50 agents
@@ -173,13 +171,9 @@ def law_universe(populations: pd.DataFrame, threshold: int = THRESHOLD) -> pd.Da
 def national_headline(joined: pd.DataFrame, universe: pd.DataFrame) -> pd.DataFrame:
     """The observatory's headline recomputed from its own rows, by kind and in all.
 
-    ``publishing``: organisations of the export in the universe (local
-    authorities of at least 3,500 inhabitants, official population);
-    ``concerned_upper_bound``: the universe; ``share_pct``: a LOWER bound of
-    the true share, since the universe is an upper bound (computed here, not
-    published); ``export_population_3500``: local authorities with 3,500
-    inhabitants or more by the export's own population only (SIREN not in
-    the official data, EPT): outside the official universe, so not in the share.
+    ``publishing``: organisations of the export in the universe; ``concerned_upper_bound``: the universe;
+    ``share_pct``: a LOWER bound of the true share (computed, not published); ``export_population_3500``: 3,500+
+    by the export's own population only (outside the official universe, so not in the share).
     """
     import pandas as pd
 
@@ -311,19 +305,20 @@ def technologies(organisations: pd.DataFrame) -> pd.DataFrame:
     Spellings differing only by case (``ArcGis``/``ArcGIS``) are one program,
     named by its most frequent spelling. Columns: technology, organisations.
     """
-    import pandas as pd
-
-    names = organisations["technology"].dropna().astype(str).str.split(", ").explode()
-    names = names[names.str.strip() != ""]
-    key = names.str.casefold()
-    spelled = names.groupby(key).agg(lambda s: s.value_counts().index[0])
     counts = organisations.assign(_k=organisations["technology"].fillna("").astype(str).str.split(", ")) \
         .explode("_k")
-    counts = counts[counts["_k"] != ""]
+    counts = counts[counts["_k"].str.strip() != ""]
     per = counts.groupby(counts["_k"].str.casefold())["siren"].nunique()
-    out = pd.DataFrame({"technology": [spelled[k] for k in per.index], "organisations": per.to_numpy()})
-    out = out.sort_values(["organisations", "technology"], ascending=[False, True], kind="stable")
-    return cited(out.reset_index(drop=True), organisations)
+    return cited(_by_spelling(counts["_k"], per, "organisations"), organisations)
+
+
+def _by_spelling(names: pd.Series, per: pd.Series, column: str) -> pd.DataFrame:
+    """``per`` (counts by case-folded name) named by each name's most frequent spelling, largest first."""
+    import pandas as pd
+
+    spelled = names.groupby(names.str.casefold()).agg(lambda s: s.value_counts().index[0])
+    out = pd.DataFrame({"technology": [spelled[k] for k in per.index], column: per.to_numpy()})
+    return out.sort_values([column, "technology"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
@@ -336,10 +331,7 @@ def platform_technologies(platforms: pd.DataFrame) -> pd.DataFrame:
 
     techno = platforms["Techno"].fillna("").astype(str).str.strip()
     techno = techno[techno != ""]
-    spelled = techno.groupby(techno.str.casefold()).agg(lambda s: s.value_counts().index[0])
-    per = techno.str.casefold().value_counts()
-    out = pd.DataFrame({"technology": [spelled[k] for k in per.index], "platforms": per.to_numpy()})
-    out = out.sort_values(["platforms", "technology"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    out = _by_spelling(techno, techno.str.casefold().value_counts(), "platforms")
     days = pd.to_datetime(platforms.get("Last Modified", pd.Series(dtype=str)).str.split().str[0], errors="coerce",
                           format="%d/%m/%Y")  # written 10/10/2021 4:39pm, day first
     out.attrs["as_of"] = None if days.isna().all() else days.max().date().isoformat()

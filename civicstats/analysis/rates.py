@@ -14,14 +14,9 @@ three (the ``denominator`` codes):
   ``open_data_adopters``), a count of every level: only the rows of
   :data:`LAW_LEVELS` (the whole, the collectivities of 3,500+ inhabitants) get a share.
 
-Every row names its denominator, the universe's level, date and sources, and
-its qualifier (``about 4,500`` gives an ``about`` share). A row without a
-share says why in ``no_share``, a code (:data:`NO_SHARE`) that
-``civicstats.labels`` turns into words. Shares published by a source are kept
-beside the computed ones (``published_share_pct``, ``published_share_qualifier``, and
-``published_share_measure``: empty where the source's share is count ÷ concerned, else what it
-measures, e.g. ``meeting_obligation``, never that quotient):
-rows with a published share and no count are kept too.
+Every row names its denominator, the universe's level, date, sources and qualifier; a row without a share says
+why in ``no_share`` (:data:`NO_SHARE`). Shares a source published stay beside the computed ones
+(``published_share_*``; ``published_share_measure`` names what one measures when it is not count ÷ concerned).
 
 >>> r = adoption_rates("civictech_adoption", denominator="official")
 >>> r.loc[r["level"] == "region", ["count", "universe", "universe_as_of", "share_pct"]].round(1).to_dict("records")
@@ -41,7 +36,7 @@ from civicstats.tables import Source, load
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Denominator", "DENOMINATORS", "NO_SHARE", "SHARE_QUALIFIER", "QUALIFIERS", "COLUMNS", "TABLES",
+__all__ = ["Denominator", "DENOMINATORS", "NO_SHARE", "SHARE_QUALIFIER", "COLUMNS", "TABLES",
            "LAW_LEVELS", "check_as_of", "qualifier", "share_qualifier", "adoption_rates"]
 
 Denominator = Literal["official", "survey", "law"]
@@ -60,7 +55,6 @@ NO_SHARE = (
 #: A qualified denominator turns into a qualified share: count ÷ "more than X" is "less than" the quotient.
 SHARE_QUALIFIER = {"exact": "exact", "about": "about", "more_than": "less_than", "at_least": "at_most",
                    "less_than": "more_than", "at_most": "at_least"}
-QUALIFIERS = tuple(SHARE_QUALIFIER)
 #: Levels whose count the law's "concerned" divides: the whole, or the collectivities of 3,500+ inhabitants.
 LAW_LEVELS = ("all", "all_3500_plus")
 COLUMNS = ["as_of", "level", "measure", "count", "count_qualifier", "universe", "universe_qualifier", "share_pct",
@@ -143,12 +137,9 @@ def adoption_rates(
 ) -> pd.DataFrame:
     """Counts of ``table`` joined to a universe of the same scope, with the share of adopters.
 
-    ``table`` is ``civictech_adoption`` or ``open_data_adopters``; its rows
-    are ``counts`` when given, else ``load(table, source)``. ``universe``
-    (official counts) and ``levels`` (scopes) are likewise taken as given or
-    loaded from ``source``. ``as_of`` (a year as int or text, a year-month or a date)
-    keeps one wave; a wave the table does not hold is an error naming those
-    it holds.
+    ``table`` is ``civictech_adoption`` or ``open_data_adopters``; its rows, ``universe`` (official counts) and
+    ``levels`` (scopes) are taken as given or loaded from ``source``. ``as_of`` keeps one wave (an error naming
+    those held if the table lacks it).
 
     ``denominator``: ``official`` (same-scope official count, the latest on
     or before the count's date, else the earliest after: ``universe_as_of``
@@ -156,11 +147,8 @@ def adoption_rates(
     only) or ``law`` (collectivities concerned by the open-data obligation,
     ``open_data_adopters`` only).
 
-    Returns one row per row of the table (two sources for the same level and
-    date stay two rows): the columns of :data:`COLUMNS`. ``share_pct`` is a
-    percentage (0–100), missing where ``no_share`` gives the reason;
-    ``published_share_pct`` is the share a source published (percent), with its
-    qualifier.
+    Returns one row per row of the table, the columns of :data:`COLUMNS`. ``share_pct`` is a percentage (0–100),
+    missing where ``no_share`` gives the reason.
 
     >>> r = adoption_rates("open_data_adopters", denominator="law", as_of="2019-10")
     >>> r.loc[r["level"] == "all", ["count", "universe", "share_pct", "published_share_pct"]].round(1).to_dict(
@@ -204,13 +192,11 @@ def adoption_rates(
     for rec in rows.to_dict("records"):
         level, when = str(rec["level"]), str(rec["as_of"])
         count = _cell(rec.get("count"))
-        row = {"as_of": when, "level": level, "measure": table, "count": count,
-               "count_qualifier": qualifier(rec.get("count_qualifier")), "universe": pd.NA,
-               "universe_qualifier": pd.NA, "share_pct": float("nan"), "share_qualifier": pd.NA,
-               "denominator": denominator, "universe_level": pd.NA, "universe_as_of": pd.NA,
-               "universe_source": pd.NA, "universe_note": pd.NA, "no_share": pd.NA,
-               "published_share_pct": float("nan"), "published_share_qualifier": pd.NA,
-               "published_share_measure": _cell(rec.get("share_measure")), "source": _cell(rec.get("source"))}
+        row = dict.fromkeys(COLUMNS, pd.NA) | {
+            "as_of": when, "level": level, "measure": table, "count": count, "denominator": denominator,
+            "count_qualifier": qualifier(rec.get("count_qualifier")), "share_pct": float("nan"),
+            "published_share_pct": float("nan"), "published_share_measure": _cell(rec.get("share_measure")),
+            "source": _cell(rec.get("source"))}
         if _cell(rec.get("share_pct")) is not pd.NA:
             row["published_share_pct"] = float(rec["share_pct"])
             row["published_share_qualifier"] = qualifier(rec.get("share_qualifier"))

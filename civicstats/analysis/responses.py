@@ -3,22 +3,12 @@
 :func:`aggregate_responses` counts per-collectivity answers the way the 2018
 survey did (:func:`civicstats.responses.validate_responses` validates them):
 
-* levels are the survey's: régions, départements, métropoles,
-  intercommunalités (métropoles excluded) and communes in three population
-  bands. The survey's bands are "communes de moins de 5 000", "villes de
-  5 000 à 100 000" and "villes de plus de 100 000": a commune of exactly
-  5,000 or exactly 100,000 inhabitants is a ``ville_5k_100k``; 4,999 is a
-  ``commune_moins_5k``; 100,001 is a ``ville_plus_100k``.
-* ``civictech_adoption`` counts collectivities using at least one digital
-  participation tool, **open data excluded** (a collectivity whose only "yes"
-  is ``open_data_portal`` is not counted); ``civictech_category_use`` counts
-  each category, open-data portals included.
-* ``universe`` is left empty: the survey's universes are the number of
-  collectivities of a level in France (34,672 communes under 5,000), while a
-  wave of responses only knows who answered. The respondents are in the note
-  (and in the ``respondents`` column of ``civictech_category_use``);
-  ``respondents_as_universe=True`` puts them in ``universe`` for a census.
-* every computed row cites the source ids its responses cite.
+* levels are the survey's, communes in its three population bands (5,000 and
+  100,000 inclusive are ``ville_5k_100k``: :func:`survey_level`);
+* ``civictech_adoption`` counts users of a participation tool, **open data
+  excluded**; ``civictech_category_use`` counts each category, open data included;
+* ``universe`` is left empty: a wave of responses only knows who answered,
+  not how many collectivities a level has in France.
 
 Typed frame in, typed frames out: nothing here reads a file or validates.
 
@@ -96,8 +86,7 @@ def aggregate_responses(responses: pd.DataFrame, *, respondents_as_universe: boo
     participation tool, open data excluded; ``universe`` empty (or the
     respondents with ``respondents_as_universe=True``, for a census). Category
     use: one row per wave, level and category, with ``respondents``. Sources:
-    the ids the group's responses cite, sorted. Vectorised: responses are
-    grouped by integer codes, never looped over.
+    the ids the group's responses cite, sorted.
     """
     import numpy as np
     import pandas as pd

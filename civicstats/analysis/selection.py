@@ -1,32 +1,10 @@
 """The selection aid: rank candidate tools by the guide's five questions and three watch points.
 
-The guide tells a collectivity to ask five questions before choosing a tool
-(``selection_criteria`` rows of kind ``question``: objective, target public,
-scale, duration, means) and to check three watch points (kind
-``watch_point``: personal data, fair platform, reversibility).
-:func:`select_tools` turns the collectivity's own answers into a ranking:
-
-- each tool is rated 0–5 on each question (how well it fits the
-  collectivity's answer to that question: the collectivity rates this);
-- the score is the weighted mean of the ratings (0–5), and each question's
-  contribution (weight share × rating) is kept, so the contributions add up
-  to the score;
-- a tool is *eligible* when it meets every watch point; a tool that fails
-  one is never dropped, it is ranked after every eligible tool and says
-  which watch points it fails;
-- ``objective`` (a category of ``civictech_categories``) is a flag, not a
-  filter: among the eligible tools, and among the others, tools of that
-  category are listed first and tools of another (or no) category after
-  them, whatever their scores, with "category differs from the objective"
-  in their explanation. Scores are not changed by it.
-
-Ranking, best first: eligible before ineligible, then matching the
-objective before not, then by score (scores equal to 9 decimals are ties:
-rounding noise does not rank tools), then by tool name (so ties are
-deterministic).
-
-The ranking holds codes and numbers; :func:`civicstats.explain_selection`
-writes its sentences, in English or French.
+The guide's questions (``selection_criteria`` of kind ``question``) are rated 0–5 per tool by the collectivity;
+its watch points (kind ``watch_point``) are met or not. Ranking, best first: eligible (every watch point met; a
+tool failing one is ranked after, never dropped), then of the ``objective`` category (a flag, not a filter), then
+by score (equal to 9 decimals: a tie), then by name. The ranking holds codes and numbers;
+:func:`civicstats.explain_selection` writes its sentences.
 
 >>> ratings = [
 ...     {"tool": "Decidim", "objective": 5, "scale": 3,
@@ -174,8 +152,7 @@ def select_tools(ratings: Any, weights: Mapping[str, float] | None = None, *, ob
     weights for every rated question). A question missing from ``weights``,
     weighted 0 or not rated is left out of the score.
 
-    ``objective`` (a category id) lists the tools of that category before the
-    others (see the module's docstring); it does not change scores.
+    ``objective`` (a category id) lists the tools of that category first; it does not change scores.
 
     Returns one row per tool, best first: ``rank``, ``tool``, ``category``,
     ``score`` (weighted mean rating, 0–5), ``contrib_<question>`` for each
@@ -246,7 +223,5 @@ def select_tools(ratings: Any, weights: Mapping[str, float] | None = None, *, ob
     out["category"] = out["category"].astype("string")
     out["matches_objective"] = out["matches_objective"].astype("boolean")
     out["eligible"] = out["eligible"].astype(bool)
-    out.attrs["weights"] = shares
-    out.attrs["objective"] = objective
-    out.attrs["unchecked"] = unchecked
+    out.attrs.update(weights=shares, objective=objective, unchecked=unchecked)
     return out

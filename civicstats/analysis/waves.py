@@ -8,14 +8,6 @@
      level  2018  2026  change
 0   region     9    12       3
 1  commune    19    25    <NA>
-
-The change is computed only between figures that share a source: figures of
-different sources are not one series (the commune's 25 is another source's).
-
-Two sources giving a figure for the same level and wave are never resolved
-silently: by default that is an error naming them; ``conflicts="by_source"``
-keeps one row per level and source, ``"min"``/``"max"`` keep the smaller or
-larger figure (the caller's policy, stated in the result's ``attrs``).
 """
 
 from __future__ import annotations
@@ -44,21 +36,13 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
                  conflicts: Conflicts = "error") -> pd.DataFrame:
     """Counts per level for every wave, and the change from the first to the last.
 
-    Levels keep the table's order (ordered categoricals stay in their order).
-    ``change`` is missing where a level is absent from the first or last wave,
-    or where those two figures share no source (they are not one series).
-    A figure the source qualifies (a ``<value>_qualifier`` column: « about 250 »)
-    keeps its qualifier: ``attrs["qualifiers"]`` holds the qualifier of each
-    cell (same rows and columns, missing where exact), which
-    :func:`civicstats.show` prints (``about 250``); a change from or to a
-    figure « about » is « about » too, and a change from or to a bound
-    (« less than 8 % ») is left missing.
-    ``conflicts`` says what to do when several rows (sources) give a figure
-    for the same level and wave: ``"error"`` (the default) raises a
-    ``ValueError`` naming them, ``"by_source"`` keeps one row per level and
-    source (a ``source`` column is added), ``"min"``/``"max"`` keep the
-    smaller/larger figure. ``levels`` keeps the levels named (any case); a
-    level the table does not hold raises :class:`~civicstats.errors.UnknownNameError`.
+    Levels keep the table's order. ``change`` is missing where a level is absent from the first or last wave,
+    where those two figures share no source (they are not one series), or where one is a bound (« less than 8 % »).
+    ``attrs["qualifiers"]`` holds each qualified cell's qualifier (« about 250 »), which :func:`civicstats.show`
+    prints. ``conflicts``, for several rows (sources) giving a figure for one level and wave: ``"error"`` raises
+    a ``ValueError`` naming them, ``"by_source"`` keeps one row per level and source, ``"min"``/``"max"`` keep the
+    smaller/larger figure. ``levels`` keeps the levels named (any case; an unknown one raises
+    :class:`~civicstats.errors.UnknownNameError`).
     """
     import pandas as pd
 

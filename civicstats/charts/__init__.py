@@ -1,27 +1,16 @@
 """Charts: plotting functions that take tidy tables and return a finished ``Figure``.
 
-Every plotting function draws only the rows it is given (the DataFrames that
-:func:`civicstats.load`, :func:`civicstats.adoption_rates`,
-:func:`civicstats.audit` or :func:`civicstats.select_tools` return) and the
-tables of words passed with them (``levels``, ``criteria``: their labels;
-without them the codes are shown; ``register``: the source register named in
-the source line). It returns a :class:`matplotlib.figure.Figure` in the house
-style with a title, units and a source line naming the ids of the rows drawn.
-What :func:`save_figure` needs is recorded on the figure::
+Every plotting function draws only the rows it is given and the tables of words passed with them (``levels``,
+``criteria``: labels, else the codes; ``register``: the publishers in the source line). It returns a
+:class:`matplotlib.figure.Figure` in the house style, with a title, units and a source line naming the ids of
+the rows drawn, recorded for :func:`save_figure`::
 
     fig.civicstats == {"title": ..., "units": ..., "sources": ["NL", "LOC"], "lang": "en"}
 
 (and ``"name"``, the file name, once saved).
 
-Texts are English by default and French with ``lang="fr"``
-(:mod:`civicstats.labels`, :mod:`civicstats.format`). Dates (``as_of``) are
-placed on a time axis by :func:`civicstats.format.as_of_date`: a year alone
-sits at mid-year, drawn with a line spanning the year.
-
-Figures are created with ``plt.subplots`` and closed at once: nothing is left
-in pyplot's global state, and a figure that is the last expression of a
-notebook cell is shown exactly once. matplotlib is imported inside the
-functions, so this package is cheap to import.
+Texts are English by default and French with ``lang="fr"``. Figures are closed at once (nothing is left in
+pyplot's state; a figure ending a notebook cell is shown once); matplotlib is imported inside the functions.
 """
 
 from __future__ import annotations

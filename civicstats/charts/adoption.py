@@ -21,12 +21,9 @@ def adoption_by_level(adoption: pd.DataFrame, lang: str = "en", *, levels: pd.Da
                       register: pd.DataFrame | None = None) -> Figure:
     """Collectivities using civic tech by level: one bar per level, grouped by wave.
 
-    ``adoption`` is ``cs.load("civictech_adoption", data)`` or rows of the
-    same shape (``as_of``, ``level``, ``count``, ``source``). With one wave
-    the bars are labelled with their counts; with several, each level has one
-    bar per wave, so the change between waves shows. ``levels`` (the
-    ``levels`` table) labels and orders the levels: without it, the codes
-    are shown. ``register``: see :func:`civicstats.charts.source_line`.
+    ``adoption``: rows of ``civictech_adoption`` (``as_of``, ``level``, ``count``, ``source``). ``levels`` (the
+    ``levels`` table) labels and orders the levels: without it, the codes are shown. ``register``: see
+    :func:`civicstats.charts.source_line`.
     """
     check_lang(lang)
     adoption = frame_of(adoption, "civictech_adoption")
@@ -58,13 +55,9 @@ def adoption_shares(rates: pd.DataFrame, lang: str = "en", *, levels: pd.DataFra
                     register: pd.DataFrame | None = None) -> Figure:
     """Shares of adopters by level, from :func:`civicstats.adoption_rates`.
 
-    ``rates`` is the frame :func:`civicstats.adoption_rates` returns. Its
-    ``measure`` column (the table counted) sets the title; its
-    ``denominator`` codes are named in the units line. Each bar is labelled
-    with the share, "count of universe" and the universe's year; a level
-    without a share is written with the reason (``no_share``), never drawn as
-    zero; a share published by a source is printed beside the computed one.
-    ``levels`` and ``register``: see :func:`adoption_by_level`.
+    Each bar is labelled with the share, "count of universe" and the universe's year, and a published share
+    beside it; a level without a share says why (``no_share``), never drawn as zero. ``levels`` and
+    ``register``: see :func:`adoption_by_level`.
     """
     check_lang(lang)
     rates = frame_of(rates, "adoption_rates")
@@ -171,10 +164,9 @@ def survey_total_gap(adoption: pd.DataFrame, published: pd.DataFrame, lang: str 
         bars = ax.barh([y_pub], [total], height=0.6, color=orange)
         bars.patches[0].set_gid("published")
         end = max(summed, total)
-        ax.annotate(format_number(summed, lang), (end, y_sum), xytext=(5, 0), textcoords="offset points",
-                    va="center", ha="left", fontweight="bold")
-        ax.annotate(format_number(total, lang), (end, y_pub), xytext=(5, 0), textcoords="offset points",
-                    va="center", ha="left", fontweight="bold")
+        for y, value in ((y_sum, summed), (y_pub, total)):
+            ax.annotate(format_number(value, lang), (end, y), xytext=(5, 0), textcoords="offset points",
+                        va="center", ha="left", fontweight="bold")
         if gap:
             from matplotlib.patches import Rectangle
 

@@ -22,12 +22,6 @@ def _finding_label(rec: Any, lang: str, levels: pd.DataFrame | None) -> str:
     check, dataset, subject = str(rec.check), str(rec.dataset), str(rec.subject)
     as_of = format_as_of(str(rec.as_of), lang)
     what = subject_label(subject, lang, levels)
-    if check == "survey_total":
-        return text("f_survey_total", lang, as_of=as_of)
-    if check == "published_sum":
-        return text("f_published_sum", lang, measure=what, as_of=as_of)
-    if check == "detail_vs_total":
-        return text("f_detail_vs_total", lang, level=what, as_of=as_of)
     if check == "conflicting_figures":
         if dataset == "participatory_budgets":
             return text("f_conflict_budgets", lang, as_of=as_of)
@@ -35,26 +29,20 @@ def _finding_label(rec: Any, lang: str, levels: pd.DataFrame | None) -> str:
             return text("f_conflict_law" if subject == "concerned" else "f_conflict_counts", lang, as_of=as_of,
                         level=what)
         return text("f_conflict_figures", lang, measure=what, as_of=as_of)
-    if check == "published_share":
-        return text("f_published_share", lang, as_of=as_of)
-    if check in ("detail_remainder", "recomputed_headline", "recomputed_concerned", "recomputed_share"):
-        return text(f"f_{check}", lang, level=what, as_of=as_of)
-    official = getattr(rec, "expected_as_of", None)
-    return text("f_universe", lang, level=what, expected_as_of=str(official)[:4] if isinstance(official, str) else "–")
+    if check == "survey_universe_vs_official":
+        official = getattr(rec, "expected_as_of", None)
+        return text("f_universe", lang, level=what, expected_as_of=str(official)[:4] if isinstance(official, str)
+                    else "–")
+    return text(f"f_{check}", lang, level=what, measure=what, as_of=as_of)  # the words take what they need
 
 
 def audit_findings(findings: pd.DataFrame, lang: str = "en", *, levels: pd.DataFrame | None = None,
                    register: pd.DataFrame | None = None) -> Figure:
     """Each finding of :func:`civicstats.audit`: how far the observed figure is from the expected one.
 
-    The figures range from 6.5 (a share) to 34,672 (communes), so each
-    finding is drawn on a relative scale: its ``gap``, the distance between
-    the two figures' ranges (their qualifiers: "about", "more than"...)
-    relative to the expected figure, 0 when they are compatible. The values,
-    with their qualifiers, and the sources are written under each label.
-    ``findings`` is what ``cs.audit(data)`` returns; ``levels`` labels the
-    findings about a level (the ``levels`` table; without it, the codes);
-    ``register``: see :func:`civicstats.charts.source_line`.
+    The figures range from 6.5 (a share) to 34,672 (communes), so each is drawn on a relative scale: its ``gap``
+    (0 when the two figures' ranges meet), the qualified values and sources written under its label. ``levels``
+    labels the findings about a level; ``register``: see :func:`civicstats.charts.source_line`.
     """
     check_lang(lang)
     findings = frame_of(findings, "audit")

@@ -53,10 +53,7 @@ def participatory_budgets(budgets: pd.DataFrame, lang: str = "en", *,
                 words = f"{format_number(rec.count, lang)} ({ids_text(rec.source)})"
                 # a lone figure is labelled above it; figures side by side are labelled on their
                 # left, except one too close in value to the figure before it, labelled on its right
-                if n == 1:
-                    side = 0
-                else:
-                    side = 1 if j and rec.count / max(rows["count"].iloc[j - 1], 1) < 1.15 else -1
+                side = 0 if n == 1 else 1 if j and rec.count / max(rows["count"].iloc[j - 1], 1) < 1.15 else -1
                 ann = ax.annotate(words, (year + dx, rec.count), xytext=(7 * side, 0 if side else 7),
                                   textcoords="offset points", ha={-1: "right", 0: "center", 1: "left"}[side],
                                   va="center" if side else "bottom", fontsize=8.5, arrowprops=LEADER,

@@ -106,7 +106,6 @@ def level_wave_bars(cats: list[tuple[str, str]], waves: list[str], cell: Any, ki
                      legend_title: str, room: float):
     """Bars by level and wave: one bar per level (one wave), one per wave (one level), or grouped."""
     wave_pairs = [(w, format_as_of(w, lang)) for w in waves]
-    fig, ax = None, None
     if len(waves) == 1 or len(cats) == 1:
         transposed = len(waves) > 1
         rows = wave_pairs if transposed else cats

@@ -19,7 +19,7 @@ import math
 from typing import TYPE_CHECKING
 
 from civicstats.charts.stamp import finish
-from civicstats.charts.style import PALETTE, house_style, new_figure
+from civicstats.charts.style import PALETTE, bare_value_axis, house_style, new_figure
 from civicstats.format import check_lang, format_as_of, format_number, format_percent
 from civicstats.labels import text
 
@@ -74,10 +74,8 @@ def choropleth(outlines: pd.DataFrame, values: pd.Series, *, lang: str = "en", t
                grey: str | None = None, register: pd.DataFrame | None = None) -> Figure:
     """A map of ``outlines`` (:func:`civicstats.outlines`) coloured by ``values`` (a Series indexed by code).
 
-    Grey where there is no value.
-    ``left_out`` organisations (overseas, no outline) are named under the map, after
-    ``grey`` (what grey means; by default "no organisation").
-    Returns a finished figure (title, units, source line).
+    Grey where there is no value (``grey`` says what it means); ``left_out`` organisations (overseas, no
+    outline) are counted under the map.
     """
     import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
@@ -130,8 +128,8 @@ def departement_map(values: pd.DataFrame, outlines: pd.DataFrame, *, column: str
     key = {"organisations": "orgs_map_count", "share_pct": "orgs_map_share"}[column]
     return choropleth(outlines, series, lang=lang, title=dated(text(f"{key}_title", lang), as_of, lang),
                       units=text(f"{key}_units", lang), sources=sources, legend=text(f"{key}_legend", lang),
-                      left_out=left_out,
-                      percent=column == "share_pct", grey=text(f"{key}_grey", lang), register=register)
+                      left_out=left_out, percent=column == "share_pct", grey=text(f"{key}_grey", lang),
+                      register=register)
 
 
 def ranked_bars(labels: list[str], values: list[float], *, lang: str = "en", title: str, units: str,
@@ -148,7 +146,5 @@ def ranked_bars(labels: list[str], values: list[float], *, lang: str = "en", tit
             shown = format_percent(v / 100, lang) if percent else format_number(v, lang)
             ax.text(v, y, " " + shown, va="center", fontsize=8.5)
         ax.set_xlim(0, max(values) * 1.15 if values and max(values) > 0 else 1)
-        ax.xaxis.set_visible(False)
-        for side in ("top", "right", "bottom"):
-            ax.spines[side].set_visible(False)
+        bare_value_axis(ax)  # top and right spines: none in the house style
     return finish(fig, title=title, units=units, sources=sources, lang=lang, register=register)

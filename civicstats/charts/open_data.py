@@ -7,17 +7,8 @@ from typing import TYPE_CHECKING
 
 from civicstats.charts.common import frame_of, order_of, require, sorted_waves, source_ids
 from civicstats.charts.stamp import record
-from civicstats.charts.style import (
-    GREY,
-    LABEL_BOX,
-    LEADER,
-    OKABE_ITO,
-    TEXT_GREY,
-    bare_value_axis,
-    house_style,
-    new_figure,
-    tick_formatter,
-)
+from civicstats.charts.style import (GREY, LABEL_BOX, LEADER, OKABE_ITO, TEXT_GREY, bare_value_axis, house_style,
+                                     new_figure, tick_formatter)
 from civicstats.format import as_of_date, check_lang, format_as_of, format_number, is_missing
 from civicstats.labels import format_qualified, ids_text, labels_of, text
 
@@ -42,17 +33,9 @@ def open_data_waves(open_data: pd.DataFrame, lang: str = "en", *,
                     register: pd.DataFrame | None = None) -> Figure:
     """Every published total of collectivities opening their data, over time.
 
-    Draws the ``all`` rows of ``open_data_adopters``, and apart the counts of
-    collectivities of 3,500+ inhabitants (``all_3500_plus``, those the law
-    concerns), and, where the source gives it, the number concerned by the
-    law, so the gap to the obligation shows. Each point is labelled with
-    its value and source ids; two sources for the same date are both drawn.
-    Dates: see :func:`as_of_date` (a year alone sits at mid-year, with a line
-    spanning the year). The points come from different sources, so no line
-    joins them: they are not one series. Qualified figures keep their
-    qualifier ("about 4,500"); the number concerned cites its own sources
-    (``concerned_source``, else ``source``). ``register``: see
-    :func:`civicstats.charts.source_line`.
+    Draws the ``all`` and ``all_3500_plus`` rows of ``open_data_adopters`` and, where given, the number the law
+    concerns, each point labelled with its (qualified) value and source ids. The points come from different
+    sources, so no line joins them. ``register``: see :func:`civicstats.charts.source_line`.
     """
     check_lang(lang)
     open_data = frame_of(open_data, "open_data_adopters")
@@ -121,12 +104,9 @@ def open_data_by_level(open_data: pd.DataFrame, as_of: str = "2018-03", lang: st
                        levels: pd.DataFrame | None = None, register: pd.DataFrame | None = None) -> Figure:
     """Collectivities opening their data by level, for one wave.
 
-    First panel: the total (``all``) and the levels (région, département,
-    EPCI, commune, population bands); a level published only as a share is
-    written, not drawn. Second panel, when the wave details them: the EPCI
-    sub-types, with what they add up to against the published EPCI count.
-    ``levels`` (the ``levels`` table) labels and orders the levels: without
-    it, the codes are shown.
+    First panel: the total and the levels (one published only as a share is written, not drawn); second, when
+    the wave details them, the EPCI sub-types against the published EPCI count. ``levels`` labels and orders the
+    levels.
     """
     check_lang(lang)
     open_data = frame_of(open_data, "open_data_adopters")

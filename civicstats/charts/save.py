@@ -33,14 +33,9 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, ti
                 lang: str | None = None, register: pd.DataFrame | None = None) -> list[Path]:
     """Finish ``fig`` in the house style and write ``name.png`` and ``name.svg``.
 
-    Stamps the title, units and source line (from ``fig.civicstats``, or the
-    arguments, which override it; stamping again replaces the stamps), then
-    writes both files into ``out_dir`` or :func:`civicstats.paths.figures_dir`
-    (``$CIVICSTATS_FIGURES_DIR`` when a build sets it). The bytes depend only
-    on the figure: no timestamp or software version in the PNG, no date in the
-    SVG, fixed SVG ids, text drawn as paths. Each file is written to a
-    temporary file in the same folder, then renamed into place. Returns
-    ``[png_path, svg_path]``; display ``fig`` afterwards to see it stamped.
+    Stamps the title, units and source line (:func:`~civicstats.charts.finish`), then writes both files,
+    atomically, into ``out_dir`` or :func:`civicstats.paths.figures_dir`. The bytes depend only on the figure (no
+    timestamp, version or date; fixed SVG ids; text as paths). Returns ``[png_path, svg_path]``.
     """
     from civicstats import paths
 
@@ -62,10 +57,8 @@ def save_figure(fig: Figure, name: str, *, out_dir: str | Path | None = None, ti
             written.append(target)
             if fmt == "png":
                 png = drawn.getvalue()
-    # what a notebook shows of this figure while it stays as saved (civicstats.display): the very PNG
-    # saved, instead of drawing it a third time. Saving put back what it changed for the files (positions,
-    # background), which matplotlib counts as a change: the figure is as saved. Any change from here on
-    # marks it stale, and any drawing (which clears that mark) forgets the PNG.
+    # what a notebook shows of this figure while it stays as saved (civicstats.display): any change from here on
+    # marks it stale, and any drawing forgets the PNG
     fig._civicstats_png = png
     fig._civicstats_png_drawn = fig.canvas.mpl_connect("draw_event", lambda _event: _forget_saved_png(fig))
     fig.stale = False

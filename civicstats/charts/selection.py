@@ -21,15 +21,9 @@ def selection_scores(ranked: pd.DataFrame, lang: str = "en", *, criteria: pd.Dat
                      note: str | None = None) -> Figure:
     """Each candidate tool's score from :func:`civicstats.select_tools`, split by question.
 
-    Stacked horizontal bars, best first: each segment is one question's
-    contribution (weight share × rating), so the bar's length is the score
-    (0–5). Tools that fail a watch point are greyed and say why.
-
-    The tools and ratings are the caller's, not figures from a source, so the
-    chart cites none: its bottom line is ``note``, by default "Illustration:
-    hypothetical tools and ratings..." (pass your own words when the ratings
-    are a real collectivity's). ``criteria`` (the ``selection_criteria``
-    table) labels and orders the questions: without it, their codes.
+    Stacked bars, best first, one segment per question's contribution; tools failing a watch point are greyed and
+    say why. The ratings are the caller's, so the chart cites no source: its bottom line is ``note`` (by default,
+    "Illustration: hypothetical tools..."). ``criteria`` (``selection_criteria``) labels and orders the questions.
     """
     import pandas as pd
 

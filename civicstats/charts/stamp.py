@@ -20,11 +20,8 @@ __all__ = ["source_line", "wrap", "finish", "restore_positions", "record"]
 def source_line(sources: Sequence[str], lang: str = "en", register: pd.DataFrame | None = None) -> str:
     """The line printed under a chart: source ids, grouped by publisher.
 
-    ``register`` is the source register (the ``sources`` table: ``id``,
-    ``title``, ``publisher``) the ids are looked up in: pass the one loaded
-    with the data drawn (``cs.load("sources", data)``). An id the register
-    lacks is printed alone; without a register, every id is (the register
-    is never loaded behind the caller's back).
+    ``register`` (the ``sources`` table loaded with the data drawn) names the publishers; an id it lacks, or
+    every id without it, is printed alone.
 
     >>> import civicstats as cs
     >>> source_line(["NL", "LOC", "LOC2"], register=cs.load("sources"))
@@ -93,17 +90,10 @@ def finish(fig: Figure, *, title: str | None = None, units: str | None = None,
            register: pd.DataFrame | None = None, source_text: str | None = None) -> Figure:
     """Stamp the title (top left), the units (subtitle) and the source line (bottom).
 
-    ``register`` (the ``sources`` table the ids are looked up in, see
-    :func:`source_line`) is kept for later stampings. ``source_text``
-    replaces the source line, for a chart that draws no sourced data (an
-    illustration says so instead of citing a source).
-
-    The arguments override what ``fig.civicstats`` records, and are recorded;
-    ``lang`` sets the language of the source line (the chart's own labels keep
-    the language it was drawn in). The figure grows by the height of the
-    stamps, so the chart keeps its size; a figure without a constrained layout
-    gets one. Idempotent: stamping again replaces the previous stamps. Every
-    plotting function of this module returns a finished figure.
+    ``register`` (see :func:`source_line`) is kept for later stampings; ``source_text`` replaces the source line
+    of a chart that draws no sourced data. The arguments override what ``fig.civicstats`` records, and are
+    recorded; ``lang`` is the source line's. The figure grows by the stamps' height, so the chart keeps its size.
+    Idempotent: stamping again replaces the previous stamps.
     """
     import warnings
 
@@ -180,13 +170,9 @@ def finish(fig: Figure, *, title: str | None = None, units: str | None = None,
 def restore_positions(fig: Figure) -> None:
     """Put the axes back where they were created before a layout runs.
 
-    Constrained layout starts from the axes' current positions and lands on
-    the same layout only to within rounding (1e-16), which the SVG writer
-    turns into different clip-path ids. Starting every save from the same
-    positions makes the bytes depend on the figure only, not on how many
-    times it was drawn (displayed in a notebook, saved before...).
-    ``_set_position`` is used because ``set_position`` takes the axes out of
-    the layout.
+    Constrained layout lands on the same layout only to within rounding, which changes the SVG's clip-path ids:
+    starting every save from the same positions makes the bytes depend on the figure only. (``set_position``
+    would take the axes out of the layout.)
     """
     for ax, pos in _state(fig).get("positions", []):
         if ax.figure is fig:

@@ -21,10 +21,8 @@ def tool_landscape(categories: pd.DataFrame, tools: pd.DataFrame, lang: str = "e
                    register: pd.DataFrame | None = None) -> Figure:
     """The six categories, each with the number of example tools named in public sources.
 
-    The tools are examples found in public sources (``civictech_tools``), not
-    the guide's own inventory, whose list was not published; a category with
-    no example says so. ``categories`` (the ``civictech_categories`` table)
-    gives the order and the labels.
+    The tools are examples from public sources (``civictech_tools``), not the guide's unpublished inventory; a
+    category with none says so. ``categories`` gives the order and the labels.
     """
     check_lang(lang)
     categories = frame_of(categories, "civictech_categories")
