@@ -254,6 +254,18 @@ def test_audit_include_consistent_adds_passing_checks():
     assert finding(f, "detail_vs_total", as_of="2018-03", expected=250)["consistent"]  # « quelque 250 »
 
 
+def test_audit_runs_only_the_checks_named_and_cites_what_they_read():
+    everything = cs.audit(include_consistent=True)
+    some = cs.audit(include_consistent=True, checks=["Survey_total", "conflicting_figures"])
+    expected = everything[everything["check"].isin(["survey_total", "published_sum", "conflicting_figures"])]
+    plain = lambda f: f.astype(object).where(f.notna(), None).reset_index(drop=True)  # an all-blank column is object
+    pd.testing.assert_frame_equal(plain(some), plain(expected))
+    assert "official_populations" in everything.attrs["tables"]
+    assert "official_populations" not in some.attrs["tables"] and "participatory_budgets" in some.attrs["tables"]
+    with pytest.raises(cs.UnknownNameError, match="'detail_vs_total'"):
+        cs.audit(checks="detail_vs_totals")
+
+
 def test_derive_official_counts_on_a_tiny_fixture(tmp_path):
     """scripts/derive_official_counts.py: bands, current communes only, EPCI types, rows of DA19 replaced."""
     import importlib.util

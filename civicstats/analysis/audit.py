@@ -22,13 +22,14 @@ whatever their year (``expected_as_of`` gives the official count's date).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from civicstats.analysis import cited
 from civicstats.analysis.organisations import join_populations, law_universe, national_headline
 from civicstats.analysis.rates import adoption_rates, qualifier, share_qualifier
+from civicstats.naming import name_argument, resolve
 from civicstats.tables import Source, load
 
 if TYPE_CHECKING:
@@ -342,25 +343,44 @@ def recomputed_headline(source: Source = None) -> Iterator[Finding]:
                            float(headline["share_pct"]), "at_least", f"{export};DA22")
 
 
+#: Each check, by name, with the tables it reads (what its findings cite).
+CHECKS: dict[str, tuple[Callable[[Source], Iterator[Finding]], tuple[str, ...]]] = {
+    "survey_total": (survey_total, ("published_figures", "civictech_adoption")),
+    "detail_vs_total": (detail_vs_total, ("open_data_adopters",)),
+    "conflicting_figures": (conflicting_figures, ("participatory_budgets", "published_figures", "open_data_adopters")),
+    "published_share": (published_share, ("open_data_adopters",)),
+    "survey_universe_vs_official": (survey_universe_vs_official,
+                                    ("civictech_adoption", "levels", "collectivity_universe")),
+    "recomputed_headline": (recomputed_headline,
+                            ("open_data_adopters", "open_data_organisations", "official_populations", "sources")),
+}
 #: The tables the checks read.
-AUDITED = ("published_figures", "civictech_adoption", "open_data_adopters", "participatory_budgets",
-           "collectivity_universe", "levels", "open_data_organisations", "official_populations", "sources")
-CHECKS: tuple[Callable[[Source], Iterator[Finding]], ...] = (
-    survey_total, detail_vs_total, conflicting_figures, published_share, survey_universe_vs_official,
-    recomputed_headline,
-)
+AUDITED = tuple(dict.fromkeys(name for _, tables in CHECKS.values() for name in tables))
 
 
-def audit(source: Source = None, *, include_consistent: bool = False) -> pd.DataFrame:
+def audit(source: Source = None, *, include_consistent: bool = False,
+          checks: Iterable[str] | None = None) -> pd.DataFrame:
     """Every consistency finding across the tables, as a DataFrame of codes and numbers.
 
     ``source`` audits updated data. By default only disagreements are
-    listed; ``include_consistent`` adds the checks that passed.
+    listed; ``include_consistent`` adds the checks that passed. ``checks``
+    runs only the checks named (all by default): ``survey_total``,
+    ``detail_vs_total``, ``conflicting_figures``, ``published_share``,
+    ``survey_universe_vs_official``, ``recomputed_headline``. A check's findings may carry other names in ``check`` (``survey_total``
+    also finds ``published_sum``, ``detail_vs_total`` ``detail_remainder``,
+    ``recomputed_headline`` ``recomputed_concerned`` and ``recomputed_share``).
     ``civicstats.labels.finding_text(row, lang)`` writes a finding as a sentence.
+
+    >>> sorted(set(audit(checks=["Survey_total"], include_consistent=True)["check"]))
+    ['published_sum', 'survey_total']
     """
     import pandas as pd
 
-    rows = [f for check in CHECKS for f in check(source)]
+    if isinstance(checks, str):
+        checks = [checks]
+    names = list(CHECKS) if checks is None else [resolve(name_argument(c, "a check's name", "survey_total"), list(CHECKS), "check")
+                                                 for c in checks]
+    rows = [f for name in names for f in CHECKS[name][0](source)]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     for column in ("expected", "observed"):  # counts stay whole numbers, shares keep their decimals
         frame[column] = pd.Series([int(v) if float(v).is_integer() else float(v) for v in frame[column]],
@@ -370,4 +390,5 @@ def audit(source: Source = None, *, include_consistent: bool = False) -> pd.Data
     if not include_consistent:
         frame = frame[~frame["consistent"]]
     frame = frame.sort_values(["check", "dataset", "as_of", "subject"], kind="stable").reset_index(drop=True)
-    return cited(frame, *(load(name, source) for name in AUDITED))
+    read = dict.fromkeys(table for name in names for table in CHECKS[name][1])
+    return cited(frame, *(load(table, source) for table in read))
