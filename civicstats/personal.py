@@ -96,11 +96,9 @@ def personal_kind(text: str) -> str | None:
 def personal_kinds(values) -> list[str | None]:
     """:func:`personal_kind` of each of ``values`` (strings), searching them joined first.
 
-    A value holding an e-mail address or a phone number makes the joined text
-    hold it too (the values are joined by NUL, which keeps the patterns' edges
-    and, unlike a line break, joins no digits of two values into a phone
-    number), so a joined text holding neither means no value does: one search
-    instead of one per value, for the many distinct names or codes of a table.
+    A value holding an e-mail address or a phone number makes the joined text hold it too (joined by NUL, which
+    keeps the patterns' edges and, unlike a line break, joins no digits of two values into a phone number), so a
+    joined text holding neither means no value does: one search instead of one per value.
 
     >>> personal_kinds(["Commune 01469", "tel. 01 23 45 67 89", ""])
     [None, 'phone', None]

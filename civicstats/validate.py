@@ -102,9 +102,8 @@ def _parse_column(cells: pd.Series, f: FieldSpec, origin: Origin, rows: pd.Serie
                   problems: list[Problem]) -> pd.Series:
     """Parse one column of text cells into its type; unparsable cells become problems.
 
-    Each distinct value is parsed once, in plain Python (a column of 100,000
-    cells holds a few thousand values at most, SIRENs and names aside), then
-    spread back to its cells by numpy; a missing cell reads as blank.
+    Each distinct value is parsed once, in plain Python (a column of 100,000 cells holds a few thousand values at
+    most, SIRENs and names aside), then spread back to its cells by numpy; a missing cell reads as blank.
     """
     import numpy as np
     import pandas as pd
