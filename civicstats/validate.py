@@ -201,7 +201,7 @@ def _constraint_problems(frame: pd.DataFrame, table: TableSpec, present: list[st
     def located(f: FieldSpec, bad, code, whole: bool = True, **params) -> None:
         """A problem for each cell of column ``f`` where ``bad``; ``code`` is a code, or a function of the value."""
         mask = np.asarray(bad, dtype=bool)
-        for r, value in zip(keys[mask], frame[f.name][mask].tolist(), strict=True):
+        for r, value in zip(keys[mask], frame[f.name][mask].tolist() if mask.any() else [], strict=True):
             if whole and isinstance(value, float) and value.is_integer():
                 value = int(value)  # 12.0 shown as 12
             found, more = code(value) if callable(code) else (code, {})
@@ -394,7 +394,7 @@ def typed(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
     for f in table.fields:
         s = frame[f.name] if f.name in frame else pd.Series(pd.NA, index=frame.index)
         if f.enum is not None:
-            cells = s.astype("object").where(s.notna(), "exact" if is_qualifier(f.name) and "exact" in f.enum else None)
+            cells = s.to_numpy(dtype=object, na_value="exact" if is_qualifier(f.name) and "exact" in f.enum else None)
             shared = level_dtype().categories if f.name in LEVEL_COLUMNS else list(f.enum)  # one list of levels
             out[f.name] = pd.Categorical(cells, categories=shared, ordered=f.ordered)
         elif f.type in ("integer", "year"):
