@@ -24,8 +24,9 @@ its baseline are timed alternately (A B A B ...), after an untimed run of
 each where that is cheap, and their medians compared: other work on the
 machine weighs on both alike. A run must exit 0 and print what shows it did
 its work (``built N``, ``ok``), else the figure is "not measured": missed.
-The script prints one Markdown table (the README's Performance section) and
-exits 1 on a miss. ``--quick`` times each figure once (to try the script);
+The two checks also show their processor times (user + system) and their
+ratio: on a busy machine, the steadier figure. The script prints one
+Markdown table (the README's Performance section) and exits 1 on a miss. ``--quick`` times each figure once (to try the script);
 ``check`` names both checks. Inputs are written into ``benchmarks/.work/``
 (git-ignored); the workbook is kept while its generator is unchanged.
 """
@@ -37,6 +38,7 @@ import hashlib
 import importlib.util
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -91,11 +93,21 @@ class Verdict:
         return "| " + " | ".join((self.figure, self.measured, self.baseline, self.ratio, self.target, result)) + " |"
 
 
-def ratio_verdict(figure: str, measured: list[float], baseline: list[float], what: str, target: float) -> Verdict:
-    """The verdict on ``median(measured) / median(baseline) <= target``; ``what`` names the baseline."""
+def ratio_verdict(figure: str, measured: list[float], baseline: list[float], what: str, target: float,
+                  processor: tuple[list[float], list[float]] | None = None) -> Verdict:
+    """The verdict on ``median(measured) / median(baseline) <= target``; ``what`` names the baseline.
+
+    ``processor``: the processor times of both, shown beside (on a busy machine, their ratio is the steadier).
+    """
     a, b = statistics.median(measured), statistics.median(baseline)
-    return Verdict(f"{figure} (n={len(measured)})", f"{a:.3f} s", f"{b:.3f} s: {what}", f"{a / b:.2f}×",
-                   f"≤ {target:g}×", a / b <= target)
+    verdict = Verdict(f"{figure} (n={len(measured)})", f"{a:.3f} s", f"{b:.3f} s: {what}", f"{a / b:.2f}×",
+                      f"≤ {target:g}×", a / b <= target)
+    if processor:
+        pa, pb = map(statistics.median, processor)
+        verdict.measured += f" ({pa:.2f} s of processor time)"
+        verdict.baseline = f"{b:.3f} s ({pb:.2f} s): {what}"
+        verdict.ratio += f" (processor time: {pa / pb:.2f}×)"
+    return verdict
 
 
 def table(verdicts: list[Verdict]) -> str:
@@ -122,6 +134,22 @@ def run_output(cmd: Sequence[str], expect: str | None = None, pinned: bool = Fal
 
 def run(cmd: Sequence[str], expect: str | None = None, pinned: bool = False) -> float:
     return run_output(cmd, expect, pinned)[0]
+
+
+def processor_timed(runs: int, cmd: Sequence[str], expect: str | None = None,
+                    pinned: bool = False) -> tuple[Callable[[], float], Callable[[], list[float]]]:
+    """A command that runs ``cmd`` and returns its seconds, and one that returns the processor times (user +
+    system) of its last ``runs`` runs."""
+    times: list[float] = []
+
+    def timed() -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds = run(cmd, expect, pinned)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        return seconds
+
+    return timed, lambda: times[-runs:]
 
 
 def alternate(runs: int, measured: Callable[[], float], baseline: Callable[[], float],
@@ -221,20 +249,22 @@ def noop(runs: int) -> Verdict:
 
 
 def check_export(runs: int) -> Verdict:
-    read = f"import pandas; pandas.read_csv({str(EXPORT)!r})"
-    a, b = alternate(runs, lambda: run([*CIVICSTATS, "check", str(EXPORT)], expect="^ok"),
-                     lambda: run([PYTHON, "-c", read]))
-    return ratio_verdict("`civicstats check` of the observatory export", a, b, "`pandas.read_csv`", 2)
+    check, check_cpu = processor_timed(runs, [*CIVICSTATS, "check", str(EXPORT)], expect="^ok")
+    read, read_cpu = processor_timed(runs, [PYTHON, "-c", f"import pandas; pandas.read_csv({str(EXPORT)!r})"])
+    a, b = alternate(runs, check, read)
+    return ratio_verdict("`civicstats check` of the observatory export", a, b, "`pandas.read_csv`", 2,
+                         (check_cpu(), read_cpu()))
 
 
 def check_workbook(runs: int) -> Verdict:
     path = responses_workbook()
     # the read an analyst would do: pandas with calamine as its engine (what the previous bench compared with)
     read = f"import pandas; pandas.read_excel({str(path)!r}, sheet_name='responses', engine='calamine')"
-    a, b = alternate(runs, lambda: run([*CIVICSTATS, "check", str(path)], expect="^ok", pinned=True),
-                     lambda: run([PYTHON, "-c", read], pinned=True))
+    check, check_cpu = processor_timed(runs, [*CIVICSTATS, "check", str(path)], expect="^ok", pinned=True)
+    excel, excel_cpu = processor_timed(runs, [PYTHON, "-c", read], pinned=True)
+    a, b = alternate(runs, check, excel)
     return ratio_verdict(f"`civicstats check` of a {RESPONSES_ROWS:,}-row workbook", a, b,
-                         "`pandas.read_excel(engine=\"calamine\")` of the sheet", 1.5)
+                         "`pandas.read_excel(engine=\"calamine\")` of the sheet", 1.5, (check_cpu(), excel_cpu()))
 
 
 #: Runs a command, then writes its exit status, seconds and peak memory (kB) to a file: a small process of

@@ -49,8 +49,11 @@ TOTAL_WORDS = {"total", "totaux", "totals", "sum", "somme", "ensemble", "grand t
 #: Largest number read (2**53): beyond it a float no longer holds every whole number.
 MAX_EXACT = 2**53
 # ASCII digits only: \d would also take "９" or "١٢", which no number parser reads (the cell would turn blank)
-_INT_RE = r"^[+-]?([0-9]+|[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+)$"
-_NUM_RE = r"^[+-]?([0-9]+|[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+)([.,][0-9]+)?$"
+_INTEGER = re.compile(r"[+-]?([0-9]+|[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+)")
+_NUMBER = re.compile(r"[+-]?([0-9]+|[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+)([.,][0-9]+)?")
+_DECIMAL = re.compile(r"[+-]?\d+[.,]\d+")
+#: What a number's text loses before float() reads it: the spaces between groups of digits, a decimal comma.
+_DIGITS_ONLY = str.maketrans({" ": None, "\u00a0": None, "\u202f": None, ",": "."})
 #: Code of a cell that does not parse, per field type.
 _NOT_PARSED = {"number": "value.not-a-number", "year": "value.not-a-year", "integer": "value.not-an-integer"}
 
@@ -100,44 +103,41 @@ def _parse_column(cells: pd.Series, f: FieldSpec, origin: Origin, rows: pd.Serie
                   problems: list[Problem]) -> pd.Series:
     """Parse one column of text cells into its type; unparsable cells become problems.
 
-    Each distinct value is parsed once (a column of 100,000 cells holds a few
-    thousand values at most, SIRENs and names aside), then spread back to
-    its cells; a missing cell reads as blank.
+    Each distinct value is parsed once, in plain Python (a column of 100,000 cells holds a few thousand values at
+    most, SIRENs and names aside), then spread back to its cells by numpy; a missing cell reads as blank.
     """
     import numpy as np
     import pandas as pd
 
     codes, uniques = pd.factorize(cells.to_numpy(dtype=object))
     codes = np.where(codes < 0, len(uniques), codes)  # missing: the blank appended last
-    text = pd.Series([str(u) for u in uniques] + [""], dtype=object).str.strip()
-    blank = text.eq("")
+    text = [str(u).strip() for u in uniques] + [""]
     found: dict[int, tuple[str, dict]] = {}  # distinct value → the problem of its cells
-    if f.required:
-        found.update((i, ("value.required", {})) for i in text.index[blank])
     if f.type in ("integer", "year", "number"):
-        ok = text.str.fullmatch(_INT_RE if f.type != "number" else _NUM_RE) | blank
-        for i, v in text[~ok].items():
-            code = _NOT_PARSED[f.type]
-            if f.type == "integer" and re.fullmatch(r"[+-]?\d+[.,]\d+", v):
-                code = "value.no-decimals"
-            elif v.startswith("="):
-                code = "value.formula"
-            found[i] = (code, {})
-        cleaned = text.where(ok, "").str.replace(r"[ \u00a0\u202f]", "", regex=True).str.replace(",", ".", regex=False)
-        values = pd.to_numeric(cleaned.mask(cleaned.eq("")), errors="coerce").astype("float64")
-        # digits a float cannot hold exactly (or at all: 1e400 is infinite) are no count anyone typed
-        huge = values.abs().ge(MAX_EXACT).fillna(False)
-        found.update((i, ("value.too-large", {"limit": MAX_EXACT})) for i in text.index[huge])
-        values = values.mask(huge).astype("float64" if f.type == "number" else "Int64")
+        number, values = _NUMBER if f.type == "number" else _INTEGER, np.full(len(text), np.nan)
+        for i, v in enumerate(text):
+            if not v:
+                continue
+            if not number.fullmatch(v):
+                found[i] = ("value.no-decimals" if f.type == "integer" and _DECIMAL.fullmatch(v)
+                            else "value.formula" if v.startswith("=") else _NOT_PARSED[f.type], {})
+            elif abs(x := float(v.translate(_DIGITS_ONLY))) >= MAX_EXACT:  # no float holds every digit of it
+                found[i] = ("value.too-large", {"limit": MAX_EXACT})
+            else:
+                values[i] = x
+        array = pd.array(values, dtype="float64" if f.type == "number" else "Int64")
     else:
         if f.type == "list":
-            text = text.str.replace(r"\s*" + re.escape(f.delimiter or ";") + r"\s*", f.delimiter or ";", regex=True)
-        values = text.astype("string").mask(blank)
+            delimiter = f.delimiter or ";"
+            text = [re.sub(r"\s*" + re.escape(delimiter) + r"\s*", delimiter, v) for v in text]
+        array = pd.array([v or None for v in text], dtype="string")
+    if f.required:
+        found.update((i, ("value.required", {})) for i, v in enumerate(text) if not v)
     bad = np.isin(codes, list(found))
     for r, i in zip(rows.to_numpy()[bad], codes[bad], strict=True):
         code, params = found[i]
-        problems.append(origin.problem(int(r), f.name, None if blank[i] else text[i], code=code, **params))
-    return pd.Series(values.iloc[codes].array, index=cells.index)
+        problems.append(origin.problem(int(r), f.name, text[i] or None, code=code, **params))
+    return pd.Series(array.take(codes), index=cells.index)
 
 
 def _not_allowed(value: str, allowed: tuple[str, ...]) -> tuple[str, dict]:
@@ -202,7 +202,7 @@ def _constraint_problems(frame: pd.DataFrame, table: TableSpec, present: list[st
     def located(f: FieldSpec, bad, code, whole: bool = True, **params) -> None:
         """A problem for each cell of column ``f`` where ``bad``; ``code`` is a code, or a function of the value."""
         mask = np.asarray(bad, dtype=bool)
-        for r, value in zip(keys[mask], frame[f.name][mask].tolist(), strict=True):
+        for r, value in zip(keys[mask], frame[f.name][mask].tolist() if mask.any() else [], strict=True):
             if whole and isinstance(value, float) and value.is_integer():
                 value = int(value)  # 12.0 shown as 12
             found, more = code(value) if callable(code) else (code, {})
@@ -399,7 +399,7 @@ def typed(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
     for f in table.fields:
         s = frame[f.name] if f.name in frame else pd.Series(pd.NA, index=frame.index)
         if f.enum is not None:
-            cells = s.astype("object").where(s.notna(), "exact" if "exact" in f.enum else None)  # a qualifier
+            cells = s.to_numpy(dtype=object, na_value="exact" if "exact" in f.enum else None)  # a qualifier
             out[f.name] = pd.Categorical(cells, categories=code_dtype(f.name).categories, ordered=f.ordered)
         elif f.type in ("integer", "year"):
             out[f.name] = s.astype("Int64").astype(f.pandas_dtype)

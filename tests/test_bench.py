@@ -34,6 +34,12 @@ def test_a_ratio_of_medians_over_its_target_is_missed(bench):
     assert missed.row().endswith("| **missed** |") and met.row().endswith("| met |")
 
 
+def test_processor_times_are_shown_beside_the_seconds(bench):
+    verdict = bench.ratio_verdict("check", [2.0, 3.0, 9.0], [1.0, 1.0, 1.0], "read", 2, ([1.5, 1.6, 1.7], [1.0, 0.8]))
+    assert verdict.measured == "3.000 s (1.60 s of processor time)" and verdict.baseline == "1.000 s (0.90 s): read"
+    assert verdict.ratio == "3.00× (processor time: 1.78×)" and not verdict.met  # the verdict is the seconds'
+
+
 def test_the_hostile_budget_is_over_the_trivial_check(bench):
     def verdict(seconds, mb):
         return bench.hostile_verdict({"a.xlsx": seconds, "b.csv": 0.5}, {"a.xlsx": 90.0, "b.csv": mb}, 1.0, 95.0)
