@@ -24,7 +24,7 @@ report: $(STAMP) ## set up, then build every notebook, figure and the reports si
 	$(BIN)/civicstats build
 	@echo "reports: open reports/index.html (English) or reports/fr/index.html (French)"
 
-test: $(STAMP) ## set up, then run the whole test suite (executes the notebooks; about 420 s of CPU: over 3.5 minutes on 2 cores)
+test: $(STAMP) ## set up, then run the whole test suite (executes the notebooks; about 400 s of CPU: under 4 minutes on 2 cores)
 	$(BIN)/python -m pytest -q -n 2 --durations=10
 
 lab: $(STAMP) ## open JupyterLab on notebooks/ with a kernel that imports civicstats (edit notebooks/source/)
