@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COLUMNS", "KINDS", "PUBLISHED_SUMS", "OPEN_DATA_PARTS", "ABOUT_TOLERANCE", "Finding", "Interval", "interval",
            "overlap", "survey_total", "detail_vs_total", "conflicting_figures", "published_share",
-           "survey_universe_vs_official", "recomputed_headline", "AUDITED", "CHECKS", "audit"]
+           "survey_universe_vs_official", "recomputed_headline", "CHECKS", "audit"]
 
 COLUMNS = ["check", "dataset", "as_of", "subject", "expected", "expected_qualifier", "expected_low",
            "expected_high", "expected_source", "observed", "observed_qualifier", "observed_low", "observed_high",
@@ -354,8 +354,6 @@ CHECKS: dict[str, tuple[Callable[[Source], Iterator[Finding]], tuple[str, ...]]]
     "recomputed_headline": (recomputed_headline,
                             ("open_data_adopters", "open_data_organisations", "official_populations", "sources")),
 }
-#: The tables the checks read.
-AUDITED = tuple(dict.fromkeys(name for _, tables in CHECKS.values() for name in tables))
 
 
 def audit(source: Source = None, *, include_consistent: bool = False,
@@ -366,8 +364,9 @@ def audit(source: Source = None, *, include_consistent: bool = False,
     listed; ``include_consistent`` adds the checks that passed. ``checks``
     runs only the checks named (all by default): ``survey_total``,
     ``detail_vs_total``, ``conflicting_figures``, ``published_share``,
-    ``survey_universe_vs_official``, ``recomputed_headline``. A check's findings may carry other names in ``check`` (``survey_total``
-    also finds ``published_sum``, ``detail_vs_total`` ``detail_remainder``,
+    ``survey_universe_vs_official``, ``recomputed_headline``. A check's
+    findings may carry other names in ``check`` (``survey_total`` also finds
+    ``published_sum``, ``detail_vs_total`` ``detail_remainder``,
     ``recomputed_headline`` ``recomputed_concerned`` and ``recomputed_share``).
     ``civicstats.labels.finding_text(row, lang)`` writes a finding as a sentence.
 
@@ -378,8 +377,8 @@ def audit(source: Source = None, *, include_consistent: bool = False,
 
     if isinstance(checks, str):
         checks = [checks]
-    names = list(CHECKS) if checks is None else [resolve(name_argument(c, "a check's name", "survey_total"), list(CHECKS), "check")
-                                                 for c in checks]
+    names = list(CHECKS) if checks is None else [
+        resolve(name_argument(c, "a check's name", "survey_total"), list(CHECKS), "check") for c in checks]
     rows = [f for name in names for f in CHECKS[name][0](source)]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     for column in ("expected", "observed"):  # counts stay whole numbers, shares keep their decimals

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from civicstats.analysis import cited
 from civicstats.analysis.organisations import KIND_OF_TYPE, join_populations, law_universe
-from civicstats.geography import official_geography, official_sirens
+from civicstats.geography import official_geography
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,12 +71,7 @@ def collectivities(source: Source = None, *, organisations: pd.DataFrame | None 
     orgs = official_geography(organisations.reset_index(drop=True), populations)
     joined = join_populations(orgs, populations)
     kind = orgs["type"].astype(str).map(KIND_OF_TYPE)
-    code_of_siren = pops.dropna(subset=["siren"]).drop_duplicates("siren").set_index("siren")["code"].astype(str)
-    # by the official SIREN: a commune merged since is its successor (Chéméré: Chaumes-en-Retz), listed once
-    siren = official_sirens(orgs, populations)["siren"].set_axis(orgs.index)
-    code = siren.astype(str).map(code_of_siren).where(kind.isin(["commune", "epci"]))
-    code = code.fillna(orgs["departement_official"].where(kind == "departement"))
-    code = code.fillna(orgs["region_official"].where(kind == "region")).where(joined["matched_by"] != "")
+    code = joined["official_code"]  # the official row's code (a merged commune's successor's): listed once
     key = kind + ":" + code
     names = pops.set_index("key")["name"]
     official_name = key.where(~key.duplicated(keep=False)).map(names)  # not for the 3 provinces of one code (988)

@@ -52,8 +52,8 @@ REASONS = (
 #: Organisation type → kind of the official data it is joined to.
 KIND_OF_TYPE = {"COM": "commune", "MET": "epci", "CU": "epci", "CA": "epci", "CC": "epci",
                 "DEP": "departement", "REG": "region"}
-JOINED_COLUMNS = ["siren", "name", "type", "level", "matched_by", "reason", "official_population", "population_export",
-                  "departement_code", "region_code", "zone", "concerned_upper_bound", "export_population_3500"]
+JOINED_COLUMNS = ["siren", "name", "type", "level", "matched_by", "official_code", "reason", "official_population",
+                  "population_export", "departement_code", "region_code", "zone", "concerned_upper_bound", "export_population_3500"]
 
 
 def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> pd.DataFrame:
@@ -62,9 +62,9 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     ``organisations``: ``cs.load("open_data_organisations")`` (or an export's); ``populations``:
     ``cs.load("official_populations")``. Communes and EPCI are matched by SIREN (or a merged commune's successor:
     :func:`~civicstats.geography.official_sirens`), départements and régions by INSEE code. Columns
-    (:data:`JOINED_COLUMNS`): ``matched_by`` (``siren``, ``successor``, ``code`` or ``""``), ``reason`` (a key of
-    :data:`REASONS`, ``""`` when matched), ``official_population`` (Int64), the official ``departement_code``,
-    ``region_code`` and ``zone``, ``concerned_upper_bound`` (in :func:`law_universe`: 3,500+ inhabitants),
+    (:data:`JOINED_COLUMNS`): ``matched_by`` (``siren``, ``successor``, ``code`` or ``""``), ``official_code``
+    (the official row's code), ``reason`` (a key of :data:`REASONS`, ``""`` when matched), ``official_population``
+    (Int64), the official ``departement_code``, ``region_code`` and ``zone``, ``concerned_upper_bound`` (in :func:`law_universe`: 3,500+ inhabitants),
     ``export_population_3500`` (no official population, 3,500+ by the export's own). No row is dropped. The
     export's own ``population_export`` (optional; wrong for Paris, 27,501) stays beside the official one and is
     read only where there is none.
@@ -90,7 +90,7 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     pops = populations.assign(kind=populations["kind"].astype(str))
     pops = pops.assign(_key=np.where(pops["kind"].isin(["commune", "epci"]), pops["siren"].astype("object").fillna(""),
                                      pops["code"].astype(str)))
-    lookup = pops[["kind", "_key", "population", "departement_code", "region_code", "zone"]]
+    lookup = pops[["kind", "_key", "code", "population", "departement_code", "region_code", "zone"]]
     lookup = lookup[lookup["_key"] != ""].drop_duplicates(["kind", "_key"])
     found = pd.DataFrame({"kind": kind.fillna("-"), "_key": key}).merge(lookup, on=["kind", "_key"], how="left",
                                                                       indicator=True, validate="many_to_one")
@@ -104,6 +104,7 @@ def join_populations(organisations: pd.DataFrame, populations: pd.DataFrame) -> 
     own_dep = dep.where(dep != "", None)
     out = orgs[["siren", "name", "type", "level"]].copy()
     out["matched_by"] = np.where(matched, np.where(by_siren, sirens["matched_by"], "code"), "")
+    out["official_code"] = found["code"].astype("string").where(matched)
     out["reason"] = reason
     out["official_population"] = pd.array(found["population"].where(matched), dtype="Int64")
     out["population_export"] = pd.array(own_population, dtype="Int64")

@@ -230,7 +230,7 @@ def adoption_rates(
                 row["no_share"] = "no_concerned"
         if count is pd.NA:
             row["no_share"] = "no_count"
-        share_q = None if row["universe"] is pd.NA else share_qualifier(qualifier(rec.get("count_qualifier")),
+        share_q = None if row["universe"] is pd.NA else share_qualifier(row["count_qualifier"],
                                                                         str(row["universe_qualifier"]))
         if row["no_share"] is pd.NA and row["universe"] is not pd.NA and share_q is None:
             row["no_share"] = "mixed_qualifiers"

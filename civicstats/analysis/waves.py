@@ -83,27 +83,24 @@ def wave_changes(table: pd.DataFrame, value: str = "count", levels: list[str] | 
         pivot = pivot.reindex(order)
     pivot = pivot.astype("Int64")
     pivot.columns = [str(c) for c in pivot.columns]
+    qualified = _qualifiers(flat, value, index, conflicts)
     if len(pivot.columns) > 1:
         first, last = pivot.columns[0], pivot.columns[-1]
         change = pivot[last] - pivot[first]
         if has_source and conflicts != "by_source":  # by source, a row is one source's series
             ids = {k: set(";".join(g).split(";")) for k, g in flat.groupby(["level", "as_of"])["source"]}
             change = change.where([bool(ids.get((k, first), set()) & ids.get((k, last), set())) for k in pivot.index])
-    qualified = _qualifiers(flat, value, index, conflicts)
-    if len(pivot.columns) > 1:
         ends = [{qualified.get((k, first)), qualified.get((k, last))} - {None} for k in pivot.index]
-        change = change.where([e <= {"about"} for e in ends])  # a change from a bound is no number
-        pivot["change"] = change
+        pivot["change"] = change.where([e <= {"about"} for e in ends])  # a change from a bound is no number
     out = pivot.reset_index()
     out.columns.name = None
     out.attrs["conflicts"] = conflicts
-    if qualified:
+    if qualified:  # each qualified figure's qualifier; a change from an « about » figure is about as well
         grid = pd.DataFrame(None, index=out.index, columns=out.columns, dtype=object)
         for row, key in enumerate(pivot.index):
             for column in pivot.columns:
                 if column == "change":
-                    ends = {qualified.get((key, first)), qualified.get((key, last))} - {None}
-                    grid.iloc[row, out.columns.get_loc(column)] = "about" if ends else None
+                    grid.iloc[row, out.columns.get_loc(column)] = "about" if ends[row] else None
                 elif (key, column) in qualified:
                     grid.iloc[row, out.columns.get_loc(column)] = qualified[(key, column)]
         out.attrs["qualifiers"] = grid
