@@ -33,12 +33,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @dataclass(frozen=True)
 class Hostile:
-    """One file of the corpus: ``expect`` is ``"ok"`` or words every refusal must hold."""
+    """One file of the corpus: ``expect`` is ``"ok"`` or words every refusal must hold; ``load``, a table that
+    :func:`civicstats.load` is also asked to read from it (its message, or ``loaded``, is then measured too)."""
 
     name: str
     path: Path
     expect: str
     env: dict[str, str] = field(default_factory=dict)
+    load: str | None = None
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Measured:
     lines: list[str]
     crashed: str = ""
     wall: float = 0.0
+    load: str = ""
 
 
 def _data_dir() -> Path:
@@ -202,8 +205,9 @@ _CHILD = textwrap.dedent("""
     import json, os, resource, sys, time, warnings
     import pandas, python_calamine, numpy
     import civicstats.tables, civicstats.check, civicstats.readers.xlsx
+    import civicstats as cs
     from civicstats.check import check
-    from civicstats.errors import escape
+    from civicstats.errors import DataError, escape
     warnings.simplefilter("ignore")
     check(sys.argv[1])  # a trivial check: the baseline, warm
     for line in sys.stdin:
@@ -219,6 +223,12 @@ _CHILD = textwrap.dedent("""
             try:
                 report = check(item["path"])
                 result = {"ok": report.ok, "lines": [escape(p) for p in report.problems][:5] or report.summary_lines()}
+                if item["load"]:
+                    try:
+                        cs.load(item["load"], item["path"])
+                        result["load"] = "loaded"
+                    except DataError as exc:
+                        result["load"] = str(exc)
             except BaseException as exc:
                 result = {"ok": False, "lines": [], "crashed": f"{type(exc).__name__}: {exc}"[:500]}
             result["wall"] = time.perf_counter() - start
@@ -248,14 +258,14 @@ def corpus(folder: str | Path) -> list[Path]:
 def measure_corpus(corpus: list[Hostile], timeout: float = 300) -> list[Measured]:
     """``check`` on every file of ``corpus``, each in a fork of one warm process: time, memory growth, messages."""
     trivial = _data_dir() / "participatory_budgets.csv"
-    lines = "".join(json.dumps({"path": str(h.path), "env": h.env}) + "\n" for h in corpus)
+    lines = "".join(json.dumps({"path": str(h.path), "env": h.env, "load": h.load}) + "\n" for h in corpus)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIVICSTATS_")}
     proc = subprocess.run([sys.executable, "-c", _CHILD, str(trivial)], input=lines, capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-    return [Measured(h.name, r["seconds"], r["growth_kb"], r["ok"], r["lines"], r.get("crashed", ""), r.get("wall", 0))
-            for h, r in zip(corpus, results)]
+    return [Measured(h.name, r["seconds"], r["growth_kb"], r["ok"], r["lines"], r.get("crashed", ""), r.get("wall", 0),
+                     r.get("load", "")) for h, r in zip(corpus, results)]
 
 
 if __name__ == "__main__":  # python tests/hostile.py: the table, worst case last

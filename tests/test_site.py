@@ -281,6 +281,9 @@ def test_the_index_states_each_finding_with_numbers_and_sources_in_both_language
     assert "142 in January 2017 (URB)" in en["02-open-data"] and "868 en 2022 (ODF22)" in fr["02-open-data"]
     # a source's own rate is given as that source's, never 868 ÷ 5,000 (issue 20, finding 3)
     assert "about 16%" in en["02-open-data"] and "17.4" not in en["02-open-data"] + fr["02-open-data"]
+    # under half: most of those concerned publish nothing (a share in percent, compared as one)
+    assert "Most of those concerned still publish nothing" in en["02-open-data"]
+    assert "La plupart des collectivités concernées ne publient toujours rien" in fr["02-open-data"]
     for sentence in [*en.values(), *fr.values()]:
         assert re.search(r"\d", sentence) and re.search(r"\([A-Z0-9]+[,;) ]", sentence), sentence
 

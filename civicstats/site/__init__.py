@@ -210,10 +210,14 @@ def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: 
     inputs = _key(site, _inputs_digest(data))
 
     @functools.cache
-    def table() -> Any:  # computed once, and only if a collectivities page is out of date
+    def table() -> Any:  # computed once, and only if a collectivities page or an index is out of date
         from civicstats.analysis.collectivities import collectivities as table_of
 
         return table_of(data)
+
+    @functools.cache
+    def stated() -> dict[str, dict[str, str]]:  # each report's finding in every edition, computed once
+        return findings.findings([s.stem for s in sources], data, editions, table)
 
     for lang in editions:
         folder = where.reports_of(lang)
@@ -241,8 +245,8 @@ def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: 
             prefix = posixpath.relpath("data", _prefix(lang) or ".")
             offered = index.downloads(_words(lang), prefix, downloads_folder) if data is None else []
             common = _common(lang, "index.html", editions, provenance)
-            stated = {s["name"]: findings.finding(s["name"], data, lang) for s in stamps}
             html = index.render_index(common, _words(lang), stamps, offered, data,
-                                      _stamp_json({"name": "index", "lang": lang, "key": key}), stated, page)
+                                      _stamp_json({"name": "index", "lang": lang, "key": key}),
+                                      {s["name"]: stated()[s["name"]][lang] for s in stamps}, page)
             write_atomic(folder / "index.html", html)
             log(f"index {lang}: {len(stamps)} reports")
