@@ -2,7 +2,7 @@
 
 The site is built as ``make report`` builds it on a fresh clone (the
 committed notebooks and figures, both editions) into a temporary folder, then
-every page of both editions is opened at 1280 px and at 390 px (a phone), once
+every page of both editions is opened at 1280 px, then laid out again at 390 px (a phone), once
 per test run in one browser (``browse``): the tests read what it saw.
 
 Needs the Debian packages ``chromium`` and ``chromium-driver`` (``.ci/run``
@@ -131,7 +131,7 @@ return {
 
 
 def browse(reports: Path, copy: Path) -> dict:
-    """A copy of ``reports`` served over HTTP from 127.0.0.1, every page opened once per width.
+    """A copy of ``reports`` served over HTTP from 127.0.0.1, every page opened once and laid out at each width.
 
     ``{"base": URL, "status": {link: HTTP status}, "pages": {page: {"1280": {"errors", "overflow", "images",
     "links", "switch", "lang", "text", "violations"}, "390": {...}}}}``, pages named by their path in
@@ -147,29 +147,30 @@ def browse(reports: Path, copy: Path) -> dict:
     shutil.copytree(reports, copy)
     seen: dict[str, dict] = {str(page): {} for page in pages(reports)}
     with served(copy) as base, chromium() as driver:
-        for width in WIDTHS:
-            set_width(driver, width)
-            for page in pages(reports):
-                errors = open_page(driver, base + page.relative_to(reports).as_posix())
-                view = {"errors": errors, "overflow": driver.execute_script(OVERFLOW)}
-                if width == WIDTHS[0]:
-                    view.update(driver.execute_script(SEEN))
-                    if page.stem == "collectivities":
-                        view["use"] = use_collectivities(driver, LOOKUPS)
-                        open_page(driver, base + page.relative_to(reports).as_posix())
-                        # the rows no reader sees until asked (past the first ones) are the same markup as the
-                        # rows checked: without them axe-core runs in seconds, not minutes
-                        driver.execute_script("document.querySelectorAll('#cs-coll tbody tr[hidden]')"
-                                              ".forEach(row => row.remove())")
-                    axe = Axe(driver)
-                    axe.inject()
-                    context = None if page.stem in AXE_CODE_PAGES else {"exclude": [["details"]]}
-                    view["violations"] = [(v["id"], v["impact"], len(v["nodes"]))
-                                          for v in axe.run(context, AXE_OPTIONS)["violations"]]
-                seen[str(page)][str(width)] = view
-                lang = "en" if page.parent == reports else page.parent.name
+        for page in pages(reports):
+            url, lang = base + page.relative_to(reports).as_posix(), "en" if page.parent == reports else page.parent.name
+            set_width(driver, WIDTHS[0])
+            view = {"errors": open_page(driver, url), "overflow": driver.execute_script(OVERFLOW),
+                    **driver.execute_script(SEEN)}
+            # each narrower width lays the loaded page out again, as a phone turned or a window narrowed does (the
+            # same layout as a load at that width); the console errors are those of the load
+            for width in WIDTHS:
+                set_width(driver, width)
+                seen[str(page)][str(width)] = view if width == WIDTHS[0] else {
+                    "errors": view["errors"], "overflow": driver.execute_script(OVERFLOW)}
                 if page.stem in ("index", NOTEBOOKS[0], "collectivities"):
                     driver.save_screenshot(str(OUTPUT / f"{lang}-{page.stem}-{width}px.png"))
+            set_width(driver, WIDTHS[0])
+            if page.stem == "collectivities":  # axe-core then reads the page as the reader left it
+                view["use"] = use_collectivities(driver, LOOKUPS)
+                # the rows no reader sees until asked (past the first ones) are the same markup as the rows
+                # checked: without them axe-core runs in seconds, not minutes
+                driver.execute_script("document.querySelectorAll('#cs-coll tbody tr[hidden]').forEach(row => row.remove())")
+            axe = Axe(driver)
+            axe.inject()
+            context = None if page.stem in AXE_CODE_PAGES else {"exclude": [["details"]]}
+            view["violations"] = [(v["id"], v["impact"], len(v["nodes"]))
+                                  for v in axe.run(context, AXE_OPTIONS)["violations"]]
         statuses = link_statuses(base, [view for views in seen.values() for view in views.values()])
     return {"base": base, "pages": seen, "status": statuses}
 
