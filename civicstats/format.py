@@ -13,7 +13,6 @@ True
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from datetime import date
@@ -52,22 +51,16 @@ def is_missing(value: object) -> bool:
         return False
 
 
-@functools.cache
-def _pattern(lang: str, decimals: int, strip: bool, percent: bool):
-    """Babel's number pattern and locale for these digits (parsed once: a page writes thousands of numbers)."""
+def _digits(x: float, lang: str, decimals: int, strip: bool, sign: bool, percent: bool = False) -> str:
     from babel import Locale, numbers
 
-    locale = Locale.parse(LOCALES[lang])
+    rounded = Decimal(repr(abs(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     pattern = "#,##0" + ("." + ("#" if strip else "0") * decimals if decimals else "")
     if percent:  # the locale's own place for the sign ("50%", "50 %"), digits as above
-        pattern = locale.percent_formats[None].pattern.replace("#,##0", pattern, 1)
-    return numbers.parse_pattern(pattern), locale
-
-
-def _digits(x: float, lang: str, decimals: int, strip: bool, sign: bool, percent: bool = False) -> str:
-    rounded = Decimal(repr(abs(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    pattern, locale = _pattern(lang, decimals, strip, percent)
-    body = pattern.apply(rounded.scaleb(-2) if percent else rounded, locale)
+        standard = Locale.parse(LOCALES[lang]).percent_formats[None].pattern
+        body = numbers.format_percent(rounded.scaleb(-2), standard.replace("#,##0", pattern, 1), locale=LOCALES[lang])
+    else:
+        body = numbers.format_decimal(rounded, pattern, locale=LOCALES[lang])
     nonzero = rounded != 0
     return (MINUS if x < 0 and nonzero else "+" if sign and x > 0 and nonzero else "") + body
 

@@ -215,10 +215,6 @@ def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: 
 
         return table_of(data)
 
-    @functools.cache
-    def stated() -> dict[str, dict[str, str]]:  # each report's finding in every edition, computed once
-        return findings.findings([s.stem for s in sources], data, editions, table)
-
     for lang in editions:
         folder = where.reports_of(lang)
         executed = {s.stem: (s, found) for s in sources if (found := read_executed(where.notebook(s.stem, lang)))}
@@ -245,8 +241,8 @@ def publish(where: Any, editions: Sequence[str], sources: Sequence[Path], data: 
             prefix = posixpath.relpath("data", _prefix(lang) or ".")
             offered = index.downloads(_words(lang), prefix, downloads_folder) if data is None else []
             common = _common(lang, "index.html", editions, provenance)
+            stated = {s["name"]: findings.finding(s["name"], data, lang, table) for s in stamps}
             html = index.render_index(common, _words(lang), stamps, offered, data,
-                                      _stamp_json({"name": "index", "lang": lang, "key": key}),
-                                      {s["name"]: stated()[s["name"]][lang] for s in stamps}, page)
+                                      _stamp_json({"name": "index", "lang": lang, "key": key}), stated, page)
             write_atomic(folder / "index.html", html)
             log(f"index {lang}: {len(stamps)} reports")
