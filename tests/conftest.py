@@ -4,7 +4,7 @@ outputs that are expensive to make, made once per test session.
 Executing the real notebooks is what makes the suite slow (a kernel per
 notebook, per edition), so the suite does it as few times as it can, twice:
 ``shipped_build`` executes every notebook once per edition on the shipped
-data, and ``edited_build`` runs the four notebooks the edits show in once
+data, and ``edited_build`` runs the three notebooks the edits show in once
 (English) on one edited survey workbook that carries every edit the tests of
 other data need (an update, personal data, markup in a name). Each is made once per run, whichever xdist worker needs it
 first (``made_once``), and handed to every test that inspects the rendered
@@ -237,10 +237,10 @@ def edit_survey(template: Path, book: Path) -> Path:
 
 
 #: The notebooks ``edited_build`` runs: those that show what the edits change (the adoption counts and the 2026
-#: wave from ``responses``, the tools, the audit of every table), and 03 as the control, whose data the edits leave
-#: alone. 02 and 06 chart the open-data tables, which the edit does not touch; of the audit they print only the
-#: findings about those tables; they are the two costliest runs (about 15 s of processor time together).
-EDITED_NOTEBOOKS = ("01-civic-tech-adoption", "03-participatory-budgets", "04-choosing-a-tool", "05-source-audit")
+#: wave from ``responses``, the tools, the audit of every table). 04 is also the control of the index's findings:
+#: its tool renamed, its counts stay, and so does its finding. 02, 03 and 06 chart tables the edit does not touch; of
+#: the audit they print only the findings about those tables.
+EDITED_NOTEBOOKS = ("01-civic-tech-adoption", "04-choosing-a-tool", "05-source-audit")
 
 
 @pytest.fixture(scope="session")

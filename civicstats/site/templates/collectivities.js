@@ -16,20 +16,20 @@
     return words.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
   }
 
-  rows.forEach(function (row) {  // what the search reads: name, SIREN and INSEE code
+  rows.forEach(function (row) {  // what the search reads (name, SIREN and INSEE code), and the filters
     row.csWords = fold([0, 2, 3].map(function (i) { return row.cells[i].textContent; }).join(" "));
+    row.csFields = fields.map(function (name) { return row.getAttribute("data-" + name); });
   });
 
-  function apply() {
+  function apply() {  // a row's visibility is only set when it changes: the rest of the table is not laid out again
     var needle = fold(form.elements.q.value), shown = 0;
+    var wanted = fields.map(function (name) { return form.elements[name].value; });
     rows.forEach(function (row) {
       var keep = !needle || row.csWords.indexOf(needle) >= 0;
-      fields.forEach(function (name) {
-        var wanted = form.elements[name].value;
-        keep = keep && (!wanted || row.getAttribute("data-" + name) === wanted);
-      });
+      for (var i = 0; keep && i < wanted.length; i++) keep = !wanted[i] || row.csFields[i] === wanted[i];
       if (keep) shown += 1;
-      row.hidden = !keep || (limited && shown > LIMIT);
+      var hidden = !keep || (limited && shown > LIMIT);
+      if (row.hidden !== hidden) row.hidden = hidden;
     });
     var cut = limited && shown > LIMIT;
     count.textContent = count.getAttribute(cut ? "data-cut" : "data-template").replace("{limit}", numbers.format(LIMIT))
