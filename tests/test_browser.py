@@ -14,6 +14,7 @@ report, at both widths and in both editions, go to ``tests/output/``.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import importlib.util
 import json
@@ -165,7 +166,7 @@ def browse(reports: Path, copy: Path) -> dict:
                     driver.save_screenshot(str(OUTPUT / f"{lang}-{page.stem}-{width}px.png"))
             set_width(driver, WIDTHS[0])
             if page.stem == "collectivities":  # axe-core then reads the page as the reader left it
-                view["use"] = use_collectivities(driver, LOOKUPS)
+                view["use"] = use_collectivities(driver, lookups())
                 # the rows no reader sees until asked (past the first ones) are the same markup as the rows
                 # checked: without them axe-core runs in seconds, not minutes
                 driver.execute_script("document.querySelectorAll('#cs-coll tbody tr[hidden]').forEach(row => row.remove())")
@@ -328,8 +329,10 @@ def link_statuses(base: str, views: list[dict]) -> dict[str, object]:
 # The collectivities page, used as a reader would: typed into, filtered with the keyboard, sorted (issue 21)
 
 
-def _lookups() -> dict[str, str]:
-    """What the browser looks up: a département, and a collectivity of the universe the export does not list."""
+@functools.cache
+def lookups() -> dict[str, str]:
+    """What the browser looks up: a département, and a collectivity of the universe the export does not list
+    (computed when a test needs it, not when the module is collected)."""
     import civicstats as cs
 
     table = cs.collectivities()
@@ -337,8 +340,6 @@ def _lookups() -> dict[str, str]:
                    & (table["departement_code"] == "05")]
     return {"departement": "05", "silent_code": str(silent.iloc[0]["code"])}
 
-
-LOOKUPS = _lookups()
 
 ROWS_SHOWN = """
 return Array.from(document.querySelectorAll('#cs-coll tbody tr')).filter(r => !r.hidden)
@@ -401,10 +402,10 @@ def test_a_departement_picked_with_the_keyboard_shows_as_many_rows_as_the_data_h
     import civicstats as cs
 
     table = cs.collectivities()
-    expected = int((table["departement_code"] == LOOKUPS["departement"]).sum())
+    expected = int((table["departement_code"] == lookups()["departement"]).sum())
     used = _used(seen, reports, lang)
     assert used["focused"] == "cs-dep"
-    assert used["departement"]["value"] == LOOKUPS["departement"]
+    assert used["departement"]["value"] == lookups()["departement"]
     assert used["departement"]["rows"] == expected and str(expected) in used["departement"]["count"]
     assert used["reset_count"].replace(",", "").replace("\u202f", "").startswith(str(len(table)))
     assert used["sorted"] == {"order": "descending", "first": table.loc[table["population"].idxmax(), "name"]}
@@ -413,7 +414,7 @@ def test_a_departement_picked_with_the_keyboard_shows_as_many_rows_as_the_data_h
 @pytest.mark.parametrize("lang", site.EDITIONS)
 def test_a_collectivity_of_the_universe_the_export_does_not_list_shows_as_not_publishing(seen, reports: Path,
                                                                                          lang: str) -> None:
-    rows = [row for row in _used(seen, reports, lang)["silent"] if row[3] == LOOKUPS["silent_code"]]
+    rows = [row for row in _used(seen, reports, lang)["silent"] if row[3] == lookups()["silent_code"]]
     assert len(rows) == 1
     universe, publishes = rows[0][7:9]
     assert (universe, publishes) == (("yes", "no") if lang == "en" else ("oui", "non"))

@@ -292,7 +292,7 @@ def test_a_workbook_with_mutated_xml(part: str, edits):
 # Issue 13: what is printed is one safe line; text is decoded only when certain
 
 
-@settings(max_examples=300, **SETTINGS)
+@settings(max_examples=settings().max_examples * 8, **SETTINGS)  # cheap examples: eight times the profile's
 @given(st.text(max_size=200))
 def test_escaped_text_is_one_printable_line_and_escaping_is_stable(text: str):
     from civicstats.errors import Problem, escape
@@ -308,7 +308,7 @@ def test_escaped_text_is_one_printable_line_and_escaping_is_stable(text: str):
     assert "\n" not in line and "\x1b" not in line and "\x00" not in line
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=settings().max_examples * 4, **SETTINGS)
 @given(st.text(alphabet=st.sampled_from(list(',;\t"\nab1 ')), max_size=4000))
 def test_the_separator_is_found_in_linear_time_whatever_the_text(text: str):
     import time
@@ -320,7 +320,7 @@ def test_the_separator_is_found_in_linear_time_whatever_the_text(text: str):
     assert time.process_time() - start < 0.5
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=settings().max_examples * 4, **SETTINGS)
 @given(st.text(max_size=300), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-32", "cp1252", "mac_roman",
                                                 "utf-16-le", "utf-32-be"]))
 def test_decoded_text_is_the_text_or_a_refusal(text: str, encoding: str):
