@@ -41,12 +41,12 @@ DEFAULT_ALT = "No description has been provided for this image"
 #: Every rule runs as by default; only violations are detailed (axe-core's ``resultTypes``: passes and the rest are
 #: counted, not described, which is most of axe's time on pages of many nodes). The tests read violations only.
 AXE_OPTIONS = '{"resultTypes": ["violations"]}'
-#: The pages whose folded code axe-core reads too. The code of every report is the same markup in the same colours
-#: (nbconvert's, Pygments'): read on the first report of each edition, it is removed from the others before axe-core
-#: runs, being two thirds of their nodes and half of axe's time (left in but excluded, axe still walks it).
-AXE_CODE_PAGES = ("index", NOTEBOOKS[0], "collectivities")
+#: The folded code of every report is the same markup in the same colours (nbconvert's, Pygments'): axe-core reads it
+#: on the first French report, and it is removed from the other reports before axe-core runs, being two thirds of
+#: their nodes and half of axe's time (left in but excluded, axe still walks it).
+AXE_CODE_PAGE = f"fr/{NOTEBOOKS[0]}"
 #: Colour contrast, axe's costliest rule, depends on the styles, not on the words: the English reports are the French
-#: ones' cells with the same styles, so it is read on every French page and on the English pages above.
+#: ones' cells with the same styles, so it is read on every French page and on the English index and table.
 AXE_WITHOUT_CONTRAST = '{"resultTypes": ["violations"], "rules": {"color-contrast": {"enabled": false}}}'
 
 
@@ -173,7 +173,7 @@ def browse(reports: Path, copy: Path) -> dict:
             axe = Axe(driver)
             axe.inject()
             options = AXE_OPTIONS
-            if page.stem not in AXE_CODE_PAGES:
+            if page.stem not in ("index", "collectivities") and f"{lang}/{page.stem}" != AXE_CODE_PAGE:
                 driver.execute_script("document.querySelectorAll('details').forEach(code => code.remove())")
                 options = AXE_WITHOUT_CONTRAST if lang == "en" else AXE_OPTIONS
             view["violations"] = [(v["id"], v["impact"], len(v["nodes"])) for v in axe.run(options=options)["violations"]]
