@@ -10,6 +10,12 @@ import pytest
 import civicstats as cs
 
 
+@pytest.fixture(scope="module")
+def shipped_audit() -> pd.DataFrame:
+    """``cs.audit(include_consistent=True)`` on the shipped data, once per module: the tests that take it only read it."""
+    return cs.audit(include_consistent=True)
+
+
 @pytest.mark.parametrize("population,agents,expected", [
     (3_500, 50, True), (3_499, 50, False), (3_500, 49, False), (3_499.9, 1000, False),
     (2_000_000, 49.99, False), (0, 0, False), (10_000, 50.0, True),
@@ -181,9 +187,9 @@ def test_audit_reports_the_known_disagreements():
     assert not f["consistent"].any()
 
 
-def test_audit_compares_intervals_so_compatible_figures_are_consistent():
+def test_audit_compares_intervals_so_compatible_figures_are_consistent(shipped_audit: pd.DataFrame):
     """Issue 10: "more than 74" and 79 are compatible; "about 4,500" carries its tolerance."""
-    f = cs.audit(include_consistent=True)
+    f = shipped_audit
     tools = finding(f, "conflicting_figures", dataset="published_figures")
     assert (tools["expected"], tools["expected_qualifier"], tools["observed"]) == (74, "more_than", 79)
     assert bool(tools["consistent"]) is True
@@ -197,8 +203,8 @@ def test_audit_compares_intervals_so_compatible_figures_are_consistent():
     assert "plus de 74 (NL) contre 79 (OCZ)" in cs.finding_text(tools, "fr")
 
 
-def test_audit_never_compares_figures_of_different_scope():
-    f = cs.audit(include_consistent=True)
+def test_audit_never_compares_figures_of_different_scope(shipped_audit: pd.DataFrame):
+    f = shipped_audit
     universes = f[f["check"] == "survey_universe_vs_official"]
     assert 35357 not in set(universes["expected"]) and 1263 not in set(universes["expected"])
 
@@ -247,15 +253,15 @@ def test_audit_checks_against_data_not_literals(data_copy):
     assert "survey_total" not in set(cs.audit(data_copy)["check"])
 
 
-def test_audit_include_consistent_adds_passing_checks():
-    f = cs.audit(include_consistent=True)
+def test_audit_include_consistent_adds_passing_checks(shipped_audit: pd.DataFrame):
+    f = shipped_audit
     assert finding(f, "published_sum")["consistent"]
     assert finding(f, "detail_vs_total", as_of="2018-03", expected=257)["consistent"]
     assert finding(f, "detail_vs_total", as_of="2018-03", expected=250)["consistent"]  # « quelque 250 »
 
 
-def test_audit_runs_only_the_checks_named_and_cites_what_they_read():
-    everything = cs.audit(include_consistent=True)
+def test_audit_runs_only_the_checks_named_and_cites_what_they_read(shipped_audit: pd.DataFrame):
+    everything = shipped_audit
     some = cs.audit(include_consistent=True, checks=["Survey_total", "conflicting_figures"])
     expected = everything[everything["check"].isin(["survey_total", "published_sum", "conflicting_figures"])]
     plain = lambda f: f.astype(object).where(f.notna(), None).reset_index(drop=True)  # an all-blank column is object
@@ -538,10 +544,10 @@ def test_wave_changes_keeps_the_qualifier_a_source_gives():
     assert "about 250" in repr(cs.show(shipped)) and "environ 250" in repr(cs.show(shipped, "fr"))
 
 
-def test_odf22s_own_rate_is_never_compared_with_its_count_over_the_concerned():
+def test_odf22s_own_rate_is_never_compared_with_its_count_over_the_concerned(shipped_audit: pd.DataFrame):
     """Issue 20, finding 3 (FACTS): ODF22's « près de 16 % » is the rate of the concerned meeting the obligation,
     not 868 ÷ 5,000 (17.4 %): the audit does not call the two consistent, and the rates say what it measures."""
-    f = cs.audit(include_consistent=True)
+    f = shipped_audit
     shares = f[f["check"] == "published_share"]
     assert not shares["as_of"].astype(str).str.startswith("2022").any()
     assert set(shares["as_of"].astype(str)) == {"2018-01", "2018-03-21", "2018-10-01", "2019-10"}

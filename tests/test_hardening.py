@@ -18,6 +18,7 @@ Property-based tests (arbitrary bytes, mutated files) are in
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,7 @@ from civicstats.errors import DataError, DataWarning
 from civicstats.readers import xlsx
 from civicstats.readers.responses import RESPONSES_COLUMNS
 from civicstats.workbook import FORMULA_TRIGGERS, write_template
-from tests.conftest import MARKUP_TOOL, PERSONAL, EditedBuild, digest, tree
+from tests.conftest import MARKUP_TOOL, PERSONAL, EditedBuild, digest, made_once, tree
 
 # digest, tree: tests/conftest.py; so is ``template``, the data-entry workbook written once per run (cases edit
 # copies of it), and ``edited_build``, the run's one build on an edited workbook holding personal data.
@@ -684,17 +685,27 @@ HOSTILE = {
 }
 
 
+def measured_once(tmp_path_factory, name: str, measure: Callable[[Path], object]) -> object:
+    """What ``measure(folder)`` returns, measured once per test run whichever xdist worker asks first."""
+    def make(folder: Path) -> None:
+        (folder / "measured.pickle").write_bytes(pickle.dumps(measure(folder)))
+
+    return pickle.loads((made_once(tmp_path_factory, name, make) / "measured.pickle").read_bytes())
+
+
 @pytest.fixture(scope="module")
 def hostile_books(tmp_path_factory) -> dict[str, tuple[Path, str, object]]:
     """Each HOSTILE workbook, loaded and checked in a fork of one warm process (tests/hostile.py): attack → (the
     file, its sha256 before, what was measured)."""
     from tests.hostile import Hostile, measure_corpus
 
-    folder = tmp_path_factory.mktemp("hostile-small")
-    books = [Hostile(attack, make(folder / f"{attack}.xlsx"), rule or "ok", load="participatory_budgets")
-             for attack, (make, rule) in HOSTILE.items()]
-    before = [digest(book.path) for book in books]
-    return {book.name: (book.path, digest, m) for book, digest, m in zip(books, before, measure_corpus(books))}
+    def measure(folder: Path) -> dict:
+        books = [Hostile(attack, make(folder / f"{attack}.xlsx"), rule or "ok", load="participatory_budgets")
+                 for attack, (make, rule) in HOSTILE.items()]
+        before = [digest(book.path) for book in books]
+        return {book.name: (book.path, digest, m) for book, digest, m in zip(books, before, measure_corpus(books))}
+
+    return measured_once(tmp_path_factory, "hostile-small", measure)
 
 
 @pytest.mark.parametrize("attack", list(HOSTILE), ids=list(HOSTILE))
@@ -791,8 +802,11 @@ BUDGET_SECONDS, BUDGET_KB = 2.0, 100 * 1024
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> list[tuple[Hostile, object]]:
-    files = hostile_corpus(tmp_path_factory.mktemp("hostile"))
-    return list(zip(files, measure_corpus(files)))
+    def measure(folder: Path) -> list:
+        files = hostile_corpus(folder)
+        return list(zip(files, measure_corpus(files)))
+
+    return measured_once(tmp_path_factory, "hostile-corpus", measure)
 
 
 def test_the_hostile_corpus_is_refused_early_or_read_within_budget(corpus):
