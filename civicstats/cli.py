@@ -25,16 +25,6 @@ __all__ = ["EXIT_DATA", "EXIT_ENVIRONMENT", "EXIT_INTERNAL", "EXIT_PIPE", "EXIT_
 EXIT_DATA, EXIT_USAGE, EXIT_INTERNAL, EXIT_ENVIRONMENT, EXIT_PIPE = 1, 2, 3, 4, 141
 
 
-def _print_table(frame) -> None:
-    import pandas as pd
-
-    with pd.option_context("display.max_rows", None, "display.max_columns", None,
-                           "display.width", 200, "display.max_colwidth", 90):
-        text = frame.to_string(index=False)
-    for line in text.splitlines():
-        print(escape(line))
-
-
 #: Warnings printed by one command, at most; the rest are counted.
 MAX_WARNINGS = 50
 
@@ -49,9 +39,15 @@ def _print_warnings(caught) -> None:
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from civicstats.tables import datasets
 
-    _print_table(datasets(args.data))
+    with pd.option_context("display.max_rows", None, "display.max_columns", None,
+                           "display.width", 200, "display.max_colwidth", 90):
+        text = datasets(args.data).to_string(index=False)
+    for line in text.splitlines():
+        print(escape(line))
     return 0
 
 

@@ -104,8 +104,8 @@ def _cell(column: str, value: object, lang: str, percent: Iterable[str], words: 
         return text("yes" if value else "no", lang)
     if column in CODE_COLUMNS:
         return words.get(CODE_COLUMNS[column], {}).get(str(value), str(value))
-    if code_family(column) in WORD_COLUMNS and has_text(f"{code_family(column)}_{value}"):
-        return text(f"{code_family(column)}_{value}", lang).strip()
+    if code_family(column) in WORD_COLUMNS and has_text(key := f"{code_family(column)}_{value}"):
+        return text(key, lang).strip()
     if column in NAME_COLUMNS or column.endswith("_year"):
         return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     if column in ("source", "sources") or column.endswith("_source"):  # register ids: "NL;LOC" → "NL, LOC"

@@ -74,7 +74,7 @@ def official_sirens(organisations: pd.DataFrame, official: pd.DataFrame) -> pd.D
     if "former_codes" in communes:
         merged = communes.dropna(subset=["former_codes"])  # the others have no former code to explode
         merged = merged.assign(former=merged["former_codes"].astype("string").str.split(";")).explode("former")
-        by_code = pd.concat([by_code, merged.dropna(subset=["former"]).set_index("former")["siren"].astype("string")])
+        by_code = pd.concat([by_code, merged.set_index("former")["siren"].astype("string")])
         by_code = by_code[~by_code.index.duplicated()]  # a current code first
     old = ~listed & siren.str.fullmatch(r"21\d{7}").fillna(False).to_numpy() \
         & (organisations["type"].astype(str) == "COM").to_numpy()

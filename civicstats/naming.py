@@ -79,6 +79,8 @@ def resolve(value: str, allowed: list[str] | tuple[str, ...], what: str) -> str:
     Traceback (most recent call last):
     civicstats.errors.UnknownNameError: unknown table 'participatory_budget' (did you mean 'participatory_budgets'?); the tables are: participatory_budgets, sources
     """
+    if value in allowed:  # exactly as written, before a name differing only in case
+        return value
     found = {a.casefold(): a for a in allowed}.get(value.strip().casefold())
     if found is not None:
         return found

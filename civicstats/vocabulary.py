@@ -49,19 +49,19 @@ def label(column: str | pd.DataFrame | None, code: object, lang: str = "en", *,
     if column is None or isinstance(column, pd.DataFrame):
         return words.label(column, code, lang)
     name = name_argument(column, "a column's name", "type")
-    if words.has_text(f"{code_family(name)}_{code}"):  # also a code no table of labels has (``associated_body``)
-        return words.text(f"{code_family(name)}_{code}", lang).strip() or str(code)
+    prefix = f"{code_family(name)}_"
     if name in CODE_COLUMNS:
         if labels is None:
             from civicstats.tables import load
 
             labels = load(LABEL_TABLES[CODE_COLUMNS[name]])
         known = list(words.labels_of(labels, lang))
+        if str(code) not in known and words.has_text(prefix + str(code)):  # a code no table labels (associated_body)
+            return words.text(prefix + str(code), lang).strip() or str(code)
         return words.label(labels, resolve(str(code), known, f"{name} code"), lang)
     if code_family(name) not in WORD_COLUMNS:
         raise UnknownNameError(f"column {name!r} holds no codes with words; those that do are: "
                                f"{', '.join(sorted([*CODE_COLUMNS, *WORD_COLUMNS]))}")
-    prefix = f"{code_family(name)}_"
     known = sorted(key.removeprefix(prefix) for key in words.catalog() if key.startswith(prefix))
     code = resolve(str(code), known, f"{name} code")
     return words.text(prefix + code, lang).strip() or code  # an exact figure's qualifier prints as nothing

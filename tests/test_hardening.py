@@ -703,7 +703,7 @@ def hostile_books(tmp_path_factory) -> dict[str, tuple[Path, str, object]]:
         books = [Hostile(attack, make(folder / f"{attack}.xlsx"), rule or "ok", load="participatory_budgets")
                  for attack, (make, rule) in HOSTILE.items()]
         before = [digest(book.path) for book in books]
-        return {book.name: (book.path, digest, m) for book, digest, m in zip(books, before, measure_corpus(books))}
+        return {book.name: (book.path, sha, m) for book, sha, m in zip(books, before, measure_corpus(books))}
 
     return measured_once(tmp_path_factory, "hostile-small", measure)
 

@@ -318,8 +318,9 @@ def recomputed_headline(source: Source = None) -> Iterator[Finding]:
     published = published[(published["level"].astype(str) == "all") & published["as_of"].str.startswith("2022")
                           & published["count"].notna()]
     organisations = load("open_data_organisations", source)
-    joined = join_populations(organisations, load("official_populations", source))
-    universe = law_universe(load("official_populations", source))
+    populations = load("official_populations", source)
+    joined = join_populations(organisations, populations)
+    universe = law_universe(populations)
     local = int((organisations["level"].astype(str) != "associated_body").sum())
     ids = sorted({i for cell in organisations["source"].dropna() for i in str(cell).split(";")})
     register = load("sources", source)
@@ -362,9 +363,7 @@ def audit(source: Source = None, *, include_consistent: bool = False,
 
     ``source`` audits updated data. By default only disagreements are
     listed; ``include_consistent`` adds the checks that passed. ``checks``
-    runs only the checks named (all by default): ``survey_total``,
-    ``detail_vs_total``, ``conflicting_figures``, ``published_share``,
-    ``survey_universe_vs_official``, ``recomputed_headline``. A check's
+    runs only the checks named (the keys of :data:`CHECKS`; all by default). A check's
     findings may carry other names in ``check`` (``survey_total`` also finds
     ``published_sum``, ``detail_vs_total`` ``detail_remainder``,
     ``recomputed_headline`` ``recomputed_concerned`` and ``recomputed_share``).

@@ -81,14 +81,14 @@ def collectivities(source: Source = None, *, organisations: pd.DataFrame | None 
         "region_code": orgs["region_official"], "population": joined["official_population"],
         "in_universe": joined["concerned_upper_bound"], "publishes": True, "channel": orgs["channel"],
         "portal_url": orgs["portal_url"], "datagouv_url": orgs["datagouv_url"], "source": orgs["source"]})
-    universe = law_universe(populations).astype({"kind": str})
-    universe = universe[~(universe["kind"] + ":" + universe["code"].astype(str)).isin(set(key.dropna()))]
+    universe = _official(law_universe(populations))
+    universe = universe[~universe["key"].isin(set(key.dropna()))]
     silent = pd.DataFrame({
-        "name": (universe["kind"] + ":" + universe["code"].astype(str)).map(names), "kind": universe["kind"],
+        "name": universe["key"].map(names), "kind": universe["kind"],
         "type": pd.NA, "siren": universe["siren"], "code": universe["code"],
         "departement_code": universe["departement_code"], "region_code": universe["region_code"],
         "population": universe["population"], "in_universe": True, "publishes": False,
-        "source": (universe["kind"] + ":" + universe["code"].astype(str)).map(pops.set_index("key")["source"])})
+        "source": universe["key"].map(pops.set_index("key")["source"])})
     out = pd.concat([listed, silent.reindex(columns=listed.columns)], ignore_index=True)
     out["departement_name"] = ("departement:" + out["departement_code"].astype("string")).map(names)
     out["region_name"] = ("region:" + out["region_code"].astype("string")).map(names)

@@ -31,6 +31,7 @@ import re
 from typing import TYPE_CHECKING, Literal
 
 from civicstats.analysis import cited
+from civicstats.analysis.waves import waves
 from civicstats.tables import Source, load
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ def adoption_rates(
     inputs = [rows]
     if as_of is not None:
         wanted = check_as_of(as_of)
-        held = sorted({str(v) for v in rows["as_of"].dropna()})
+        held = waves(rows)
         if wanted not in held:
             raise ValueError(f"{table} has no rows as of {wanted!r}; its dates: {', '.join(held) or 'none'}")
         rows = rows[rows["as_of"].astype(str) == wanted]
@@ -243,4 +244,4 @@ def adoption_rates(
 
     numbers = {"count": "Int64", "universe": "Int64", "share_pct": "float64", "published_share_pct": "float64"}
     frame = pd.DataFrame(out, columns=COLUMNS).astype({c: numbers.get(c, "string") for c in COLUMNS})
-    return cited(frame.reset_index(drop=True), *inputs)  # level and qualifier columns: their codes
+    return cited(frame, *inputs)  # level and qualifier columns: their codes

@@ -28,12 +28,9 @@ def _finding_label(rec: Any, lang: str, levels: pd.DataFrame | None) -> str:
         if dataset == "open_data_adopters":
             return text("f_conflict_law" if subject == "concerned" else "f_conflict_counts", lang, as_of=as_of,
                         level=what)
-        return text("f_conflict_figures", lang, measure=what, as_of=as_of)
-    if check == "survey_universe_vs_official":
-        official = getattr(rec, "expected_as_of", None)
-        return text("f_universe", lang, level=what, expected_as_of=str(official)[:4] if isinstance(official, str)
-                    else "–")
-    return text(f"f_{check}", lang, level=what, measure=what, as_of=as_of)  # the words take what they need
+    official = getattr(rec, "expected_as_of", None)  # the words take what they need
+    return text(f"f_{check}", lang, level=what, measure=what, as_of=as_of,
+                expected_as_of=str(official)[:4] if isinstance(official, str) else "–")
 
 
 def audit_findings(findings: pd.DataFrame, lang: str = "en", *, levels: pd.DataFrame | None = None,
